@@ -1,0 +1,7 @@
+/** The pure core: types, planner, descriptions and drift. No I/O, no Pulumi. */
+export * from "./types";
+export * from "./actor";
+export * from "./plan";
+export * from "./apply";
+export * from "./describe";
+export * from "./drift";

@@ -1,0 +1,155 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  applyPlan,
+  auditLine,
+  describePlan,
+  isConverged,
+  planToken,
+  summarizePlan,
+  type DesiredToken,
+} from "../../provider/core";
+import { account, arbAccount, arbDesired } from "./accounts";
+
+const ctx = { actor: "pulumi:marin/dev" };
+const desired = (d: Partial<DesiredToken> = {}): DesiredToken => ({ accountId: "fb-1001", valid: false, ...d });
+
+describe("planToken", () => {
+  it("invalidates a valid token, then unlinks every agency in id order", () => {
+    const plan = planToken(desired({ reason: "Jane left" }), account(), ctx);
+    expect(describePlan(plan)).toEqual([
+      "invalidate token of fb-1001 as pulumi:marin/dev (reason: Jane left)",
+      "unlink East Agency (ag-east) from fb-1001",
+      "unlink North Agency (ag-north) from fb-1001",
+      "unlink South Agency (ag-south) from fb-1001",
+    ]);
+    expect(summarizePlan(plan)).toBe("invalidate, unlink 3 agencies");
+  });
+
+  it("adopts an already invalid token and finishes the unlinking only", () => {
+    const live = account({
+      agencies: [{ id: "ag-south", name: "South Agency" }],
+      token: { valid: false, invalidatedBy: "jane@agency.example", invalidatedAt: "2026-01-01T00:00:00Z" },
+    });
+    expect(describePlan(planToken(desired(), live, ctx))).toEqual(["unlink South Agency (ag-south) from fb-1001"]);
+  });
+
+  it("has nothing to do for a converged token or a valid token declared valid", () => {
+    const converged = account({ agencies: [], token: { valid: false, invalidatedBy: "pulumi:marin/dev" } });
+    expect(describePlan(planToken(desired(), converged, ctx))).toEqual(["nothing to do for fb-1001"]);
+    expect(isConverged(planToken(desired({ valid: true }), account(), ctx))).toBe(true);
+  });
+
+  it("refuses valid: true on a revoked token, saying who, when and how to restore it", () => {
+    const live = account({
+      token: { valid: false, invalidatedBy: "jane@agency.example", invalidatedAt: "2026-03-04T05:06:07Z", reason: "left" },
+    });
+    const plan = planToken(desired({ valid: true }), live, ctx);
+    expect(plan.actions).toEqual([]);
+    expect(plan.refusal?.code).toBe("revoked");
+    expect(plan.refusal?.message).toContain("revoked by jane@agency.example at 2026-03-04T05:06:07Z (reason: left), outside Pulumi");
+    expect(plan.refusal?.message).toContain("re-authorize the account in Marin Social");
+    expect(plan.refusal?.message).toContain("`pulumi refresh`");
+  });
+
+  it("refuses a publisher mismatch", () => {
+    const plan = planToken(desired({ publisher: "twitter" }), account(), ctx);
+    expect(plan.refusal).toMatchObject({ code: "publisher-mismatch", property: "publisher" });
+    expect(plan.actions).toEqual([]);
+  });
+
+  it("guards with expectAgencies, naming unexpected and missing agencies", () => {
+    const plan = planToken(desired({ expectAgencies: ["ag-north", "ag-west"] }), account(), ctx);
+    expect(plan.refusal?.code).toBe("agencies-differ");
+    expect(plan.refusal?.unexpected?.map((a) => a.id)).toEqual(["ag-east", "ag-south"]);
+    expect(plan.refusal?.missing).toEqual(["ag-west"]);
+    expect(plan.refusal?.message).toContain("linked but not expected: East Agency (ag-east), South Agency (ag-south)");
+    expect(plan.refusal?.message).toContain("expected but not linked: ag-west");
+    expect(plan.actions).toEqual([]);
+  });
+
+  it("does not call already-cut agencies missing once the token is invalid", () => {
+    const partial = account({
+      agencies: [{ id: "ag-south", name: "South Agency" }],
+      token: { valid: false, invalidatedBy: "pulumi:marin/dev" },
+    });
+    const plan = planToken(desired({ expectAgencies: ["ag-east", "ag-north", "ag-south"] }), partial, ctx);
+    expect(describePlan(plan)).toEqual(["unlink South Agency (ag-south) from fb-1001"]);
+  });
+});
+
+describe("auditLine", () => {
+  it("warns with every agency an invalidation cuts off", () => {
+    const live = account();
+    expect(auditLine(live, planToken(desired(), live, ctx))).toEqual({
+      severity: "warn",
+      message:
+        'invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
+    });
+  });
+
+  it("says who revoked an invalid token, and lists a valid token's agencies", () => {
+    const revoked = account({
+      agencies: [],
+      token: { valid: false, invalidatedBy: "jane@agency.example", invalidatedAt: "2026-01-01T00:00:00Z", reason: "left" },
+    });
+    expect(auditLine(revoked, planToken(desired(), revoked, ctx))).toEqual({
+      severity: "info",
+      message:
+        'facebook account "Acme Coffee" (fb-1001) token already invalid: revoked by jane@agency.example (outside Pulumi) at 2026-01-01T00:00:00Z, reason: left',
+    });
+    const valid = account({ agencies: [{ id: "ag-north", name: "North Agency" }] });
+    expect(auditLine(valid, planToken(desired({ valid: true }), valid, ctx)).message).toBe(
+      'facebook account "Acme Coffee" (fb-1001) token valid, linked to 1 agency: North Agency (ag-north)',
+    );
+  });
+});
+
+describe("properties", () => {
+  it("applying a plan, then planning again, yields nothing", () => {
+    fc.assert(
+      fc.property(arbDesired, arbAccount, (want, live) => {
+        const plan = planToken(want, live, ctx);
+        if (plan.refusal) return;
+        const after = applyPlan(live, plan.actions, "2026-11-25T00:00:00Z");
+        const again = planToken(want, after, ctx);
+        expect(again.actions).toEqual([]);
+        expect(again.refusal).toBeUndefined();
+        expect(after.token.valid).toBe(want.valid);
+      }),
+    );
+  });
+
+  it("never invalidates or unlinks when it refuses, and never unlinks a token declared valid", () => {
+    fc.assert(
+      fc.property(arbDesired, arbAccount, (want, live) => {
+        const plan = planToken(want, live, ctx);
+        if (plan.refusal) expect(plan.actions).toEqual([]);
+        if (want.valid) expect(plan.actions).toEqual([]);
+      }),
+    );
+  });
+
+  it("invalidates at most once, first, and unlinks each linked agency exactly once", () => {
+    fc.assert(
+      fc.property(arbDesired, arbAccount, (want, live) => {
+        const plan = planToken(want, live, ctx);
+        const kinds = plan.actions.map((a) => a.kind);
+        expect(kinds.filter((k) => k === "invalidate").length).toBeLessThanOrEqual(1);
+        if (kinds.includes("invalidate")) expect(kinds[0]).toBe("invalidate");
+        const unlinked = plan.actions.flatMap((a) => (a.kind === "unlink" ? [a.agency.id] : []));
+        expect(new Set(unlinked).size).toBe(unlinked.length);
+        for (const id of unlinked) expect(live.agencies.map((a) => a.id)).toContain(id);
+      }),
+    );
+  });
+
+  it("is deterministic: the same inputs give the same plan", () => {
+    fc.assert(
+      fc.property(arbDesired, arbAccount, (want, live) => {
+        const reversed = { ...live, agencies: [...live.agencies].reverse() };
+        expect(planToken(want, reversed, ctx)).toEqual(planToken(want, live, ctx));
+      }),
+    );
+  });
+});
