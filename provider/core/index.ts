@@ -5,3 +5,4 @@ export * from "./plan";
 export * from "./apply";
 export * from "./describe";
 export * from "./drift";
+export * from "./report";
