@@ -1,0 +1,180 @@
+/**
+ * One compiled operation of the contract: its request validators (path, query, header
+ * parameters and JSON body) and its response checker.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import type { Ajv2020 } from "ajv/dist/2020";
+import type { ValidateFunction } from "ajv";
+import { formatIssues, type Issue, type IssueLocation } from "./issues";
+
+/** A request as it arrives: raw strings, before validation. */
+export interface RawRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body, or undefined when there was none. */
+  body: unknown;
+}
+
+/** A request that passed validation: parameters coerced to their schema types. Header names are lower case. */
+export interface ValidRequest {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
+/** A compiled operation of the contract. */
+export interface Operation {
+  /** `"METHOD /template"`, e.g. `"GET /v1/accounts/{id}"`. */
+  readonly key: string;
+  readonly method: string;
+  readonly template: string;
+  readonly operationId: string;
+  readonly tags: readonly string[];
+  /** Whether the operation takes a JSON body, and whether it must. */
+  readonly body: "none" | "optional" | "required";
+  /** Validates and coerces a request; issues say where each problem is. */
+  validateRequest(req: RawRequest): { ok: true; value: ValidRequest } | { ok: false; issues: Issue[] };
+  /** Checks a response against the documented responses; returns the problems (empty when it conforms). */
+  responseErrors(status: number, contentType: string | undefined, body: unknown): string[];
+}
+
+type Json = Record<string, unknown>;
+type Resolve = (ref: string) => unknown;
+type Param = { name: string; in: IssueLocation; required?: boolean; style?: string; explode?: boolean; schema?: Json };
+
+/** Compiles the operation `method template` from its raw OpenAPI object. */
+export function compileOperation(
+  ajv: Ajv2020,
+  method: string,
+  template: string,
+  raw: unknown,
+  resolve: Resolve,
+  absolutize: (s: unknown) => unknown,
+): Operation {
+  const deref = <T>(node: unknown): T => {
+    let n = node as Json;
+    while (n && typeof n["$ref"] === "string") n = resolve(n["$ref"]) as Json;
+    return n as T;
+  };
+  const op = raw as Json;
+  const key = `${method} ${template}`;
+  const params = ((op["parameters"] as unknown[]) ?? []).map((p) => deref<Param>(p));
+  const groups = new Map<IssueLocation, Param[]>();
+  for (const p of params) groups.set(p.in, [...(groups.get(p.in) ?? []), p]);
+  const paramValidators = new Map<IssueLocation, ValidateFunction>();
+  for (const [loc, list] of groups) {
+    const properties: Json = {};
+    for (const p of list) properties[headerName(loc, p.name)] = absolutize(p.schema ?? {});
+    const required = list.filter((p) => p.required).map((p) => headerName(loc, p.name));
+    paramValidators.set(loc, ajv.compile({ type: "object", properties, required, additionalProperties: loc === "header" }));
+  }
+
+  const rb = op["requestBody"] ? deref<Json>(op["requestBody"]) : undefined;
+  const bodySchema = (rb?.["content"] as Json | undefined)?.["application/json"] as Json | undefined;
+  const bodyValidator = bodySchema ? ajv.compile(absolutize(bodySchema["schema"]) as Json) : undefined;
+
+  const responses = new Map<string, Map<string, ValidateFunction> | null>();
+  for (const [status, r] of Object.entries((op["responses"] as Json) ?? {})) {
+    const content = deref<Json>(r)["content"] as Json | undefined;
+    if (!content) {
+      responses.set(status, null);
+      continue;
+    }
+    const media = new Map<string, ValidateFunction>();
+    for (const [type, m] of Object.entries(content)) media.set(type, ajv.compile(absolutize((m as Json)["schema"]) as Json));
+    responses.set(status, media);
+  }
+
+  const schemaOf = (p: Param): Json => deref<Json>(p.schema ?? {});
+  const itemSchemaOf = (p: Param): Json => deref<Json>(schemaOf(p)["items"] ?? {});
+
+  return {
+    key,
+    method,
+    template,
+    operationId: String(op["operationId"] ?? key),
+    tags: (op["tags"] as string[]) ?? [],
+    body: !bodyValidator ? "none" : rb?.["required"] ? "required" : "optional",
+    validateRequest(req) {
+      const issues: Issue[] = [];
+      const value: ValidRequest = { params: {}, query: {}, headers: {}, body: req.body };
+      const check = (loc: IssueLocation, obj: Json): void => {
+        const v = paramValidators.get(loc);
+        if (!v) {
+          for (const name of Object.keys(obj)) issues.push({ in: loc, path: name, message: `unknown ${loc} parameter` });
+          return;
+        }
+        if (!v(obj)) issues.push(...formatIssues(loc, v.errors ?? []));
+      };
+      for (const p of groups.get("path") ?? []) {
+        const rawValue = req.params[p.name];
+        if (rawValue !== undefined) value.params[p.name] = coerce(rawValue, p, schemaOf(p), itemSchemaOf(p));
+      }
+      check("path", value.params);
+      const byName = groups.get("query") ?? [];
+      for (const name of new Set(req.query.keys())) {
+        const all = req.query.getAll(name);
+        const p = byName.find((q) => q.name === name);
+        if (all.length > 1) issues.push({ in: "query", path: name, message: "is given more than once; give it once" });
+        value.query[name] = p ? coerce(all[0] ?? "", p, schemaOf(p), itemSchemaOf(p)) : all[0];
+      }
+      check("query", value.query);
+      for (const p of groups.get("header") ?? []) {
+        const h = req.headers[p.name.toLowerCase()];
+        if (h !== undefined) value.headers[p.name.toLowerCase()] = Array.isArray(h) ? h.join(", ") : h;
+      }
+      if (groups.has("header")) check("header", value.headers);
+      if (bodyValidator) {
+        if (req.body === undefined) {
+          if (rb?.["required"]) issues.push({ in: "body", path: "", message: "a JSON body is required" });
+        } else if (!bodyValidator(req.body)) {
+          issues.push(...formatIssues("body", bodyValidator.errors ?? []));
+        }
+      }
+      return issues.length ? { ok: false, issues } : { ok: true, value };
+    },
+    responseErrors(status, contentType, body) {
+      const cls = `${Math.floor(status / 100)}XX`;
+      const media = responses.has(String(status))
+        ? responses.get(String(status))
+        : responses.has(cls)
+          ? responses.get(cls)
+          : responses.get("default");
+      if (media === undefined) return [`${key}: status ${status} is not documented`];
+      const empty = body === undefined || body === "" || body === null;
+      if (media === null) return empty ? [] : [`${key}: status ${status} documents no body, got one`];
+      const type = (contentType ?? "").split(";")[0]?.trim() ?? "";
+      const v = media.get(type);
+      if (!v) return [`${key}: status ${status} documents ${[...media.keys()].join(", ")}, got "${type}"`];
+      if (!v(body)) {
+        return formatIssues("body", v.errors ?? []).map((i) => `${key} ${status}: ${i.path || "/"} ${i.message}`);
+      }
+      if (type === "application/problem+json" && (body as Json)["status"] !== status) {
+        return [`${key}: problem status ${String((body as Json)["status"])} differs from HTTP status ${status}`];
+      }
+      return [];
+    },
+  };
+}
+
+function headerName(loc: IssueLocation, name: string): string {
+  return loc === "header" ? name.toLowerCase() : name;
+}
+
+/** Converts a raw parameter string to its schema's type; leaves it a string when it does not parse, so validation reports it. */
+function coerce(raw: string, p: Param, schema: Json, items: Json): unknown {
+  const type = schema["type"];
+  if (type === "array") {
+    const parts = p.explode === false || p.in === "path" ? raw.split(",") : [raw];
+    return parts.map((s) => coerceScalar(s, items["type"]));
+  }
+  return coerceScalar(raw, type);
+}
+
+function coerceScalar(raw: string, type: unknown): unknown {
+  if ((type === "integer" || type === "number") && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(raw)) return Number(raw);
+  if (type === "boolean" && (raw === "true" || raw === "false")) return raw === "true";
+  return raw;
+}

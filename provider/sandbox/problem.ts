@@ -1,0 +1,55 @@
+/**
+ * RFC 9457 problem details: the one error shape of the API (`application/problem+json`).
+ */
+
+/** The base of every problem `type` URI. */
+export const PROBLEM_BASE = "https://marin-social.example/problems/";
+
+const TITLES: Record<number, [slug: string, title: string]> = {
+  400: ["invalid-request", "Invalid request"],
+  401: ["unauthorized", "Unauthorized"],
+  403: ["forbidden", "Forbidden"],
+  404: ["not-found", "Not found"],
+  405: ["method-not-allowed", "Method not allowed"],
+  409: ["conflict", "Conflict"],
+  413: ["payload-too-large", "Payload too large"],
+  415: ["unsupported-media-type", "Unsupported media type"],
+  422: ["idempotency-key-reused", "Idempotency key reused"],
+  429: ["rate-limited", "Too many requests"],
+  500: ["internal-error", "Internal server error"],
+  503: ["service-unavailable", "Service unavailable"],
+};
+
+/** A problem document. Extension members (e.g. `missingAgencies`, `errors`) sit beside the standard ones. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/**
+ * An error that becomes a problem response. Throw it from a handler: `status` is the HTTP
+ * status, `detail` says what went wrong and how to fix it, `extensions` are added members,
+ * `headers` are added response headers (e.g. `Retry-After`, `Allow`).
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+    readonly slug?: string,
+  ) {
+    super(detail);
+    this.name = "HttpError";
+  }
+}
+
+/** Builds the problem document for `status`, with a stable `type` and `title` per status (or `slug`). */
+export function problem(status: number, detail: string, extensions: Record<string, unknown> = {}, slug?: string): Problem {
+  const known = TITLES[status] ?? (status >= 500 ? ["server-fault", "Server fault"] : ["client-error", "Client error"]);
+  return { type: PROBLEM_BASE + (slug ?? known[0]), title: known[1], status, detail, ...extensions };
+}
