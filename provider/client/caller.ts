@@ -1,0 +1,239 @@
+/**
+ * The request pipeline behind every client call: adaptive concurrency
+ * limiter -> one attempt on the keep-alive pool -> retry policy -> error
+ * family, under an overall deadline. Knows nothing about endpoints.
+ */
+import { errorForStatus, errors, MarinSocialError, type ErrorContext, type ProblemDetails } from "./errors";
+import { AdaptiveLimiter, type Permit } from "./limiter";
+import type { RequestEvent, ResolvedOptions } from "./options";
+import { makeRedactor, type Redactor } from "./redact";
+import { backoffDelay, classifyTransportError, decideRetry, parseRetryAfter, type Failure } from "./retry";
+import { leasePool, sendAttempt, type AttemptResponse, type PoolLease } from "./transport";
+import { USER_AGENT } from "./version";
+
+/** One logical API call. */
+export interface CallSpec {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path below the base URL, with query. */
+  path: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as Idempotency-Key, the same on every attempt; makes a POST retryable. */
+  idempotencyKey?: string;
+  /** Retry a POST even without a key (for routes idempotent by nature). GET, PUT and DELETE always are. */
+  idempotent?: boolean;
+  headers?: Record<string, string>;
+}
+
+/** The 2xx outcome of a call. */
+export interface CallResult {
+  status: number;
+  /** Parsed JSON body, or undefined for an empty body. */
+  data: unknown;
+}
+
+/** Counters kept by the pipeline. */
+export interface CallCounters {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  batches: number;
+}
+
+/** Reason given to the abort signal when a call's deadline passes. */
+class DeadlinePassed extends Error {}
+
+/** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Runs calls for one client: owns its limiter, its pool lease and its counters. */
+export class Caller {
+  /** Counters since creation; `batches` is maintained by the client. */
+  readonly counters: CallCounters = { requests: 0, retries: 0, rateLimited: 0, batches: 0 };
+  readonly limiter: AdaptiveLimiter;
+  readonly redact: Redactor;
+  private readonly lease: PoolLease;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly o: ResolvedOptions) {
+    this.redact = makeRedactor(o.apiKey);
+    this.limiter = new AdaptiveLimiter(o.maxConcurrency);
+    this.lease = leasePool(o.origin, { connections: o.connections, connectTimeoutMs: o.timeouts.connectMs });
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Fails queued calls with `reason` and releases the pool lease (idempotent). */
+  close(reason: unknown): Promise<void> {
+    if (!this.closing) {
+      this.limiter.close(reason);
+      this.closing = this.lease.release();
+    }
+    return this.closing;
+  }
+
+  private emit(e: RequestEvent): void {
+    if (!this.o.onRequest) return;
+    try {
+      this.o.onRequest(e);
+    } catch {
+      // An observer must not break the call.
+    }
+  }
+
+  private problemOf(res: AttemptResponse): ProblemDetails | undefined {
+    const text = res.text.trim();
+    if (!text) return undefined;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return this.redact.deep(parsed as ProblemDetails);
+      return { detail: this.redact.clip(text, 500) };
+    } catch {
+      return { detail: this.redact.clip(text.replace(/\s+/g, " "), 500) };
+    }
+  }
+
+  /**
+   * Runs one call: waits for a limiter slot, sends, classifies, retries per
+   * the policy, all under the call's deadline. Resolves with the status and
+   * parsed body of the 2xx; rejects with a scrubbed MarinSocialError.
+   */
+  async call(spec: CallSpec): Promise<{ status: number; data: unknown }> {
+    if (this.closed) throw errors.closed();
+    const { timeouts, retry } = this.o;
+    const shownPath = this.redact.clip(spec.path, 300);
+    const ctx: ErrorContext = { method: spec.method, path: shownPath };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.o.apiKey}`,
+      accept: "application/json",
+      "user-agent": this.o.userAgent ?? USER_AGENT,
+      ...spec.headers,
+    };
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      body = JSON.stringify(spec.body);
+      headers["content-type"] = "application/json";
+    }
+    if (spec.idempotencyKey !== undefined) headers["idempotency-key"] = spec.idempotencyKey;
+    const idempotent = spec.method !== "POST" || spec.idempotent === true || spec.idempotencyKey !== undefined;
+
+    const started = Date.now();
+    const ac = new AbortController();
+    const deadline = new DeadlinePassed("deadline");
+    const timer = setTimeout(() => ac.abort(deadline), timeouts.deadlineMs);
+    const deadlineError = (attempts: number): MarinSocialError =>
+      errors.timeout({ ...ctx, attempts, phase: "deadline", ms: timeouts.deadlineMs });
+
+    let attempt = 0;
+    let refused = 0;
+    try {
+      for (;;) {
+        attempt++;
+        let permit: Permit;
+        try {
+          permit = await this.limiter.acquire(ac.signal);
+        } catch (e) {
+          if (e === deadline) throw deadlineError(attempt - 1);
+          throw e;
+        }
+        if (attempt > 1) this.counters.retries++;
+        this.counters.requests++;
+        let res: AttemptResponse;
+        try {
+          res = await sendAttempt(this.lease.pool, {
+            method: spec.method,
+            path: this.o.basePath + spec.path,
+            headers,
+            ...(body !== undefined ? { body } : {}),
+            signal: ac.signal,
+            headersTimeoutMs: timeouts.headersMs,
+            bodyTimeoutMs: timeouts.bodyMs,
+          });
+        } catch (e) {
+          this.limiter.release(permit, { kind: "neutral" });
+          if (ac.signal.aborted) {
+            this.emit({ method: spec.method, path: shownPath, attempt, error: "deadline" });
+            throw deadlineError(attempt);
+          }
+          const failure = classifyTransportError(e);
+          const reason = this.redact.clip(failure.reason, 200);
+          this.emit({ method: spec.method, path: shownPath, attempt, error: reason });
+          if (failure.refused) refused++;
+          const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (Date.now() - started) });
+          if (!decision.retry) {
+            if (failure.code === "timeout") {
+              const phase = failure.phase ?? "headers";
+              const ms = phase === "connect" ? timeouts.connectMs : phase === "headers" ? timeouts.headersMs : timeouts.bodyMs;
+              throw errors.timeout({ ...ctx, attempts: attempt, phase, ms });
+            }
+            throw errors.network({ ...ctx, attempts: attempt, reason, origin: this.o.displayUrl, retryable: failure.retryable });
+          }
+          await this.pause(decision.delayMs, ac.signal, deadline, () => deadlineError(attempt));
+          continue;
+        }
+
+        const status = res.status;
+        this.emit({ method: spec.method, path: shownPath, status, attempt });
+        if (status >= 200 && status < 300) {
+          this.limiter.release(permit, { kind: "ok" });
+          return { status, data: this.parseBody(res, { ...ctx, status, attempts: attempt }) };
+        }
+        const retryAfterMs = parseRetryAfter(res.headers["retry-after"], Date.now());
+        if (status === 429) {
+          this.counters.rateLimited++;
+          const pauseMs = retryAfterMs !== undefined ? Math.min(retryAfterMs, retry.maxRetryAfterMs) : backoffDelay(attempt, retry);
+          this.limiter.release(permit, { kind: "rate-limited", pauseMs });
+        } else {
+          this.limiter.release(permit, { kind: status >= 500 ? "neutral" : "ok" });
+        }
+        const failure: Failure = { kind: "status", status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+        const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (Date.now() - started) });
+        if (!decision.retry) {
+          const problem = this.problemOf(res);
+          throw errorForStatus({ ...ctx, status, attempts: attempt, ...(problem ? { problem } : {}) });
+        }
+        await this.pause(decision.delayMs, ac.signal, deadline, () => deadlineError(attempt));
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async pause(ms: number, signal: AbortSignal, deadline: DeadlinePassed, onDeadline: () => MarinSocialError): Promise<void> {
+    try {
+      await sleep(ms, signal);
+    } catch (e) {
+      if (e === deadline) throw onDeadline();
+      throw e;
+    }
+  }
+
+  private parseBody(res: AttemptResponse, ctx: ErrorContext): unknown {
+    const text = res.text.trim();
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw errors.server(
+        { ...ctx, problem: { detail: `the response is not JSON: ${this.redact.clip(text.replace(/\s+/g, " "), 200)}` } },
+        "unreadable response",
+      );
+    }
+  }
+}

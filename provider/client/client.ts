@@ -1,0 +1,331 @@
+/**
+ * MarinSocialClient: the typed API client (endpoints, batched reads,
+ * pagination). Every call runs through the pipeline in caller.ts.
+ */
+import { randomUUID } from "node:crypto";
+import type { Account, Agency, AuditEntry } from "../core/types";
+import { Batcher } from "./batcher";
+import { Caller, type CallResult, type CallSpec } from "./caller";
+import { errors } from "./errors";
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./options";
+import { truncate } from "./redact";
+
+/** Counters since the client was created. */
+export interface ClientMetrics {
+  /** HTTP attempts sent (retries included). */
+  requests: number;
+  /** Attempts that were retries. */
+  retries: number;
+  /** 429 responses received. */
+  rateLimited: number;
+  /** Batched account reads sent (`GET /v1/accounts?ids=`, each page counted). */
+  batches: number;
+  /** The adaptive in-flight cap right now. */
+  concurrency: number;
+}
+
+/** Query of {@link MarinSocialClient.listAccounts}. */
+export interface ListAccountsQuery {
+  publisher?: string;
+  agency?: string;
+  valid?: boolean;
+  /** Page size sent to the API (1..500, default 500); every page is followed. */
+  limit?: number;
+}
+
+/** The sandbox-only routes under `/_sandbox` (admin key only). */
+export interface SandboxApi {
+  /** `PUT /_sandbox/faults` with `{ latencyMs, errorRate, rateLimitPerSecond, failRoutes? }`. */
+  setFaults(faults: object): Promise<void>;
+  /** `GET /_sandbox/stats`: request counts by route and status. */
+  stats(): Promise<any>;
+  /** `DELETE /_sandbox/stats`: zeroes the counts. */
+  resetStats(): Promise<void>;
+  /** `POST /_sandbox/reset`: restores the seed (idempotent, so retried). */
+  reset(): Promise<void>;
+  /** `POST /_sandbox/accounts`: adds accounts (not idempotent, never retried). */
+  addAccounts(body: object): Promise<{ created: number; ids: string[] }>;
+}
+
+const ACCOUNT_PAGE = 500;
+
+/** `value` if it is a non-empty string, else a `bad-request` error naming `name` (scrubbed). */
+function checkId(name: string, value: unknown, scrub: (s: string) => string): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw errors.invalidArgument(name, `expected a non-empty string, got ${truncate(scrub(String(JSON.stringify(value) ?? value)), 80)}`);
+  }
+  return value;
+}
+
+/**
+ * The contract's account id pattern (`AccountId` in schemas/marin-social-api.yaml).
+ * Reads check it client-side: one malformed id must not turn a whole
+ * coalesced batch into a 400.
+ */
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** `value` if it matches {@link ACCOUNT_ID_PATTERN}, else a `bad-request` error. */
+function checkAccountId(name: string, value: unknown, scrub: (s: string) => string): string {
+  const id = checkId(name, value, scrub);
+  if (!ACCOUNT_ID_PATTERN.test(id)) {
+    throw errors.invalidArgument(name, `${truncate(scrub(JSON.stringify(id)), 80)} is not an account id (letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit)`);
+  }
+  return id;
+}
+
+/** `?a=1&b=2` from the defined params, or "". */
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/**
+ * The Marin Social API client.
+ *
+ * - One keep-alive undici Pool per origin (shared by clients of the same
+ *   origin and pool settings in this process), at most `maxConcurrency`
+ *   requests in flight, adaptively lowered under 429.
+ * - Every call has an overall deadline (`timeouts.deadlineMs`) covering
+ *   queueing, attempts and backoff; each attempt has connect, headers and body timeouts.
+ * - Retries: see retry.ts. `invalidateToken`, `reauthorize` and `unlinkAgency`
+ *   always send an Idempotency-Key (a random UUID unless one is given), the
+ *   same on every attempt, so they are retried safely.
+ * - Errors are MarinSocialErrors (errors.ts); the API key never appears in them.
+ */
+export class MarinSocialClient {
+  /** The sandbox-only routes (`/_sandbox`). */
+  readonly sandbox: SandboxApi;
+  private readonly o: ResolvedOptions;
+  private readonly caller: Caller;
+  private readonly batcher: Batcher<Account>;
+
+  /**
+   * Validates the options (see resolveOptions) and prepares the pool; no
+   * connection is made until the first call. Throws MarinSocialError
+   * `insecure-transport` for http:// to a non-loopback host unless
+   * `allowInsecureHttp`, and `config` for a bad URL, an empty key or a bad option.
+   */
+  constructor(opts: ClientOptions) {
+    this.o = resolveOptions(opts);
+    this.caller = new Caller(this.o);
+    this.batcher = new Batcher<Account>((ids) => this.fetchAccounts(ids), this.o.maxBatchSize, this.o.batchWindowMs);
+    this.sandbox = {
+      setFaults: async (faults) => {
+        await this.call({ method: "PUT", path: "/_sandbox/faults", body: faults });
+      },
+      stats: async () => (await this.call({ method: "GET", path: "/_sandbox/stats" })).data,
+      resetStats: async () => {
+        await this.call({ method: "DELETE", path: "/_sandbox/stats" });
+      },
+      reset: async () => {
+        await this.call({ method: "POST", path: "/_sandbox/reset", idempotent: true });
+      },
+      addAccounts: async (body) =>
+        (await this.call({ method: "POST", path: "/_sandbox/accounts", body })).data as { created: number; ids: string[] },
+    };
+  }
+
+  /** The base URL as shown in messages (no credentials). */
+  get baseUrl(): string {
+    return this.o.displayUrl;
+  }
+
+  /**
+   * Reads one account. With `batchReads` (default), calls made in the same
+   * tick, or while a batch is in flight (up to `batchWindowMs`), are coalesced
+   * into `GET /v1/accounts?ids=a,b,c` of at most `maxBatchSize` ids; an id the
+   * batch does not return rejects with `not-found` (status 404). Without
+   * batching: `GET /v1/accounts/{id}`. A string that cannot be an account id
+   * (see {@link ACCOUNT_ID_PATTERN}) rejects with `bad-request` before anything is sent.
+   */
+  async getAccount(id: string): Promise<Account> {
+    checkAccountId("accountId", id, this.caller.redact.text);
+    if (!this.o.batchReads) {
+      return (await this.call({ method: "GET", path: `/v1/accounts/${encodeURIComponent(id)}` })).data as Account;
+    }
+    const account = await this.batcher.get(id);
+    if (account === undefined) {
+      throw errors.accountNotFound(this.caller.redact.text(id), { method: "GET", path: this.caller.redact.text(`/v1/accounts?ids=${encodeURIComponent(id)}`) });
+    }
+    return account;
+  }
+
+  /**
+   * Reads many accounts with batched requests (chunks of `maxBatchSize`,
+   * coalesced with concurrent `getAccount` calls when `batchReads` is on).
+   * Ids the API does not know, and strings that cannot be account ids, are
+   * absent from the map.
+   */
+  async getAccounts(ids: readonly string[]): Promise<Map<string, Account>> {
+    if (!Array.isArray(ids)) throw errors.invalidArgument("ids", "expected an array of account ids");
+    ids.forEach((id, i) => checkId(`ids[${i}]`, id, this.caller.redact.text));
+    const unique = [...new Set(ids)].filter((id) => ACCOUNT_ID_PATTERN.test(id));
+    if (this.o.batchReads) return this.batcher.getMany(unique);
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += this.o.maxBatchSize) chunks.push(unique.slice(i, i + this.o.maxBatchSize));
+    const maps = await Promise.all(chunks.map((c) => this.fetchAccounts(c)));
+    const out = new Map<string, Account>();
+    for (const m of maps) for (const id of unique) if (m.has(id)) out.set(id, m.get(id)!);
+    return out;
+  }
+
+  /** Lists accounts matching the filters, following `nextCursor` through every page. */
+  async listAccounts(q: ListAccountsQuery = {}): Promise<Account[]> {
+    return this.paginate<Account>("/v1/accounts", {
+      publisher: q.publisher,
+      agency: q.agency,
+      valid: q.valid,
+      limit: q.limit ?? ACCOUNT_PAGE,
+    });
+  }
+
+  /**
+   * `POST /v1/accounts/{id}/token/invalidate` with `{ actor, reason? }`.
+   * Always sends an Idempotency-Key (random unless given; the same on every
+   * retry), so it is retried like a GET. `ifMatch` sends `If-Match: "<version>"`.
+   * Returns the account after invalidation (already invalid: unchanged, 200).
+   */
+  async invalidateToken(
+    id: string,
+    body: { actor: string; reason?: string },
+    opts: { idempotencyKey?: string; ifMatch?: number } = {},
+  ): Promise<Account> {
+    checkId("accountId", id, this.caller.redact.text);
+    checkId("actor", body?.actor, this.caller.redact.text);
+    const headers: Record<string, string> = {};
+    if (opts.ifMatch !== undefined) headers["if-match"] = `"${opts.ifMatch}"`;
+    const payload: { actor: string; reason?: string } = { actor: body.actor };
+    if (body.reason !== undefined) payload.reason = body.reason;
+    const res = await this.call({
+      method: "POST",
+      path: `/v1/accounts/${encodeURIComponent(id)}/token/invalidate`,
+      body: payload,
+      idempotencyKey: opts.idempotencyKey ?? randomUUID(),
+      headers,
+    });
+    return res.data as Account;
+  }
+
+  /**
+   * `DELETE /v1/agencies/{agencyId}/accounts/{accountId}`. Resolves on 2xx;
+   * a link that does not exist throws `not-found` (the caller decides whether
+   * that means "already done"). Sends an Idempotency-Key (random unless given,
+   * the same on every retry), so a retry after a lost 204 replays the 204
+   * instead of answering 404. `actor` is sent as `X-Actor` for the audit log.
+   */
+  async unlinkAgency(agencyId: string, accountId: string, opts: { idempotencyKey?: string; actor?: string } = {}): Promise<void> {
+    checkId("agencyId", agencyId, this.caller.redact.text);
+    checkId("accountId", accountId, this.caller.redact.text);
+    const headers: Record<string, string> = {};
+    if (opts.actor !== undefined) headers["x-actor"] = checkId("actor", opts.actor, this.caller.redact.text);
+    await this.call({
+      method: "DELETE",
+      path: `/v1/agencies/${encodeURIComponent(agencyId)}/accounts/${encodeURIComponent(accountId)}`,
+      idempotencyKey: opts.idempotencyKey ?? randomUUID(),
+      headers,
+    });
+  }
+
+  /**
+   * `POST /v1/accounts/{id}/token/reauthorize` with `{ actor, agencies? }`
+   * (what re-linking in the web UI does). Always sends an Idempotency-Key,
+   * like {@link invalidateToken}.
+   */
+  async reauthorize(id: string, body: { actor: string; agencies?: string[] }, opts: { idempotencyKey?: string } = {}): Promise<Account> {
+    checkId("accountId", id, this.caller.redact.text);
+    checkId("actor", body?.actor, this.caller.redact.text);
+    const payload: { actor: string; agencies?: string[] } = { actor: body.actor };
+    if (body.agencies !== undefined) payload.agencies = body.agencies;
+    const res = await this.call({
+      method: "POST",
+      path: `/v1/accounts/${encodeURIComponent(id)}/token/reauthorize`,
+      body: payload,
+      idempotencyKey: opts.idempotencyKey ?? randomUUID(),
+    });
+    return res.data as Account;
+  }
+
+  /** `GET /v1/agencies` (every page). */
+  async listAgencies(): Promise<Agency[]> {
+    return this.paginate<Agency>("/v1/agencies", {});
+  }
+
+  /** `GET /v1/audit?accountId=&since=` (every page): the change log. */
+  async audit(q: { accountId?: string; since?: string } = {}): Promise<AuditEntry[]> {
+    return this.paginate<AuditEntry>("/v1/audit", { accountId: q.accountId, since: q.since });
+  }
+
+  /** Counters since creation, and the current adaptive concurrency cap. */
+  metrics(): ClientMetrics {
+    return { ...this.caller.counters, concurrency: this.caller.limiter.limit };
+  }
+
+  /**
+   * Stops the client: queued calls and lookups fail with a `config` error,
+   * calls already sent finish, and the pool closes once no other client uses it.
+   */
+  close(): Promise<void> {
+    const err = errors.closed();
+    if (!this.caller.closed) this.batcher.close(err);
+    return this.caller.close(err);
+  }
+
+  private call(spec: CallSpec): Promise<CallResult> {
+    return this.caller.call(spec);
+  }
+
+  /** The batch loader: `GET /v1/accounts?ids=...&limit=n`, following `nextCursor` if the server pages. */
+  private async fetchAccounts(ids: string[]): Promise<Map<string, Account>> {
+    const out = new Map<string, Account>();
+    let cursor: string | undefined;
+    const seen = new Set<string>();
+    do {
+      const path =
+        `/v1/accounts?ids=${ids.map(encodeURIComponent).join(",")}&limit=${ids.length}` +
+        (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
+      this.caller.counters.batches++;
+      const page = this.readPage<Account>(await this.call({ method: "GET", path }), path);
+      for (const a of page.items) if (a && typeof a.id === "string") out.set(a.id, a);
+      cursor = this.nextCursor(page.nextCursor, seen, path);
+    } while (cursor);
+    return out;
+  }
+
+  /** GETs every page of a list endpoint that answers `{ items, nextCursor }` (or a bare array). */
+  private async paginate<T>(base: string, params: Record<string, string | number | boolean | undefined>): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const path = base + query({ ...params, cursor });
+      const page = this.readPage<T>(await this.call({ method: "GET", path }), path);
+      items.push(...page.items);
+      cursor = this.nextCursor(page.nextCursor, seen, path);
+    } while (cursor);
+    return items;
+  }
+
+  private readPage<T>(res: { status: number; data: unknown }, path: string): { items: T[]; nextCursor?: unknown } {
+    const d = res.data;
+    if (Array.isArray(d)) return { items: d as T[] };
+    if (d && typeof d === "object" && Array.isArray((d as { items?: unknown }).items)) {
+      return d as { items: T[]; nextCursor?: unknown };
+    }
+    throw errors.server(
+      { method: "GET", path: this.caller.redact.clip(path, 300), status: res.status },
+      "the response is not a list (expected { items, nextCursor })",
+    );
+  }
+
+  private nextCursor(next: unknown, seen: Set<string>, path: string): string | undefined {
+    if (next === undefined || next === null || next === "") return undefined;
+    const c = String(next);
+    if (seen.has(c)) {
+      throw errors.server({ method: "GET", path: this.caller.redact.clip(path, 300) }, `the server repeated the cursor "${this.caller.redact.clip(c, 80)}"`);
+    }
+    seen.add(c);
+    return c;
+  }
+}

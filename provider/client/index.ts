@@ -1,0 +1,36 @@
+/**
+ * The Marin Social API client: undici pool, retries with Retry-After,
+ * adaptive concurrency, batched reads, and one error family that never
+ * carries the API key.
+ *
+ * ```ts
+ * const client = new MarinSocialClient(resolveConnection({ config: (k) => cfg.get(k), env: process.env }));
+ * const account = await client.getAccount("fb-1001");
+ * ```
+ */
+export {
+  MarinSocialError,
+  errors,
+  errorForStatus,
+  isNotFound,
+  isMarinSocialError,
+  type ErrorCode,
+  type ErrorContext,
+  type ProblemDetails,
+} from "./errors";
+export {
+  resolveConnection,
+  resolveOptions,
+  isLoopbackHost,
+  DEFAULT_API_URL,
+  DEFAULTS,
+  API_MAX_BATCH,
+  type ClientOptions,
+  type Connection,
+  type ConnectionSource,
+  type RequestEvent,
+  type ResolvedOptions,
+} from "./options";
+export { MarinSocialClient, ACCOUNT_ID_PATTERN, type ClientMetrics, type ListAccountsQuery, type SandboxApi } from "./client";
+export { parseRetryAfter, backoffDelay, isRetryableStatus, decideRetry, classifyTransportError, type RetryPolicy } from "./retry";
+export { VERSION, USER_AGENT } from "./version";

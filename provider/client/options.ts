@@ -1,0 +1,273 @@
+/**
+ * Client options: defaults, validation (URL, key, transport safety) and
+ * `resolveConnection`, which reads the base URL and key from Pulumi config
+ * or the environment.
+ */
+import { isIP } from "node:net";
+import { API_KEY_FIX, errors } from "./errors";
+import { makeRedactor, truncate } from "./redact";
+
+/** What the client reports to {@link ClientOptions.onRequest} after every attempt. Never holds the key. */
+export interface RequestEvent {
+  method: string;
+  /** Path and query, e.g. `/v1/accounts?ids=a,b`. */
+  path: string;
+  /** Response status, when a response arrived. */
+  status?: number;
+  /** 1 for the first try, 2 for the first retry, ... */
+  attempt: number;
+  /** Why the attempt failed without a response (e.g. `ECONNRESET`), scrubbed. */
+  error?: string;
+}
+
+/** Options of {@link MarinSocialClient}. Only `baseUrl` and `apiKey` are required. */
+export interface ClientOptions {
+  /** e.g. `https://api.marin.example` or `http://127.0.0.1:8787`; a path prefix is kept. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>`; never logged or put in an error. */
+  apiKey: string;
+  /** Allow plain http:// to a non-loopback host. Default false. */
+  allowInsecureHttp?: boolean;
+  /** undici Pool connections per origin. Default 8. */
+  connections?: number;
+  /** In-flight request cap. Default 16; halved on 429, grown back by one per success streak. */
+  maxConcurrency?: number;
+  /**
+   * Per-attempt timeouts (connect, headers, body) and the per-call deadline, in ms.
+   * undici checks the headers and body timeouts on a coarse clock (about 1 s
+   * resolution); the deadline is exact.
+   */
+  timeouts?: {
+    /** TCP/TLS connect timeout. Default 10 000. */
+    connectMs?: number;
+    /** Time to receive response headers. Default 30 000. */
+    headersMs?: number;
+    /** Longest gap between body chunks. Default 30 000. */
+    bodyMs?: number;
+    /** Overall time per call, including queueing, retries and backoff. Default 60 000. */
+    deadlineMs?: number;
+  };
+  retry?: {
+    /** Attempts per call, the first included. Default 6. */
+    maxAttempts?: number;
+    /** Base of the exponential backoff (full jitter). Default 100. */
+    baseDelayMs?: number;
+    /** Cap of one backoff delay. Default 5 000. */
+    maxDelayMs?: number;
+    /** Cap applied to a server's Retry-After. Default 30 000. */
+    maxRetryAfterMs?: number;
+    /** Attempts when the connection is refused (nothing listening). Default 3. */
+    refusedAttempts?: number;
+  };
+  /** Coalesce concurrent `getAccount` calls into `GET /v1/accounts?ids=`. Default true. */
+  batchReads?: boolean;
+  /** Ids per batched request, 1..100. Default 100 (the API maximum). */
+  maxBatchSize?: number;
+  /** While a batch is in flight, how long new ids may wait to join the next one. Default 20 ms. */
+  batchWindowMs?: number;
+  /** Replaces the default User-Agent, `pulumi-marin-social/<version>`. */
+  userAgent?: string;
+  /** Observability hook, called after every attempt. Exceptions it throws are ignored. */
+  onRequest?: (e: RequestEvent) => void;
+}
+
+/** {@link ClientOptions} with every default filled in and the URL parsed. */
+export interface ResolvedOptions {
+  origin: string;
+  /** Path prefix of the base URL without a trailing slash ("" for none). */
+  basePath: string;
+  /** The base URL as shown in messages (no credentials, no query). */
+  displayUrl: string;
+  apiKey: string;
+  connections: number;
+  maxConcurrency: number;
+  timeouts: { connectMs: number; headersMs: number; bodyMs: number; deadlineMs: number };
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number; refusedAttempts: number };
+  batchReads: boolean;
+  maxBatchSize: number;
+  batchWindowMs: number;
+  userAgent?: string;
+  onRequest?: (e: RequestEvent) => void;
+}
+
+/** The embedded sandbox's address, used when no API URL is configured. */
+export const DEFAULT_API_URL = "http://127.0.0.1:8787";
+
+/** Defaults of every numeric option. */
+export const DEFAULTS = {
+  connections: 8,
+  maxConcurrency: 16,
+  timeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000, deadlineMs: 60_000 },
+  retry: { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 5_000, maxRetryAfterMs: 30_000, refusedAttempts: 3 },
+  maxBatchSize: 100,
+  batchWindowMs: 20,
+} as const;
+
+/** The API's limit on ids per `GET /v1/accounts?ids=`. */
+export const API_MAX_BATCH = 100;
+
+/**
+ * True for hosts that never leave the machine: `localhost` (and `*.localhost`),
+ * 127.0.0.0/8, `::1` and IPv4-mapped loopback. No DNS lookup is made.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  const kind = isIP(h);
+  if (kind === 4) return h.startsWith("127.");
+  if (kind === 6) {
+    if (h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+    if (mapped?.[1]) return mapped[1].startsWith("127.");
+    const mappedHex = /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.exec(h);
+    return mappedHex !== null;
+  }
+  return false;
+}
+
+function num(value: number | undefined, fallback: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw errors.config(`${name} must be a number from ${min} to ${max}, got ${String(value)}`, `Fix ${name} in the client options.`);
+  }
+  return value;
+}
+
+/**
+ * Validates `opts` and fills in defaults. Throws MarinSocialError:
+ * `config` for a bad URL, an empty or malformed key or an out-of-range number;
+ * `insecure-transport` for http:// to a non-loopback host without `allowInsecureHttp`.
+ * Messages never contain the key.
+ */
+export function resolveOptions(opts: ClientOptions): ResolvedOptions {
+  if (typeof opts !== "object" || opts === null) {
+    throw errors.config("client options are missing", "Pass { baseUrl, apiKey } (see resolveConnection).");
+  }
+  const apiKey = typeof opts.apiKey === "string" ? opts.apiKey.trim() : "";
+  if (!apiKey) throw errors.config("the API key is empty", API_KEY_FIX);
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw errors.config("the API key contains spaces, control or non-ASCII characters", API_KEY_FIX);
+  }
+  const scrub = makeRedactor(apiKey).text;
+  const raw = typeof opts.baseUrl === "string" ? opts.baseUrl.trim() : "";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw errors.config(
+      `the API URL "${scrub(raw)}" is not a valid URL`,
+      "Set an absolute URL such as https://api.example.com with `pulumi config set marin-social:apiUrl <url>` or MARIN_SOCIAL_API_URL.",
+    );
+  }
+  const display = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw errors.config(
+      `the API URL ${scrub(display)} uses ${url.protocol.replace(/:$/, "")}, not http or https`,
+      "Set an https:// URL with `pulumi config set marin-social:apiUrl <url>` or MARIN_SOCIAL_API_URL.",
+    );
+  }
+  if (url.username || url.password) {
+    throw errors.config(
+      `the API URL ${scrub(display)} embeds credentials`,
+      "Remove the user:password part; the key goes in `pulumi config set --secret marin-social:apiKey <key>` or MARIN_SOCIAL_API_KEY.",
+    );
+  }
+  if (url.search || url.hash) {
+    throw errors.config(`the API URL ${scrub(display)} has a query or fragment`, "Set only scheme, host, port and an optional path prefix.");
+  }
+  if (url.protocol === "http:" && !opts.allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    throw errors.insecureTransport(scrub(display), scrub(url.hostname));
+  }
+  const t = opts.timeouts ?? {};
+  const r = opts.retry ?? {};
+  const resolved: ResolvedOptions = {
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/+$/, ""),
+    displayUrl: scrub(display),
+    apiKey,
+    connections: num(opts.connections, DEFAULTS.connections, "connections", 1, 1024),
+    maxConcurrency: num(opts.maxConcurrency, DEFAULTS.maxConcurrency, "maxConcurrency", 1, 4096),
+    timeouts: {
+      connectMs: num(t.connectMs, DEFAULTS.timeouts.connectMs, "timeouts.connectMs", 1),
+      headersMs: num(t.headersMs, DEFAULTS.timeouts.headersMs, "timeouts.headersMs", 1),
+      bodyMs: num(t.bodyMs, DEFAULTS.timeouts.bodyMs, "timeouts.bodyMs", 1),
+      deadlineMs: num(t.deadlineMs, DEFAULTS.timeouts.deadlineMs, "timeouts.deadlineMs", 1),
+    },
+    retry: {
+      maxAttempts: num(r.maxAttempts, DEFAULTS.retry.maxAttempts, "retry.maxAttempts", 1, 100),
+      baseDelayMs: num(r.baseDelayMs, DEFAULTS.retry.baseDelayMs, "retry.baseDelayMs", 0),
+      maxDelayMs: num(r.maxDelayMs, DEFAULTS.retry.maxDelayMs, "retry.maxDelayMs", 0),
+      maxRetryAfterMs: num(r.maxRetryAfterMs, DEFAULTS.retry.maxRetryAfterMs, "retry.maxRetryAfterMs", 0),
+      refusedAttempts: num(r.refusedAttempts, DEFAULTS.retry.refusedAttempts, "retry.refusedAttempts", 1, 100),
+    },
+    batchReads: opts.batchReads ?? true,
+    maxBatchSize: num(opts.maxBatchSize, DEFAULTS.maxBatchSize, "maxBatchSize", 1, API_MAX_BATCH),
+    batchWindowMs: num(opts.batchWindowMs, DEFAULTS.batchWindowMs, "batchWindowMs", 0),
+  };
+  if (opts.userAgent !== undefined) {
+    if (!/^[\x20-\x7e]*$/.test(opts.userAgent)) {
+      throw errors.config("userAgent must be printable ASCII", "Fix userAgent in the client options.");
+    }
+    resolved.userAgent = scrub(opts.userAgent);
+  }
+  if (opts.onRequest !== undefined) resolved.onRequest = opts.onRequest;
+  return resolved;
+}
+
+/** Where {@link resolveConnection} reads settings from. */
+export interface ConnectionSource {
+  /** Reads a Pulumi config value by its full key, e.g. `marin-social:apiKey`. */
+  config?: (key: string) => string | undefined;
+  /** Environment, usually `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The resolved connection settings, ready for {@link ClientOptions}. */
+export interface Connection {
+  baseUrl: string;
+  apiKey: string;
+  allowInsecureHttp: boolean;
+}
+
+function parseBool(value: string, source: string, scrub: (s: string) => string): boolean {
+  const v = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(v)) return true;
+  if (["false", "0", "no", "off", ""].includes(v)) return false;
+  throw errors.config(
+    `${source} must be true or false, got "${truncate(scrub(value), 100)}"`,
+    "Set `pulumi config set marin-social:allowInsecureHttp true` (or false), or MARIN_SOCIAL_ALLOW_INSECURE_HTTP=true.",
+  );
+}
+
+/**
+ * Reads the connection settings. Pulumi config keys `marin-social:apiUrl`,
+ * `marin-social:apiKey` and `marin-social:allowInsecureHttp` win over the
+ * environment variables `MARIN_SOCIAL_API_URL`, `MARIN_SOCIAL_API_KEY` and
+ * `MARIN_SOCIAL_ALLOW_INSECURE_HTTP`; empty values count as unset. The URL
+ * defaults to the embedded sandbox, {@link DEFAULT_API_URL}. A missing key
+ * throws a MarinSocialError `config` naming both ways to set it.
+ * The URL itself is validated later, by the client's constructor.
+ */
+export function resolveConnection(source: ConnectionSource): Connection {
+  const read = (configKey: string, envKey: string): { value: string; from: string } | undefined => {
+    const c = source.config?.(configKey);
+    if (typeof c === "string" && c.trim() !== "") return { value: c.trim(), from: `config ${configKey}` };
+    const e = source.env?.[envKey];
+    if (typeof e === "string" && e.trim() !== "") return { value: e.trim(), from: `environment ${envKey}` };
+    return undefined;
+  };
+  const key = read("marin-social:apiKey", "MARIN_SOCIAL_API_KEY");
+  if (!key) {
+    throw errors.config(
+      "no API key is set",
+      "Set it with `pulumi config set --secret marin-social:apiKey <key>`, or export MARIN_SOCIAL_API_KEY=<key> (for the local sandbox: sandbox-admin).",
+    );
+  }
+  const url = read("marin-social:apiUrl", "MARIN_SOCIAL_API_URL");
+  const insecure = read("marin-social:allowInsecureHttp", "MARIN_SOCIAL_ALLOW_INSECURE_HTTP");
+  return {
+    baseUrl: url?.value ?? DEFAULT_API_URL,
+    apiKey: key.value,
+    allowInsecureHttp: insecure ? parseBool(insecure.value, insecure.from, makeRedactor(key.value).text) : false,
+  };
+}

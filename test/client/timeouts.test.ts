@@ -1,0 +1,79 @@
+import { performance } from "node:perf_hooks";
+import { afterEach, describe, expect, it } from "vitest";
+import { MarinSocialClient, MarinSocialError, type ClientOptions } from "../../provider/client";
+import { fail, hang, rejection, startServer, type Handler, type TestServer } from "./helpers";
+
+let server: TestServer | undefined;
+let client: MarinSocialClient | undefined;
+
+afterEach(async () => {
+  await server?.close(); // first: frees requests the server left hanging
+  await client?.close();
+  client = undefined;
+  server = undefined;
+});
+
+async function setup(handler: Handler, opts: Partial<ClientOptions>): Promise<{ s: TestServer; c: MarinSocialClient }> {
+  server = await startServer(handler);
+  client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-timeouts", batchReads: false, ...opts });
+  return { s: server, c: client };
+}
+
+describe("timeouts", () => {
+  it("maps a headers timeout to 'timeout' and retries it like a reset", async () => {
+    const { s, c } = await setup(hang, { timeouts: { headersMs: 150 }, retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    const e = (await rejection(c.getAccount("fb-1"))) as MarinSocialError;
+    expect(e).toBeInstanceOf(MarinSocialError);
+    expect(e.code).toBe("timeout");
+    expect(e.attempts).toBe(2);
+    expect(e.retryable).toBe(true);
+    expect(e.message).toContain("no response headers within 150 ms");
+    expect(e.message).toContain("headersMs");
+    expect(s.hits).toHaveLength(2);
+  });
+
+  it("maps a stalled body to 'timeout' (body phase)", async () => {
+    const { c } = await setup(
+      (_hit, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+        res.write('{"id":'); // then nothing more
+      },
+      { timeouts: { bodyMs: 150 }, retry: { maxAttempts: 1 } },
+    );
+    const e = (await rejection(c.getAccount("fb-1"))) as MarinSocialError;
+    expect(e.code).toBe("timeout");
+    expect(e.message).toContain("no response body data within 150 ms");
+  });
+
+  it("enforces the overall deadline even when per-phase timeouts are long", async () => {
+    const { c } = await setup(hang, { timeouts: { headersMs: 30_000, deadlineMs: 300 } });
+    const t0 = performance.now();
+    const e = (await rejection(c.getAccount("fb-1"))) as MarinSocialError;
+    const elapsed = performance.now() - t0;
+    expect(e.code).toBe("timeout");
+    expect(e.message).toContain("deadline of 300 ms");
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  it("does not start a retry whose wait would outlast the deadline", async () => {
+    const { s, c } = await setup(fail(503, { "retry-after": "5" }, "maintenance"), { timeouts: { deadlineMs: 1000 } });
+    const t0 = performance.now();
+    const e = (await rejection(c.getAccount("fb-1"))) as MarinSocialError;
+    expect(e.code).toBe("server");
+    expect(e.problem?.detail).toBe("maintenance");
+    expect(s.hits).toHaveLength(1);
+    expect(performance.now() - t0).toBeLessThan(900);
+  });
+
+  it("the deadline covers backoff between attempts", async () => {
+    const { s, c } = await setup(fail(503), { timeouts: { deadlineMs: 400 }, retry: { maxAttempts: 100, baseDelayMs: 50, maxDelayMs: 50 } });
+    const t0 = performance.now();
+    const e = (await rejection(c.getAccount("fb-1"))) as MarinSocialError;
+    const elapsed = performance.now() - t0;
+    expect(["timeout", "server"]).toContain(e.code);
+    expect(elapsed).toBeLessThan(2000);
+    expect(s.hits.length).toBeGreaterThan(1);
+    expect(s.hits.length).toBeLessThan(100);
+  });
+});
