@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "check declaration files; print every problem as file:line:col",
     load: async () => (require("./validate") as typeof import("./validate")).run,
   },
+  demo: {
+    summary: "run the README story against a fresh sandbox (what `npm start` runs)",
+    load: async () => (require("./demo") as typeof import("./demo")).run,
+  },
   audit: {
     summary: "compare declared tokens with live state; exit 2 on drift",
     load: async () => (require("./audit") as typeof import("./audit")).run,

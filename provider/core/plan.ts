@@ -18,6 +18,7 @@ export interface InvalidateAction {
 export interface UnlinkAction {
   kind: "unlink";
   accountId: string;
+  actor: string;
   agency: Agency;
 }
 
@@ -91,7 +92,7 @@ export function planToken(desired: DesiredToken, live: LiveToken, ctx: PlanConte
       actions.push({ kind: "invalidate", accountId, actor: ctx.actor, reason: desired.reason ?? null });
     }
     for (const agency of sortAgencies(live.agencies)) {
-      actions.push({ kind: "unlink", accountId, agency: { id: agency.id, name: agency.name } });
+      actions.push({ kind: "unlink", accountId, actor: ctx.actor, agency: { id: agency.id, name: agency.name } });
     }
   }
 

@@ -1,0 +1,60 @@
+/**
+ * `marin-social validate FILE [FILE...] [--json]`: checks declaration files
+ * with the same loader the stack program and `audit` use.
+ */
+import { formatProblem, loadDeclarations, type LoadResult } from "../declarations";
+import { parse } from "./args";
+
+/** The command's help text. */
+export const USAGE = `usage: marin-social validate FILE [FILE...] [--json]
+
+Checks token declaration files (schemas/tokens.schema.json) and prints every
+problem as file:line:col: path: message on stderr, or one "ok:" line per
+valid file on stdout. Exits 0 when every file is valid, 1 otherwise.
+
+options:
+  --json      print {"files": [{file, ok, tokens?, problems?}]} on stdout instead
+  -h, --help  show this help`;
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** The one-line summary of a valid file: `ok: FILE declares N tokens (K valid: false)`. */
+export function summary(result: Extract<LoadResult, { ok: true }>): string {
+  const invalid = result.tokens.filter((t) => !t.valid).length;
+  return `ok: ${result.file} declares ${plural(result.tokens.length, "token")} (${invalid.toLocaleString("en-US")} valid: false)`;
+}
+
+/**
+ * Runs the command. Resolves to 0 when every file is valid, 1 otherwise;
+ * throws an Error (printed without a stack by main) for bad arguments.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("validate", argv, {
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  if (positionals.length === 0) {
+    throw new Error("name at least one declaration file, e.g. `marin-social validate tokens.yaml` (see --help)");
+  }
+  const results: LoadResult[] = [];
+  for (const file of positionals) results.push(await loadDeclarations(file));
+
+  if (values.json) {
+    const files = results.map((r) =>
+      r.ok ? { file: r.file, ok: true, tokens: r.tokens } : { file: r.file, ok: false, problems: r.problems },
+    );
+    process.stdout.write(JSON.stringify({ files }, null, 2) + "\n");
+  } else {
+    for (const r of results) {
+      if (r.ok) process.stdout.write(summary(r) + "\n");
+      else process.stderr.write(r.problems.map((p) => formatProblem(p) + "\n").join(""));
+    }
+  }
+  return results.every((r) => r.ok) ? 0 : 1;
+}

@@ -1,0 +1,15 @@
+/**
+ * pulumi-marin-social: infrastructure as code for Marin Social publisher access tokens.
+ *
+ * The one public entry: the PublisherToken resource and its provider, the
+ * declaration loader, the API client and its errors, and the pure core's types.
+ */
+export { PublisherToken, publisherTokenProvider, PartialFailure } from "./resource";
+export type { PublisherTokenArgs, TokenAudit, TokenInputs, TokenOutputs, Observation } from "./resource";
+export * from "./core";
+export { MarinSocialClient, MarinSocialError, resolveConnection, isNotFound } from "./client";
+export type { ClientOptions, ErrorCode } from "./client";
+export { declaredStack, USER_ERROR_EXIT_CODE } from "./stack/declared-stack";
+export type { DeclaredStackOptions, DeclaredStackOutputs } from "./stack/declared-stack";
+export { loadDeclarations, parseDeclarations, DeclarationError, assertValid } from "./declarations";
+export type { LoadResult, LocatedToken, Problem } from "./declarations";

@@ -1,0 +1,58 @@
+/**
+ * Carries out a plan through the API client. The only place the provider
+ * changes anything remotely.
+ */
+import { createHash } from "node:crypto";
+import { applyAction, type Account, type Agency, type Plan } from "../core";
+import { isNotFound, type MarinSocialClient } from "../client";
+
+/** The outcome of one plan: the account as it now is, what was cut, and what failed. */
+export interface Execution {
+  account: Account;
+  unlinked: Agency[];
+  failures: Array<{ description: string; error: Error }>;
+}
+
+/**
+ * The Idempotency-Key for invalidating one token instance: the same actor,
+ * account and token fingerprint always give the same key, so a retried or
+ * re-run invalidation is recognised by the server and recorded once.
+ */
+export function invalidationKey(actor: string, account: Pick<Account, "id" | "token">): string {
+  const digest = createHash("sha256").update(`${actor}\n${account.id}\n${account.token.fingerprint}`).digest("hex");
+  return `pulumi-invalidate-${digest.slice(0, 32)}`;
+}
+
+/**
+ * Executes `plan` against `live`. The invalidation goes first; if it fails the
+ * error is thrown and nothing else is attempted. Unlinks then run concurrently;
+ * each failure is collected (not thrown) so the caller can record partial
+ * progress. An unlink answered 404 means someone else already removed the link:
+ * it is not counted as ours.
+ */
+export async function executePlan(client: MarinSocialClient, live: Account, plan: Plan): Promise<Execution> {
+  let account = live;
+  const invalidate = plan.actions.find((a) => a.kind === "invalidate");
+  if (invalidate) {
+    account = await client.invalidateToken(
+      live.id,
+      { actor: invalidate.actor, ...(invalidate.reason !== null ? { reason: invalidate.reason } : {}) },
+      { idempotencyKey: invalidationKey(invalidate.actor, live) },
+    );
+  }
+  const unlinks = plan.actions.filter((a) => a.kind === "unlink");
+  const results = await Promise.allSettled(unlinks.map((a) => client.unlinkAgency(a.agency.id, a.accountId, { actor: a.actor })));
+  const unlinked: Agency[] = [];
+  const failures: Execution["failures"] = [];
+  const at = new Date().toISOString();
+  results.forEach((r, i) => {
+    const action = unlinks[i]!;
+    if (r.status === "fulfilled" || isNotFound(r.reason)) {
+      if (r.status === "fulfilled") unlinked.push(action.agency);
+      account = applyAction(account, action, at);
+    } else {
+      failures.push({ description: `unlink ${action.agency.name} (${action.agency.id})`, error: r.reason as Error });
+    }
+  });
+  return { account, unlinked, failures };
+}

@@ -1,0 +1,7 @@
+/** The Pulumi adapter: the PublisherToken resource, its provider shim and lifecycle. */
+export { PublisherToken, type PublisherTokenArgs, type TokenAudit } from "./publisher-token";
+export { publisherTokenProvider } from "./shim";
+export type { TokenInputs } from "./inputs";
+export type { TokenOutputs } from "./outputs";
+export type { Observation } from "./observation";
+export { PartialFailure } from "./errors";

@@ -1,0 +1,76 @@
+/**
+ * The provider-side inputs of a PublisherToken and their validation (Pulumi `check`).
+ */
+import type { CheckFailure } from "@pulumi/pulumi/dynamic";
+import { PUBLISHERS, type DesiredToken, type Publisher } from "../core";
+import { asObservation, type Observation } from "./observation";
+
+/** The engine's marker for a value not known during preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Inputs as the provider receives them (plain values, `__provider` aside). */
+export interface TokenInputs extends DesiredToken {
+  /** Recorded as invalidatedBy: `pulumi:<project>/<stack>`. Set by the PublisherToken class. */
+  actor: string;
+  /** The program-side lookup. Absent when the program could not look (unknown accountId). */
+  observed?: Observation;
+}
+
+/** Input property names the user sets. */
+export const USER_INPUTS = ["accountId", "valid", "publisher", "reason", "expectAgencies"] as const;
+
+const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** True when the value (or any element of it) is the preview's unknown marker. */
+export function hasUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(hasUnknown);
+  return false;
+}
+
+/**
+ * Validates raw inputs. Returns the typed inputs and the failures, each naming
+ * its property and how to fix it. Unknown values (preview) are not failures.
+ */
+export function checkInputs(news: Record<string, unknown>): { inputs: TokenInputs; failures: CheckFailure[] } {
+  const failures: CheckFailure[] = [];
+  const fail = (property: string, reason: string) => failures.push({ property, reason });
+
+  const { accountId, valid, publisher, reason, expectAgencies, actor } = news;
+  if (typeof accountId !== "string" || (accountId !== UNKNOWN && !ACCOUNT_ID.test(accountId))) {
+    fail("accountId", `accountId must be a Marin Social account id such as "fb-1001" (letters, digits, . _ : -), got ${show(accountId)}`);
+  }
+  if (typeof valid !== "boolean" && valid !== UNKNOWN) {
+    fail("valid", `valid must be true or false, got ${show(valid)}`);
+  }
+  if (publisher !== undefined && publisher !== UNKNOWN && !PUBLISHERS.includes(publisher as Publisher)) {
+    fail("publisher", `publisher must be one of ${PUBLISHERS.join(", ")}, got ${show(publisher)}`);
+  }
+  if (reason !== undefined && reason !== UNKNOWN && (typeof reason !== "string" || reason.length > 500)) {
+    fail("reason", `reason must be a string of at most 500 characters, got ${show(reason)}`);
+  }
+  if (expectAgencies !== undefined && expectAgencies !== UNKNOWN) {
+    if (!Array.isArray(expectAgencies) || expectAgencies.some((a) => typeof a !== "string")) {
+      fail("expectAgencies", `expectAgencies must be a list of agency ids such as ["ag-north"], got ${show(expectAgencies)}`);
+    } else if (new Set(expectAgencies).size !== expectAgencies.length) {
+      fail("expectAgencies", `expectAgencies lists an agency twice: ${expectAgencies.join(", ")}`);
+    }
+  }
+  if (typeof actor !== "string" || actor.length === 0) {
+    fail("actor", "actor is set by the PublisherToken class; construct tokens with `new PublisherToken(...)`");
+  }
+
+  const inputs: TokenInputs = { accountId: accountId as string, valid: valid as boolean, actor: actor as string };
+  if (publisher !== undefined) inputs.publisher = publisher as Publisher;
+  if (reason !== undefined) inputs.reason = reason as string;
+  if (expectAgencies !== undefined) inputs.expectAgencies = expectAgencies as string[];
+  const observed = asObservation(news.observed);
+  if (observed) inputs.observed = observed;
+  return { inputs, failures };
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return `${typeof value} ${text.length > 60 ? text.slice(0, 57) + "..." : text}`;
+}

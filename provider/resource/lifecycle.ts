@@ -1,0 +1,116 @@
+/**
+ * The PublisherToken lifecycle: check, diff, create, read, update. This is the
+ * real provider; the serialized `__provider` is only a shim that loads it (see shim.ts).
+ *
+ * delete is deliberately absent: a revoked token cannot be un-revoked, so
+ * deleting a PublisherToken (or `pulumi destroy`) only stops managing it and
+ * changes nothing in Marin Social.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { planToken, type Account, type Agency } from "../core";
+import { isNotFound, type MarinSocialClient } from "../client";
+import { executePlan } from "./execute";
+import { checkInputs, hasUnknown, type TokenInputs } from "./inputs";
+import { liveFromObservation, observe } from "./observation";
+import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
+import { notFoundMessage, PartialFailure, refusedError } from "./errors";
+
+/** Properties whose change is an update; `accountId` replaces. */
+export const DIFF_KEYS = ["valid", "reason", "expectAgencies"] as const;
+
+/** The provider implementation, given a way to get the API client. */
+export class TokenLifecycle implements dynamic.ResourceProvider {
+  constructor(private readonly client: () => MarinSocialClient) {}
+
+  /**
+   * Validates inputs and, from the program's observation (no API call: the engine
+   * checks one resource at a time), refuses what the planner refuses: an unknown
+   * account, a publisher mismatch, the expectAgencies guard, `valid: true` on a revoked token.
+   */
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    const { inputs, failures } = checkInputs(news);
+    if (failures.length > 0) return { inputs: news, failures };
+    const obs = inputs.observed;
+    if (obs && !hasUnknown(inputs.accountId) && typeof inputs.valid === "boolean" && !hasUnknown(inputs.expectAgencies)) {
+      if (obs.status === "missing") {
+        failures.push({ property: "accountId", reason: notFoundMessage(inputs.accountId) });
+      } else if (obs.status === "error") {
+        failures.push({ property: "accountId", reason: `could not read account ${inputs.accountId} from Marin Social: ${obs.message}` });
+      } else {
+        const plan = planToken(inputs, liveFromObservation(inputs.accountId, obs), { actor: inputs.actor });
+        if (plan.refusal) failures.push({ property: plan.refusal.property, reason: plan.refusal.message });
+      }
+    }
+    return { inputs: { ...inputs }, failures };
+  }
+
+  /** Changes on valid, reason and expectAgencies, or when the observed live state needs work; accountId replaces. */
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+    const replaces = olds.accountId !== news.accountId ? ["accountId"] : [];
+    const changed = DIFF_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    let work = false;
+    const { inputs, failures } = checkInputs(news);
+    if (failures.length === 0 && inputs.observed?.status === "found" && !hasUnknown(inputs.valid)) {
+      const plan = planToken(inputs, liveFromObservation(inputs.accountId, inputs.observed), { actor: inputs.actor });
+      work = plan.actions.length > 0;
+    }
+    return { changes: replaces.length > 0 || changed.length > 0 || work, replaces, deleteBeforeReplace: false };
+  }
+
+  /** Adopts the existing account and reconciles it; there is nothing to create remotely. */
+  async create(news: Record<string, unknown>): Promise<dynamic.CreateResult> {
+    const inputs = validInputs(news);
+    const outs = await this.reconcile(inputs, []);
+    return { id: inputs.accountId, outs };
+  }
+
+  /** Reconciles again from fresh live state, keeping what earlier runs unlinked. */
+  async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+    const inputs = validInputs(news);
+    return { outs: await this.reconcile(inputs, storedAgencies(olds, "unlinkedAgencies")) };
+  }
+
+  /**
+   * Returns the live state, and inputs that match it (so drift shows as a property change:
+   * `valid: true => false`). Only a definite 404 returns "gone"; every other failure throws.
+   */
+  async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+    let live: Account;
+    try {
+      live = await this.client().getAccount(id);
+    } catch (err) {
+      if (isNotFound(err)) return { id: "" };
+      throw err;
+    }
+    const inputs: TokenInputs = { accountId: id, valid: live.token.valid, actor: String(props.actor ?? "") };
+    if (typeof props.publisher === "string") inputs.publisher = live.publisher;
+    if (typeof props.reason === "string") inputs.reason = props.reason;
+    if (Array.isArray(props.expectAgencies)) inputs.expectAgencies = props.expectAgencies as string[];
+    inputs.observed = observe(live);
+    const outs = buildOutputs(inputs, live, storedAgencies(props, "unlinkedAgencies"));
+    return { id, props: outs, inputs };
+  }
+
+  private async reconcile(inputs: TokenInputs, alreadyUnlinked: Agency[]): Promise<TokenOutputs> {
+    const client = this.client();
+    let live: Account;
+    try {
+      live = await client.getAccount(inputs.accountId);
+    } catch (err) {
+      if (isNotFound(err)) throw new Error(notFoundMessage(inputs.accountId));
+      throw err;
+    }
+    const plan = planToken(inputs, live, { actor: inputs.actor });
+    if (plan.refusal) throw refusedError(plan.refusal);
+    const run = await executePlan(client, live, plan);
+    const outs = buildOutputs({ ...inputs, observed: observe(run.account) }, run.account, [...alreadyUnlinked, ...run.unlinked]);
+    if (run.failures.length > 0) throw new PartialFailure(inputs.accountId, outs, run.failures);
+    return outs;
+  }
+}
+
+function validInputs(news: Record<string, unknown>): TokenInputs {
+  const { inputs, failures } = checkInputs(news);
+  if (failures.length > 0) throw new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("\n"));
+  return inputs;
+}

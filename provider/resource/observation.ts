@@ -1,0 +1,78 @@
+/**
+ * What the program saw of an account when it declared the token. It travels to
+ * the provider as the hidden input `observed`, so that check and diff (which the
+ * engine calls one resource at a time) decide without an API round trip, and so
+ * that a live change (a re-authorization) shows up as a diff on the next `pulumi up`.
+ * It holds no secret: no fingerprint, no key.
+ */
+import type { Account, Agency, Publisher } from "../core";
+import type { LiveToken } from "../core/plan";
+
+/** The account exists. */
+export interface FoundObservation {
+  status: "found";
+  publisher: Publisher;
+  name: string;
+  valid: boolean;
+  invalidatedAt: string | null;
+  invalidatedBy: string | null;
+  reason: string | null;
+  agencies: Agency[];
+}
+
+/** A definite 404. */
+export interface MissingObservation {
+  status: "missing";
+}
+
+/** Any other lookup failure: the message is already redacted by the client. */
+export interface FailedObservation {
+  status: "error";
+  message: string;
+}
+
+/** The result of the program-side lookup of one account. */
+export type Observation = FoundObservation | MissingObservation | FailedObservation;
+
+/** The observation of a live account. */
+export function observe(account: Account): FoundObservation {
+  return {
+    status: "found",
+    publisher: account.publisher,
+    name: account.name,
+    valid: account.token.valid,
+    invalidatedAt: account.token.invalidatedAt,
+    invalidatedBy: account.token.invalidatedBy,
+    reason: account.token.reason,
+    agencies: account.agencies.map((a) => ({ id: a.id, name: a.name })),
+  };
+}
+
+/** The planner's view of a found observation. */
+export function liveFromObservation(accountId: string, o: FoundObservation): LiveToken {
+  return {
+    id: accountId,
+    publisher: o.publisher,
+    name: o.name,
+    agencies: o.agencies,
+    token: { valid: o.valid, invalidatedAt: o.invalidatedAt, invalidatedBy: o.invalidatedBy, reason: o.reason },
+  };
+}
+
+/** Narrows an unknown input value to an observation, or undefined when absent or malformed. */
+export function asObservation(value: unknown): Observation | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.status === "missing") return { status: "missing" };
+  if (v.status === "error" && typeof v.message === "string") return { status: "error", message: v.message };
+  if (
+    v.status === "found" &&
+    (v.publisher === "facebook" || v.publisher === "twitter") &&
+    typeof v.name === "string" &&
+    typeof v.valid === "boolean" &&
+    Array.isArray(v.agencies)
+  ) {
+    return value as FoundObservation;
+  }
+  return undefined;
+}

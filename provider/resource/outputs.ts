@@ -1,0 +1,55 @@
+/**
+ * The outputs of a PublisherToken, built from its inputs and the live account.
+ */
+import { isPulumiActor, type Account, type Agency } from "../core";
+import type { TokenInputs } from "./inputs";
+
+/** Everything a PublisherToken records in state. `valid` and `publisher` are the live values. */
+export interface TokenOutputs extends TokenInputs {
+  accountName: string;
+  externalId: string;
+  linkedAgencies: Agency[];
+  /** Agencies this resource cut off, accumulated across runs. */
+  unlinkedAgencies: Agency[];
+  invalidatedAt: string | null;
+  invalidatedBy: string | null;
+  revokedOutsidePulumi: boolean;
+  /** Identifies the token instance (changes on re-authorization). A secret output. */
+  tokenFingerprint: string;
+}
+
+/** Output keys that are always stored as secrets. */
+export const SECRET_OUTPUTS = ["tokenFingerprint"] as const;
+
+/** Merges agency lists by id, keeping the first name seen, sorted by id. */
+export function mergeAgencies(a: readonly Agency[], b: readonly Agency[]): Agency[] {
+  const byId = new Map<string, Agency>();
+  for (const x of [...a, ...b]) if (!byId.has(x.id)) byId.set(x.id, { id: x.id, name: x.name });
+  return [...byId.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+}
+
+/** Builds the outputs: inputs, then the live facts, then what was unlinked so far. */
+export function buildOutputs(inputs: TokenInputs, live: Account, unlinked: readonly Agency[]): TokenOutputs {
+  return {
+    ...inputs,
+    valid: live.token.valid,
+    publisher: live.publisher,
+    accountName: live.name,
+    externalId: live.externalId,
+    linkedAgencies: live.agencies.map((a) => ({ id: a.id, name: a.name })),
+    unlinkedAgencies: mergeAgencies(unlinked, []),
+    invalidatedAt: live.token.invalidatedAt,
+    invalidatedBy: live.token.invalidatedBy,
+    revokedOutsidePulumi: !live.token.valid && !isPulumiActor(live.token.invalidatedBy),
+    tokenFingerprint: live.token.fingerprint,
+  };
+}
+
+/** Reads the agency list stored under `key` in old outputs, tolerating older or partial state. */
+export function storedAgencies(props: Record<string, unknown>, key: string): Agency[] {
+  const v = props[key];
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (a): a is Agency => typeof a === "object" && a !== null && typeof (a as Agency).id === "string" && typeof (a as Agency).name === "string",
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * A whole stack from a declaration file: one PublisherToken per entry, and a
+ * stack output summarizing the audit. The repository's own program and
+ * examples/yaml-stack both run this.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { formatProblem, loadDeclarations } from "../declarations";
+import { PublisherToken, type TokenAudit } from "../resource";
+import { programConnectionError } from "../resource/lookup";
+
+/** Exit code for a rejected declaration file or configuration (no resource is registered). */
+export const USER_ERROR_EXIT_CODE = 32;
+
+/** Options for {@link declaredStack}. */
+export interface DeclaredStackOptions {
+  /** The declaration file; relative paths resolve against the program directory. Default: config `marin-social:declarations`, else `tokens.yaml`. */
+  file?: string;
+}
+
+/** Stack outputs of a declared stack. */
+export interface DeclaredStackOutputs {
+  /** The declaration file that was loaded. */
+  declarations: string;
+  /** Per account: live validity, linked agencies and the action `pulumi up` takes. */
+  audit: pulumi.Output<Record<string, Omit<TokenAudit, "accountId">>>;
+}
+
+/**
+ * Loads the declaration file and registers one PublisherToken per entry,
+ * named by its accountId. A rejected file, or a missing API key, is reported
+ * with `pulumi.log.error` (every problem, file:line:col) and registers nothing:
+ * the program exits with code 32 and no resource is created, changed or deleted.
+ */
+export async function declaredStack(opts: DeclaredStackOptions = {}): Promise<Partial<DeclaredStackOutputs>> {
+  const configured = new pulumi.Config("marin-social").get("declarations");
+  const file = path.resolve(opts.file ?? configured ?? "tokens.yaml");
+  const result = await loadDeclarations(file);
+  if (!result.ok) {
+    return fail(
+      `${path.relative(process.cwd(), file) || file} was rejected; nothing was registered:\n` +
+        result.problems.map(formatProblem).join("\n") +
+        `\nFix the problems above (\`marin-social validate ${path.relative(process.cwd(), file)}\` checks the file), then run the command again.`,
+    );
+  }
+  const connection = programConnectionError();
+  if (connection) return fail(connection.message);
+
+  const tokens = result.tokens.map(
+    (t) =>
+      new PublisherToken(t.accountId, {
+        accountId: t.accountId,
+        valid: t.valid,
+        ...(t.publisher !== undefined ? { publisher: t.publisher } : {}),
+        ...(t.reason !== undefined ? { reason: t.reason } : {}),
+        ...(t.expectAgencies !== undefined ? { expectAgencies: t.expectAgencies } : {}),
+      }),
+  );
+  const audit = pulumi.all(tokens.map((t) => t.audit)).apply((rows) =>
+    Object.fromEntries(rows.map(({ accountId, ...rest }) => [accountId, rest])),
+  );
+  return { declarations: path.relative(process.cwd(), file) || file, audit };
+}
+
+function fail(message: string): Record<string, never> {
+  void pulumi.log.error(message);
+  process.exitCode = USER_ERROR_EXIT_CODE;
+  return {};
+}

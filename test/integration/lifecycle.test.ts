@@ -1,0 +1,205 @@
+/**
+ * The provider's lifecycle (the code the dynamic-provider host runs) with the
+ * real client against a real sandbox. The engine-protocol tests drive the same
+ * code through the SDK's host; these pin down the behaviour in detail.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { MarinSocialClient } from "../../provider/client";
+import { TokenLifecycle } from "../../provider/resource/lifecycle";
+import { observe } from "../../provider/resource/observation";
+import { startSandbox, type Sandbox } from "../../provider/sandbox";
+
+const actor = "pulumi:marin/test";
+let sandbox: Sandbox;
+let admin: MarinSocialClient;
+let lifecycle: TokenLifecycle;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+  admin = new MarinSocialClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.admin, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+  lifecycle = new TokenLifecycle(() => admin);
+});
+afterAll(async () => {
+  await admin.close();
+  await sandbox.close();
+});
+beforeEach(async () => {
+  await admin.sandbox.reset();
+});
+
+const invalidations = async (accountId: string) =>
+  (await admin.audit({ accountId })).filter((e) => e.action === "token.invalidate").length;
+const unlinks = async (accountId: string) =>
+  (await admin.audit({ accountId })).filter((e) => e.action === "agency.unlink").map((e) => e.agencyId);
+
+describe("create", () => {
+  it("invalidates with the Pulumi actor and reason, then unlinks every agency", async () => {
+    const { id, outs } = await lifecycle.create({ accountId: "fb-1001", valid: false, reason: "Jane left", actor });
+    expect(id).toBe("fb-1001");
+    expect(outs).toMatchObject({
+      accountId: "fb-1001",
+      valid: false,
+      publisher: "facebook",
+      accountName: "Acme Coffee",
+      invalidatedBy: actor,
+      revokedOutsidePulumi: false,
+      linkedAgencies: [],
+      unlinkedAgencies: [
+        { id: "ag-east", name: "East Agency" },
+        { id: "ag-north", name: "North Agency" },
+        { id: "ag-south", name: "South Agency" },
+      ],
+    });
+    const live = await admin.getAccount("fb-1001");
+    expect(live.token).toMatchObject({ valid: false, invalidatedBy: actor, reason: "Jane left" });
+    expect(live.agencies).toEqual([]);
+    expect(await invalidations("fb-1001")).toBe(1);
+  });
+
+  it("adopts a token revoked outside Pulumi, marks it, and finishes the unlinking", async () => {
+    const seeded = await invalidations("fb-1007");
+    const { outs } = await lifecycle.create({ accountId: "fb-1007", valid: false, actor });
+    expect(outs).toMatchObject({ valid: false, revokedOutsidePulumi: true, invalidatedBy: "jane@agency.example" });
+    expect(outs.unlinkedAgencies).toEqual([{ id: "ag-south", name: "South Agency" }]);
+    expect(await invalidations("fb-1007")).toBe(seeded);
+  });
+
+  it("refuses valid: true on a revoked token, says who and how to restore, and changes nothing", async () => {
+    const before = await admin.audit();
+    await expect(lifecycle.create({ accountId: "fb-1007", valid: true, actor })).rejects.toThrow(
+      /revoked by jane@agency\.example at 2026-01-15T09:30:00\.000Z.*re-authorize the account in Marin Social.*pulumi refresh/s,
+    );
+    expect(await admin.audit()).toEqual(before);
+  });
+
+  it("fails clearly for an unknown account", async () => {
+    await expect(lifecycle.create({ accountId: "fb-9999", valid: false, actor })).rejects.toThrow(
+      "account fb-9999 does not exist in Marin Social",
+    );
+  });
+
+  it("refuses when expectAgencies differs from the live links, changing nothing", async () => {
+    await expect(
+      lifecycle.create({ accountId: "fb-1001", valid: false, expectAgencies: ["ag-north"], actor }),
+    ).rejects.toThrow(/linked but not expected: East Agency \(ag-east\), South Agency \(ag-south\)/);
+    expect((await admin.getAccount("fb-1001")).token.valid).toBe(true);
+  });
+
+  it("surfaces a 403 from a key scoped to one agency, naming what it lacks, and changes nothing", async () => {
+    const scoped = new MarinSocialClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.agency("ag-north") });
+    try {
+      const err = await new TokenLifecycle(() => scoped).create({ accountId: "fb-1001", valid: false, actor }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "forbidden", status: 403 });
+      expect(String((err as Error).message)).toMatch(/ag-east/);
+      expect(String((err as Error).message)).not.toContain(sandbox.keys.agency("ag-north"));
+      expect((await admin.getAccount("fb-1001")).token.valid).toBe(true);
+    } finally {
+      await scoped.close();
+    }
+  });
+
+  it("surfaces a wrong key as unauthorized without printing it", async () => {
+    const wrong = new MarinSocialClient({ baseUrl: sandbox.url, apiKey: "wrong-key-7f3a9c" });
+    try {
+      const err = (await new TokenLifecycle(() => wrong).create({ accountId: "fb-1001", valid: false, actor }).catch((e: unknown) => e)) as Error;
+      expect(err).toMatchObject({ code: "unauthorized", status: 401 });
+      expect(JSON.stringify({ m: err.message, s: err.stack, e: err })).not.toContain("wrong-key-7f3a9c");
+    } finally {
+      await wrong.close();
+    }
+  });
+});
+
+describe("partial failure", () => {
+  it("records progress, then the next update finishes without doing anything twice", async () => {
+    await admin.sandbox.setFaults({
+      failRoutes: [{ route: "DELETE /v1/agencies/{agencyId}/accounts/{accountId}", match: "ag-south", status: 500, count: 100 }],
+    });
+    const err = (await lifecycle.create({ accountId: "fb-1001", valid: false, actor }).catch((e: unknown) => e)) as {
+      id: string;
+      properties: Record<string, unknown>;
+      message: string;
+    };
+    expect(err.message).toMatch(/only partly reconciled.*unlink South Agency \(ag-south\).*run `pulumi up` again/s);
+    expect(err.id).toBe("fb-1001");
+    expect(err.properties).toMatchObject({
+      valid: false,
+      linkedAgencies: [{ id: "ag-south", name: "South Agency" }],
+      unlinkedAgencies: [{ id: "ag-east", name: "East Agency" }, { id: "ag-north", name: "North Agency" }],
+    });
+
+    await admin.sandbox.setFaults({});
+    const news = { accountId: "fb-1001", valid: false, actor, observed: observe(await admin.getAccount("fb-1001")) };
+    expect((await lifecycle.diff("fb-1001", err.properties, news)).changes).toBe(true);
+    const { outs } = await lifecycle.update("fb-1001", err.properties, news);
+    expect(outs).toMatchObject({ linkedAgencies: [] });
+    expect((outs as { unlinkedAgencies: { id: string }[] }).unlinkedAgencies.map((a) => a.id)).toEqual(["ag-east", "ag-north", "ag-south"]);
+    expect(await invalidations("fb-1001")).toBe(1);
+    expect((await unlinks("fb-1001")).sort()).toEqual(["ag-east", "ag-north", "ag-south"]);
+  });
+});
+
+describe("read (refresh)", () => {
+  it("shows a token revoked outside Pulumi as valid: false with revokedOutsidePulumi, and matching inputs", async () => {
+    const { outs } = await lifecycle.create({ accountId: "fb-1002", valid: true, actor });
+    expect(outs).toMatchObject({ valid: true, revokedOutsidePulumi: false });
+    await admin.invalidateToken("fb-1002", { actor: "jane@agency.example", reason: "by hand" });
+    const read = await lifecycle.read("fb-1002", outs);
+    expect(read.id).toBe("fb-1002");
+    expect(read.props).toMatchObject({ valid: false, revokedOutsidePulumi: true, invalidatedBy: "jane@agency.example" });
+    expect(read.inputs).toMatchObject({ accountId: "fb-1002", valid: false });
+  });
+
+  it("shows a re-authorized token as valid again, and update invalidates it again", async () => {
+    const { outs } = await lifecycle.create({ accountId: "tw-2001", valid: false, actor });
+    await admin.reauthorize("tw-2001", { actor: "ops@agency.example", agencies: ["ag-north"] });
+    const read = await lifecycle.read("tw-2001", outs);
+    expect(read.props).toMatchObject({ valid: true, linkedAgencies: [{ id: "ag-north", name: "North Agency" }] });
+    expect(read.props!.tokenFingerprint).not.toBe(outs.tokenFingerprint);
+    const news = { accountId: "tw-2001", valid: false, actor, observed: observe(await admin.getAccount("tw-2001")) };
+    expect((await lifecycle.diff("tw-2001", read.props!, news)).changes).toBe(true);
+    const updated = await lifecycle.update("tw-2001", read.props!, news);
+    expect(updated.outs).toMatchObject({ valid: false, linkedAgencies: [], invalidatedBy: actor });
+    expect(await invalidations("tw-2001")).toBe(2);
+  });
+
+  it("returns gone only for a definite 404; a 5xx is an error", async () => {
+    expect((await lifecycle.read("fb-9999", { accountId: "fb-9999" })).id).toBe("");
+    await admin.sandbox.setFaults({ errorRate: 1 });
+    const flaky = new MarinSocialClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.admin, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+    try {
+      await expect(new TokenLifecycle(() => flaky).read("fb-1001", { accountId: "fb-1001" })).rejects.toMatchObject({ code: "server" });
+    } finally {
+      await flaky.close();
+      await admin.sandbox.setFaults({});
+    }
+  });
+});
+
+describe("check and diff (no API call: the engine runs them one resource at a time)", () => {
+  it("fails check for a missing account, a guard mismatch, a publisher mismatch and a revoked token", async () => {
+    const acme = observe(await admin.getAccount("fb-1001"));
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ accountId: "fb-9999", valid: false, actor, observed: { status: "missing" } }, "accountId", /does not exist/],
+      [{ accountId: "fb-1001", valid: false, actor, observed: acme, expectAgencies: ["ag-north"] }, "expectAgencies", /ag-east/],
+      [{ accountId: "fb-1001", valid: false, actor, observed: acme, publisher: "twitter" }, "publisher", /facebook account/],
+      [{ accountId: "fb-1007", valid: true, actor, observed: observe(await admin.getAccount("fb-1007")) }, "valid", /jane@agency\.example/],
+      [{ accountId: "bad id!", valid: "no", actor }, "accountId", /accountId must be/],
+    ];
+    const before = (await admin.sandbox.stats()).total;
+    for (const [news, property, reason] of cases) {
+      const { failures } = await lifecycle.check({}, news);
+      expect(failures?.map((f) => f.property)).toContain(property);
+      expect(failures?.find((f) => f.property === property)?.reason).toMatch(reason);
+    }
+    expect((await admin.sandbox.stats()).total).toBe(before); // /_sandbox calls are not counted
+  });
+
+  it("diffs on valid, reason and expectAgencies; accountId replaces; converged tokens are unchanged", async () => {
+    const converged = { status: "found", publisher: "facebook", name: "x", valid: false, invalidatedAt: "t", invalidatedBy: actor, reason: null, agencies: [] };
+    const olds = { accountId: "fb-1001", valid: false, actor, reason: "a" };
+    expect(await lifecycle.diff("fb-1001", olds, { ...olds, observed: converged })).toMatchObject({ changes: false, replaces: [] });
+    expect(await lifecycle.diff("fb-1001", olds, { ...olds, reason: "b", observed: converged })).toMatchObject({ changes: true });
+    expect(await lifecycle.diff("fb-1001", olds, { ...olds, accountId: "fb-1002", observed: converged })).toMatchObject({ replaces: ["accountId"] });
+  });
+});
