@@ -1,0 +1,68 @@
+/**
+ * What the schema cannot say: one declaration per account, each agency once
+ * per list, and the token limit.
+ */
+import { MAX_TOKENS } from "./limits";
+import type { Position } from "./locate";
+import { displayPath, type Segments } from "./problem";
+
+/** A rule problem, before it is located in the file. */
+export interface RuleProblem {
+  segments: Segments;
+  message: string;
+}
+
+/** Finds a node's position (used to name the line of a first occurrence). */
+export type Locate = (segments: Segments) => Position;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * Checks converted declaration data. Runs in O(n); `locate` is called only
+ * for problems found.
+ */
+export function checkRules(data: unknown, locate: Locate): RuleProblem[] {
+  const out: RuleProblem[] = [];
+  if (!isRecord(data)) return out;
+  if (isRecord(data.defaults)) uniqueAgencies(data.defaults.expectAgencies, ["defaults", "expectAgencies"], out);
+  const tokens = data.tokens;
+  if (!Array.isArray(tokens)) return out;
+  if (tokens.length > MAX_TOKENS) {
+    out.push({
+      segments: ["tokens"],
+      message: `declares ${tokens.length.toLocaleString("en-US")} tokens; the limit is ${MAX_TOKENS.toLocaleString("en-US")} per file`,
+    });
+  }
+  const firstIndex = new Map<string, number>();
+  for (let i = 0; i < tokens.length; i++) {
+    const t: unknown = tokens[i];
+    if (!isRecord(t)) continue;
+    uniqueAgencies(t.expectAgencies, ["tokens", i, "expectAgencies"], out);
+    const id = t.accountId;
+    if (typeof id !== "string") continue;
+    const first = firstIndex.get(id);
+    if (first === undefined) {
+      firstIndex.set(id, i);
+      continue;
+    }
+    const firstAt = ["tokens", first, "accountId"];
+    out.push({
+      segments: ["tokens", i, "accountId"],
+      message: `duplicate accountId ${JSON.stringify(id)}: already declared at line ${locate(firstAt).line} (${displayPath(firstAt.slice(0, 2))}); declare each account once`,
+    });
+  }
+  return out;
+}
+
+function uniqueAgencies(list: unknown, at: (string | number)[], out: RuleProblem[]): void {
+  if (!Array.isArray(list)) return;
+  const seen = new Map<string, number>();
+  list.forEach((item: unknown, j) => {
+    if (typeof item !== "string") return;
+    const first = seen.get(item);
+    if (first === undefined) seen.set(item, j);
+    else out.push({ segments: [...at, j], message: `duplicate agency ${JSON.stringify(item)} (already at index ${first}); list each agency once` });
+  });
+}

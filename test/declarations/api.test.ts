@@ -1,0 +1,133 @@
+/**
+ * The loader's API around parsing: reading files, the error type, the schema
+ * file, and safety against prototype pollution.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import Ajv from "ajv";
+import { afterAll, describe, expect, test } from "vitest";
+import { PUBLISHERS } from "../../provider/core/types";
+import {
+  assertValid,
+  DeclarationError,
+  formatProblem,
+  loadDeclarations,
+  parseDeclarations,
+  SCHEMA_PATH,
+} from "../../provider/declarations";
+import { convertDocument } from "../../provider/declarations/convert";
+import { parseYaml } from "../../provider/declarations/parse";
+
+const dir = mkdtempSync(path.join(tmpdir(), "decl-api-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const FIXTURES = path.join(__dirname, "..", "fixtures", "declarations");
+
+describe("loadDeclarations", () => {
+  test("a missing file is a problem, not a throw", async () => {
+    const file = path.join(dir, "nope.yaml");
+    expect(await loadDeclarations(file)).toEqual({
+      ok: false,
+      file,
+      problems: [{ file, line: 1, col: 1, path: "(root)", message: "cannot read the file: it does not exist (ENOENT); check the path" }],
+    });
+  });
+
+  test("a directory is a problem", async () => {
+    const sub = path.join(dir, "a-dir.yaml");
+    mkdirSync(sub);
+    const r = await loadDeclarations(sub);
+    expect(!r.ok && r.problems.map(formatProblem)).toEqual([`${sub}:1:1: (root): cannot read the file: it is a directory; name a YAML file`]);
+  });
+
+  test("bytes that are not UTF-8 are a problem", async () => {
+    const file = path.join(dir, "latin1.yaml");
+    writeFileSync(file, Buffer.concat([Buffer.from("tokens:\n  - accountId: fb-1\n    valid: false\n    reason: caf"), Buffer.from([0xe9, 0x0a])]));
+    const r = await loadDeclarations(file);
+    expect(!r.ok && r.problems.map(formatProblem)).toEqual([`${file}:1:1: (root): the file is not UTF-8 text; save it as UTF-8`]);
+  });
+
+  test("a byte-order mark does not shift columns on line 1", () => {
+    const r = parseDeclarations("\ufefftoken: []\n", "bom.yaml");
+    expect(!r.ok && r.problems.map(formatProblem)).toEqual([
+      `bom.yaml:1:1: token: unknown key "token" (did you mean "tokens"?); allowed keys: defaults, tokens`,
+    ]);
+  });
+});
+
+describe("DeclarationError and assertValid", () => {
+  test("assertValid returns the tokens of a valid file", () => {
+    const r = parseDeclarations("tokens: [{accountId: a, valid: false}]", "t.yaml");
+    expect(assertValid(r)).toEqual([{ accountId: "a", valid: false, location: { file: "t.yaml", line: 1, col: 10 } }]);
+  });
+
+  test("assertValid throws every problem, one per line, then how to fix", () => {
+    const r = parseDeclarations("tokens:\n  - accountId: a\n    vaild: false\n  - accountId: a\n    valid: no\n", "t.yaml");
+    let thrown: unknown;
+    try {
+      assertValid(r);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(DeclarationError);
+    const err = thrown as DeclarationError;
+    expect(err.code).toBe("declaration-invalid");
+    expect(err.problems).toEqual(!r.ok && r.problems);
+    expect(err.message.split("\n")).toEqual([
+      't.yaml:3:5: tokens[0].vaild: unknown key "vaild" (did you mean "valid"?); allowed keys: accountId, valid, publisher, reason, expectAgencies',
+      't.yaml:4:16: tokens[1].accountId: duplicate accountId "a": already declared at line 2 (tokens[0]); declare each account once',
+      't.yaml:5:12: tokens[1].valid: must be a boolean (true or false), got string "no"; YAML 1.2 reads yes, no, on and off as text: write true or false',
+      "Fix the problems above, then run `marin-social validate t.yaml`.",
+    ]);
+  });
+});
+
+describe("safety", () => {
+  test("__proto__, constructor and prototype keys never reach an object", () => {
+    const text = readFileSync(path.join(FIXTURES, "bad", "25-proto-key.yaml"), "utf8");
+    for (const fast of [true, false]) expect(parseDeclarations(text, "p.yaml", { fast }).ok).toBe(false);
+    // The converted data holds no such key and no prototype to reach through it.
+    const { doc, lines } = parseYaml(text);
+    const data = convertDocument(doc, text, lines).value as { tokens: Record<string, unknown>[] };
+    const token = data.tokens[0]!;
+    expect(Object.getPrototypeOf(token)).toBeNull();
+    expect(Object.keys(token)).toEqual(["accountId", "valid"]);
+    expect(token.isAdmin).toBeUndefined();
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+  });
+
+  test("a rejected file yields no tokens at all", () => {
+    const r = parseDeclarations("tokens:\n  - {accountId: a, valid: false}\n  - {accountId: b, valid: maybe}\n", "r.yaml");
+    expect(r).toEqual({ ok: false, file: "r.yaml", problems: expect.any(Array) });
+    expect(Object.keys(r)).not.toContain("tokens");
+  });
+});
+
+describe("schemas/tokens.schema.json", () => {
+  const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as {
+    $schema: string;
+    definitions: Record<string, { pattern?: string; enum?: string[]; maxLength?: number }>;
+  };
+
+  test("is a draft-07 schema that compiles in ajv's strict mode (strictTypes aside)", () => {
+    expect(SCHEMA_PATH).toBe(path.resolve(__dirname, "..", "..", "schemas", "tokens.schema.json"));
+    expect(schema.$schema).toBe("http://json-schema.org/draft-07/schema#");
+    expect(() => new Ajv({ strict: true, strictTypes: false, strictRequired: false }).compile(schema)).not.toThrow();
+  });
+
+  test("agrees with the core types and the documented format", () => {
+    expect(schema.definitions.publisher!.enum).toEqual([...PUBLISHERS]);
+    expect(schema.definitions.accountId!.pattern).toBe("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$");
+    expect(schema.definitions.reason!.maxLength).toBe(500);
+  });
+
+  test("accepts every good fixture as an editor would (plain ajv on the YAML data)", async () => {
+    const ajv = new Ajv({ allErrors: true, strictTypes: false });
+    const validate = ajv.compile(schema);
+    const { parse } = await import("yaml");
+    for (const name of ["offboarding.yaml", "flow-style.yaml", "anchors.yaml", "no-tokens.yaml"]) {
+      const data: unknown = parse(readFileSync(path.join(FIXTURES, "good", name), "utf8"));
+      expect(validate(data), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+});
