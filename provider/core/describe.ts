@@ -42,7 +42,7 @@ export function summarizePlan(plan: Plan): string {
   if (plan.refusal) return `refuse (${plan.refusal.code})`;
   const invalidate = plan.actions.some((a) => a.kind === "invalidate");
   const unlinks = plan.actions.filter((a) => a.kind === "unlink").length;
-  if (invalidate) return `invalidate, unlink ${agenciesPhrase(unlinks)}`;
+  if (invalidate) return unlinks > 0 ? `invalidate, unlink ${agenciesPhrase(unlinks)}` : "invalidate";
   if (unlinks > 0) return `unlink ${agenciesPhrase(unlinks)}`;
   return "none";
 }
@@ -76,8 +76,10 @@ export function auditLine(live: LiveToken, plan: Plan): AuditLine {
   const unlinks = plan.actions.filter((a): a is Extract<Action, { kind: "unlink" }> => a.kind === "unlink");
   const cut = unlinks.map((a) => a.agency);
   if (plan.actions.some((a) => a.kind === "invalidate")) {
-    const tail = cut.length > 0 ? `: ${agencyList(cut)}` : " (it is linked to no agency)";
-    return { severity: "warn", message: `invalidating ${label} unlinks ${agenciesPhrase(cut.length)}${tail}` };
+    if (cut.length === 0) {
+      return { severity: "warn", message: `invalidating ${label}; it is linked to no agency, so none is cut off` };
+    }
+    return { severity: "warn", message: `invalidating ${label} unlinks ${agenciesPhrase(cut.length)}: ${agencyList(cut)}` };
   }
   if (!live.token.valid) {
     const by = live.token.invalidatedBy ?? "an unknown actor";

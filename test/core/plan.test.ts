@@ -153,3 +153,12 @@ describe("properties", () => {
     );
   });
 });
+
+describe("an account linked to no agency", () => {
+  it("is only invalidated, and says no agency is cut off", () => {
+    const live = account({ agencies: [] });
+    const plan = planToken(desired(), live, ctx);
+    expect(summarizePlan(plan)).toBe("invalidate");
+    expect(auditLine(live, plan).message).toBe('invalidating facebook account "Acme Coffee" (fb-1001); it is linked to no agency, so none is cut off');
+  });
+});

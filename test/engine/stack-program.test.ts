@@ -52,7 +52,7 @@ describe("the repository's stack program", () => {
     expect(logFor("fb-1007")).toEqual([
       'warning: facebook account "Granite Fitness" (fb-1007) token already invalid: revoked by jane@agency.example (outside Pulumi) at 2026-01-15T09:30:00.000Z, reason: Client offboarded; access revoked in the web UI; still linked, will unlink 1 agency: South Agency (ag-south)',
     ]);
-    expect(logFor("fb-1006")).toEqual(['warning: invalidating facebook account "Foxglove Florist" (fb-1006) unlinks 0 agencies (it is linked to no agency)']);
+    expect(logFor("fb-1006")).toEqual(['warning: invalidating facebook account "Foxglove Florist" (fb-1006); it is linked to no agency, so none is cut off']);
     expect(logFor("fb-1002")).toEqual(['info: facebook account "Blue Harbor Bakery" (fb-1002) token valid, linked to 1 agency: North Agency (ag-north)']);
 
     expect(await auditCounts(sb.admin)).toEqual(before);
