@@ -158,4 +158,24 @@ describe("the repository's stack program", () => {
     expect(p.registered.filter((r) => r.type === TYPE)).toEqual([]);
     expect(p.errors.join("\n")).toContain("bad.yaml:3:12: tokens[0].valid:");
   });
+
+  it("turns a failed live lookup (wrong key, API down) into a clear error per token, not a crash", async () => {
+    const wrong = await preview({ ...spec, secretConfig: { "marin-social:apiKey": "wrong-key-5150" } });
+    expect(wrong.exitCode).not.toBe(0);
+    const text = wrong.errors.join("\n");
+    expect(text).toMatch(/could not read account (fb|tw)-\d+ from Marin Social: Marin Social rejected the API key \(401/);
+    expect(text + wrong.stdout + wrong.stderr).not.toContain("wrong-key-5150");
+    expect(text).not.toMatch(/\n\s+at /);
+
+    const down = await preview({ ...spec, config: { ...spec.config, "marin-social:apiUrl": "http://127.0.0.1:9" } });
+    expect(down.exitCode).not.toBe(0);
+    expect(down.errors.join("\n")).toMatch(/could not read account (fb|tw)-\d+ from Marin Social/);
+  });
+
+  it("fails fast with the fix when no API key is configured, registering nothing", async () => {
+    const p = await preview({ ...spec, secretConfig: {}, env: { MARIN_SOCIAL_API_KEY: "" } });
+    expect(p.exitCode).not.toBe(0);
+    expect(p.registered.filter((r) => r.type === TYPE)).toEqual([]);
+    expect(p.errors.join("\n")).toMatch(/pulumi config set --secret marin-social:apiKey/);
+  });
 });
