@@ -102,11 +102,30 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
     }
     const plan = planToken(inputs, live, { actor: inputs.actor });
     if (plan.refusal) throw refusedError(plan.refusal);
+    if (alreadyUnlinked.length === 0 && !live.token.valid && live.token.invalidatedBy === inputs.actor) {
+      alreadyUnlinked = await unlinkedEarlier(client, live);
+    }
     const run = await executePlan(client, live, plan);
     const outs = buildOutputs({ ...inputs, observed: observe(run.account) }, run.account, [...alreadyUnlinked, ...run.unlinked]);
     if (run.failures.length > 0) throw new PartialFailure(inputs.accountId, outs, run.failures);
     return outs;
   }
+}
+
+/**
+ * What this actor already unlinked from the account, from the audit log. Used only when state
+ * has no record but the token was invalidated by this very stack: a run that crashed after
+ * invalidating (or a resource re-declared after `pulumi state delete`). Costs two reads, rarely.
+ */
+async function unlinkedEarlier(client: MarinSocialClient, live: Account): Promise<Agency[]> {
+  const since = live.token.invalidatedAt ?? undefined;
+  const entries = await client.audit({ accountId: live.id, ...(since ? { since } : {}) });
+  const ids = new Set(
+    entries.filter((e) => e.action === "agency.unlink" && e.actor === live.token.invalidatedBy && e.agencyId).map((e) => e.agencyId!),
+  );
+  if (ids.size === 0) return [];
+  const names = new Map((await client.listAgencies()).map((a) => [a.id, a.name]));
+  return [...ids].map((id) => ({ id, name: names.get(id) ?? id }));
 }
 
 function validInputs(news: Record<string, unknown>): TokenInputs {

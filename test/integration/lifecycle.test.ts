@@ -139,6 +139,28 @@ describe("partial failure", () => {
   });
 });
 
+describe("recovery after a crash", () => {
+  it("reports what a crashed run of the same stack already unlinked, from the audit log", async () => {
+    // A run invalidated fb-1001 and unlinked one agency, then died before state recorded anything.
+    await admin.invalidateToken("fb-1001", { actor, reason: "Jane left" });
+    await admin.unlinkAgency("ag-east", "fb-1001", { actor });
+    const { outs } = await lifecycle.create({ accountId: "fb-1001", valid: false, actor });
+    expect((outs.unlinkedAgencies as { id: string; name: string }[])).toEqual([
+      { id: "ag-east", name: "East Agency" },
+      { id: "ag-north", name: "North Agency" },
+      { id: "ag-south", name: "South Agency" },
+    ]);
+    expect(await invalidations("fb-1001")).toBe(1);
+  });
+
+  it("does not claim unlinks made by someone else", async () => {
+    await admin.invalidateToken("fb-1001", { actor, reason: "Jane left" });
+    await admin.unlinkAgency("ag-east", "fb-1001", { actor: "ops@agency.example" });
+    const { outs } = await lifecycle.create({ accountId: "fb-1001", valid: false, actor });
+    expect((outs.unlinkedAgencies as { id: string }[]).map((a) => a.id)).toEqual(["ag-north", "ag-south"]);
+  });
+});
+
 describe("read (refresh)", () => {
   it("shows a token revoked outside Pulumi as valid: false with revokedOutsidePulumi, and matching inputs", async () => {
     const { outs } = await lifecycle.create({ accountId: "fb-1002", valid: true, actor });
