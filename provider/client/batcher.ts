@@ -4,12 +4,15 @@
  *
  * When a lookup is queued:
  * - a full chunk (`maxBatchSize` ids) goes out at once;
- * - otherwise, with no batch in flight, the queue goes out at the end of the
- *   current turn of the event loop (`setImmediate`), so every lookup made in
- *   the same tick shares a request;
- * - with a batch in flight, the queue waits for a batch to finish, or for
- *   `windowMs`, whichever comes first, so lookups that trickle in (e.g. from
- *   the Pulumi engine) gather into the next request instead of one each.
+ * - otherwise, when the batcher is idle (no batch in flight, none sent in the
+ *   last `windowMs`), the queue goes out at the end of the current turn of the
+ *   event loop (`setImmediate`), so every lookup made in the same tick shares
+ *   a request;
+ * - otherwise (lookups trickling in, e.g. one per resource from the Pulumi
+ *   engine), the queue waits until no lookup has arrived for `windowMs`, or
+ *   until `maxWaitMs` after its first lookup, whichever comes first, so the
+ *   trickle gathers into full requests instead of one each. Requests are what
+ *   a rate-limited API counts; a few milliseconds of waiting are not.
  */
 
 /** Loads the given ids (at most `maxBatchSize`, no duplicates); missing ids are absent from the map. */
@@ -27,11 +30,18 @@ export class Batcher<V> {
   private immediate: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closedWith: unknown;
+  /** When the last batch was sent, and when the first and last queued lookups arrived. */
+  private sentAt = -Infinity;
+  private firstQueuedAt = 0;
+  private lastQueuedAt = 0;
 
+  /** `windowMs`: the quiet gap that ends a trickle; `maxWaitMs`: the longest a queued lookup waits. */
   constructor(
     private readonly load: BatchLoader<V>,
     private readonly maxBatchSize: number,
     private readonly windowMs: number,
+    private readonly maxWaitMs: number = Math.max(windowMs, 1000),
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Resolves with the value for `id`, or undefined when the load did not return it. */
@@ -72,19 +82,45 @@ export class Batcher<V> {
   }
 
   private onQueued(): void {
+    const t = this.now();
+    if (this.pending.size === 1) this.firstQueuedAt = t;
+    this.lastQueuedAt = t;
     while (this.pending.size >= this.maxBatchSize) this.dispatch();
     if (this.pending.size === 0 || this.immediate) return;
-    if (this.inFlight === 0) {
+    const idle = this.inFlight === 0 && t - this.sentAt >= this.windowMs;
+    if (idle && !this.timer) {
       this.immediate = setImmediate(() => {
         this.immediate = undefined;
         this.flush();
       });
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.flush();
-      }, this.windowMs);
+    } else {
+      this.arm();
     }
+  }
+
+  /** When the queue is due: the quiet gap after the last lookup, capped by the first one's max wait. */
+  private due(): number {
+    return Math.min(this.lastQueuedAt + this.windowMs, this.firstQueuedAt + this.maxWaitMs);
+  }
+
+  /**
+   * (Re)arms the trickle timer. When it fires, the flush waits for the end of
+   * the event loop's I/O phase (`setImmediate`): after a stall (GC, a busy
+   * process), lookups that arrived meanwhile are delivered first, and only a
+   * real quiet gap flushes a partial batch.
+   */
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.immediate) return;
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        if (this.pending.size === 0) return;
+        if (this.due() > this.now() + 1) this.arm();
+        else this.flush();
+      });
+    }, Math.max(0, this.due() - this.now()));
   }
 
   private clearTimers(): void {
@@ -109,6 +145,8 @@ export class Batcher<V> {
     }
     for (const id of chunk.keys()) this.pending.delete(id);
     this.inFlight++;
+    this.sentAt = this.now();
+    if (this.pending.size > 0) this.firstQueuedAt = this.sentAt;
     let loaded: Promise<Map<string, V>>;
     try {
       loaded = this.load([...chunk.keys()]);
@@ -124,8 +162,6 @@ export class Batcher<V> {
       },
     ).finally(() => {
       this.inFlight--;
-      // Lookups that queued behind this batch go out now rather than wait for the window.
-      if (this.pending.size > 0 && this.closedWith === undefined) this.flush();
     });
   }
 }

@@ -5,6 +5,7 @@
  */
 import { errorForStatus, errors, MarinSocialError, type ErrorContext, type ProblemDetails } from "./errors";
 import { AdaptiveLimiter, type Permit } from "./limiter";
+import { RatePacer } from "./pacer";
 import type { RequestEvent, ResolvedOptions } from "./options";
 import { makeRedactor, type Redactor } from "./redact";
 import { backoffDelay, classifyTransportError, decideRetry, parseRetryAfter, type Failure } from "./retry";
@@ -23,6 +24,8 @@ export interface CallSpec {
   /** Retry a POST even without a key (for routes idempotent by nature). GET, PUT and DELETE always are. */
   idempotent?: boolean;
   headers?: Record<string, string>;
+  /** Order in the client's queue, lower first (see AdaptiveLimiter.clock); default: arrival order. */
+  orderKey?: number;
 }
 
 /** The 2xx outcome of a call. */
@@ -42,6 +45,9 @@ export interface CallCounters {
 
 /** Reason given to the abort signal when a call's deadline passes. */
 class DeadlinePassed extends Error {}
+
+/** The one abort reason for every call's deadline (each call has its own AbortController). */
+const DEADLINE = new DeadlinePassed("deadline");
 
 /** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -70,7 +76,11 @@ export class Caller {
 
   constructor(private readonly o: ResolvedOptions) {
     this.redact = makeRedactor(o.apiKey);
-    this.limiter = new AdaptiveLimiter(o.maxConcurrency);
+    const pacer =
+      o.adaptiveConcurrency || o.rateLimitPerSecond !== undefined
+        ? new RatePacer({ learn: o.adaptiveConcurrency, ...(o.rateLimitPerSecond !== undefined ? { initialRate: o.rateLimitPerSecond } : {}) })
+        : undefined;
+    this.limiter = new AdaptiveLimiter(o.maxConcurrency, Date.now, o.adaptiveConcurrency, pacer);
     this.lease = leasePool(o.origin, { connections: o.connections, connectTimeoutMs: o.timeouts.connectMs });
   }
 
@@ -116,6 +126,12 @@ export class Caller {
    */
   async call(spec: CallSpec): Promise<{ status: number; data: unknown }> {
     if (this.closed) throw errors.closed();
+    const body = spec.body !== undefined ? JSON.stringify(spec.body) : undefined;
+    // Queue first, holding as little as possible: a big stack queues thousands of calls here,
+    // behind the client's own pacing and in-flight cap. The deadline starts when the first
+    // attempt leaves the queue (that wait is not the server's slowness); retries re-enter
+    // the queue ahead of new calls.
+    const firstPermit = await this.limiter.acquire(undefined, spec.orderKey !== undefined ? { key: spec.orderKey } : {});
     const { timeouts, retry } = this.o;
     const shownPath = this.redact.clip(spec.path, 300);
     const ctx: ErrorContext = { method: spec.method, path: shownPath };
@@ -125,17 +141,13 @@ export class Caller {
       "user-agent": this.o.userAgent ?? USER_AGENT,
       ...spec.headers,
     };
-    let body: string | undefined;
-    if (spec.body !== undefined) {
-      body = JSON.stringify(spec.body);
-      headers["content-type"] = "application/json";
-    }
+    if (body !== undefined) headers["content-type"] = "application/json";
     if (spec.idempotencyKey !== undefined) headers["idempotency-key"] = spec.idempotencyKey;
     const idempotent = spec.method !== "POST" || spec.idempotent === true || spec.idempotencyKey !== undefined;
 
     const started = Date.now();
     const ac = new AbortController();
-    const deadline = new DeadlinePassed("deadline");
+    const deadline = DEADLINE;
     const timer = setTimeout(() => ac.abort(deadline), timeouts.deadlineMs);
     const deadlineError = (attempts: number): MarinSocialError =>
       errors.timeout({ ...ctx, attempts, phase: "deadline", ms: timeouts.deadlineMs });
@@ -146,11 +158,15 @@ export class Caller {
       for (;;) {
         attempt++;
         let permit: Permit;
-        try {
-          permit = await this.limiter.acquire(ac.signal);
-        } catch (e) {
-          if (e === deadline) throw deadlineError(attempt - 1);
-          throw e;
+        if (attempt === 1) {
+          permit = firstPermit;
+        } else {
+          try {
+            permit = await this.limiter.acquire(ac.signal, { priority: true });
+          } catch (e) {
+            if (e === deadline) throw deadlineError(attempt - 1);
+            throw e;
+          }
         }
         if (attempt > 1) this.counters.retries++;
         this.counters.requests++;
@@ -200,7 +216,7 @@ export class Caller {
           const pauseMs = retryAfterMs !== undefined ? Math.min(retryAfterMs, retry.maxRetryAfterMs) : backoffDelay(attempt, retry);
           this.limiter.release(permit, { kind: "rate-limited", pauseMs });
         } else {
-          this.limiter.release(permit, { kind: status >= 500 ? "neutral" : "ok" });
+          this.limiter.release(permit, status >= 500 ? { kind: "neutral", responded: true } : { kind: "ok" });
         }
         const failure: Failure = { kind: "status", status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
         const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (Date.now() - started) });

@@ -24,6 +24,14 @@ export interface ClientMetrics {
   concurrency: number;
 }
 
+/** The client's pacing under a rate limit (see pacer.ts). */
+export interface PacingState {
+  /** The pace in requests/s (configured, or learned from 429s), or null while unpaced. */
+  rate: number | null;
+  /** 429 bursts that set or lowered the pace so far. */
+  adjustments: number;
+}
+
 /** Query of {@link MarinSocialClient.listAccounts}. */
 export interface ListAccountsQuery {
   publisher?: string;
@@ -48,6 +56,9 @@ export interface SandboxApi {
 }
 
 const ACCOUNT_PAGE = 500;
+
+/** Accounts remembered for queue order; past this, the oldest tenth is forgotten. */
+const MAX_REMEMBERED_ACCOUNTS = 100_000;
 
 /** `value` if it is a non-empty string, else a `bad-request` error naming `name` (scrubbed). */
 function checkId(name: string, value: unknown, scrub: (s: string) => string): string {
@@ -86,9 +97,14 @@ function query(params: Record<string, string | number | boolean | undefined>): s
  *
  * - One keep-alive undici Pool per origin (shared by clients of the same
  *   origin and pool settings in this process), at most `maxConcurrency`
- *   requests in flight, adaptively lowered under 429.
- * - Every call has an overall deadline (`timeouts.deadlineMs`) covering
- *   queueing, attempts and backoff; each attempt has connect, headers and body timeouts.
+ *   requests in flight, adaptively lowered under 429; requests paced just
+ *   under the rate limit learned from 429s (or configured), see pacer.ts.
+ * - Queue order: calls about an account the client has already worked on go
+ *   first, oldest account first (then arrival order), so each resource's
+ *   work finishes as early as it can; retries go before everything.
+ * - Every call has an overall deadline (`timeouts.deadlineMs`) from its first
+ *   attempt, covering attempts, backoff and retries (time queued before the
+ *   first attempt does not count); each attempt has connect, headers and body timeouts.
  * - Retries: see retry.ts. `invalidateToken`, `reauthorize` and `unlinkAgency`
  *   always send an Idempotency-Key (a random UUID unless one is given), the
  *   same on every attempt, so they are retried safely.
@@ -100,6 +116,8 @@ export class MarinSocialClient {
   private readonly o: ResolvedOptions;
   private readonly caller: Caller;
   private readonly batcher: Batcher<Account>;
+  /** When this client first got a call about each account: the queue order of its calls. */
+  private readonly firstSeen = new Map<string, number>();
 
   /**
    * Validates the options (see resolveOptions) and prepares the pool; no
@@ -110,7 +128,7 @@ export class MarinSocialClient {
   constructor(opts: ClientOptions) {
     this.o = resolveOptions(opts);
     this.caller = new Caller(this.o);
-    this.batcher = new Batcher<Account>((ids) => this.fetchAccounts(ids), this.o.maxBatchSize, this.o.batchWindowMs);
+    this.batcher = new Batcher<Account>((ids) => this.fetchAccounts(ids), this.o.maxBatchSize, this.o.batchWindowMs, this.o.batchMaxWaitMs);
     this.sandbox = {
       setFaults: async (faults) => {
         await this.call({ method: "PUT", path: "/_sandbox/faults", body: faults });
@@ -134,7 +152,7 @@ export class MarinSocialClient {
 
   /**
    * Reads one account. With `batchReads` (default), calls made in the same
-   * tick, or while a batch is in flight (up to `batchWindowMs`), are coalesced
+   * tick, or trickling in while batches are being sent (see `batchWindowMs`), are coalesced
    * into `GET /v1/accounts?ids=a,b,c` of at most `maxBatchSize` ids; an id the
    * batch does not return rejects with `not-found` (status 404). Without
    * batching: `GET /v1/accounts/{id}`. A string that cannot be an account id
@@ -142,8 +160,9 @@ export class MarinSocialClient {
    */
   async getAccount(id: string): Promise<Account> {
     checkAccountId("accountId", id, this.caller.redact.text);
+    const orderKey = this.orderOf(id);
     if (!this.o.batchReads) {
-      return (await this.call({ method: "GET", path: `/v1/accounts/${encodeURIComponent(id)}` })).data as Account;
+      return (await this.call({ method: "GET", path: `/v1/accounts/${encodeURIComponent(id)}`, orderKey })).data as Account;
     }
     const account = await this.batcher.get(id);
     if (account === undefined) {
@@ -162,6 +181,7 @@ export class MarinSocialClient {
     if (!Array.isArray(ids)) throw errors.invalidArgument("ids", "expected an array of account ids");
     ids.forEach((id, i) => checkId(`ids[${i}]`, id, this.caller.redact.text));
     const unique = [...new Set(ids)].filter((id) => ACCOUNT_ID_PATTERN.test(id));
+    for (const id of unique) this.orderOf(id);
     if (this.o.batchReads) return this.batcher.getMany(unique);
     const chunks: string[][] = [];
     for (let i = 0; i < unique.length; i += this.o.maxBatchSize) chunks.push(unique.slice(i, i + this.o.maxBatchSize));
@@ -204,6 +224,7 @@ export class MarinSocialClient {
       body: payload,
       idempotencyKey: opts.idempotencyKey ?? randomUUID(),
       headers,
+      orderKey: this.orderOf(id),
     });
     return res.data as Account;
   }
@@ -225,6 +246,7 @@ export class MarinSocialClient {
       path: `/v1/agencies/${encodeURIComponent(agencyId)}/accounts/${encodeURIComponent(accountId)}`,
       idempotencyKey: opts.idempotencyKey ?? randomUUID(),
       headers,
+      orderKey: this.orderOf(accountId),
     });
   }
 
@@ -243,6 +265,7 @@ export class MarinSocialClient {
       path: `/v1/accounts/${encodeURIComponent(id)}/token/reauthorize`,
       body: payload,
       idempotencyKey: opts.idempotencyKey ?? randomUUID(),
+      orderKey: this.orderOf(id),
     });
     return res.data as Account;
   }
@@ -262,6 +285,12 @@ export class MarinSocialClient {
     return { ...this.caller.counters, concurrency: this.caller.limiter.limit };
   }
 
+  /** The current pace: null while unpaced (no rate configured and no 429 seen, or `adaptiveConcurrency` off). */
+  pacing(): PacingState {
+    const p = this.caller.limiter.pacer;
+    return { rate: p?.rate ?? null, adjustments: p?.adjustments ?? 0 };
+  }
+
   /**
    * Stops the client: queued calls and lookups fail with a `config` error,
    * calls already sent finish, and the pool closes once no other client uses it.
@@ -276,8 +305,31 @@ export class MarinSocialClient {
     return this.caller.call(spec);
   }
 
+  /**
+   * The queue order of calls about account `id`: when this client first got a
+   * call about it. So an unlink queued after its account's invalidation goes
+   * before the invalidations of accounts not started yet, and each resource's
+   * work finishes as early as it can, not all of it at the end.
+   */
+  private orderOf(id: string): number {
+    let at = this.firstSeen.get(id);
+    if (at === undefined) {
+      if (this.firstSeen.size >= MAX_REMEMBERED_ACCOUNTS) {
+        let drop = MAX_REMEMBERED_ACCOUNTS / 10;
+        for (const k of this.firstSeen.keys()) {
+          if (drop-- <= 0) break;
+          this.firstSeen.delete(k);
+        }
+      }
+      at = this.caller.limiter.clock();
+      this.firstSeen.set(id, at);
+    }
+    return at;
+  }
+
   /** The batch loader: `GET /v1/accounts?ids=...&limit=n`, following `nextCursor` if the server pages. */
   private async fetchAccounts(ids: string[]): Promise<Map<string, Account>> {
+    const orderKey = Math.min(...ids.map((id) => this.orderOf(id)));
     const out = new Map<string, Account>();
     let cursor: string | undefined;
     const seen = new Set<string>();
@@ -286,7 +338,7 @@ export class MarinSocialClient {
         `/v1/accounts?ids=${ids.map(encodeURIComponent).join(",")}&limit=${ids.length}` +
         (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
       this.caller.counters.batches++;
-      const page = this.readPage<Account>(await this.call({ method: "GET", path }), path);
+      const page = this.readPage<Account>(await this.call({ method: "GET", path, orderKey }), path);
       for (const a of page.items) if (a && typeof a.id === "string") out.set(a.id, a);
       cursor = this.nextCursor(page.nextCursor, seen, path);
     } while (cursor);

@@ -31,6 +31,6 @@ export {
   type RequestEvent,
   type ResolvedOptions,
 } from "./options";
-export { MarinSocialClient, ACCOUNT_ID_PATTERN, type ClientMetrics, type ListAccountsQuery, type SandboxApi } from "./client";
+export { MarinSocialClient, ACCOUNT_ID_PATTERN, type ClientMetrics, type PacingState, type ListAccountsQuery, type SandboxApi } from "./client";
 export { parseRetryAfter, backoffDelay, isRetryableStatus, decideRetry, classifyTransportError, type RetryPolicy } from "./retry";
 export { VERSION, USER_AGENT } from "./version";

@@ -30,8 +30,30 @@ export interface ClientOptions {
   allowInsecureHttp?: boolean;
   /** undici Pool connections per origin. Default 8. */
   connections?: number;
-  /** In-flight request cap. Default 16; halved on 429, grown back by one per success streak. */
+  /**
+   * In-flight request cap. Default 16; with `adaptiveConcurrency`, halved on 429
+   * and grown back by one per success streak.
+   * Environment/config knob: `MARIN_SOCIAL_MAX_CONCURRENCY` / `marin-social:maxConcurrency`.
+   */
   maxConcurrency?: number;
+  /**
+   * Slow down under 429 instead of hammering. Default true:
+   * - the in-flight cap is halved on a 429 burst and grown back slowly (AIMD);
+   * - the client learns the rate the server admits from the 429s it gets and
+   *   paces requests to just under it (a token bucket, see pacer.ts).
+   * False keeps a fixed cap of `maxConcurrency` and no pacing (beyond
+   * `rateLimitPerSecond` when set); every 429 still pauses the queue for its Retry-After.
+   * This is the "naive" mode of the benchmark; there is no reason to turn it off otherwise.
+   * Environment/config knob: `MARIN_SOCIAL_ADAPTIVE_CONCURRENCY` / `marin-social:adaptiveConcurrency`.
+   */
+  adaptiveConcurrency?: boolean;
+  /**
+   * The API's rate limit in requests per second, when known: requests are
+   * paced to it from the first one. Default: unknown (learned from 429s when
+   * `adaptiveConcurrency` is on). With adaptive concurrency a 429 still lowers it.
+   * Environment/config knob: `MARIN_SOCIAL_RATE_LIMIT` / `marin-social:rateLimit`.
+   */
+  rateLimitPerSecond?: number;
   /**
    * Per-attempt timeouts (connect, headers, body) and the per-call deadline, in ms.
    * undici checks the headers and body timeouts on a coarse clock (about 1 s
@@ -44,7 +66,13 @@ export interface ClientOptions {
     headersMs?: number;
     /** Longest gap between body chunks. Default 30 000. */
     bodyMs?: number;
-    /** Overall time per call, including queueing, retries and backoff. Default 60 000. */
+    /**
+     * Overall time per call, from its first attempt: attempts, backoff and the
+     * waits of its retries (which go ahead of new calls in the client's queue).
+     * Time queued before the first attempt, behind the client's own pacing and
+     * in-flight cap, does not count: a stack of thousands of resources queues
+     * most of its calls there, and they are not late. Default 60 000.
+     */
     deadlineMs?: number;
   };
   retry?: {
@@ -59,12 +87,23 @@ export interface ClientOptions {
     /** Attempts when the connection is refused (nothing listening). Default 3. */
     refusedAttempts?: number;
   };
-  /** Coalesce concurrent `getAccount` calls into `GET /v1/accounts?ids=`. Default true. */
+  /**
+   * Coalesce concurrent `getAccount` calls into `GET /v1/accounts?ids=`. Default true.
+   * False sends one `GET /v1/accounts/{id}` per lookup (the benchmark's naive baseline).
+   * Environment/config knob: `MARIN_SOCIAL_BATCH_READS` / `marin-social:batchReads`.
+   */
   batchReads?: boolean;
   /** Ids per batched request, 1..100. Default 100 (the API maximum). */
   maxBatchSize?: number;
-  /** While a batch is in flight, how long new ids may wait to join the next one. Default 20 ms. */
+  /**
+   * Lookups made in one tick share a request at once. Lookups that trickle in
+   * while batches are being sent (one per resource, from the Pulumi engine)
+   * wait for a quiet gap this long with no new lookup, so they gather into
+   * full requests. Default 50 ms.
+   */
   batchWindowMs?: number;
+  /** The longest a trickling lookup waits for its batch to fill, ms (at least `batchWindowMs`). Default 1 000. */
+  batchMaxWaitMs?: number;
   /** Replaces the default User-Agent, `pulumi-marin-social/<version>`. */
   userAgent?: string;
   /** Observability hook, called after every attempt. Exceptions it throws are ignored. */
@@ -81,11 +120,15 @@ export interface ResolvedOptions {
   apiKey: string;
   connections: number;
   maxConcurrency: number;
+  adaptiveConcurrency: boolean;
+  /** Known rate limit (requests/s), or undefined when unknown. */
+  rateLimitPerSecond: number | undefined;
   timeouts: { connectMs: number; headersMs: number; bodyMs: number; deadlineMs: number };
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number; refusedAttempts: number };
   batchReads: boolean;
   maxBatchSize: number;
   batchWindowMs: number;
+  batchMaxWaitMs: number;
   userAgent?: string;
   onRequest?: (e: RequestEvent) => void;
 }
@@ -100,7 +143,8 @@ export const DEFAULTS = {
   timeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000, deadlineMs: 60_000 },
   retry: { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 5_000, maxRetryAfterMs: 30_000, refusedAttempts: 3 },
   maxBatchSize: 100,
-  batchWindowMs: 20,
+  batchWindowMs: 50,
+  batchMaxWaitMs: 1_000,
 } as const;
 
 /** The API's limit on ids per `GET /v1/accounts?ids=`. */
@@ -187,6 +231,9 @@ export function resolveOptions(opts: ClientOptions): ResolvedOptions {
     apiKey,
     connections: num(opts.connections, DEFAULTS.connections, "connections", 1, 1024),
     maxConcurrency: num(opts.maxConcurrency, DEFAULTS.maxConcurrency, "maxConcurrency", 1, 4096),
+    adaptiveConcurrency: opts.adaptiveConcurrency ?? true,
+    rateLimitPerSecond:
+      opts.rateLimitPerSecond === undefined ? undefined : num(opts.rateLimitPerSecond, 0, "rateLimitPerSecond", 0.01, 1_000_000),
     timeouts: {
       connectMs: num(t.connectMs, DEFAULTS.timeouts.connectMs, "timeouts.connectMs", 1),
       headersMs: num(t.headersMs, DEFAULTS.timeouts.headersMs, "timeouts.headersMs", 1),
@@ -203,7 +250,9 @@ export function resolveOptions(opts: ClientOptions): ResolvedOptions {
     batchReads: opts.batchReads ?? true,
     maxBatchSize: num(opts.maxBatchSize, DEFAULTS.maxBatchSize, "maxBatchSize", 1, API_MAX_BATCH),
     batchWindowMs: num(opts.batchWindowMs, DEFAULTS.batchWindowMs, "batchWindowMs", 0),
+    batchMaxWaitMs: 0,
   };
+  resolved.batchMaxWaitMs = Math.max(resolved.batchWindowMs, num(opts.batchMaxWaitMs, DEFAULTS.batchMaxWaitMs, "batchMaxWaitMs", 0));
   if (opts.userAgent !== undefined) {
     if (!/^[\x20-\x7e]*$/.test(opts.userAgent)) {
       throw errors.config("userAgent must be printable ASCII", "Fix userAgent in the client options.");
@@ -222,21 +271,58 @@ export interface ConnectionSource {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The resolved connection settings, ready for {@link ClientOptions}. */
+/**
+ * The resolved connection settings, ready for {@link ClientOptions}. The
+ * tuning members are present only when set in config or the environment, so
+ * the client's defaults apply otherwise.
+ */
 export interface Connection {
   baseUrl: string;
   apiKey: string;
   allowInsecureHttp: boolean;
+  /** From `marin-social:batchReads` / `MARIN_SOCIAL_BATCH_READS`. */
+  batchReads?: boolean;
+  /** From `marin-social:adaptiveConcurrency` / `MARIN_SOCIAL_ADAPTIVE_CONCURRENCY`. */
+  adaptiveConcurrency?: boolean;
+  /** From `marin-social:maxConcurrency` / `MARIN_SOCIAL_MAX_CONCURRENCY`. */
+  maxConcurrency?: number;
+  /** From `marin-social:rateLimit` / `MARIN_SOCIAL_RATE_LIMIT` (requests per second). */
+  rateLimitPerSecond?: number;
 }
 
-function parseBool(value: string, source: string, scrub: (s: string) => string): boolean {
-  const v = value.trim().toLowerCase();
+/** A setting read by {@link resolveConnection}: its value and where it came from. */
+interface Setting {
+  value: string;
+  /** e.g. `config marin-social:batchReads` or `environment MARIN_SOCIAL_BATCH_READS`. */
+  from: string;
+  configKey: string;
+  envKey: string;
+}
+
+function fixOf(s: Setting, example: string): string {
+  return `Set \`pulumi config set ${s.configKey} ${example}\`, or ${s.envKey}=${example}.`;
+}
+
+function parseBool(s: Setting, scrub: (s: string) => string): boolean {
+  const v = s.value.trim().toLowerCase();
   if (["true", "1", "yes", "on"].includes(v)) return true;
   if (["false", "0", "no", "off", ""].includes(v)) return false;
   throw errors.config(
-    `${source} must be true or false, got "${truncate(scrub(value), 100)}"`,
-    "Set `pulumi config set marin-social:allowInsecureHttp true` (or false), or MARIN_SOCIAL_ALLOW_INSECURE_HTTP=true.",
+    `${s.from} must be true or false, got "${truncate(scrub(s.value), 100)}"`,
+    `Set \`pulumi config set ${s.configKey} true\` (or false), or ${s.envKey}=true.`,
   );
+}
+
+function parseNumber(s: Setting, scrub: (s: string) => string, min: number, max: number, integer: boolean): number {
+  const v = s.value.trim();
+  const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw errors.config(
+      `${s.from} must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}, got "${truncate(scrub(s.value), 100)}"`,
+      fixOf(s, String(integer ? Math.max(min, 16) : 100)),
+    );
+  }
+  return n;
 }
 
 /**
@@ -247,13 +333,23 @@ function parseBool(value: string, source: string, scrub: (s: string) => string):
  * defaults to the embedded sandbox, {@link DEFAULT_API_URL}. A missing key
  * throws a MarinSocialError `config` naming both ways to set it.
  * The URL itself is validated later, by the client's constructor.
+ *
+ * Tuning knobs, read the same way (config wins, empty is unset) and returned
+ * only when set; see {@link ClientOptions} for what each does:
+ * | config key | environment | type |
+ * | --- | --- | --- |
+ * | `marin-social:batchReads` | `MARIN_SOCIAL_BATCH_READS` | true/false |
+ * | `marin-social:adaptiveConcurrency` | `MARIN_SOCIAL_ADAPTIVE_CONCURRENCY` | true/false |
+ * | `marin-social:maxConcurrency` | `MARIN_SOCIAL_MAX_CONCURRENCY` | whole number 1..4096 |
+ * | `marin-social:rateLimit` | `MARIN_SOCIAL_RATE_LIMIT` | requests per second, 0.01..1000000 |
+ * A malformed value throws a MarinSocialError `config` naming the setting and its source.
  */
 export function resolveConnection(source: ConnectionSource): Connection {
-  const read = (configKey: string, envKey: string): { value: string; from: string } | undefined => {
+  const read = (configKey: string, envKey: string): Setting | undefined => {
     const c = source.config?.(configKey);
-    if (typeof c === "string" && c.trim() !== "") return { value: c.trim(), from: `config ${configKey}` };
+    if (typeof c === "string" && c.trim() !== "") return { value: c.trim(), from: `config ${configKey}`, configKey, envKey };
     const e = source.env?.[envKey];
-    if (typeof e === "string" && e.trim() !== "") return { value: e.trim(), from: `environment ${envKey}` };
+    if (typeof e === "string" && e.trim() !== "") return { value: e.trim(), from: `environment ${envKey}`, configKey, envKey };
     return undefined;
   };
   const key = read("marin-social:apiKey", "MARIN_SOCIAL_API_KEY");
@@ -263,11 +359,21 @@ export function resolveConnection(source: ConnectionSource): Connection {
       "Set it with `pulumi config set --secret marin-social:apiKey <key>`, or export MARIN_SOCIAL_API_KEY=<key> (for the local sandbox: sandbox-admin).",
     );
   }
+  const scrub = makeRedactor(key.value).text;
   const url = read("marin-social:apiUrl", "MARIN_SOCIAL_API_URL");
   const insecure = read("marin-social:allowInsecureHttp", "MARIN_SOCIAL_ALLOW_INSECURE_HTTP");
-  return {
+  const connection: Connection = {
     baseUrl: url?.value ?? DEFAULT_API_URL,
     apiKey: key.value,
-    allowInsecureHttp: insecure ? parseBool(insecure.value, insecure.from, makeRedactor(key.value).text) : false,
+    allowInsecureHttp: insecure ? parseBool(insecure, scrub) : false,
   };
+  const batch = read("marin-social:batchReads", "MARIN_SOCIAL_BATCH_READS");
+  if (batch) connection.batchReads = parseBool(batch, scrub);
+  const adaptive = read("marin-social:adaptiveConcurrency", "MARIN_SOCIAL_ADAPTIVE_CONCURRENCY");
+  if (adaptive) connection.adaptiveConcurrency = parseBool(adaptive, scrub);
+  const max = read("marin-social:maxConcurrency", "MARIN_SOCIAL_MAX_CONCURRENCY");
+  if (max) connection.maxConcurrency = parseNumber(max, scrub, 1, 4096, true);
+  const rate = read("marin-social:rateLimit", "MARIN_SOCIAL_RATE_LIMIT");
+  if (rate) connection.rateLimitPerSecond = parseNumber(rate, scrub, 0.01, 1_000_000, false);
+  return connection;
 }

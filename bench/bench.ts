@@ -1,0 +1,384 @@
+/**
+ * The benchmark's core: for each N, a seeded sandbox, the repository's stack
+ * through the engine-protocol harness (preview, up, refresh), the same with
+ * the client's naive knobs, the host's memory and the state size; plus the
+ * loader on a 10,000-entry file. Produces rows, each figure beside its floor.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, totalmem, tmpdir } from "node:os";
+import * as path from "node:path";
+import {
+  LATENCY_MS,
+  LOAD_ENTRIES,
+  LOAD_LIMIT_MS,
+  MEMORY_LIMIT_BYTES,
+  MEMORY_LIMIT_N,
+  RATE_LIMIT_PER_SECOND,
+  STATE_LIMIT_BYTES,
+  previewRequestFloor,
+  refreshRequestFloor,
+  up429Floor,
+  upRequestFloor,
+  upTimeFloorMs,
+} from "./floors";
+import { measureLoad, type LoadMeasurement } from "./load";
+import { measure, type EngineOp, type Measurement } from "./measure";
+import { stateSize, type StateSize } from "./state-size";
+import { NAIVE_ENV, remoteOutcome, startWorkload, type Workload } from "./workload";
+
+/** What to run. */
+export interface BenchOptions {
+  /** Stack sizes. Default [100, 1000, 5000]. */
+  sizes: number[];
+  /** Run the naive baseline too. Default true. */
+  baseline: boolean;
+  /** The naive `up` runs only for N up to this (it is slow by design). Default 1000. */
+  baselineUpMaxN: number;
+  /** Entries of the load benchmark's file. Default 10,000. */
+  loadEntries: number;
+  /** Runs of the load benchmark (the best counts). Default 5. */
+  loadRuns: number;
+  /** Progress lines (stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+/** The defaults of {@link BenchOptions}: the full benchmark of issue 5. */
+export const DEFAULT_OPTIONS: BenchOptions = {
+  sizes: [100, 1_000, 5_000],
+  baseline: true,
+  baselineUpMaxN: 1_000,
+  loadEntries: LOAD_ENTRIES,
+  loadRuns: 5,
+};
+
+/** One figure against its limit. */
+export interface Check {
+  /** e.g. `requests`, `429s`, `time`, `peak RSS`, `bytes/resource`, `errors`. */
+  name: string;
+  value: number;
+  /** The largest value that passes (inclusive), or the bound it must stay under when `strict`. */
+  limit: number;
+  /** True when the value must be strictly below the limit. */
+  strict?: boolean;
+  unit: "requests" | "count" | "ms" | "bytes";
+  pass: boolean;
+}
+
+/** The naive baseline's figures for one operation, or why it did not run. */
+export type NaiveFigures =
+  | { ran: true; wallMs: number; requests: number; rateLimited: number; errors: string[]; errorCount: number }
+  | { ran: false; reason: string };
+
+/** One row of the table. */
+export interface Row {
+  operation: EngineOp | "load" | "memory" | "state";
+  /** Stack size (entries, for load). */
+  n: number;
+  /** Wall time, ms (engine operations and load). */
+  wallMs?: number;
+  /** `/v1` requests, 429s included (engine operations). */
+  requests?: number;
+  /** 429 responses (engine operations). */
+  rateLimited?: number;
+  checks: Check[];
+  pass: boolean;
+  naive?: NaiveFigures;
+  /** Ours ÷ naive (below 1 is better), when the baseline ran. */
+  ratio?: { requests: number; time: number };
+  /** Everything else measured for this row (per-route requests, sizes, runs...). */
+  detail: Record<string, unknown>;
+}
+
+/** The whole run, as written to bench/results.json. */
+export interface BenchResults {
+  version: 1;
+  startedAt: string;
+  durationMs: number;
+  machine: {
+    nproc: number;
+    cpu: string;
+    memoryGiB: number;
+    node: string;
+    platform: string;
+    /** 1-minute load average when the run started and ended: other work on the machine skews the times. */
+    loadAverage: { start: number; end: number };
+  };
+  workload: {
+    sizes: number[];
+    latencyMs: number;
+    rateLimitPerSecond: number;
+    agenciesPerAccount: { min: number; max: number };
+    naiveEnv: Record<string, string>;
+    baselineUpMaxN: number;
+  };
+  rows: Row[];
+  notes: string[];
+  /** True when every row passed. */
+  pass: boolean;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function check(name: string, value: number, limit: number, unit: Check["unit"], strict = false): Check {
+  return { name, value, limit, unit, pass: strict ? value < limit : value <= limit, ...(strict ? { strict } : {}) };
+}
+
+function row(r: Omit<Row, "pass">): Row {
+  return { ...r, pass: r.checks.every((c) => c.pass) };
+}
+
+/** The machine the figures come from; `loadStart` is the 1-minute load average when the run began. */
+export function machine(loadStart: number): BenchResults["machine"] {
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverage: { start: loadStart, end: round2(loadavg()[0] ?? 0) },
+  };
+}
+
+/** Per-operation harness deadline: generous, so a slow run is measured rather than killed. */
+function timeoutFor(n: number): number {
+  return Math.max(120_000, n * 80);
+}
+
+function naiveFigures(m: Measurement): NaiveFigures {
+  return { ran: true, wallMs: m.wallMs, requests: m.requests, rateLimited: m.rateLimited, errors: m.errors, errorCount: m.errorCount };
+}
+
+function withNaive(r: Row, naive: NaiveFigures | undefined): Row {
+  if (!naive) return r;
+  r.naive = naive;
+  if (naive.ran && r.requests !== undefined && r.wallMs !== undefined && naive.requests > 0 && naive.wallMs > 0) {
+    r.ratio = { requests: r.requests / naive.requests, time: r.wallMs / naive.wallMs };
+  }
+  return r;
+}
+
+function opDetail(m: Measurement): Record<string, unknown> {
+  return {
+    apiSpanMs: m.apiSpanMs,
+    firstRequestMs: m.firstRequestMs,
+    byRoute: m.byRoute,
+    steps: m.steps,
+    hostPeakRssBytes: m.hostPeakRssBytes,
+    errors: m.errors,
+    errorCount: m.errorCount,
+  };
+}
+
+/** Runs preview, up and refresh on one workload; `onUp` sees the sandbox right after up. */
+async function runStack(
+  w: Workload,
+  ops: EngineOp[],
+  log: (line: string) => void,
+  label: string,
+): Promise<{ m: Partial<Record<EngineOp, Measurement>>; outcome?: { stillValid: number; linksLeft: number }; state?: StateSize }> {
+  const m: Partial<Record<EngineOp, Measurement>> = {};
+  let outcome: { stillValid: number; linksLeft: number } | undefined;
+  let state: StateSize | undefined;
+  for (const op of ops) {
+    log(`${label} N=${w.n}: ${op}...`);
+    const r = await measure(w, op);
+    m[op] = r;
+    log(
+      `${label} N=${w.n}: ${op} ${(r.wallMs / 1000).toFixed(1)} s, ${r.requests} requests, ${r.rateLimited} 429s` +
+        (r.errorCount ? `, ${r.errorCount} errors: ${r.errors[0]}` : ""),
+    );
+    if (op === "up") {
+      outcome = await remoteOutcome(w);
+      try {
+        state = stateSize(w.spec.statePath);
+      } catch {
+        state = undefined;
+      }
+    }
+  }
+  return { m, ...(outcome ? { outcome } : {}), ...(state ? { state } : {}) };
+}
+
+function errorsCheck(m: Measurement): Check {
+  return check("errors", m.errorCount, 0, "count");
+}
+
+/** Builds the rows of one N from our run and the naive run. */
+function rowsForN(
+  n: number,
+  links: number,
+  ours: Awaited<ReturnType<typeof runStack>>,
+  naive: Awaited<ReturnType<typeof runStack>> | undefined,
+  naiveSkipped: Partial<Record<EngineOp, string>>,
+): Row[] {
+  const rows: Row[] = [];
+  const naiveOf = (op: EngineOp): NaiveFigures | undefined => {
+    if (naiveSkipped[op]) return { ran: false, reason: naiveSkipped[op]! };
+    const nm = naive?.m[op];
+    return nm ? naiveFigures(nm) : undefined;
+  };
+  const p = ours.m.preview;
+  if (p) {
+    rows.push(
+      withNaive(
+        row({
+          operation: "preview",
+          n,
+          wallMs: p.wallMs,
+          requests: p.requests,
+          rateLimited: p.rateLimited,
+          checks: [check("requests", p.requests, previewRequestFloor(n), "requests"), errorsCheck(p)],
+          detail: opDetail(p),
+        }),
+        naiveOf("preview"),
+      ),
+    );
+  }
+  const u = ours.m.up;
+  if (u) {
+    const admitted = u.requests - u.rateLimited;
+    const checks = [
+      check("requests", u.requests, upRequestFloor(n, links), "requests"),
+      check("429s", u.rateLimited, up429Floor(u.requests), "count"),
+      check("time", u.wallMs, upTimeFloorMs(admitted), "ms"),
+      errorsCheck(u),
+    ];
+    if (ours.outcome) {
+      checks.push(check("accounts still valid", ours.outcome.stillValid, 0, "count"));
+      checks.push(check("links left", ours.outcome.linksLeft, 0, "count"));
+    }
+    rows.push(
+      withNaive(
+        row({
+          operation: "up",
+          n,
+          wallMs: u.wallMs,
+          requests: u.requests,
+          rateLimited: u.rateLimited,
+          checks,
+          detail: { ...opDetail(u), links, outcome: ours.outcome, naiveOutcome: naive?.outcome },
+        }),
+        naiveOf("up"),
+      ),
+    );
+  }
+  const r = ours.m.refresh;
+  if (r) {
+    rows.push(
+      withNaive(
+        row({
+          operation: "refresh",
+          n,
+          wallMs: r.wallMs,
+          requests: r.requests,
+          rateLimited: r.rateLimited,
+          checks: [check("requests", r.requests, refreshRequestFloor(n), "requests"), errorsCheck(r)],
+          detail: opDetail(r),
+        }),
+        naiveOf("refresh"),
+      ),
+    );
+  }
+  const peaks = (["preview", "up", "refresh"] as const).map((op) => [op, ours.m[op]?.hostPeakRssBytes ?? 0] as const);
+  const peak = Math.max(...peaks.map(([, v]) => v));
+  rows.push(
+    row({
+      operation: "memory",
+      n,
+      checks: [check("peak RSS", peak, MEMORY_LIMIT_BYTES, "bytes", true)],
+      detail: { hostPeakRssBytesByOp: Object.fromEntries(peaks), limitSetAtN: MEMORY_LIMIT_N },
+    }),
+  );
+  if (ours.state) {
+    rows.push(
+      row({
+        operation: "state",
+        n,
+        checks: [check("bytes/resource", ours.state.maxBytes, STATE_LIMIT_BYTES, "bytes")],
+        detail: { ...ours.state },
+      }),
+    );
+  } else {
+    rows.push(row({ operation: "state", n, checks: [check("resources missing from the state", n, 0, "count")], detail: { error: "no PublisherToken in the state after up" } }));
+  }
+  return rows;
+}
+
+/**
+ * Runs the benchmark and returns its results (nothing is printed or written;
+ * see cli.ts). Each N gets fresh sandboxes, one for our run and one for the
+ * naive run. Throws only when a workload cannot be set up; a failing
+ * operation becomes a FAIL row with its errors.
+ */
+export async function runBench(options: Partial<BenchOptions> = {}): Promise<BenchResults> {
+  const o: BenchOptions = { ...DEFAULT_OPTIONS, ...options };
+  const log = o.log ?? (() => undefined);
+  const started = Date.now();
+  const loadStart = round2(loadavg()[0] ?? 0);
+  const rows: Row[] = [];
+  const notes: string[] = [
+    "The harness's per-call gRPC deadline (60 s) is raised to the operation's deadline: the Pulumi engine sets none on Create, Read or Update (bench/harness-deadline.ts).",
+  ];
+  for (const n of o.sizes) {
+    const w = await startWorkload({ n, timeoutMs: timeoutFor(n) });
+    let ours: Awaited<ReturnType<typeof runStack>>;
+    try {
+      log(`N=${n}: ${w.links} agency links`);
+      ours = await runStack(w, ["preview", "up", "refresh"], log, "ours");
+    } finally {
+      await w.close();
+    }
+    let naive: Awaited<ReturnType<typeof runStack>> | undefined;
+    const skipped: Partial<Record<EngineOp, string>> = {};
+    if (o.baseline) {
+      const nw = await startWorkload({ n, timeoutMs: timeoutFor(n) * 2, env: { ...NAIVE_ENV } });
+      try {
+        const ops: EngineOp[] = n <= o.baselineUpMaxN ? ["preview", "up", "refresh"] : ["preview"];
+        if (n > o.baselineUpMaxN) {
+          skipped.up = `not run above N=${o.baselineUpMaxN} (too slow)`;
+          skipped.refresh = `not run above N=${o.baselineUpMaxN} (needs the naive up's state)`;
+          notes.push(`The naive baseline runs up and refresh only for N <= ${o.baselineUpMaxN}, to keep the run short; at N=${n} only its preview ran.`);
+        }
+        naive = await runStack(nw, ops, log, "naive");
+      } finally {
+        await nw.close();
+      }
+    }
+    rows.push(...rowsForN(n, w.links, ours, naive, skipped));
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), "marin-bench-load-"));
+  try {
+    log(`load: ${o.loadEntries} entries, best of ${o.loadRuns}...`);
+    const l: LoadMeasurement = await measureLoad(dir, o.loadEntries, o.loadRuns);
+    rows.push(
+      row({
+        operation: "load",
+        n: l.entries,
+        wallMs: l.bestMs,
+        checks: [check("time", l.bestMs, LOAD_LIMIT_MS, "ms", true)],
+        detail: { ...l },
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    version: 1,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    machine: machine(loadStart),
+    workload: {
+      sizes: o.sizes,
+      latencyMs: LATENCY_MS,
+      rateLimitPerSecond: RATE_LIMIT_PER_SECOND,
+      agenciesPerAccount: { min: 1, max: 3 },
+      naiveEnv: { ...NAIVE_ENV },
+      baselineUpMaxN: o.baselineUpMaxN,
+    },
+    rows,
+    notes: [...new Set(notes)],
+    pass: rows.every((r) => r.pass),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Runs one engine-protocol operation against a workload and measures it:
+ * wall time, HTTP requests and 429s (sandbox stats, reset first), and the
+ * provider host's peak RSS.
+ */
+import dc from "node:diagnostics_channel";
+import type { IncomingMessage } from "node:http";
+import { performance } from "node:perf_hooks";
+import { preview, refresh, up, type RunResult } from "../test/engine";
+import { LATENCY_MS, RATE_LIMIT_PER_SECOND } from "./floors";
+import { withProviderCallTimeout } from "./harness-deadline";
+import { childrenMatching, PeakRssMonitor } from "./host-memory";
+import type { Workload } from "./workload";
+
+/** The engine operations the benchmark runs. */
+export type EngineOp = "preview" | "up" | "refresh";
+
+/** What one operation cost. */
+export interface Measurement {
+  wallMs: number;
+  /** `/v1` requests the sandbox answered, 429s included. */
+  requests: number;
+  /** 429 responses among them. */
+  rateLimited: number;
+  /** Requests per route template and status, e.g. `{ "GET /v1/accounts": { "200": 10 } }`. */
+  byRoute: Record<string, Record<string, number>>;
+  /**
+   * From the first `/v1` request the sandbox received to its last response, ms:
+   * the API phase, without the program's and the engine's own start-up and
+   * per-resource work (0 when no request was made).
+   */
+  apiSpanMs: number;
+  /** From the start of the operation to the first `/v1` request, ms (undefined when none). */
+  firstRequestMs?: number;
+  /** Peak RSS of the dynamic-provider host, bytes (0 when it could not be read). */
+  hostPeakRssBytes: number;
+  /** Engine steps by kind, e.g. `{ create: 100 }`. */
+  steps: Record<string, number>;
+  /** The operation's error messages (empty on success), the first few only. */
+  errors: string[];
+  /** Error messages in all. */
+  errorCount: number;
+}
+
+interface Stats {
+  total: number;
+  byRoute: Record<string, Record<string, number>>;
+  byStatus: Record<string, number>;
+}
+
+/**
+ * Runs `op` on the workload's stack, with the harness's per-call deadline
+ * raised to the operation's (harness-deadline.ts). Before it: the faults are set again (so
+ * the sandbox's rate-limit bucket starts full, the same for every operation)
+ * and the stats are zeroed. The host's memory is polled from the moment it
+ * starts (`onProviderHostStarted` for up; a scan of this process's children
+ * for preview and refresh, which do not report it).
+ */
+export async function measure(w: Workload, op: EngineOp): Promise<Measurement> {
+  await w.admin.sandbox.setFaults({ latencyMs: LATENCY_MS, errorRate: 0, rateLimitPerSecond: RATE_LIMIT_PER_SECOND });
+  await w.admin.sandbox.resetStats();
+  const monitor = new PeakRssMonitor(50, op === "up" ? () => [] : () => childrenMatching(process.pid, "cmd/dynamic-provider")).start();
+  const span = new ApiSpan().start();
+  const started = performance.now();
+  let result: RunResult;
+  try {
+    // The harness's 60 s per-call deadline is its own, not the engine's: see harness-deadline.ts.
+    result = await withProviderCallTimeout(w.spec.timeoutMs ?? 0, () =>
+      op === "preview" ? preview(w.spec) : op === "up" ? up(w.spec, { onProviderHostStarted: (pid) => monitor.watch(pid) }) : refresh(w.spec),
+    );
+  } finally {
+    monitor.stop();
+    span.stop();
+  }
+  const wallMs = performance.now() - started;
+  const stats = (await w.admin.sandbox.stats()) as Stats;
+  const steps: Record<string, number> = {};
+  for (const s of result.steps) steps[s.op] = (steps[s.op] ?? 0) + 1;
+  return {
+    wallMs,
+    requests: stats.total,
+    rateLimited: stats.byStatus["429"] ?? 0,
+    byRoute: stats.byRoute,
+    apiSpanMs: span.first === undefined || span.last === undefined ? 0 : span.last - span.first,
+    ...(span.first !== undefined ? { firstRequestMs: span.first - started } : {}),
+    hostPeakRssBytes: monitor.peak,
+    steps,
+    errors: result.errors.slice(0, 3).map((e) => (e.length > 500 ? `${e.slice(0, 500)}…` : e)),
+    errorCount: result.errors.length,
+  };
+}
+
+/**
+ * Watches the in-process sandbox's HTTP server through Node's diagnostics
+ * channels: when the first `/v1` request arrived and the last response went out.
+ */
+class ApiSpan {
+  first: number | undefined;
+  last: number | undefined;
+  private readonly onStart = (m: unknown): void => {
+    if (isV1(m)) this.first ??= performance.now();
+  };
+  private readonly onFinish = (m: unknown): void => {
+    if (isV1(m)) this.last = performance.now();
+  };
+
+  start(): this {
+    dc.subscribe("http.server.request.start", this.onStart);
+    dc.subscribe("http.server.response.finish", this.onFinish);
+    return this;
+  }
+
+  stop(): void {
+    dc.unsubscribe("http.server.request.start", this.onStart);
+    dc.unsubscribe("http.server.response.finish", this.onFinish);
+  }
+}
+
+function isV1(m: unknown): boolean {
+  const url = (m as { request?: IncomingMessage }).request?.url;
+  return typeof url === "string" && url.startsWith("/v1");
+}

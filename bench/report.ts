@@ -1,0 +1,125 @@
+/**
+ * The printed form of the results: one table, each figure beside its floor,
+ * then what failed, the naive baseline's caveats, and the machine.
+ */
+import type { BenchResults, Check, Row } from "./bench";
+
+const int = (v: number): string => Math.round(v).toLocaleString("en-US");
+
+/** `1.23 s` above a second, else `456 ms`. */
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 100_000 ? 0 : 1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+}
+
+/** `1.5 KB`, `142.3 MB` (binary units). */
+export function formatBytes(b: number): string {
+  if (b >= 1024 * 1024) return `${(b / 1024 / 1024).toFixed(1)} MB`;
+  if (b >= 1024) return `${(b / 1024).toFixed(b >= 10 * 1024 ? 0 : 2)} KB`;
+  return `${int(b)} B`;
+}
+
+function value(c: Check): string {
+  return c.unit === "ms" ? formatMs(c.value) : c.unit === "bytes" ? formatBytes(c.value) : int(c.value);
+}
+
+function limit(c: Check): string {
+  return c.unit === "ms" ? formatMs(c.limit) : c.unit === "bytes" ? formatBytes(c.limit) : int(c.limit);
+}
+
+/** `value ≤ limit`, or `value < limit` for strict checks, with `!` when it fails. */
+export function beside(c: Check): string {
+  return `${value(c)} ${c.strict ? "<" : "≤"} ${limit(c)}${c.pass ? "" : " !"}`;
+}
+
+function find(r: Row, name: string): Check | undefined {
+  return r.checks.find((c) => c.name === name);
+}
+
+function ratio(x: number): string {
+  return x >= 0.1 ? `${x.toFixed(2)}×` : `${x.toFixed(3)}×`;
+}
+
+/** The cells of one row. */
+function cells(r: Row): string[] {
+  const time = find(r, "time");
+  let figure = "";
+  if (r.operation === "memory" || r.operation === "state") figure = beside(r.checks[0]!);
+  else if (time) {
+    figure = beside(time);
+    const api = r.detail.apiSpanMs;
+    if (typeof api === "number" && api > 0) figure += ` (API ${formatMs(api)})`;
+  }
+  else if (r.wallMs !== undefined) figure = formatMs(r.wallMs);
+  const req = find(r, "requests");
+  const requests = req ? beside(req) : r.requests !== undefined ? int(r.requests) : "";
+  const c429 = find(r, "429s");
+  const limited = c429 ? beside(c429) : r.rateLimited !== undefined ? int(r.rateLimited) : "";
+  let naive = "";
+  if (r.naive) {
+    naive = r.naive.ran
+      ? `${int(r.naive.requests)} req, ${formatMs(r.naive.wallMs)}${r.naive.rateLimited ? `, ${int(r.naive.rateLimited)} 429s` : ""}${r.naive.errorCount ? `, ${r.naive.errorCount} errors` : ""}`
+      : "not run";
+  }
+  const vs = r.ratio ? `req ${ratio(r.ratio.requests)}, time ${ratio(r.ratio.time)}` : "";
+  return [r.operation, int(r.n), figure, requests, limited, naive, vs, r.pass ? "pass" : "FAIL"];
+}
+
+/** Renders rows as an aligned text table (numbers right-aligned). */
+export function table(header: string[], body: string[][], right: Set<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+/** The whole printed report. */
+export function formatReport(res: BenchResults): string {
+  const header = ["operation", "N", "time / figure (≤ floor)", "requests (≤ floor)", "429s (≤ floor)", "naive baseline", "ours ÷ naive", "result"];
+  const out = [
+    `Marin Social benchmark: ${res.workload.latencyMs} ms latency, ${res.workload.rateLimitPerSecond} requests/s rate limit, ` +
+      `accounts linked to ${res.workload.agenciesPerAccount.min}-${res.workload.agenciesPerAccount.max} agencies; engine-protocol path`,
+    "",
+    table(header, res.rows.map(cells), new Set([1, 2, 3, 4])),
+    "",
+  ];
+  const failed = res.rows.flatMap((r) =>
+    r.checks.filter((c) => !c.pass).map((c) => `  ${r.operation} N=${int(r.n)}: ${c.name} ${beside(c).replace(/ !$/, "")} does not hold`),
+  );
+  const errors = res.rows.flatMap((r) => {
+    const list = (r.detail.errors as string[] | undefined) ?? [];
+    return list.map((e) => `  ${r.operation} N=${int(r.n)}: ${e}`);
+  });
+  if (failed.length) out.push("Failed:", ...failed, "");
+  if (errors.length) out.push("Errors:", ...errors, "");
+  const ups = res.rows.filter((r) => r.operation === "up");
+  if (ups.length) {
+    out.push("Requests of up by route (status: count):");
+    for (const r of ups) {
+      const routes = Object.entries((r.detail.byRoute as Record<string, Record<string, number>>) ?? {})
+        .map(([route, st]) => `${route} ${Object.entries(st).map(([s, c]) => `${s}:${int(c)}`).join(" ")}`)
+        .join("; ");
+      const first = r.detail.firstRequestMs;
+      const lead = typeof first === "number" ? `; first request ${formatMs(first)} after the start` : "";
+      out.push(`  N=${int(r.n)} (${int(Number(r.detail.links))} links${lead}): ${routes}`);
+    }
+    out.push("");
+  }
+  out.push(
+    "Floors: preview ≤ 2·⌈N/100⌉+5 requests; refresh ≤ ⌈N/100⌉+5; up ≤ N+links+⌈N/100⌉+5, 429s ≤ 1% of its requests, " +
+      "time ≤ 1.3 × (requests − 429s) ÷ rate limit (API: first request to last response, without program start-up); memory (provider host peak RSS) < 200 MB (set for N=5,000, applied at every N); " +
+      "state ≤ 3 KB per resource (largest); load (10,000 entries, best run) < 300 ms.",
+    `Naive baseline: the same engine path with ${Object.entries(res.workload.naiveEnv).map(([k, v]) => `${k}=${v}`).join(" ")} ` +
+      "(one GET per resource, no coalescing, fixed concurrency, no pacing). ours ÷ naive below 1 is better.",
+  );
+  for (const n of res.notes) out.push(n);
+  const m = res.machine;
+  out.push(
+    `Machine: ${m.nproc} cores, ${m.cpu}, ${m.memoryGiB} GiB, Node.js ${m.node}, ${m.platform}; ` +
+      `load average ${m.loadAverage.start} at the start, ${m.loadAverage.end} at the end. Took ${formatMs(res.durationMs)}.`,
+    res.pass ? "All rows pass." : `${res.rows.filter((r) => !r.pass).length} of ${res.rows.length} rows FAIL.`,
+  );
+  return out.join("\n");
+}

@@ -1,0 +1,40 @@
+/**
+ * Bytes per resource in the stack state: what a backend stores for each
+ * PublisherToken (its serialized `__provider`, inputs and outputs).
+ */
+import { readState } from "../test/engine";
+
+/** The type token of the resources measured. */
+export const TOKEN_TYPE = "pulumi-nodejs:dynamic/marin-social:PublisherToken";
+
+/** Sizes of the PublisherToken resources of one state file. */
+export interface StateSize {
+  resources: number;
+  /**
+   * Mean bytes per resource: its whole state entry as compact JSON (urn, type,
+   * id, inputs and outputs with `__provider` in both, as the SDK stores it).
+   */
+  meanBytes: number;
+  /** The largest resource, bytes. */
+  maxBytes: number;
+  /** The serialized provider alone, bytes (the same text for every resource). */
+  providerBytes: number;
+  /** The whole state file as compact JSON, divided by the resource count. */
+  fileBytesPerResource: number;
+}
+
+/** Measures the state at `statePath`; throws when it holds no PublisherToken. */
+export function stateSize(statePath: string): StateSize {
+  const state = readState(statePath);
+  const tokens = state.resources.filter((r) => r.type === TOKEN_TYPE);
+  if (tokens.length === 0) throw new Error(`${statePath}: no ${TOKEN_TYPE} resource to measure`);
+  const sizes = tokens.map((r) => Buffer.byteLength(JSON.stringify(r)));
+  const provider = tokens[0]!.outputs.__provider ?? tokens[0]!.inputs.__provider;
+  return {
+    resources: tokens.length,
+    meanBytes: sizes.reduce((a, b) => a + b, 0) / sizes.length,
+    maxBytes: Math.max(...sizes),
+    providerBytes: typeof provider === "string" ? Buffer.byteLength(provider) : 0,
+    fileBytesPerResource: Buffer.byteLength(JSON.stringify(state)) / tokens.length,
+  };
+}

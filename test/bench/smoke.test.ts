@@ -1,0 +1,95 @@
+/**
+ * A small run of the benchmark (N = 50), so that it cannot rot: the real
+ * engine-protocol path against a real sandbox, every row produced, request
+ * counts within their floors, and output shaped like bench/results.json.
+ * No time is asserted: these are figures, not tests of speed.
+ */
+import { describe, expect, it } from "vitest";
+import { runBench, type BenchResults, type Row } from "../../bench/bench";
+import { parseCli } from "../../bench/cli";
+import { previewRequestFloor, refreshRequestFloor, upRequestFloor } from "../../bench/floors";
+import { formatReport } from "../../bench/report";
+
+const N = 50;
+
+function rowOf(res: BenchResults, operation: Row["operation"]): Row {
+  const r = res.rows.find((x) => x.operation === operation);
+  if (!r) throw new Error(`no ${operation} row in ${res.rows.map((x) => x.operation).join(", ")}`);
+  return r;
+}
+
+describe("npm run bench, at N = 50", () => {
+  it(
+    "produces every row, keeps requests within their floors, and converges",
+    async () => {
+      const res = await runBench({ sizes: [N], baseline: true, baselineUpMaxN: 0, loadEntries: 2_000, loadRuns: 1 });
+
+      expect(res.rows.map((r) => `${r.operation} ${r.n}`)).toEqual([
+        `preview ${N}`,
+        `up ${N}`,
+        `refresh ${N}`,
+        `memory ${N}`,
+        `state ${N}`,
+        "load 2000",
+      ]);
+      for (const r of res.rows) expect(r.checks.length, r.operation).toBeGreaterThan(0);
+
+      const preview = rowOf(res, "preview");
+      const up = rowOf(res, "up");
+      const refresh = rowOf(res, "refresh");
+      for (const r of [preview, up, refresh]) {
+        expect(r.detail.errors, r.operation).toEqual([]);
+        expect(r.checks.find((c) => c.name === "requests")?.pass, r.operation).toBe(true);
+      }
+      expect(preview.requests).toBeLessThanOrEqual(previewRequestFloor(N));
+      expect(refresh.requests).toBeLessThanOrEqual(refreshRequestFloor(N));
+      const links = Number(up.detail.links);
+      expect(links).toBeGreaterThanOrEqual(N);
+      expect(links).toBeLessThanOrEqual(3 * N);
+      expect(up.requests).toBeLessThanOrEqual(upRequestFloor(N, links));
+      // up did the work: one invalidation per account and one unlink per link, and nothing is left.
+      const byRoute = up.detail.byRoute as Record<string, Record<string, number>>;
+      expect(byRoute["POST /v1/accounts/{id}/token/invalidate"]?.["200"]).toBe(N);
+      expect(byRoute["DELETE /v1/agencies/{agencyId}/accounts/{accountId}"]?.["204"]).toBe(links);
+      expect(up.detail.outcome).toEqual({ stillValid: 0, linksLeft: 0 });
+      expect(refresh.detail.steps).toEqual({ refresh: N });
+
+      // The naive baseline ran its preview with one GET per resource; its up and refresh were skipped as asked.
+      expect(preview.naive).toMatchObject({ ran: true, requests: N, errorCount: 0 });
+      expect(preview.ratio?.requests).toBeLessThan(1);
+      expect(up.naive).toMatchObject({ ran: false });
+
+      const memory = rowOf(res, "memory");
+      expect(memory.checks[0]!.value).toBeGreaterThan(0);
+      const state = rowOf(res, "state");
+      expect(state.detail).toMatchObject({ resources: N });
+      expect(Number(state.detail.providerBytes)).toBeGreaterThan(0);
+      expect(rowOf(res, "load").detail).toMatchObject({ entries: 2_000 });
+
+      // results.json: plain JSON that survives a round trip, with the machine and workload described.
+      expect(JSON.parse(JSON.stringify(res))).toEqual(res);
+      expect(res).toMatchObject({ version: 1, workload: { sizes: [N], latencyMs: 10, rateLimitPerSecond: 200 } });
+      expect(res.machine.nproc).toBeGreaterThan(0);
+      expect(res.pass).toBe(res.rows.every((r) => r.pass));
+
+      const text = formatReport(res);
+      for (const op of ["preview", "up", "refresh", "memory", "state", "load"]) expect(text).toMatch(new RegExp(`^${op} `, "m"));
+      expect(text).toContain("Machine:");
+    },
+    240_000,
+  );
+});
+
+describe("bench flags", () => {
+  it("reads --n (repeated or comma-separated), --quick and --no-baseline, and rejects bad values", () => {
+    expect(parseCli(["--n", "50"])?.bench.sizes).toEqual([50]);
+    expect(parseCli(["--n", "100,1000", "--n", "5000"])?.bench.sizes).toEqual([100, 1000, 5000]);
+    expect(parseCli(["--quick"])?.bench.sizes).toEqual([100]);
+    expect(parseCli([])?.bench).toMatchObject({ sizes: [100, 1000, 5000], baseline: true, baselineUpMaxN: 1000 });
+    expect(parseCli(["--no-baseline"])?.bench.baseline).toBe(false);
+    expect(parseCli(["--help"])).toBeUndefined();
+    expect(() => parseCli(["--n", "0"])).toThrow('--n: expected a whole number of at least 1, got "0"');
+    expect(() => parseCli(["--n", "ten"])).toThrow("--n");
+    expect(() => parseCli(["--bogus"])).toThrow();
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The client under a server rate limit, against a real scripted server that
+ * limits like the sandbox: a token bucket of `RATE` requests/s (holding a
+ * second's worth), 429 with `Retry-After: 1` when empty.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { MarinSocialClient, resolveConnection, type ClientOptions } from "../../provider/client";
+import { accounts, delay, json, startServer, type Handler, type TestServer } from "./helpers";
+
+const RATE = 100;
+let server: TestServer | undefined;
+let client: MarinSocialClient | undefined;
+
+afterEach(async () => {
+  await client?.close();
+  await server?.close();
+  client = undefined;
+  server = undefined;
+});
+
+/** A handler that rate-limits like the sandbox, then answers accounts after 5 ms. */
+function limited(rate: number): Handler {
+  let tokens = rate;
+  let last = performance.now();
+  return async (hit, res, req) => {
+    const now = performance.now();
+    tokens = Math.min(rate, tokens + ((now - last) / 1000) * rate);
+    last = now;
+    if (tokens < 1) {
+      json(res, 429, { status: 429, detail: "slow down" }, { "retry-after": "1" });
+      return;
+    }
+    tokens -= 1;
+    await delay(5);
+    accounts()(hit, res, req);
+  };
+}
+
+const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `fb-${i}`);
+
+async function run(opts: Partial<ClientOptions>, calls: number): Promise<{ c: MarinSocialClient; s: TestServer }> {
+  server = await startServer(limited(RATE));
+  client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rate", batchReads: false, ...opts });
+  const got = await Promise.all(ids(calls).map((id) => client!.getAccount(id)));
+  expect(got.map((a) => a.id)).toEqual(ids(calls));
+  return { c: client, s: server };
+}
+
+describe("under a server rate limit", () => {
+  it("learns the rate from its 429s and paces under it: few 429s, every call succeeds", async () => {
+    const { c, s } = await run({}, 400);
+    const m = c.metrics();
+    expect(m.requests).toBe(s.hits.length);
+    // The first burst drains the server's bucket; once paced, the server stops refusing.
+    expect(m.rateLimited).toBeLessThanOrEqual(0.05 * m.requests);
+    const pace = c.pacing();
+    expect(pace.rate).not.toBeNull();
+    expect(pace.rate!).toBeGreaterThan(0.5 * RATE);
+    expect(pace.rate!).toBeLessThan(1.5 * RATE);
+    expect(pace.adjustments).toBeGreaterThanOrEqual(1);
+    await client!.close();
+    await server!.close();
+
+    // The naive client (fixed concurrency, no pacing) keeps hitting the limit: a burst of 429s after every pause.
+    const naive = await run({ adaptiveConcurrency: false }, 400);
+    expect(naive.c.pacing().rate).toBeNull();
+    expect(naive.c.metrics().rateLimited).toBeGreaterThan(m.rateLimited);
+  }, 30_000);
+
+  it("paces to a configured rate from the first request, before any 429", async () => {
+    const { c, s } = await run({ rateLimitPerSecond: 50 }, 40);
+    expect(c.metrics().rateLimited).toBe(0);
+    expect(c.pacing().rate).toBe(50);
+    // At most 5 at once (a tenth of a second), then one every 20 ms: 40 requests span at least 0.7 s.
+    const at = s.hits.map((h) => h.at);
+    expect(Math.max(...at) - Math.min(...at)).toBeGreaterThanOrEqual(690);
+  });
+
+  it("the environment knobs reach the client through resolveConnection", async () => {
+    server = await startServer(limited(1000));
+    const connection = resolveConnection({
+      env: {
+        MARIN_SOCIAL_API_URL: server.url,
+        MARIN_SOCIAL_API_KEY: "test-key-rate",
+        MARIN_SOCIAL_BATCH_READS: "false",
+        MARIN_SOCIAL_ADAPTIVE_CONCURRENCY: "false",
+        MARIN_SOCIAL_MAX_CONCURRENCY: "2",
+      },
+    });
+    client = new MarinSocialClient({ ...connection });
+    await Promise.all(ids(10).map((id) => client!.getAccount(id)));
+    expect(server.hits.map((h) => h.pathname).sort()).toEqual(ids(10).map((id) => `/v1/accounts/${id}`).sort());
+    expect(server.maxInFlight()).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("deadline and queueing", () => {
+  it("does not count time queued behind the client's own cap against a call's deadline", async () => {
+    server = await startServer(async (hit, res, req) => {
+      await delay(100);
+      accounts()(hit, res, req);
+    });
+    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rate", batchReads: false, maxConcurrency: 1, timeouts: { deadlineMs: 300 } });
+    // Five calls, one at a time: the last waits about 400 ms in the queue, longer than its 300 ms deadline.
+    const got = await Promise.all(ids(5).map((id) => client!.getAccount(id)));
+    expect(got).toHaveLength(5);
+    expect(server.maxInFlight()).toBe(1);
+  });
+});
+
+describe("queue order", () => {
+  it("finishes work on accounts already started before starting new ones", async () => {
+    server = await startServer(async (hit, res) => {
+      await delay(15);
+      if (hit.method === "DELETE") res.writeHead(204).end();
+      else json(res, 200, { id: hit.pathname.split("/")[3] });
+    });
+    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rate", maxConcurrency: 1 });
+    const accounts = ["a1", "a2", "a3", "a4", "a5", "a6"];
+    // As the provider does: invalidate each account, then unlink it once the invalidation is back.
+    await Promise.all(
+      accounts.map(async (id) => {
+        await client!.invalidateToken(id, { actor: "test" });
+        await client!.unlinkAgency("ag-1", id);
+      }),
+    );
+    const order = server.hits.map((h) => `${h.method === "DELETE" ? "unlink" : "invalidate"} ${h.pathname.includes("/a") ? h.pathname.match(/a\d/)![0] : ""}`);
+    expect(order).toHaveLength(12);
+    // In arrival order the unlinks would all come after the six invalidations; here each
+    // account's unlink goes before the invalidation of accounts started two or more after it.
+    for (let i = 0; i + 2 < accounts.length; i++) {
+      expect(order.indexOf(`unlink ${accounts[i]}`), order.join(", ")).toBeLessThan(order.indexOf(`invalidate ${accounts[i + 2]}`));
+    }
+  });
+});
