@@ -8,7 +8,6 @@ import type { IncomingMessage } from "node:http";
 import { performance } from "node:perf_hooks";
 import { preview, refresh, up, type RunResult } from "../test/engine";
 import { LATENCY_MS, RATE_LIMIT_PER_SECOND } from "./floors";
-import { withProviderCallTimeout } from "./harness-deadline";
 import { childrenMatching, PeakRssMonitor } from "./host-memory";
 import type { Workload } from "./workload";
 
@@ -49,8 +48,8 @@ interface Stats {
 }
 
 /**
- * Runs `op` on the workload's stack, with the harness's per-call deadline
- * raised to the operation's (harness-deadline.ts). Before it: the faults are set again (so
+ * Runs `op` on the workload's stack (the harness's per-call deadline is the
+ * operation's: the Pulumi engine sets none on Create, Read or Update). Before it: the faults are set again (so
  * the sandbox's rate-limit bucket starts full, the same for every operation)
  * and the stats are zeroed. The host's memory is polled from the moment it
  * starts (`onProviderHostStarted` for up; a scan of this process's children
@@ -64,10 +63,8 @@ export async function measure(w: Workload, op: EngineOp): Promise<Measurement> {
   const started = performance.now();
   let result: RunResult;
   try {
-    // The harness's 60 s per-call deadline is its own, not the engine's: see harness-deadline.ts.
-    result = await withProviderCallTimeout(w.spec.timeoutMs ?? 0, () =>
-      op === "preview" ? preview(w.spec) : op === "up" ? up(w.spec, { onProviderHostStarted: (pid) => monitor.watch(pid) }) : refresh(w.spec),
-    );
+    result =
+      op === "preview" ? await preview(w.spec) : op === "up" ? await up(w.spec, { onProviderHostStarted: (pid) => monitor.watch(pid) }) : await refresh(w.spec);
   } finally {
     monitor.stop();
     span.stop();

@@ -17,6 +17,12 @@ export interface StateSize {
   meanBytes: number;
   /** The largest resource, bytes. */
   maxBytes: number;
+  /**
+   * The issue's measure, largest over the resources: the serialized provider plus the outputs
+   * (compact JSON, the provider counted once). The whole entry above also holds the inputs and a
+   * second copy of the provider, which the SDK stores in both.
+   */
+  providerPlusOutputsBytes: number;
   /** The serialized provider alone, bytes (the same text for every resource). */
   providerBytes: number;
   /** The whole state file as compact JSON, divided by the resource count. */
@@ -30,8 +36,13 @@ export function stateSize(statePath: string): StateSize {
   if (tokens.length === 0) throw new Error(`${statePath}: no ${TOKEN_TYPE} resource to measure`);
   const sizes = tokens.map((r) => Buffer.byteLength(JSON.stringify(r)));
   const provider = tokens[0]!.outputs.__provider ?? tokens[0]!.inputs.__provider;
+  const providerPlusOutputs = tokens.map((r) => {
+    const { __provider, ...outputs } = r.outputs;
+    return (typeof __provider === "string" ? Buffer.byteLength(__provider) : 0) + Buffer.byteLength(JSON.stringify(outputs));
+  });
   return {
     resources: tokens.length,
+    providerPlusOutputsBytes: Math.max(...providerPlusOutputs),
     meanBytes: sizes.reduce((a, b) => a + b, 0) / sizes.length,
     maxBytes: Math.max(...sizes),
     providerBytes: typeof provider === "string" ? Buffer.byteLength(provider) : 0,

@@ -14,12 +14,12 @@ export interface Execution {
 }
 
 /**
- * The Idempotency-Key for invalidating one token instance: the same actor,
- * account and token fingerprint always give the same key, so a retried or
- * re-run invalidation is recognised by the server and recorded once.
+ * The Idempotency-Key for invalidating one account at one version: the same
+ * actor, account and version always give the same key, so a retried or re-run
+ * invalidation is recognised by the server and recorded once.
  */
-export function invalidationKey(actor: string, account: Pick<Account, "id" | "token">): string {
-  const digest = createHash("sha256").update(`${actor}\n${account.id}\n${account.token.fingerprint}`).digest("hex");
+export function invalidationKey(actor: string, accountId: string, version: number): string {
+  const digest = createHash("sha256").update(`${actor}\n${accountId}\n${version}`).digest("hex");
   return `pulumi-invalidate-${digest.slice(0, 32)}`;
 }
 
@@ -37,7 +37,7 @@ export async function executePlan(client: MarinSocialClient, live: Account, plan
     account = await client.invalidateToken(
       live.id,
       { actor: invalidate.actor, ...(invalidate.reason !== null ? { reason: invalidate.reason } : {}) },
-      { idempotencyKey: invalidationKey(invalidate.actor, live) },
+      { idempotencyKey: invalidationKey(invalidate.actor, live.id, live.version) },
     );
   }
   const unlinks = plan.actions.filter((a) => a.kind === "unlink");

@@ -8,8 +8,8 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { planToken, type Account, type Agency } from "../core";
-import { isNotFound, type MarinSocialClient } from "../client";
-import { executePlan } from "./execute";
+import { isMarinSocialError, isNotFound, type MarinSocialClient } from "../client";
+import { executePlan, invalidationKey } from "./execute";
 import { checkInputs, hasUnknown, type TokenInputs } from "./inputs";
 import { liveFromObservation, observe } from "./observation";
 import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
@@ -91,22 +91,42 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
     return { id, props: outs, inputs };
   }
 
-  private async reconcile(inputs: TokenInputs, alreadyUnlinked: Agency[]): Promise<TokenOutputs> {
-    const client = this.client();
-    let live: Account;
+  /**
+   * When the program observed a valid token that is to be invalidated, invalidates it straight
+   * away with `If-Match: <observed version>` instead of reading it first: the server refuses
+   * with 409 if anything changed since the observation (then the caller reads and plans anew),
+   * and answers with the account, from which the unlinks are planned. Saves one read per token.
+   * Returns undefined when it does not apply or on a conflict.
+   */
+  private async invalidateAsObserved(client: MarinSocialClient, inputs: TokenInputs): Promise<Account | undefined> {
+    const obs = inputs.observed;
+    if (obs?.status !== "found" || obs.version === undefined) return undefined;
+    const plan = planToken(inputs, liveFromObservation(inputs.accountId, obs), { actor: inputs.actor });
+    const first = plan.actions[0];
+    if (plan.refusal || first?.kind !== "invalidate") return undefined;
     try {
-      live = await client.getAccount(inputs.accountId);
+      return await client.invalidateToken(
+        inputs.accountId,
+        { actor: first.actor, ...(first.reason !== null ? { reason: first.reason } : {}) },
+        { idempotencyKey: invalidationKey(first.actor, inputs.accountId, obs.version), ifMatch: obs.version },
+      );
     } catch (err) {
-      if (isNotFound(err)) throw new Error(notFoundMessage(inputs.accountId));
+      if (isMarinSocialError(err) && err.code === "conflict") return undefined;
       throw err;
     }
+  }
+
+  private async reconcile(inputs: TokenInputs, alreadyUnlinked: Agency[]): Promise<TokenOutputs> {
+    const client = this.client();
+    const justInvalidated = await this.invalidateAsObserved(client, inputs);
+    const live = justInvalidated ?? (await readLive(client, inputs.accountId));
     const plan = planToken(inputs, live, { actor: inputs.actor });
     if (plan.refusal) throw refusedError(plan.refusal);
-    if (alreadyUnlinked.length === 0 && !live.token.valid && live.token.invalidatedBy === inputs.actor) {
+    if (!justInvalidated && alreadyUnlinked.length === 0 && !live.token.valid && live.token.invalidatedBy === inputs.actor) {
       alreadyUnlinked = await unlinkedEarlier(client, live);
     }
     const run = await executePlan(client, live, plan);
-    const outs = buildOutputs({ ...inputs, observed: observe(run.account) }, run.account, [...alreadyUnlinked, ...run.unlinked]);
+    const outs = buildOutputs(inputs, run.account, [...alreadyUnlinked, ...run.unlinked]);
     if (run.failures.length > 0) throw new PartialFailure(inputs.accountId, outs, run.failures);
     return outs;
   }
@@ -126,6 +146,16 @@ async function unlinkedEarlier(client: MarinSocialClient, live: Account): Promis
   if (ids.size === 0) return [];
   const names = new Map((await client.listAgencies()).map((a) => [a.id, a.name]));
   return [...ids].map((id) => ({ id, name: names.get(id) ?? id }));
+}
+
+/** The live account; a 404 becomes the clear not-found error. */
+async function readLive(client: MarinSocialClient, accountId: string): Promise<Account> {
+  try {
+    return await client.getAccount(accountId);
+  } catch (err) {
+    if (isNotFound(err)) throw new Error(notFoundMessage(accountId));
+    throw err;
+  }
 }
 
 function validInputs(news: Record<string, unknown>): TokenInputs {

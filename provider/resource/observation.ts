@@ -18,6 +18,8 @@ export interface FoundObservation {
   invalidatedBy: string | null;
   reason: string | null;
   agencies: Agency[];
+  /** The account's version when observed: create sends it as If-Match, so a change since is a 409, never acted on blindly. */
+  version?: number;
 }
 
 /** A definite 404. */
@@ -45,6 +47,7 @@ export function observe(account: Account): FoundObservation {
     invalidatedBy: account.token.invalidatedBy,
     reason: account.token.reason,
     agencies: account.agencies.map((a) => ({ id: a.id, name: a.name })),
+    version: account.version,
   };
 }
 

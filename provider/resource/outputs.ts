@@ -4,8 +4,11 @@
 import { isPulumiActor, type Account, type Agency } from "../core";
 import type { TokenInputs } from "./inputs";
 
-/** Everything a PublisherToken records in state. `valid` and `publisher` are the live values. */
-export interface TokenOutputs extends TokenInputs {
+/**
+ * Everything a PublisherToken records in state. `valid` and `publisher` are the live values.
+ * The hidden input `observed` is not repeated here: it stays in the inputs, keeping state small.
+ */
+export interface TokenOutputs extends Omit<TokenInputs, "observed"> {
   accountName: string;
   externalId: string;
   linkedAgencies: Agency[];
@@ -30,8 +33,9 @@ export function mergeAgencies(a: readonly Agency[], b: readonly Agency[]): Agenc
 
 /** Builds the outputs: inputs, then the live facts, then what was unlinked so far. */
 export function buildOutputs(inputs: TokenInputs, live: Account, unlinked: readonly Agency[]): TokenOutputs {
+  const { observed: _observed, ...declared } = inputs;
   return {
-    ...inputs,
+    ...declared,
     valid: live.token.valid,
     publisher: live.publisher,
     accountName: live.name,

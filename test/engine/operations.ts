@@ -36,6 +36,7 @@ class HostManager {
         project: this.rs.project,
         config: this.rs.config,
         engineAddress: this.engineAddress,
+        callTimeoutMs: this.rs.callTimeoutMs,
       });
       this.host = host;
       this.onStarted?.(host.pid);

@@ -28,6 +28,8 @@ export interface StackSpec {
   statePath: string;
   /** Overall deadline for one operation in ms; default 55000 (under vitest's 60 s testTimeout of this repo). */
   timeoutMs?: number;
+  /** Deadline of each provider call in ms; default: the operation's `timeoutMs` (the Pulumi engine sets none). */
+  callTimeoutMs?: number;
   /** Value of --parallel for the program and the engine's apply concurrency; default unbounded, as the CLI's `--parallel` default. */
   parallel?: number;
 }
@@ -54,6 +56,7 @@ export interface ResolvedSpec {
   /** Full keys of the secret entries of `config`, sorted. */
   secretKeys: string[];
   timeoutMs: number;
+  callTimeoutMs: number;
   parallel: number;
 }
 
@@ -140,6 +143,7 @@ export function resolveSpec(spec: StackSpec): ResolvedSpec {
     config,
     secretKeys: secretKeys.sort(),
     timeoutMs: spec.timeoutMs ?? 55_000,
+    callTimeoutMs: spec.callTimeoutMs ?? spec.timeoutMs ?? 55_000,
     parallel: spec.parallel ?? DEFAULT_PARALLEL,
   };
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { observe } from "../../provider/resource/observation";
 import { auditCounts, testSandbox, type TestSandbox } from "../support/sandbox";
 import { readState, startProviderHost, up, type ProviderHost, type StackSpec } from "./index";
 
@@ -66,7 +67,7 @@ describe("the serialized provider in the SDK's host", () => {
     expect((await h.diff("fb-1001", URN("acme"), created.properties, checked.inputs)).changes).toBe("none");
     const reauthorized = { status: "found", publisher: "facebook", name: "Acme Coffee", valid: true, invalidatedAt: null, invalidatedBy: null, reason: null, agencies: [] };
     expect((await h.diff("fb-1001", URN("acme"), created.properties, { ...checked.inputs, observed: reauthorized })).changes).toBe("some");
-    const converged = { ...checked.inputs, observed: created.properties.observed };
+    const converged = { ...checked.inputs, observed: observe(await sb.admin.getAccount("fb-1001")) };
     expect((await h.diff("fb-1001", URN("acme"), created.properties, converged)).changes).toBe("none");
     expect((await h.diff("fb-1001", URN("acme"), created.properties, { ...converged, reason: "other" })).changes).toBe("some");
     expect((await h.diff("fb-1001", URN("acme"), created.properties, { ...converged, accountId: "fb-1002" })).replaces).toEqual(["accountId"]);

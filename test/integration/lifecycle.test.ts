@@ -225,3 +225,27 @@ describe("check and diff (no API call: the engine runs them one resource at a ti
     expect(await lifecycle.diff("fb-1001", olds, { ...olds, accountId: "fb-1002", observed: converged })).toMatchObject({ replaces: ["accountId"] });
   });
 });
+
+describe("create from the program's observation", () => {
+  it("invalidates without reading first when the observation is current (If-Match)", async () => {
+    const observed = observe(await admin.getAccount("fb-1001"));
+    await admin.sandbox.resetStats();
+    const { outs } = await lifecycle.create({ accountId: "fb-1001", valid: false, actor, observed });
+    expect(outs).toMatchObject({ valid: false, linkedAgencies: [] });
+    const stats = await admin.sandbox.stats();
+    expect(stats.byRoute["GET /v1/accounts"]).toBeUndefined();
+    expect(stats.byRoute["GET /v1/accounts/{id}"]).toBeUndefined();
+    expect(stats.byRoute["POST /v1/accounts/{id}/token/invalidate"]).toEqual({ "200": 1 });
+  });
+
+  it("reads and plans anew when the account changed since it was observed, honouring the guard", async () => {
+    const observed = observe(await admin.getAccount("fb-1001"));
+    await admin.reauthorize("fb-1001", { actor: "ops@agency.example", agencies: ["ag-west"] });
+    const before = await invalidations("fb-1001");
+    await expect(
+      lifecycle.create({ accountId: "fb-1001", valid: false, actor, observed, expectAgencies: ["ag-east", "ag-north", "ag-south"] }),
+    ).rejects.toThrow(/linked but not expected: West Agency \(ag-west\)/);
+    expect(await invalidations("fb-1001")).toBe(before);
+    expect((await admin.getAccount("fb-1001")).token.valid).toBe(true);
+  });
+});
