@@ -46,20 +46,38 @@ export async function declaredStack(opts: DeclaredStackOptions = {}): Promise<Pa
   const connection = programConnectionError();
   if (connection) return fail(connection.message);
 
-  const tokens = result.tokens.map(
-    (t) =>
-      new PublisherToken(t.accountId, {
-        accountId: t.accountId,
-        valid: t.valid,
-        ...(t.publisher !== undefined ? { publisher: t.publisher } : {}),
-        ...(t.reason !== undefined ? { reason: t.reason } : {}),
-        ...(t.expectAgencies !== undefined ? { expectAgencies: t.expectAgencies } : {}),
-      }),
+  const tokens = withoutStackTraces(() =>
+    result.tokens.map(
+      (t) =>
+        new PublisherToken(t.accountId, {
+          accountId: t.accountId,
+          valid: t.valid,
+          ...(t.publisher !== undefined ? { publisher: t.publisher } : {}),
+          ...(t.reason !== undefined ? { reason: t.reason } : {}),
+          ...(t.expectAgencies !== undefined ? { expectAgencies: t.expectAgencies } : {}),
+        }),
+    ),
   );
   const audit = pulumi.all(tokens.map((t) => t.audit)).apply((rows) =>
     Object.fromEntries(rows.map(({ accountId, ...rest }) => [accountId, rest])),
   );
   return { declarations: path.relative(process.cwd(), file) || file, audit };
+}
+
+/**
+ * Runs `fn` with stack traces off. The SDK captures `new Error().stack` for every promise it
+ * makes (runtime/debuggable.ts, for its leak report), several per resource property, and the
+ * runner source-maps each frame: for thousands of tokens that dominated preview time. The
+ * resources registered here are all of the same known line, so their traces say nothing.
+ */
+function withoutStackTraces<T>(fn: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fn();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function fail(message: string): Record<string, never> {
