@@ -38,6 +38,8 @@ export interface BenchOptions {
   loadEntries: number;
   /** Runs of the load benchmark (the best counts). Default 5. */
   loadRuns: number;
+  /** The engine's `--parallel` (`pulumi up --parallel N`); default the CLI's, unbounded. */
+  parallel?: number;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -320,9 +322,10 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   const rows: Row[] = [];
   const notes: string[] = [
     "The harness's per-call gRPC deadline is the operation's deadline: the Pulumi engine sets none on Create, Read or Update.",
+    o.parallel ? `The engine ran with --parallel ${o.parallel}.` : "The engine ran with the pulumi CLI's default --parallel (unbounded).",
   ];
   for (const n of o.sizes) {
-    const w = await startWorkload({ n, timeoutMs: timeoutFor(n) });
+    const w = await startWorkload({ n, timeoutMs: timeoutFor(n), ...(o.parallel ? { parallel: o.parallel } : {}) });
     let ours: Awaited<ReturnType<typeof runStack>>;
     try {
       log(`N=${n}: ${w.links} agency links`);
@@ -333,7 +336,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
     let naive: Awaited<ReturnType<typeof runStack>> | undefined;
     const skipped: Partial<Record<EngineOp, string>> = {};
     if (o.baseline) {
-      const nw = await startWorkload({ n, timeoutMs: timeoutFor(n) * 2, env: { ...NAIVE_ENV } });
+      const nw = await startWorkload({ n, timeoutMs: timeoutFor(n) * 2, env: { ...NAIVE_ENV }, ...(o.parallel ? { parallel: o.parallel } : {}) });
       try {
         const ops: EngineOp[] = n <= o.baselineUpMaxN ? ["preview", "up", "refresh"] : ["preview"];
         if (n > o.baselineUpMaxN) {

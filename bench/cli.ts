@@ -19,6 +19,7 @@ options:
   --quick             N=100 only, 3 load runs (a minute or so)
   --no-baseline       skip the naive baseline
   --baseline-up-max N run the naive up and refresh only up to this N (default 1000)
+  --parallel N        the engine's --parallel (default: the pulumi CLI's, unbounded)
   --out FILE          where to write the results (default bench/results.json)
   --json              print the results as JSON instead of the table
   -h, --help          this help`;
@@ -48,6 +49,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
       "no-baseline": { type: "boolean" },
       "baseline-up-max": { type: "string" },
       out: { type: "string" },
+      parallel: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -62,6 +64,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
   }
   if (values.n) bench.sizes = values.n.flatMap((v) => v.split(",")).map((v) => positiveInt("--n", v.trim()));
   if (values["no-baseline"]) bench.baseline = false;
+  if (values.parallel !== undefined) bench.parallel = positiveInt("--parallel", values.parallel);
   if (values["baseline-up-max"] !== undefined) bench.baselineUpMaxN = positiveInt("--baseline-up-max", values["baseline-up-max"]);
   return { bench, out: path.resolve(values.out ?? path.join(__dirname, "results.json")), json: values.json ?? false };
 }

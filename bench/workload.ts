@@ -31,6 +31,8 @@ export interface WorkloadOptions {
   env?: Record<string, string>;
   /** Deadline of one harness operation, ms. */
   timeoutMs: number;
+  /** The engine's --parallel; default the CLI's (unbounded). */
+  parallel?: number;
 }
 
 /** A seeded sandbox and a stack spec for it. `close()` stops the sandbox and removes the files. */
@@ -75,6 +77,7 @@ export async function startWorkload(opts: WorkloadOptions): Promise<Workload> {
       secretConfig: { "marin-social:apiKey": sandbox.keys.admin },
       statePath: path.join(dir, "state.json"),
       timeoutMs: opts.timeoutMs,
+      ...(opts.parallel ? { parallel: opts.parallel } : {}),
       ...(opts.env ? { env: opts.env } : {}),
     };
     return { n: opts.n, links, ids, sandbox, admin, spec, dir, close };
