@@ -6,6 +6,7 @@
 import { errorForStatus, errors, MarinSocialError, type ErrorContext, type ProblemDetails } from "./errors";
 import { AdaptiveLimiter, type Permit } from "./limiter";
 import { RatePacer } from "./pacer";
+import { readAdvertisement } from "./ratelimit-headers";
 import type { RequestEvent, ResolvedOptions } from "./options";
 import { makeRedactor, type Redactor } from "./redact";
 import { backoffDelay, classifyTransportError, decideRetry, parseRetryAfter, type Failure } from "./retry";
@@ -206,6 +207,7 @@ export class Caller {
 
         const status = res.status;
         this.emit({ method: spec.method, path: shownPath, status, attempt });
+        this.observeLimits(res);
         if (status >= 200 && status < 300) {
           this.limiter.release(permit, { kind: "ok" });
           return { status, data: this.parseBody(res, { ...ctx, status, attempts: attempt }) };
@@ -229,6 +231,18 @@ export class Caller {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Feeds the pacer what the response's `RateLimit-Policy` and `RateLimit` headers advertise
+   * (malformed ones are ignored), before its permit is released: with `adaptiveConcurrency` only,
+   * so the naive mode stays naive. Other requests in flight are not counted in `r` yet.
+   */
+  private observeLimits(res: AttemptResponse): void {
+    const pacer = this.limiter.pacer;
+    if (!pacer || !this.o.adaptiveConcurrency) return;
+    const ad = readAdvertisement(res.headers);
+    if (ad) pacer.advertise(ad, this.limiter.inFlight - 1);
   }
 
   private async pause(ms: number, signal: AbortSignal, deadline: DeadlinePassed, onDeadline: () => MarinSocialError): Promise<void> {

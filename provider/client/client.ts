@@ -26,10 +26,12 @@ export interface ClientMetrics {
 
 /** The client's pacing under a rate limit (see pacer.ts). */
 export interface PacingState {
-  /** The pace in requests/s (configured, or learned from 429s), or null while unpaced. */
+  /** The pace in requests/s (configured, from the server's advertised policy, or learned from 429s), or null while unpaced. */
   rate: number | null;
   /** 429 bursts that set or lowered the pace so far. */
   adjustments: number;
+  /** The rate the server last advertised in `RateLimit-Policy` (q/w, requests/s), or null when it advertised none. */
+  advertised: number | null;
 }
 
 /** Query of {@link MarinSocialClient.listAccounts}. */
@@ -43,7 +45,7 @@ export interface ListAccountsQuery {
 
 /** The sandbox-only routes under `/_sandbox` (admin key only). */
 export interface SandboxApi {
-  /** `PUT /_sandbox/faults` with `{ latencyMs, errorRate, rateLimitPerSecond, failRoutes? }`. */
+  /** `PUT /_sandbox/faults` with `{ latencyMs, errorRate, rateLimitPerSecond, rateLimitHeaders?, failRoutes? }`. */
   setFaults(faults: object): Promise<void>;
   /** `GET /_sandbox/stats`: request counts by route and status. */
   stats(): Promise<any>;
@@ -98,7 +100,8 @@ function query(params: Record<string, string | number | boolean | undefined>): s
  * - One keep-alive undici Pool per origin (shared by clients of the same
  *   origin and pool settings in this process), at most `maxConcurrency`
  *   requests in flight, adaptively lowered under 429; requests paced just
- *   under the rate limit learned from 429s (or configured), see pacer.ts.
+ *   under the rate limit: configured, advertised by the server's
+ *   `RateLimit-Policy` header before any 429, or learned from 429s (see pacer.ts).
  * - Queue order: calls about an account the client has already worked on go
  *   first, oldest account first (then arrival order), so each resource's
  *   work finishes as early as it can; retries go before everything.
@@ -285,10 +288,13 @@ export class MarinSocialClient {
     return { ...this.caller.counters, concurrency: this.caller.limiter.limit };
   }
 
-  /** The current pace: null while unpaced (no rate configured and no 429 seen, or `adaptiveConcurrency` off). */
+  /**
+   * The current pace: null while unpaced (no rate configured, no policy advertised and no 429
+   * seen, or `adaptiveConcurrency` off without a configured rate).
+   */
   pacing(): PacingState {
     const p = this.caller.limiter.pacer;
-    return { rate: p?.rate ?? null, adjustments: p?.adjustments ?? 0 };
+    return { rate: p?.rate ?? null, adjustments: p?.adjustments ?? 0, advertised: p?.advertised ?? null };
   }
 
   /**

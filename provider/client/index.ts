@@ -33,4 +33,13 @@ export {
 } from "./options";
 export { MarinSocialClient, ACCOUNT_ID_PATTERN, type ClientMetrics, type PacingState, type ListAccountsQuery, type SandboxApi } from "./client";
 export { parseRetryAfter, backoffDelay, isRetryableStatus, decideRetry, classifyTransportError, type RetryPolicy } from "./retry";
+export {
+  parseRateLimitPolicy,
+  parseRateLimit,
+  readAdvertisement,
+  MAX_PACED_WINDOW_S,
+  type QuotaPolicy,
+  type ServiceLimit,
+  type Advertisement,
+} from "./ratelimit-headers";
 export { VERSION, USER_AGENT } from "./version";

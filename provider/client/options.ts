@@ -39,18 +39,23 @@ export interface ClientOptions {
   /**
    * Slow down under 429 instead of hammering. Default true:
    * - the in-flight cap is halved on a 429 burst and grown back slowly (AIMD);
-   * - the client learns the rate the server admits from the 429s it gets and
-   *   paces requests to just under it (a token bucket, see pacer.ts).
+   * - requests are paced to just under the server's rate limit (a token bucket,
+   *   see pacer.ts): the one its `RateLimit-Policy` header advertises, from the
+   *   first response that carries it, before any 429; otherwise the rate the
+   *   client learns from the 429s it gets. Its `RateLimit` header's remaining
+   *   quota keeps the client from bursting into an exhausted window.
    * False keeps a fixed cap of `maxConcurrency` and no pacing (beyond
-   * `rateLimitPerSecond` when set); every 429 still pauses the queue for its Retry-After.
+   * `rateLimitPerSecond` when set), and ignores the rate-limit headers; every
+   * 429 still pauses the queue for its Retry-After.
    * This is the "naive" mode of the benchmark; there is no reason to turn it off otherwise.
    * Environment/config knob: `MARIN_SOCIAL_ADAPTIVE_CONCURRENCY` / `marin-social:adaptiveConcurrency`.
    */
   adaptiveConcurrency?: boolean;
   /**
    * The API's rate limit in requests per second, when known: requests are
-   * paced to it from the first one. Default: unknown (learned from 429s when
-   * `adaptiveConcurrency` is on). With adaptive concurrency a 429 still lowers it.
+   * paced to it from the first one, whatever the server's `RateLimit-Policy`
+   * header says. Default: unknown (advertised by the server, or learned from
+   * 429s, when `adaptiveConcurrency` is on). With adaptive concurrency a 429 still lowers it.
    * Environment/config knob: `MARIN_SOCIAL_RATE_LIMIT` / `marin-social:rateLimit`.
    */
   rateLimitPerSecond?: number;

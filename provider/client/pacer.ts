@@ -1,12 +1,32 @@
 /**
  * Client-side pacing under a server rate limit: a token bucket whose rate is
- * known (configured) or learned from the server's 429 responses.
+ * known (configured), advertised by the server, or learned from its 429s.
  *
  * Why: the server answers a request over its limit with 429 and a Retry-After
  * of at least a second, and the client honours it by pausing. Sending just
  * under the limit instead avoids both the 429s and the pauses.
  *
- * How the rate is learned (the server only says "429, Retry-After: n"):
+ * Where the rate comes from, first match wins:
+ * 1. `initialRate` (the `rateLimitPerSecond` option): paced from the start; an
+ *    advertised policy never changes it.
+ * 2. The server's `RateLimit-Policy` header (draft-ietf-httpapi-ratelimit-headers-11,
+ *    see ratelimit-headers.ts), via {@link RatePacer.advertise}: from the first
+ *    response that carries it, the pace is `margin` of its q/w, before any 429.
+ *    A later response advertising a different policy moves the pace to it; a
+ *    429 may still lower the pace (the quota may be shared with other clients),
+ *    and probing never raises it above `margin` of the policy.
+ * 3. Learned from 429s, for servers that advertise nothing (below).
+ *
+ * The `RateLimit` header's `r` (quota available now) keeps the bucket from
+ * bursting into an exhausted window: the bucket never holds more than `r`
+ * minus the requests already in flight (which `r` does not count yet), and may
+ * go below zero (a wait of `(1 - tokens) / pace`) when those exceed `r`. The
+ * server's quota is taken to come back gradually (section 8.4 of the draft
+ * allows it before `t` ends), as the sandbox's token bucket does, so the
+ * client does not stall for `t`; a server whose quota comes back only at the
+ * end of `t` answers the excess with 429 and Retry-After, which still pause.
+ *
+ * How the rate is learned when nothing is advertised (the server only says "429, Retry-After: n"):
  * - A 429 means the server's bucket was empty at that moment. Between two
  *   such moments, the server admitted exactly what it refilled, so the
  *   admitted responses counted between two 429 bursts, divided by the time
@@ -26,7 +46,7 @@
 
 /** Settings of {@link RatePacer}. */
 export interface PacerSettings {
-  /** Known rate limit, requests/s: pace to it from the start. Undefined: unpaced until the first 429 (when learning). */
+  /** Known rate limit, requests/s: pace to it from the start; wins over an advertised policy. Undefined: unpaced until a policy is advertised or the first 429 (when learning). */
   initialRate?: number;
   /** Learn the rate from 429s. Default true. */
   learn?: boolean;
@@ -58,6 +78,10 @@ export class RatePacer {
   /** Whether the pace held a request back since `pacedSince`. */
   private heldBack = false;
   private limitedCount = 0;
+  /** The rate given as `initialRate`: advertised policies do not change the pace. */
+  private readonly configured: boolean;
+  /** The rate of the last advertised policy, requests/s. */
+  private advertisedRate: number | undefined;
 
   constructor(
     settings: PacerSettings = {},
@@ -69,7 +93,13 @@ export class RatePacer {
     this.burstMs = settings.burstMs ?? 250;
     this.refilledAt = this.now();
     this.pacedSince = this.refilledAt;
+    this.configured = settings.initialRate !== undefined;
     if (settings.initialRate !== undefined) this.setRate(settings.initialRate);
+  }
+
+  /** The rate the server last advertised (q/w of its `RateLimit-Policy`), requests/s, or undefined. */
+  get advertised(): number | undefined {
+    return this.advertisedRate;
   }
 
   /** The pace in requests/s, or undefined while unpaced. */
@@ -119,6 +149,27 @@ export class RatePacer {
     return Math.max(1, Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
   }
 
+  /**
+   * Records what a response advertised (any status, 429s included): `ratePerSecond`
+   * (the policy's q/w) sets the pace to `margin` of it unless a rate was
+   * configured, when it differs from the last one advertised; `remaining` (`r`)
+   * caps the bucket at `remaining - inFlight` while paced, where `inFlight` is
+   * the number of other requests sent and not yet answered.
+   */
+  advertise(a: { ratePerSecond?: number; remaining?: number }, inFlight: number): void {
+    const rate = a.ratePerSecond;
+    if (rate !== undefined && Number.isFinite(rate) && rate > 0 && rate !== this.advertisedRate) {
+      this.advertisedRate = rate;
+      if (!this.configured) this.setRate(rate * this.margin);
+    }
+    if (a.remaining !== undefined && this.ratePerSecond !== undefined) {
+      this.refill();
+      const available = a.remaining - Math.max(0, inFlight);
+      // At most a second's wait, whatever a server says.
+      this.tokens = Math.min(this.tokens, Math.max(available, -this.ratePerSecond));
+    }
+  }
+
   /** Records a response the server admitted (anything but a 429). */
   admitted(): void {
     const t = this.now();
@@ -155,12 +206,14 @@ export class RatePacer {
     this.pacedSince = t;
   }
 
-  /** While pacing without 429s for probeAfterMs, raise the pace by 5% (learning only). */
+  /** While pacing without 429s for probeAfterMs, raise the pace by 5% (learning only), up to `margin` of an advertised policy. */
   private maybeProbe(): void {
     if (!this.learn || this.ratePerSecond === undefined || this.limitedAt === undefined) return;
+    const ceiling = this.advertisedRate !== undefined && !this.configured ? this.advertisedRate * this.margin : Infinity;
+    if (this.ratePerSecond >= ceiling) return;
     const t = this.now();
     if (this.heldBack && t - this.pacedSince >= this.probeAfterMs) {
-      this.ratePerSecond *= 1.05;
+      this.ratePerSecond = Math.min(ceiling, this.ratePerSecond * 1.05);
       this.pacedSince = t;
       this.heldBack = false;
     }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020";
 import type { ValidateFunction } from "ajv";
 import { parse as parseYaml } from "yaml";
-import { compileOperation, type Operation } from "./operation";
+import { compileOperation, type Operation, type ResponseHeaders } from "./operation";
 import { formatIssues, type Issue } from "./issues";
 
 /** Where the contract lives: `<package root>/schemas/marin-social-api.yaml` (from `provider/sandbox` or `dist/sandbox`). */
@@ -30,10 +30,11 @@ export interface Contract {
   /**
    * Checks a response against the contract: its status must be documented for the operation
    * (exact, then `4XX`/`5XX`, then `default`), and its body must match the documented media type
-   * and schema. `opKey` null checks a problem response of an unmatched route. Returns readable
-   * problems (empty when it conforms).
+   * and schema. With `headers`, each header the response documents must match its schema when
+   * present (e.g. `RateLimit`). `opKey` null checks a problem response of an unmatched route
+   * (body only). Returns readable problems (empty when it conforms).
    */
-  responseErrors(opKey: string | null, status: number, contentType: string | undefined, body: unknown): string[];
+  responseErrors(opKey: string | null, status: number, contentType: string | undefined, body: unknown, headers?: ResponseHeaders): string[];
 }
 
 let cached: Contract | undefined;
@@ -91,11 +92,11 @@ function compileContract(file: string): Contract {
       const v = schemaValidator(name);
       return v(value) ? [] : formatIssues("body", v.errors ?? []);
     },
-    responseErrors(opKey, status, contentType, body) {
+    responseErrors(opKey, status, contentType, body, headers) {
       if (opKey === null) return problemErrors(schemaValidator("Problem"), status, contentType, body);
       const op = byKey.get(opKey);
       if (!op) return [`the contract has no operation "${opKey}"`];
-      return op.responseErrors(status, contentType, body);
+      return op.responseErrors(status, contentType, body, headers);
     },
   };
 }

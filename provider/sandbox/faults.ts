@@ -17,10 +17,22 @@ export interface FaultConfig {
   latencyMs: number;
   errorRate: number;
   rateLimitPerSecond: number | null;
+  /** Advertise the rate limit in `RateLimit-Policy` / `RateLimit` headers (default true); false plays a server that does not. */
+  rateLimitHeaders: boolean;
   failRoutes: FailRoute[];
 }
 
-const NONE: FaultConfig = { latencyMs: 0, errorRate: 0, rateLimitPerSecond: null, failRoutes: [] };
+const NONE: FaultConfig = { latencyMs: 0, errorRate: 0, rateLimitPerSecond: null, rateLimitHeaders: true, failRoutes: [] };
+
+/** The rate limit's state at one moment, for the `RateLimit` headers (see ratelimit-headers.ts). */
+export interface RateLimitState {
+  /** The limit, requests per second. */
+  ratePerSecond: number;
+  /** What the bucket holds when full (a second's worth, at least one request). */
+  capacity: number;
+  /** Tokens in the bucket now (fractional). */
+  tokens: number;
+}
 
 /** The fault state of one sandbox. `clock` returns milliseconds (monotonic). */
 export class Faults {
@@ -50,6 +62,7 @@ export class Faults {
       latencyMs: next.latencyMs ?? 0,
       errorRate: next.errorRate ?? 0,
       rateLimitPerSecond: next.rateLimitPerSecond ?? null,
+      rateLimitHeaders: next.rateLimitHeaders ?? true,
       failRoutes,
     };
     this.tokens = Math.max(1, this.cfg.rateLimitPerSecond ?? 0);
@@ -66,19 +79,33 @@ export class Faults {
     return this.cfg.latencyMs;
   }
 
-  /** Takes one token from the bucket; returns null when allowed, else the `Retry-After` seconds (>= 1). */
-  takeToken(): number | null {
+  /** Refills the bucket up to now; returns the rate, or null when no limit is set. */
+  private refill(): number | null {
     const rate = this.cfg.rateLimitPerSecond;
     if (rate === null) return null;
     const now = this.clock();
-    const capacity = Math.max(1, rate);
-    this.tokens = Math.min(capacity, this.tokens + ((now - this.last) / 1000) * rate);
+    this.tokens = Math.min(Math.max(1, rate), this.tokens + ((now - this.last) / 1000) * rate);
     this.last = now;
+    return rate;
+  }
+
+  /** Takes one token from the bucket; returns null when allowed, else the `Retry-After` seconds (>= 1). */
+  takeToken(): number | null {
+    const rate = this.refill();
+    if (rate === null) return null;
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return null;
     }
     return Math.max(1, Math.ceil((1 - this.tokens) / rate));
+  }
+
+  /** The bucket as it is now (refilled, nothing taken), or null when no rate limit is set or `rateLimitHeaders` is off. */
+  rateLimitState(): RateLimitState | null {
+    if (!this.cfg.rateLimitHeaders) return null;
+    const rate = this.refill();
+    if (rate === null) return null;
+    return { ratePerSecond: rate, capacity: Math.max(1, rate), tokens: this.tokens };
   }
 
   /** The status a matched request must fail with (failing routes first, then the error rate), or null. */

@@ -36,9 +36,26 @@ export interface Operation {
   readonly body: "none" | "optional" | "required";
   /** Validates and coerces a request; issues say where each problem is. */
   validateRequest(req: RawRequest): { ok: true; value: ValidRequest } | { ok: false; issues: Issue[] };
-  /** Checks a response against the documented responses; returns the problems (empty when it conforms). */
-  responseErrors(status: number, contentType: string | undefined, body: unknown): string[];
+  /**
+   * Checks a response against the documented responses; returns the problems (empty when it
+   * conforms). With `headers` (names in any case), each header the matched response documents
+   * must, when present, match its schema (integers compared as numbers).
+   */
+  responseErrors(status: number, contentType: string | undefined, body: unknown, headers?: ResponseHeaders): string[];
 }
+
+/** Response headers as node:http and undici give them. */
+export type ResponseHeaders = Record<string, string | string[] | number | undefined>;
+
+/** A documented response header: its compiled schema and the type its string value is read as. */
+interface HeaderCheck {
+  name: string;
+  validate: ValidateFunction;
+  type: unknown;
+}
+
+/** Compiled header schemas by header object (shared `components/headers` compile once). */
+const headerChecks = new WeakMap<object, HeaderCheck>();
 
 type Json = Record<string, unknown>;
 type Resolve = (ref: string) => unknown;
@@ -76,8 +93,22 @@ export function compileOperation(
   const bodyValidator = bodySchema ? ajv.compile(absolutize(bodySchema["schema"]) as Json) : undefined;
 
   const responses = new Map<string, Map<string, ValidateFunction> | null>();
+  const responseHeaders = new Map<string, HeaderCheck[]>();
   for (const [status, r] of Object.entries((op["responses"] as Json) ?? {})) {
-    const content = deref<Json>(r)["content"] as Json | undefined;
+    const response = deref<Json>(r);
+    const checks: HeaderCheck[] = [];
+    for (const [name, h] of Object.entries((response["headers"] as Json | undefined) ?? {})) {
+      const header = deref<Json>(h);
+      let check = headerChecks.get(header);
+      if (!check) {
+        const schema = deref<Json>(header["schema"] ?? {});
+        check = { name, validate: ajv.compile(absolutize(schema) as Json), type: schema["type"] };
+        headerChecks.set(header, check);
+      }
+      checks.push({ ...check, name });
+    }
+    responseHeaders.set(status, checks);
+    const content = response["content"] as Json | undefined;
     if (!content) {
       responses.set(status, null);
       continue;
@@ -86,6 +117,23 @@ export function compileOperation(
     for (const [type, m] of Object.entries(content)) media.set(type, ajv.compile(absolutize((m as Json)["schema"]) as Json));
     responses.set(status, media);
   }
+
+  /** Problems with the documented headers of the response `documented` that `headers` carries. */
+  const headerErrors = (documented: string, status: number, headers: ResponseHeaders): string[] => {
+    const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const out: string[] = [];
+    for (const check of responseHeaders.get(documented) ?? []) {
+      const raw = lower.get(check.name.toLowerCase());
+      if (raw === undefined) continue;
+      const text = Array.isArray(raw) ? raw.join(", ") : String(raw);
+      const value = coerceScalar(text, check.type);
+      if (!check.validate(value)) {
+        const why = (check.validate.errors ?? []).map((e) => e.message).join("; ");
+        out.push(`${key} ${status}: header ${check.name} ${JSON.stringify(text)} ${why}`);
+      }
+    }
+    return out;
+  };
 
   const schemaOf = (p: Param): Json => deref<Json>(p.schema ?? {});
   const itemSchemaOf = (p: Param): Json => deref<Json>(schemaOf(p)["items"] ?? {});
@@ -135,14 +183,13 @@ export function compileOperation(
       }
       return issues.length ? { ok: false, issues } : { ok: true, value };
     },
-    responseErrors(status, contentType, body) {
+    responseErrors(status, contentType, body, headers) {
       const cls = `${Math.floor(status / 100)}XX`;
-      const media = responses.has(String(status))
-        ? responses.get(String(status))
-        : responses.has(cls)
-          ? responses.get(cls)
-          : responses.get("default");
+      const documented = responses.has(String(status)) ? String(status) : responses.has(cls) ? cls : "default";
+      const media = responses.get(documented);
       if (media === undefined) return [`${key}: status ${status} is not documented`];
+      const bad = headers ? headerErrors(documented, status, headers) : [];
+      if (bad.length) return bad;
       const empty = body === undefined || body === "" || body === null;
       if (media === null) return empty ? [] : [`${key}: status ${status} documents no body, got one`];
       const type = (contentType ?? "").split(";")[0]?.trim() ?? "";

@@ -10,6 +10,7 @@ import { execute, problemReply, requestFingerprint } from "./execute";
 import type { App, Reply } from "./handler";
 import { describeIssues } from "./issues";
 import { HttpError } from "./problem";
+import { rateLimitHeaders } from "./ratelimit-headers";
 import type { Match, Router } from "./router";
 import { HANDLERS } from "./routes";
 import { UNMATCHED } from "./stats";
@@ -29,8 +30,10 @@ export function createListener(p: Pipeline): (req: IncomingMessage, res: ServerR
       (r) => send(res, r),
       (err: unknown) => {
         if (res.destroyed) return; // the client or a shutdown dropped the connection
-        process.stderr.write(`marin-social sandbox: internal error on ${req.method} ${pathOf(req.url)}: ${(err as Error).message}\n`);
-        send(res, problemReply(new HttpError(500, "internal error in the sandbox; nothing was changed"), pathOf(req.url)));
+        const pathname = pathOf(req.url);
+        process.stderr.write(`marin-social sandbox: internal error on ${req.method} ${pathname}: ${(err as Error).message}\n`);
+        const reply = problemReply(new HttpError(500, "internal error in the sandbox; nothing was changed"), pathname);
+        send(res, isV1(pathname) ? withRateLimit(p.app, reply) : reply);
       },
     );
   };
@@ -40,7 +43,7 @@ async function handle(p: Pipeline, req: IncomingMessage): Promise<Reply> {
   const url = req.url ?? "/";
   const pathname = pathOf(url);
   const method = req.method ?? "GET";
-  const v1 = pathname === "/v1" || pathname.startsWith("/v1/");
+  const v1 = isV1(pathname);
   const sandbox = pathname === "/_sandbox" || pathname.startsWith("/_sandbox/");
   let route = UNMATCHED;
   let reply: Reply;
@@ -88,7 +91,21 @@ async function handle(p: Pipeline, req: IncomingMessage): Promise<Reply> {
     reply = problemReply(err, pathname);
   }
   if (v1) p.app.stats.record(route, reply.status);
-  return reply;
+  return v1 ? withRateLimit(p.app, reply) : reply;
+}
+
+function isV1(pathname: string): boolean {
+  return pathname === "/v1" || pathname.startsWith("/v1/");
+}
+
+/**
+ * `reply` with the `RateLimit-Policy` and `RateLimit` headers of the bucket as it is now, while a
+ * rate limit is set (unchanged otherwise). A copy: a reply stored for an `Idempotency-Key` keeps
+ * no rate-limit headers, so a replay carries the current ones.
+ */
+function withRateLimit(app: App, reply: Reply): Reply {
+  const state = app.faults.rateLimitState();
+  return state ? { ...reply, headers: { ...reply.headers, ...rateLimitHeaders(state) } } : reply;
 }
 
 function send(res: ServerResponse, r: Reply): void {

@@ -25,7 +25,7 @@ async function call(op: string, o: CallOpts = {}): Promise<{ status: number; hea
   });
   const text = await res.body.text();
   const body = text ? JSON.parse(text) : undefined;
-  expect(contract.responseErrors(op, res.statusCode, res.headers["content-type"] as string | undefined, body)).toEqual([]);
+  expect(contract.responseErrors(op, res.statusCode, res.headers["content-type"] as string | undefined, body, res.headers)).toEqual([]);
   return { status: res.statusCode, headers: res.headers, body };
 }
 
@@ -46,7 +46,7 @@ afterEach(async () => {
 
 describe("faults", () => {
   it("starts with none, and errorRate 1 fails every /v1 request with a 503 that changes nothing", async () => {
-    expect((await call("GET /_sandbox/faults")).body).toEqual({ latencyMs: 0, errorRate: 0, rateLimitPerSecond: null, failRoutes: [] });
+    expect((await call("GET /_sandbox/faults")).body).toEqual({ latencyMs: 0, errorRate: 0, rateLimitPerSecond: null, rateLimitHeaders: true, failRoutes: [] });
     const set = await setFaults({ errorRate: 1 });
     expect(set.body).toMatchObject({ errorRate: 1, latencyMs: 0, rateLimitPerSecond: null });
     const r = await invalidate("fb-1001");
@@ -161,7 +161,7 @@ describe("bulk accounts", () => {
       await res.body.dump();
       const b = await request(`${other.url}/v1/accounts/bench-000037`, { headers: { authorization: `Bearer ${other.keys.admin}` } });
       const twin = (await b.body.json()) as Account;
-      expect(contract.responseErrors("GET /v1/accounts/{id}", b.statusCode, b.headers["content-type"] as string, twin)).toEqual([]);
+      expect(contract.responseErrors("GET /v1/accounts/{id}", b.statusCode, b.headers["content-type"] as string, twin, b.headers)).toEqual([]);
       const mine = bench.find((a) => a.id === "bench-000037");
       expect(twin.agencies).toEqual(mine?.agencies);
     } finally {

@@ -25,7 +25,7 @@ async function call(op: string, o: CallOpts = {}): Promise<{ status: number; hea
   });
   const text = await res.body.text();
   const body = text ? JSON.parse(text) : undefined;
-  expect(contract.responseErrors(op, res.statusCode, res.headers["content-type"] as string | undefined, body)).toEqual([]);
+  expect(contract.responseErrors(op, res.statusCode, res.headers["content-type"] as string | undefined, body, res.headers)).toEqual([]);
   return { status: res.statusCode, headers: res.headers, body };
 }
 

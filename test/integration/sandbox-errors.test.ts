@@ -19,7 +19,7 @@ async function send(method: string, path: string, o: { op?: string | null; key?:
   const text = await res.body.text();
   const body = text ? JSON.parse(text) : undefined;
   const ct = res.headers["content-type"] as string | undefined;
-  expect(contract.responseErrors(o.op ?? null, res.statusCode, ct, body), `${method} ${path} -> ${res.statusCode} ${text}`).toEqual([]);
+  expect(contract.responseErrors(o.op ?? null, res.statusCode, ct, body, res.headers), `${method} ${path} -> ${res.statusCode} ${text}`).toEqual([]);
   return { status: res.statusCode, headers: res.headers, body, text };
 }
 
@@ -172,7 +172,7 @@ describe("fuzz", () => {
         const parsed = text ? JSON.parse(text) : undefined;
         // "." and ".." segments are resolved by the URL parser, so a request may reach another route (404/405).
         const known = res.statusCode === 405 || (res.statusCode === 404 && parsed?.detail?.startsWith("no route")) ? null : op.key;
-        expect(contract.responseErrors(known, res.statusCode, res.headers["content-type"] as string, parsed)).toEqual([]);
+        expect(contract.responseErrors(known, res.statusCode, res.headers["content-type"] as string, parsed, res.headers)).toEqual([]);
       }),
       { numRuns: 300 },
     );

@@ -23,7 +23,7 @@ async function call(sb: Sandbox, op: string, o: { path?: string; query?: string;
   });
   const text = await res.body.text();
   const body = text ? JSON.parse(text) : undefined;
-  expect(contract.responseErrors(op, res.statusCode, res.headers["content-type"] as string | undefined, body)).toEqual([]);
+  expect(contract.responseErrors(op, res.statusCode, res.headers["content-type"] as string | undefined, body, res.headers)).toEqual([]);
   return { status: res.statusCode, headers: res.headers, body, text };
 }
 

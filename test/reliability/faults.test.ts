@@ -63,6 +63,8 @@ describe(`up of ${N} tokens with 20% 5xx and a 100 requests/s rate limit`, () =>
     await sb.admin.sandbox.setFaults({
       errorRate: 0.2,
       rateLimitPerSecond: 100,
+      // A server that does not advertise its limit: the client must learn it from the 429s.
+      rateLimitHeaders: false,
       failRoutes: [{ route: ROUTES.unlink, match: `/${agency}/accounts/${target}`, status: 500, count: DEFAULTS.retry.maxAttempts }],
     });
     let first: RunResult;
