@@ -1,6 +1,7 @@
 /**
  * Reads the rate-limit headers a server advertises, in the syntax of
- * draft-ietf-httpapi-ratelimit-headers-11 (23 May 2026), both structured-field Lists (RFC 9651):
+ * draft-ietf-httpapi-ratelimit-headers-11 (23 May 2026), both structured-field Lists (RFC 9651,
+ * parsed by the `structured-headers` library):
  *
  *   RateLimit-Policy: "default";q=200;w=1     quota q (quota units, default requests) per window of w seconds
  *   RateLimit: "default";r=187;t=1            r units available now; t: the effective window, seconds
@@ -11,7 +12,7 @@
  * Policy names may be Strings (draft 11) or Tokens (earlier drafts); parameters the draft does not
  * define are comments. The legacy `X-RateLimit-*` and pre-07 `RateLimit-Limit` fields are not read.
  */
-import { parseList, type BareItem, type ListMember } from "./structured-fields";
+import { parseList, Token, type BareItem, type InnerList, type Item, type Parameters } from "structured-headers";
 
 /** One quota policy of `RateLimit-Policy`. */
 export interface QuotaPolicy {
@@ -54,22 +55,27 @@ export const MAX_PACED_WINDOW_S = 3600;
 /** Response headers as undici gives them (lower-case names). */
 export type HeaderBag = Record<string, string | string[] | undefined>;
 
-const isInt = (b: BareItem | undefined, min: number): b is BareItem & { type: "integer" } =>
-  b !== undefined && b.type === "integer" && b.value >= min;
+/** True for an Integer (RFC 9651) of at least `min`. */
+const isInt = (b: BareItem | undefined, min: number): b is number => typeof b === "number" && Number.isInteger(b) && b >= min;
 
-function nameOf(m: ListMember): string | undefined {
-  if (m.kind !== "item" || (m.item.type !== "string" && m.item.type !== "token")) return undefined;
-  return m.item.value;
+/** A member's name: a String (draft 11) or a Token (earlier drafts). */
+function nameOf(m: Item): string | undefined {
+  const v = m[0];
+  if (typeof v === "string") return v;
+  return v instanceof Token ? v.toString() : undefined;
 }
 
-function membersOf(value: string | string[] | undefined): ListMember[] | undefined {
+/** The List's items, or undefined when absent, empty, malformed, or holding an inner list. */
+function membersOf(value: string | string[] | undefined): Array<{ item: Item; params: Parameters }> | undefined {
   if (value === undefined) return undefined;
+  let list: Array<Item | InnerList>;
   try {
-    const members = parseList(value);
-    return members.length > 0 ? members : undefined;
+    list = parseList(Array.isArray(value) ? value.join(", ") : value);
   } catch {
     return undefined;
   }
+  if (list.length === 0 || list.some((m) => Array.isArray(m[0]))) return undefined;
+  return (list as Item[]).map((item) => ({ item, params: item[1] }));
 }
 
 /** Parses `RateLimit-Policy`; undefined when absent, empty or malformed. */
@@ -78,14 +84,14 @@ export function parseRateLimitPolicy(value: string | string[] | undefined): Quot
   if (!members) return undefined;
   const out: QuotaPolicy[] = [];
   for (const m of members) {
-    const name = nameOf(m);
+    const name = nameOf(m.item);
     const q = m.params.get("q");
     const w = m.params.get("w");
     const qu = m.params.get("qu");
     if (name === undefined || !isInt(q, 0)) return undefined;
     if (w !== undefined && !isInt(w, 1)) return undefined;
-    if (qu !== undefined && qu.type !== "string") return undefined;
-    out.push({ name, quota: q.value, unit: qu?.value ?? "requests", ...(w ? { windowSeconds: w.value } : {}) });
+    if (qu !== undefined && typeof qu !== "string") return undefined;
+    out.push({ name, quota: q, unit: qu ?? "requests", ...(w !== undefined ? { windowSeconds: w } : {}) });
   }
   return out;
 }
@@ -96,12 +102,12 @@ export function parseRateLimit(value: string | string[] | undefined): ServiceLim
   if (!members) return undefined;
   const out: ServiceLimit[] = [];
   for (const m of members) {
-    const name = nameOf(m);
+    const name = nameOf(m.item);
     const r = m.params.get("r");
     const t = m.params.get("t");
     if (name === undefined || !isInt(r, 0)) return undefined;
     if (t !== undefined && !isInt(t, 0)) return undefined;
-    out.push({ name, remaining: r.value, ...(t ? { resetSeconds: t.value } : {}) });
+    out.push({ name, remaining: r, ...(t !== undefined ? { resetSeconds: t } : {}) });
   }
   return out;
 }
