@@ -1,25 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { MarinSocialClient, MarinSocialError, USER_AGENT, type ClientOptions, type RequestEvent } from "../../provider/client";
-import { account, json, rejection, startServer, type Handler, type TestServer } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { MarinSocialClient, MarinSocialError, USER_AGENT, type RequestEvent } from "../../provider/client";
+import { account, clientFixture, json, rejection } from "./helpers";
 
 const KEY = "test-key-api";
-let server: TestServer | undefined;
-let client: MarinSocialClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = undefined;
-  server = undefined;
-});
-
-async function setup(handler: Handler, opts: Partial<ClientOptions> = {}): Promise<{ s: TestServer; c: MarinSocialClient }> {
-  server = await startServer(handler);
-  client = new MarinSocialClient({ baseUrl: server.url, apiKey: KEY, retry: { baseDelayMs: 5 }, ...opts });
-  return { s: server, c: client };
-}
+const { setup, serve, connect } = clientFixture((baseUrl, opts) => ({ baseUrl, apiKey: KEY, retry: { baseDelayMs: 5 }, ...opts }));
 
 describe("requests on the wire", () => {
   it("sends Bearer auth, Accept, User-Agent, and Content-Type only with a body", async () => {
@@ -39,11 +25,11 @@ describe("requests on the wire", () => {
   });
 
   it("keeps a base URL path prefix and encodes ids in paths", async () => {
-    server = await startServer((hit, res) => {
+    const server = await serve((hit, res) => {
       if (hit.method === "DELETE") res.writeHead(204).end();
       else json(res, 200, account("fb-1"));
     });
-    client = new MarinSocialClient({ baseUrl: `${server.url}/api/`, apiKey: KEY, batchReads: false, userAgent: "custom/1" });
+    const client = connect({ baseUrl: `${server.url}/api/`, apiKey: KEY, batchReads: false, userAgent: "custom/1" });
     await client.getAccount("fb-1");
     await client.unlinkAgency("ag/1", "a b", { actor: "jane@agency.example" });
     expect(server.hits.map((h) => `${h.method} ${h.url}`)).toEqual(["GET /api/v1/accounts/fb-1", "DELETE /api/v1/agencies/ag%2F1/accounts/a%20b"]);
@@ -177,7 +163,7 @@ describe("observability", () => {
   });
 
   it("shares one pool between clients of the same origin and keeps it until the last closes", async () => {
-    server = await startServer((_hit, res) => json(res, 200, []));
+    const server = await serve((_hit, res) => json(res, 200, []));
     // One connection per pool: two pools would need two connections, a shared one needs one.
     const a = new MarinSocialClient({ baseUrl: server.url, apiKey: KEY, connections: 1 });
     const b = new MarinSocialClient({ baseUrl: server.url, apiKey: KEY, connections: 1 });

@@ -1,22 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { MarinSocialClient, MarinSocialError, isNotFound, type ClientOptions } from "../../provider/client";
-import { account, accounts, delay, fail, json, rejection, startServer, type Handler, type TestServer } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { MarinSocialError, isNotFound } from "../../provider/client";
+import { account, accounts, clientFixture, delay, fail, json, rejection } from "./helpers";
 
-let server: TestServer | undefined;
-let client: MarinSocialClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = undefined;
-  server = undefined;
-});
-
-async function setup(handler: Handler, opts: Partial<ClientOptions> = {}): Promise<{ s: TestServer; c: MarinSocialClient }> {
-  server = await startServer(handler);
-  client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-batching", retry: { baseDelayMs: 5 }, ...opts });
-  return { s: server, c: client };
-}
+const { setup } = clientFixture((baseUrl, opts) => ({ baseUrl, apiKey: "test-key-batching", retry: { baseDelayMs: 5 }, ...opts }));
 
 const ids = (n: number, prefix = "fb-"): string[] => Array.from({ length: n }, (_, i) => `${prefix}${1000 + i}`);
 const idsOf = (url: string): string[] => (new URL(url, "http://x").searchParams.get("ids") ?? "").split(",");

@@ -1,34 +1,26 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { MarinSocialClient } from "../../provider/client";
-import { accounts, delay, fail, json, startServer, type TestServer } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { accounts, clientFixture, delay, fail, json, type Handler } from "./helpers";
 
-let server: TestServer | undefined;
-let client: MarinSocialClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = undefined;
-  server = undefined;
-});
+const { setup } = clientFixture((baseUrl, opts) => ({ baseUrl, apiKey: "test-key-conc", batchReads: false, ...opts }));
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `fb-${i}`);
 
 describe("concurrency", () => {
   it("never has more than maxConcurrency requests in flight", async () => {
-    server = await startServer(async (hit, res) => {
-      await delay(15);
-      accounts()(hit, res, undefined as never);
-    });
-    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-conc", batchReads: false, maxConcurrency: 4, connections: 8 });
-    await Promise.all(ids(40).map((id) => client!.getAccount(id)));
+    const { s: server, c: client } = await setup(
+      async (hit, res) => {
+        await delay(15);
+        accounts()(hit, res, undefined as never);
+      },
+      { maxConcurrency: 4, connections: 8 },
+    );
+    await Promise.all(ids(40).map((id) => client.getAccount(id)));
     expect(server.hits).toHaveLength(40);
     expect(server.maxInFlight()).toBe(4);
   });
 
   it("reuses keep-alive connections, also after error responses", async () => {
-    server = await startServer((hit, res) => (hit.index % 2 ? fail(404)(hit, res, undefined as never) : json(res, 200, [])));
-    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-conc", batchReads: false });
+    const { s: server, c: client } = await setup((hit, res) => (hit.index % 2 ? fail(404)(hit, res, undefined as never) : json(res, 200, [])));
     for (let i = 0; i < 10; i++) {
       if (i % 2) await client.getAccount("x").catch(() => undefined);
       else await client.listAgencies();
@@ -43,7 +35,7 @@ describe("concurrency", () => {
     const BURST = 16;
     let released = false;
     const waiting: (() => void)[] = [];
-    server = await startServer(async (hit, res) => {
+    const handler: Handler = async (hit, res) => {
       if (hit.index < BURST) {
         // Hold the first 16 until all are in flight, then rate-limit all of them.
         await new Promise<void>((resolve) => {
@@ -59,16 +51,9 @@ describe("concurrency", () => {
       }
       await delay(10);
       accounts()(hit, res, undefined as never);
-    });
-    client = new MarinSocialClient({
-      baseUrl: server.url,
-      apiKey: "test-key-conc",
-      batchReads: false,
-      maxConcurrency: 16,
-      connections: 16,
-      retry: { baseDelayMs: 5, maxDelayMs: 20 },
-    });
-    const done = Promise.all(ids(80).map((id) => client!.getAccount(id)));
+    };
+    const { s: server, c: client } = await setup(handler, { maxConcurrency: 16, connections: 16, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+    const done = Promise.all(ids(80).map((id) => client.getAccount(id)));
     // While the burst is answered, the cap drops.
     await done;
     expect(released).toBe(true);
@@ -85,10 +70,10 @@ describe("concurrency", () => {
   });
 
   it("keeps halving under sustained 429s down to 1", async () => {
-    server = await startServer((hit, res) =>
-      hit.index < 6 ? json(res, 429, { status: 429 }, { "retry-after": "0" }) : accounts()(hit, res, undefined as never),
+    const { c: client } = await setup(
+      (hit, res) => (hit.index < 6 ? json(res, 429, { status: 429 }, { "retry-after": "0" }) : accounts()(hit, res, undefined as never)),
+      { maxConcurrency: 16, retry: { maxAttempts: 10, baseDelayMs: 1 } },
     );
-    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-conc", batchReads: false, maxConcurrency: 16, retry: { maxAttempts: 10, baseDelayMs: 1 } });
     // Sequential calls: every 429 comes from a request admitted after the previous cut.
     await client.getAccount("a");
     expect(client.metrics().rateLimited).toBe(6);

@@ -6,6 +6,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import { afterEach } from "vitest";
+import { MarinSocialClient, type ClientOptions } from "../../provider/client";
 import type { Account } from "../../provider/core/types";
 
 /** One request as the server saw it. */
@@ -195,4 +197,49 @@ export async function rejection(p: Promise<unknown>): Promise<unknown> {
     return e;
   }
   throw new Error("expected the promise to reject, but it resolved");
+}
+
+/** Scripted servers and clients started for one test; {@link clientFixture} closes them after it. */
+export interface ClientFixture {
+  /** Starts a scripted server with `handler` and a client for it with the fixture's options for its URL and `opts`. */
+  setup(handler: Handler, opts?: Partial<ClientOptions>): Promise<{ s: TestServer; c: MarinSocialClient }>;
+  /** Starts a scripted server with `handler`. */
+  serve(handler: Handler): Promise<TestServer>;
+  /** A client with exactly `options`. */
+  connect(options: ClientOptions): MarinSocialClient;
+}
+
+/**
+ * Registers an `afterEach` (call it at the top of a test file) that closes every client, then
+ * every server, the test started through the returned fixture. `optionsFor(baseUrl, opts)` builds
+ * the client options {@link ClientFixture.setup} uses.
+ */
+export function clientFixture(optionsFor: (baseUrl: string, opts: Partial<ClientOptions>) => ClientOptions): ClientFixture {
+  let servers: TestServer[] = [];
+  let clients: MarinSocialClient[] = [];
+  afterEach(async () => {
+    const [cs, ss] = [clients, servers];
+    clients = [];
+    servers = [];
+    for (const c of cs) await c.close();
+    for (const s of ss) await s.close();
+  });
+  const serve = async (handler: Handler): Promise<TestServer> => {
+    const s = await startServer(handler);
+    servers.push(s);
+    return s;
+  };
+  const connect = (options: ClientOptions): MarinSocialClient => {
+    const c = new MarinSocialClient(options);
+    clients.push(c);
+    return c;
+  };
+  return {
+    serve,
+    connect,
+    async setup(handler, opts = {}) {
+      const s = await serve(handler);
+      return { s, c: connect(optionsFor(s.url, opts)) };
+    },
+  };
 }

@@ -1,29 +1,15 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { MarinSocialClient, MarinSocialError, isNotFound, type ClientOptions } from "../../provider/client";
-import { accounts, closedPort, delay, fail, json, problem, rejection, reset, script, startServer, account, type Handler, type TestServer } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { MarinSocialError, isNotFound } from "../../provider/client";
+import { accounts, clientFixture, closedPort, delay, fail, json, problem, rejection, reset, script, account } from "./helpers";
 
 const KEY = "test-key-retries";
-let server: TestServer | undefined;
-let client: MarinSocialClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = undefined;
-  server = undefined;
-});
-
-async function setup(handler: Handler, opts: Partial<ClientOptions> = {}): Promise<{ s: TestServer; c: MarinSocialClient }> {
-  server = await startServer(handler);
-  client = new MarinSocialClient({
-    baseUrl: server.url,
-    apiKey: KEY,
-    batchReads: false,
-    ...opts,
-    retry: { baseDelayMs: 5, maxDelayMs: 50, ...opts.retry },
-  });
-  return { s: server, c: client };
-}
+const { setup, connect } = clientFixture((baseUrl, opts) => ({
+  baseUrl,
+  apiKey: KEY,
+  batchReads: false,
+  ...opts,
+  retry: { baseDelayMs: 5, maxDelayMs: 50, ...opts.retry },
+}));
 
 describe("retries", () => {
   it("retries a 503 and returns the account from the following 200", async () => {
@@ -182,7 +168,7 @@ describe("retries", () => {
   it("retries a refused connection only refusedAttempts times", async () => {
     const port = await closedPort();
     const events: number[] = [];
-    client = new MarinSocialClient({
+    const client = connect({
       baseUrl: `http://127.0.0.1:${port}`,
       apiKey: KEY,
       batchReads: false,

@@ -4,30 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { request } from "undici";
 import type { Account } from "../../provider/core/types";
 import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
+import { contractCaller } from "../support/sandbox-call";
 
 const contract = loadContract();
 let sb: Sandbox;
 
-type CallOpts = { params?: Record<string, string>; query?: string; key?: string; body?: unknown; headers?: Record<string, string> };
-
-/** Calls operation `op` ("METHOD /template") and checks the response against the contract. */
-async function call(op: string, o: CallOpts = {}): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
-  const [method, template] = op.split(" ") as [string, string];
-  const path = template.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(o.params?.[n] ?? ""));
-  const res = await request(`${sb.url}${path}${o.query ? `?${o.query}` : ""}`, {
-    method: method as "GET",
-    headers: {
-      authorization: `Bearer ${o.key ?? sb.keys.admin}`,
-      ...(o.body !== undefined ? { "content-type": "application/json" } : {}),
-      ...o.headers,
-    },
-    body: o.body === undefined ? undefined : JSON.stringify(o.body),
-  });
-  const text = await res.body.text();
-  const body = text ? JSON.parse(text) : undefined;
-  expect(contract.responseErrors(op, res.statusCode, res.headers["content-type"] as string | undefined, body, res.headers)).toEqual([]);
-  return { status: res.statusCode, headers: res.headers, body };
-}
+const call = contractCaller(() => sb, contract);
 
 const setFaults = (body: unknown) => call("PUT /_sandbox/faults", { body });
 const getAccount = (id: string) => call("GET /v1/accounts/{id}", { params: { id } });

@@ -3,24 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "undici";
 import fc from "fast-check";
 import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
+import { checkedRequest, type CallResult } from "../support/sandbox-call";
 
 const contract = loadContract();
 let sb: Sandbox;
 
-type Res = { status: number; headers: Record<string, unknown>; body: any; text: string };
-
 /** A raw request; the response is checked against the contract (`op` null: a problem of no route). */
-async function send(method: string, path: string, o: { op?: string | null; key?: string | null; body?: string; headers?: Record<string, string> } = {}): Promise<Res> {
-  const res = await request(sb.url + path, {
-    method: method as "GET",
-    headers: { ...(o.key === null ? {} : { authorization: `Bearer ${o.key ?? sb.keys.admin}` }), ...o.headers },
-    body: o.body,
-  });
-  const text = await res.body.text();
-  const body = text ? JSON.parse(text) : undefined;
-  const ct = res.headers["content-type"] as string | undefined;
-  expect(contract.responseErrors(o.op ?? null, res.statusCode, ct, body, res.headers), `${method} ${path} -> ${res.statusCode} ${text}`).toEqual([]);
-  return { status: res.statusCode, headers: res.headers, body, text };
+async function send(method: string, path: string, o: { op?: string | null; key?: string | null; body?: string; headers?: Record<string, string> } = {}): Promise<CallResult> {
+  const headers = { ...(o.key === null ? {} : { authorization: `Bearer ${o.key ?? sb.keys.admin}` }), ...o.headers };
+  return checkedRequest(sb, contract, o.op ?? null, method, path, { headers, body: o.body });
 }
 
 const JSON_CT = { "content-type": "application/json" };

@@ -6,26 +6,15 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { request } from "undici";
 import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
+import { callSandbox, type CallOpts } from "../support/sandbox-call";
 
 const contract = loadContract();
 const dir = mkdtempSync(path.join(tmpdir(), "marin-sandbox-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Calls `op` on `sb` with `key` (default admin) and checks the response against the contract. */
-async function call(sb: Sandbox, op: string, o: { path?: string; query?: string; key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const [method, template] = op.split(" ") as [string, string];
-  const res = await request(`${sb.url}${o.path ?? template}${o.query ? `?${o.query}` : ""}`, {
-    method: method as "GET",
-    headers: { authorization: `Bearer ${o.key ?? sb.keys.admin}`, ...(o.body !== undefined ? { "content-type": "application/json" } : {}), ...o.headers },
-    body: o.body === undefined ? undefined : JSON.stringify(o.body),
-  });
-  const text = await res.body.text();
-  const body = text ? JSON.parse(text) : undefined;
-  expect(contract.responseErrors(op, res.statusCode, res.headers["content-type"] as string | undefined, body, res.headers)).toEqual([]);
-  return { status: res.statusCode, headers: res.headers, body, text };
-}
+const call = (sb: Sandbox, op: string, o?: CallOpts) => callSandbox(sb, contract, op, o);
 
 /** Everything observable through the API. */
 async function snapshot(sb: Sandbox) {

@@ -3,32 +3,17 @@
 // without a limit, never on /_sandbox. Every response is checked against the contract, headers
 // included.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { request } from "undici";
 import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
 import { policyOf } from "../../provider/sandbox/ratelimit-headers";
+import { callSandbox, type CallOpts, type CallResult } from "../support/sandbox-call";
 
 const contract = loadContract();
 let sb: Sandbox;
 
-type Res = { status: number; headers: Record<string, string | string[] | undefined>; body: any };
+type Res = CallResult;
 
 /** Calls operation `op` at `path` and checks the response (body and documented headers) against the contract. */
-async function call(op: string, path: string, o: { key?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Res> {
-  const [method] = op.split(" ") as [string];
-  const res = await request(`${sb.url}${path}`, {
-    method: method as "GET",
-    headers: {
-      authorization: `Bearer ${o.key ?? sb.keys.admin}`,
-      ...(o.body !== undefined ? { "content-type": "application/json" } : {}),
-      ...o.headers,
-    },
-    body: o.body === undefined ? undefined : JSON.stringify(o.body),
-  });
-  const text = await res.body.text();
-  const body = text ? JSON.parse(text) : undefined;
-  expect(contract.responseErrors(op, res.statusCode, res.headers["content-type"] as string | undefined, body, res.headers)).toEqual([]);
-  return { status: res.statusCode, headers: res.headers, body };
-}
+const call = (op: string, path: string, o: Pick<CallOpts, "key" | "body" | "headers"> = {}): Promise<Res> => callSandbox(sb, contract, op, { ...o, path });
 
 const setFaults = (body: unknown) => call("PUT /_sandbox/faults", "/_sandbox/faults", { body });
 const agencies = () => call("GET /v1/agencies", "/v1/agencies");
