@@ -247,8 +247,8 @@ async function main() {
     if (go.error || go.status !== 0) {
       fail(
         `Go is not installed (no \`go\` on PATH), and it is needed to build the Pulumi CLI ${VERSION} from its Go module\n` +
-          `(tools/pulumi/go.mod, tools/pulumi-yaml/go.mod): missing ${todo.map((t) => t.name).join(", ")}.\n` +
-          `Fix: install Go 1.26 or later (https://go.dev/doc/install; Debian: apt-get install golang-go) and run \`npm run pulumi:install\` again,\n` +
+          `(tools/pulumi/go.mod, tools/pulumi-yaml/go.mod): missing ${todo.filter((t) => t.pkg).map((t) => t.name).join(", ")}.\n` +
+          `Fix: install Go 1.26.6 or later (https://go.dev/doc/install; Debian: apt-get install golang-go) and run \`npm run pulumi:install\` again,\n` +
           `or put a pulumi ${VERSION} or newer, with its language hosts, on PATH.`,
       );
     }
