@@ -268,7 +268,7 @@ async function main() {
         say(`[${i + 1}/${todo.length}] wrote ${t.name} (runs @pulumi/pulumi/cmd/dynamic-provider from the program directory)`);
       } else {
         say(`[${i + 1}/${todo.length}] go build ${t.name} (${t.pkg})`);
-        const goArgs = ["build", "-trimpath", "-ldflags", t.ldflags, "-o", out, t.pkg];
+        const goArgs = ["build", "-trimpath", "-buildvcs=false", "-ldflags", t.ldflags, "-o", out, t.pkg];
         const ms = await run(t.name, t.module, nice.length ? nice[0] : "go", nice.length ? [...nice.slice(1), "go", ...goArgs] : goArgs, env);
         say(`[${i + 1}/${todo.length}] built ${t.name} in ${formatElapsed(ms)}`);
       }
