@@ -1,15 +1,19 @@
 /**
  * `marin-social audit FILE [--json] [--api-url URL]`: live state against
- * declarations, one row per declared token. Exit 0 when there is no drift,
- * 2 when there is (like `pulumi preview --detailed-exitcode`), 1 on errors.
- * The API key comes from MARIN_SOCIAL_API_KEY (never a flag: flags end up in
- * shell history and process lists).
+ * declarations, one row per declared token. Exit 0 when `pulumi up` would succeed and nothing
+ * drifted, 1 when `pulumi up` would fail (a refusal or an unknown account) or the audit could
+ * not run, 2 on drift otherwise. The API key comes from MARIN_SOCIAL_API_KEY (never a flag:
+ * flags end up in shell history and process lists).
  */
 import { buildReport, type Account, type Report, type ReportRow } from "../core";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { formatProblem, loadDeclarations } from "../declarations";
 import { parse } from "./args";
+import { err, errorInfo, out } from "./output";
 import { renderTable } from "./table";
+
+/** The exit codes of `marin-social audit`. */
+export const AUDIT_EXIT = { ok: 0, fails: 1, drift: 2 } as const;
 
 const USAGE = `usage: marin-social audit FILE [--json] [--api-url URL] [--allow-insecure-http]
 
@@ -18,15 +22,43 @@ publisher, name and live validity, the linked agencies, the desired state, the a
 \`pulumi up\` would take, and drift (revoked outside Pulumi, or re-authorized after
 Pulumi invalidated it).
 
-  --json                 print the report as JSON (for CI)
+  --json                 print the report as JSON on stdout (for CI); a rejected file prints
+                         {"file", "problems": [{file, line, col, path, message}]}, and any
+                         other error {"error": {code, message}}
   --api-url URL          the API (default: MARIN_SOCIAL_API_URL, else http://127.0.0.1:8787)
   --allow-insecure-http  allow http:// to a non-loopback host
 
 The API key is read from MARIN_SOCIAL_API_KEY.
-Exit codes: 0 no drift, 2 drift found, 1 error (bad file, unknown account, API failure).`;
+
+Exit codes:
+  0  \`pulumi up\` would succeed, and nothing drifted
+  1  \`pulumi up\` would fail for a token (publisher mismatch, expectAgencies differing from the
+     live links, valid: true on a revoked token, an unknown account), or the audit could not
+     run (bad file, bad arguments, configuration or API error)
+  2  drift found (revoked outside Pulumi, or re-authorized after Pulumi invalidated it), and
+     \`pulumi up\` would not fail
+A reader that closes stdout early (| head) does not change the exit code.`;
+
+/** The exit code for a report: whether `pulumi up` would fail, else whether anything drifted. */
+export function auditExitCode(report: Report): number {
+  if (report.summary.refused > 0 || report.summary.missing > 0) return AUDIT_EXIT.fails;
+  return report.summary.drift > 0 ? AUDIT_EXIT.drift : AUDIT_EXIT.ok;
+}
 
 /** Runs the audit command. */
 export async function run(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  try {
+    return await audit(argv);
+  } catch (e) {
+    if (!json) throw e;
+    out(JSON.stringify({ error: errorInfo(e) }, null, 2) + "\n");
+    err(`marin-social audit: ${(e as Error).message}\n`);
+    return AUDIT_EXIT.fails;
+  }
+}
+
+async function audit(argv: string[]): Promise<number> {
   const { values, positionals } = parse("audit", argv, {
     json: { type: "boolean" },
     "api-url": { type: "string" },
@@ -34,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
-    process.stdout.write(USAGE + "\n");
+    out(USAGE + "\n");
     return 0;
   }
   if (positionals.length !== 1) throw new Error(`expected one declaration FILE, got ${positionals.length}.\n${USAGE}`);
@@ -42,9 +74,10 @@ export async function run(argv: string[]): Promise<number> {
 
   const loaded = await loadDeclarations(file);
   if (!loaded.ok) {
-    for (const p of loaded.problems) process.stderr.write(formatProblem(p) + "\n");
-    process.stderr.write(`${file}: ${loaded.problems.length} problem(s); nothing was audited.\n`);
-    return 1;
+    if (values.json) out(JSON.stringify({ file, problems: loaded.problems }, null, 2) + "\n");
+    err(loaded.problems.map((p) => formatProblem(p) + "\n").join(""));
+    err(`${file}: ${loaded.problems.length} problem(s); nothing was audited.\n`);
+    return AUDIT_EXIT.fails;
   }
 
   const env = { ...process.env };
@@ -60,12 +93,11 @@ export async function run(argv: string[]): Promise<number> {
     const history = await client.audit();
     const report = buildReport(loaded.tokens, live, history);
     if (values.json) {
-      process.stdout.write(JSON.stringify({ file, apiUrl: connection.baseUrl, ...report }, null, 2) + "\n");
+      out(JSON.stringify({ file, apiUrl: connection.baseUrl, ...report }, null, 2) + "\n");
     } else {
-      process.stdout.write(renderReport(report) + "\n");
+      out(renderReport(report) + "\n");
     }
-    if (report.summary.missing > 0) return 1;
-    return report.summary.drift > 0 ? 2 : 0;
+    return auditExitCode(report);
   } finally {
     await client.close();
   }
@@ -89,10 +121,10 @@ function progressReporter(total: number) {
   return {
     tick(n: number) {
       read += n;
-      if (tty) process.stderr.write(`\rreading accounts: ${read}/${total}`);
+      if (tty) err(`\rreading accounts: ${read}/${total}`);
     },
     done() {
-      if (tty) process.stderr.write("\r\x1b[K");
+      if (tty) err("\r\x1b[K");
     },
   };
 }

@@ -3,7 +3,9 @@
  * pagination). Every call runs through the pipeline in caller.ts.
  */
 import { randomUUID } from "node:crypto";
+import { satisfies } from "../core/rules";
 import type { Account, Agency, AuditEntry } from "../core/types";
+import { ACCOUNT_ID, LIST_ACCOUNTS } from "../generated/contract";
 import { Batcher } from "./batcher";
 import { Caller, type CallResult, type CallSpec } from "./caller";
 import { errors } from "./errors";
@@ -39,7 +41,7 @@ export interface ListAccountsQuery {
   publisher?: string;
   agency?: string;
   valid?: boolean;
-  /** Page size sent to the API (1..500, default 500); every page is followed. */
+  /** Page size sent to the API (1 to the contract's `LIST_ACCOUNTS.maxLimit`, which is the default); every page is followed. */
   limit?: number;
 }
 
@@ -57,7 +59,7 @@ export interface SandboxApi {
   addAccounts(body: object): Promise<{ created: number; ids: string[] }>;
 }
 
-const ACCOUNT_PAGE = 500;
+const ACCOUNT_PAGE = LIST_ACCOUNTS.maxLimit;
 
 /** Accounts remembered for queue order; past this, the oldest tenth is forgotten. */
 const MAX_REMEMBERED_ACCOUNTS = 100_000;
@@ -71,17 +73,13 @@ function checkId(name: string, value: unknown, scrub: (s: string) => string): st
 }
 
 /**
- * The contract's account id pattern (`AccountId` in schemas/marin-social-api.yaml).
- * Reads check it client-side: one malformed id must not turn a whole
- * coalesced batch into a 400.
+ * `value` if it is an account id by the contract (`ACCOUNT_ID`), else a `bad-request` error.
+ * Reads check it client-side: one malformed id must not turn a whole coalesced batch into a 400.
  */
-export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** `value` if it matches {@link ACCOUNT_ID_PATTERN}, else a `bad-request` error. */
 function checkAccountId(name: string, value: unknown, scrub: (s: string) => string): string {
   const id = checkId(name, value, scrub);
-  if (!ACCOUNT_ID_PATTERN.test(id)) {
-    throw errors.invalidArgument(name, `${truncate(scrub(JSON.stringify(id)), 80)} is not an account id (letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit)`);
+  if (!satisfies(ACCOUNT_ID, id)) {
+    throw errors.invalidArgument(name, `${truncate(scrub(JSON.stringify(id)), 80)} is not ${ACCOUNT_ID.description}`);
   }
   return id;
 }
@@ -159,7 +157,7 @@ export class MarinSocialClient {
    * into `GET /v1/accounts?ids=a,b,c` of at most `maxBatchSize` ids; an id the
    * batch does not return rejects with `not-found` (status 404). Without
    * batching: `GET /v1/accounts/{id}`. A string that cannot be an account id
-   * (see {@link ACCOUNT_ID_PATTERN}) rejects with `bad-request` before anything is sent.
+   * (the contract's `ACCOUNT_ID`) rejects with `bad-request` before anything is sent.
    */
   async getAccount(id: string): Promise<Account> {
     checkAccountId("accountId", id, this.caller.redact.text);
@@ -183,7 +181,7 @@ export class MarinSocialClient {
   async getAccounts(ids: readonly string[]): Promise<Map<string, Account>> {
     if (!Array.isArray(ids)) throw errors.invalidArgument("ids", "expected an array of account ids");
     ids.forEach((id, i) => checkId(`ids[${i}]`, id, this.caller.redact.text));
-    const unique = [...new Set(ids)].filter((id) => ACCOUNT_ID_PATTERN.test(id));
+    const unique = [...new Set(ids)].filter((id) => satisfies(ACCOUNT_ID, id));
     for (const id of unique) this.orderOf(id);
     if (this.o.batchReads) return this.batcher.getMany(unique);
     const chunks: string[][] = [];

@@ -31,7 +31,7 @@ export {
   type RequestEvent,
   type ResolvedOptions,
 } from "./options";
-export { MarinSocialClient, ACCOUNT_ID_PATTERN, type ClientMetrics, type PacingState, type ListAccountsQuery, type SandboxApi } from "./client";
+export { MarinSocialClient, type ClientMetrics, type PacingState, type ListAccountsQuery, type SandboxApi } from "./client";
 export { parseRetryAfter, backoffDelay, isRetryableStatus, decideRetry, classifyTransportError, type RetryPolicy } from "./retry";
 export {
   parseRateLimitPolicy,

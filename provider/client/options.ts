@@ -4,6 +4,7 @@
  * or the environment.
  */
 import { isIP } from "node:net";
+import { LIST_ACCOUNTS } from "../generated/contract";
 import { API_KEY_FIX, errors } from "./errors";
 import { makeRedactor, truncate } from "./redact";
 
@@ -98,7 +99,7 @@ export interface ClientOptions {
    * Environment/config knob: `MARIN_SOCIAL_BATCH_READS` / `marin-social:batchReads`.
    */
   batchReads?: boolean;
-  /** Ids per batched request, 1..100. Default 100 (the API maximum). */
+  /** Ids per batched request, from 1 to the API maximum (`LIST_ACCOUNTS.maxIds` of the contract), which is the default. */
   maxBatchSize?: number;
   /**
    * Lookups made in one tick share a request at once. Lookups that trickle in
@@ -147,13 +148,13 @@ export const DEFAULTS = {
   maxConcurrency: 16,
   timeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000, deadlineMs: 60_000 },
   retry: { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 5_000, maxRetryAfterMs: 30_000, refusedAttempts: 3 },
-  maxBatchSize: 100,
+  maxBatchSize: LIST_ACCOUNTS.maxIds,
   batchWindowMs: 50,
   batchMaxWaitMs: 1_000,
 } as const;
 
-/** The API's limit on ids per `GET /v1/accounts?ids=`. */
-export const API_MAX_BATCH = 100;
+/** The API's limit on ids per `GET /v1/accounts?ids=` (from the contract). */
+export const API_MAX_BATCH = LIST_ACCOUNTS.maxIds;
 
 /**
  * True for hosts that never leave the machine: `localhost` (and `*.localhost`),

@@ -1,6 +1,7 @@
 /** The pure core: types, planner, descriptions and drift. No I/O, no Pulumi. */
 export * from "./types";
 export * from "./actor";
+export * from "./rules";
 export * from "./plan";
 export * from "./apply";
 export * from "./describe";

@@ -6,10 +6,12 @@
  * and how to fix it. Errors under a value already refused (a YAML tag) are
  * dropped, as are `if` errors (their `else` error says it better),
  * `uniqueItems` (the rules report every duplicate, not only the first),
- * other errors at a path that already has a type error, and a missing
- * required key when the same map has a misspelling of it.
+ * other errors at a path that already has a type error, a pattern error at a
+ * path that already has a length error, and a missing required key when the
+ * same map has a misspelling of it.
  */
 import type { ErrorObject } from "ajv";
+import { ACCOUNT_ID, AGENCY_ID } from "../generated/contract";
 import type { Target } from "./locate";
 import { quote, toPointer, type Segments } from "./problem";
 import { closest } from "./suggest";
@@ -26,6 +28,7 @@ const EXAMPLE = "tokens: [{ accountId: fb-1001, valid: false }]";
 /** Turns ajv's errors for `data` into problems, dropping noise (see the module comment). */
 export function schemaProblems(errors: readonly ErrorObject[], data: unknown, suppressed: ReadonlySet<string>): SchemaProblem[] {
   const typed = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
+  const sized = new Set(errors.filter((e) => e.keyword === "minLength" || e.keyword === "maxLength").map((e) => e.instancePath));
   // A misspelt key ("vaild") also makes the real one missing: say it once, as the typo.
   const misspelt = new Set<string>();
   for (const e of errors) {
@@ -38,6 +41,7 @@ export function schemaProblems(errors: readonly ErrorObject[], data: unknown, su
   for (const e of errors) {
     if (e.keyword === "if" || e.keyword === "uniqueItems") continue;
     if (e.keyword !== "type" && typed.has(e.instancePath)) continue;
+    if (e.keyword === "pattern" && sized.has(e.instancePath)) continue;
     if (e.keyword === "required" && misspelt.has(`${e.instancePath}\u0000${String((e.params as Record<string, unknown>).missingProperty)}`)) continue;
     const base = segmentsOf(e.instancePath, data);
     const p = describeError(e, base);
@@ -103,7 +107,7 @@ function describeError(e: ErrorObject, at: Segments): SchemaProblem {
         message: `must be at most ${String(params.limit)} characters, got ${typeof e.data === "string" ? e.data.length : "?"}`,
       };
     case "minLength":
-      return { segments: at, target: "value", message: "must not be empty" };
+      return { segments: at, target: "value", message: at[at.length - 1] === "accountId" ? "must not be empty; write the Marin Social account id, e.g. fb-1001" : "must not be empty" };
     default:
       return { segments: at, target: "value", message: `${e.message ?? "is invalid"}, got ${describe(e.data)}` };
   }
@@ -178,13 +182,11 @@ function requiredMessage(key: string): string {
   }
 }
 
+/** The contract's rule for an id pattern that failed: accountId, or an agency of expectAgencies. */
 function patternMessage(at: Segments, pattern: string, value: unknown): string {
-  if (at[at.length - 1] === "accountId" && typeof value === "string") {
-    if (value === "") return "must not be empty; write the Marin Social account id, e.g. fb-1001";
-    if (value.length > 128) return `must be at most 128 characters, got ${value.length}`;
-    return `must start with a letter or digit and hold only letters, digits, ".", "_", ":" and "-"; got ${describe(value)}`;
-  }
-  return `must match ${pattern}, got ${describe(value)}`;
+  const last = at[at.length - 1];
+  const rule = last === "accountId" ? ACCOUNT_ID : typeof last === "number" && at[at.length - 2] === "expectAgencies" ? AGENCY_ID : undefined;
+  return rule ? `must be ${rule.description}; got ${describe(value)}` : `must match ${pattern}, got ${describe(value)}`;
 }
 
 /** Describes a value for a message: `string "no"`, `number 12`, `a list`, `null`. */

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { auditLine, planToken, pulumiActor, summarizePlan, type Agency, type Publisher } from "../core";
+import { checkInputs } from "./inputs";
 import { liveFromObservation, type Observation } from "./observation";
 import { programLookup } from "./lookup";
 import { SECRET_OUTPUTS } from "./outputs";
@@ -72,8 +73,12 @@ export class PublisherToken extends pulumi.dynamic.Resource {
     const seen = pulumi
       .all([args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies])
       .apply(async ([accountId, valid, publisher, reason, expectAgencies]) => {
-        const observed = await programLookup().observe(accountId);
-        const audit = auditOf({ accountId, valid, publisher, reason, expectAgencies }, observed, actor);
+        // The same contract rules as the provider's check: a value the API would refuse is
+        // reported as such, not looked up (which would fail as "not found" or a 400).
+        const refused = checkInputs({ accountId, valid, publisher, reason, expectAgencies, actor }).failures;
+        const observed: Observation =
+          refused.length > 0 ? { status: "error", message: refused.map((f) => f.reason).join("; ") } : await programLookup().observe(accountId);
+        const audit = auditOf({ accountId, valid, publisher, reason, expectAgencies }, observed, actor, refused.length > 0);
         const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
         void log(audit.audit.message, holder.self);
         return { observed, audit: audit.audit };
@@ -114,8 +119,12 @@ function auditOf(
   desired: { accountId: string; valid: boolean; publisher?: Publisher; reason?: string; expectAgencies?: string[] },
   observed: Observation,
   actor: string,
+  invalid: boolean,
 ): { severity: "info" | "warn" | "error"; audit: TokenAudit } {
   const accountId = desired.accountId;
+  if (invalid && observed.status === "error") {
+    return { severity: "error", audit: { accountId, status: "error", message: observed.message } };
+  }
   if (observed.status === "missing") {
     const message = `account ${accountId} does not exist in Marin Social; check the accountId`;
     return { severity: "error", audit: { accountId, status: "missing", message } };

@@ -3,6 +3,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Account, Publisher } from "../core/types";
+import { LIST_ACCOUNTS } from "../generated/contract";
 import { canWrite, requireAdmin } from "./auth";
 import { str, type Ctx, type Handler, type Reply } from "./handler";
 import { HttpError } from "./problem";
@@ -10,7 +11,7 @@ import { HttpError } from "./problem";
 /** `GET /v1/accounts`. */
 export const listAccounts: Handler = ({ app, req }) => {
   const q = req.query;
-  const limit = (q["limit"] as number | undefined) ?? 100;
+  const limit = (q["limit"] as number | undefined) ?? LIST_ACCOUNTS.defaultLimit;
   const after = q["cursor"] === undefined ? undefined : decodeCursor(str(q["cursor"]));
   const page = app.store.listAccounts({
     ids: q["ids"] as string[] | undefined,

@@ -9,6 +9,8 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { stringify } from "yaml";
 import type { Publisher } from "../../provider/core/types";
+import { satisfies, type StringRule } from "../../provider/core/rules";
+import { ACCOUNT_ID, AGENCY_ID } from "../../provider/generated/contract";
 import { parseDeclarations, type LoadResult, type LocatedToken } from "../../provider/declarations";
 import { fuzzSeeds } from "../support/seeds";
 
@@ -146,8 +148,10 @@ describe("round trip: valid generated declarations parse to exactly the generate
   const words = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._()-]{0,40}$/);
   const ids = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/);
   const anyText = fc.string({ unit: "grapheme", maxLength: 60 });
-  const anyId = fc.oneof(ids, fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }));
-  const accountId = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,30}$/);
+  // Ids by the API contract's rules (any id it accepts, up to its length limit).
+  const contractId = (rule: StringRule) => fc.stringMatching(new RegExp(rule.pattern, "u"), { size: "small" }).filter((s) => satisfies(rule, s));
+  const anyId = fc.oneof(ids, contractId(AGENCY_ID));
+  const accountId = contractId(ACCOUNT_ID);
   const declaration = fc.boolean().chain((plain) => {
     const fields = {
       valid: fc.boolean(),

@@ -59,7 +59,7 @@ describe("good declaration files", () => {
     expect(tokens).toEqual([
       { accountId: "fb-1001", valid: false, publisher: "facebook", location: at(f, 2, 3) },
       { accountId: "tw-2002", valid: true, expectAgencies: [], location: at(f, 3, 3) },
-      { accountId: "acct.3:x_y", valid: false, reason: "HR-99: contractor left", location: at(f, 4, 3) },
+      { accountId: "acct.3_x-y", valid: false, reason: "HR-99: contractor left", location: at(f, 4, 3) },
     ]);
     expectNoUndefinedKeys(tokens);
   });
