@@ -4,7 +4,8 @@
  * `GET /v1/accounts?ids=` of up to 100: a stack of 1,000 tokens costs 10 reads.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { isNotFound, MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
+import { MarinSocialError } from "../core";
+import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { observe, type Observation } from "./observation";
 
 /** Looks up accounts for the program; one per process. */
@@ -16,13 +17,16 @@ export class LiveLookup {
     if (this.client instanceof MarinSocialClient) await this.client.close();
   }
 
-  /** Never rejects: a definite 404 is `missing`, anything else is `error` with a redacted message. */
+  /**
+   * Never rejects: a definite `account-not-found` is `missing`; anything else (a route 404, a
+   * 401, a timeout, a malformed answer) is `error` with the client's redacted message.
+   */
   async observe(accountId: string): Promise<Observation> {
     if (this.client instanceof Error) return { status: "error", message: this.client.message };
     try {
       return observe(await this.client.getAccount(accountId));
     } catch (err) {
-      if (isNotFound(err)) return { status: "missing" };
+      if (MarinSocialError.isInstance(err, "account-not-found")) return { status: "missing" };
       return { status: "error", message: (err as Error).message };
     }
   }
