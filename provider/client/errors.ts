@@ -218,10 +218,10 @@ export const errors = {
     return make("config", "The Marin Social client is closed, so it cannot send this request. Create a new MarinSocialClient.", {}, false);
   },
   /** Plain http:// to a host that is not loopback, without the explicit opt-in. */
-  insecureTransport(url: string, host: string): MarinSocialError {
+  insecureTransport(url: string, host: string, from?: string): MarinSocialError {
     return make(
       "insecure-transport",
-      `Refusing to send the Marin Social API key over plain HTTP to ${host} (${url}): anyone on the network path could read it. ` +
+      `Refusing to send the Marin Social API key over plain HTTP to ${host} (${url}${from ? `, from ${from}` : ""}): anyone on the network path could read it. ` +
         "Use an https:// URL, or, on a network you trust, opt in with `pulumi config set marin-social:allowInsecureHttp true` or MARIN_SOCIAL_ALLOW_INSECURE_HTTP=true.",
       {},
       false,
