@@ -15,6 +15,7 @@ export {
   isNotFound,
   isMarinSocialError,
   type ErrorCode,
+  type ErrorKind,
   type ErrorContext,
   type ProblemDetails,
 } from "./errors";

@@ -7,3 +7,5 @@ export * from "./apply";
 export * from "./describe";
 export * from "./drift";
 export * from "./report";
+export * from "./errors";
+export * from "./problem-types";

@@ -4,7 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import { applyAction, type Account, type Agency, type Plan } from "../core";
-import { isNotFound, type MarinSocialClient } from "../client";
+import { MarinSocialError } from "../core";
+import type { MarinSocialClient } from "../client";
 
 /** The outcome of one plan: the account as it now is, what was cut, and what failed. */
 export interface Execution {
@@ -27,8 +28,9 @@ export function invalidationKey(actor: string, accountId: string, version: numbe
  * Executes `plan` against `live`. The invalidation goes first; if it fails the
  * error is thrown and nothing else is attempted. Unlinks then run concurrently;
  * each failure is collected (not thrown) so the caller can record partial
- * progress. An unlink answered 404 means someone else already removed the link:
- * it is not counted as ours.
+ * progress. An unlink answered `link-not-found` (the contract's answer that the account and
+ * the agency exist but are not linked) means someone else already removed the link: it is not
+ * counted as ours. Any other 404 (unknown account or agency, an unknown route) is a failure.
  */
 export async function executePlan(client: MarinSocialClient, live: Account, plan: Plan): Promise<Execution> {
   let account = live;
@@ -47,7 +49,7 @@ export async function executePlan(client: MarinSocialClient, live: Account, plan
   const at = new Date().toISOString();
   results.forEach((r, i) => {
     const action = unlinks[i]!;
-    if (r.status === "fulfilled" || isNotFound(r.reason)) {
+    if (r.status === "fulfilled" || MarinSocialError.isInstance(r.reason, "link-not-found")) {
       if (r.status === "fulfilled") unlinked.push(action.agency);
       account = applyAction(account, action, at);
     } else {

@@ -7,13 +7,13 @@
  * changes nothing in Marin Social.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { planToken, type Account, type Agency } from "../core";
-import { isMarinSocialError, isNotFound, type MarinSocialClient } from "../client";
+import { MarinSocialError, planToken, type Account, type Agency } from "../core";
+import type { MarinSocialClient } from "../client";
 import { executePlan, invalidationKey } from "./execute";
 import { checkInputs, hasUnknown, type TokenInputs } from "./inputs";
 import { liveFromObservation, observe } from "./observation";
 import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
-import { notFoundMessage, PartialFailure, refusedError } from "./errors";
+import { accountMissingError, notFoundMessage, PartialFailure, refusedError } from "./errors";
 
 /** Properties whose change is an update; `accountId` replaces. */
 export const DIFF_KEYS = ["valid", "reason", "expectAgencies"] as const;
@@ -72,14 +72,16 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
 
   /**
    * Returns the live state, and inputs that match it (so drift shows as a property change:
-   * `valid: true => false`). Only a definite 404 returns "gone"; every other failure throws.
+   * `valid: true => false`). Only a definite "this account does not exist" (`account-not-found`:
+   * the contract's problem type, or an id absent from a successful batch) returns "gone"; every
+   * other failure throws, so refresh fails and state keeps the resource (and its history).
    */
   async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
     let live: Account;
     try {
       live = await this.client().getAccount(id);
     } catch (err) {
-      if (isNotFound(err)) return { id: "" };
+      if (MarinSocialError.isInstance(err, "account-not-found")) return { id: "" };
       throw err;
     }
     const inputs: TokenInputs = { accountId: id, valid: live.token.valid, actor: String(props.actor ?? "") };
@@ -111,7 +113,7 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
         { idempotencyKey: invalidationKey(first.actor, inputs.accountId, obs.version), ifMatch: obs.version },
       );
     } catch (err) {
-      if (isMarinSocialError(err) && err.code === "conflict") return undefined;
+      if (MarinSocialError.isInstance(err, "conflict")) return undefined;
       throw err;
     }
   }
@@ -148,18 +150,18 @@ async function unlinkedEarlier(client: MarinSocialClient, live: Account): Promis
   return [...ids].map((id) => ({ id, name: names.get(id) ?? id }));
 }
 
-/** The live account; a 404 becomes the clear not-found error. */
+/** The live account; a definite `account-not-found` becomes the clear not-found error, anything else is thrown as is. */
 async function readLive(client: MarinSocialClient, accountId: string): Promise<Account> {
   try {
     return await client.getAccount(accountId);
   } catch (err) {
-    if (isNotFound(err)) throw new Error(notFoundMessage(accountId));
+    if (MarinSocialError.isInstance(err, "account-not-found")) throw accountMissingError(accountId, err);
     throw err;
   }
 }
 
 function validInputs(news: Record<string, unknown>): TokenInputs {
   const { inputs, failures } = checkInputs(news);
-  if (failures.length > 0) throw new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("\n"));
+  if (failures.length > 0) throw new MarinSocialError("invalid-input", failures.map((f) => `${f.property}: ${f.reason}`).join("\n"));
   return inputs;
 }

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { auditLine, planToken, pulumiActor, summarizePlan, type Agency, type Publisher } from "../core";
 import { checkInputs } from "./inputs";
 import { liveFromObservation, type Observation } from "./observation";
-import { programLookup } from "./lookup";
+import { assertProgramConnection, programLookup } from "./lookup";
 import { SECRET_OUTPUTS } from "./outputs";
 import { publisherTokenProvider } from "./shim";
 
@@ -68,6 +68,7 @@ export class PublisherToken extends pulumi.dynamic.Resource {
   readonly audit: pulumi.Output<TokenAudit>;
 
   constructor(name: string, args: PublisherTokenArgs, opts?: pulumi.CustomResourceOptions) {
+    assertProgramConnection(); // a bad configuration fails the program once, registering nothing
     const holder: { self?: PublisherToken } = {};
     const actor = pulumiActor(pulumi.getProject(), pulumi.getStack());
     const seen = pulumi

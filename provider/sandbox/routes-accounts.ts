@@ -6,7 +6,7 @@ import type { Account, Publisher } from "../core/types";
 import { LIST_ACCOUNTS } from "../generated/contract";
 import { canWrite, requireAdmin } from "./auth";
 import { str, type Ctx, type Handler, type Reply } from "./handler";
-import { HttpError } from "./problem";
+import { HttpError, notFound } from "./problem";
 
 /** `GET /v1/accounts`. */
 export const listAccounts: Handler = ({ app, req }) => {
@@ -60,7 +60,7 @@ export const reauthorizeToken: Handler = ({ app, req, principal, now }: Ctx) => 
   const body = req.body as { actor: string; agencies?: string[] };
   const agencies = body.agencies ?? [];
   const unknown = agencies.filter((a) => !app.store.agencyExists(a));
-  if (unknown.length) throw new HttpError(404, `unknown agenc${unknown.length > 1 ? "ies" : "y"} ${unknown.map((a) => `"${a}"`).join(", ")}; list them with GET /v1/agencies`);
+  if (unknown.length) throw notFound("agency", `unknown agenc${unknown.length > 1 ? "ies" : "y"} ${unknown.map((a) => `"${a}"`).join(", ")}; list them with GET /v1/agencies`);
   app.store.reauthorize(id, `fp_${randomBytes(12).toString("hex")}`);
   app.store.addAudit({ at: now, actor: body.actor, action: "token.reauthorize", accountId: id });
   for (const agencyId of agencies) {
@@ -74,7 +74,7 @@ function accountReply(a: Account): Reply {
 }
 
 function mustGet(a: Account | undefined, id: unknown): Account {
-  if (!a) throw new HttpError(404, `account "${String(id)}" does not exist`);
+  if (!a) throw notFound("account", `account "${String(id)}" does not exist`);
   return a;
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
+import { account, json, startServer } from "../client/helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "dist", "cli", "main.js");
@@ -192,6 +193,23 @@ describe("marin-social audit", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/allowInsecureHttp|allow-insecure-http|MARIN_SOCIAL_ALLOW_INSECURE_HTTP/);
     expect(r.stderr).not.toContain(sb.sandbox.keys.admin);
+  });
+
+  it("fails (exit 1) on an API URL ending in /v1 or a server that ignores ids; no account is reported not found", async () => {
+    const v1 = await cli(["audit", TOKENS, "--api-url", `${sb.url}/v1`], api());
+    expect(v1.code).toBe(1);
+    expect(v1.stdout).toBe("");
+    expect(v1.stderr).toContain("answered 404 for an unknown route");
+    expect(v1.stderr).toContain("it ends in /v1");
+    const ignoring = await startServer((_h, res) => json(res, 200, { items: [account("fb-0001"), account("fb-0002")], nextCursor: "page-2" }));
+    try {
+      const r = await cli(["audit", TOKENS, "--api-url", ignoring.url], api());
+      expect(r.code).toBe(1);
+      expect(r.stdout).not.toContain("not found");
+      expect(r.stderr).toContain(`does not match the API contract: it returned account "fb-0001", which was not asked for`);
+    } finally {
+      await ignoring.close();
+    }
   });
 });
 
