@@ -6,11 +6,11 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadDeclarations } from "../declarations";
-import { PublisherToken, type TokenAudit } from "../resource";
+import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from "../resource";
 import { programConnectionError } from "../resource/lookup";
 
-/** Exit code for a rejected declaration file or configuration (no resource is registered). */
-export const USER_ERROR_EXIT_CODE = 32;
+/** Exit code for a rejected declaration file or configuration (no resource is registered), or a refused token. */
+export const USER_ERROR_EXIT_CODE = REPORTED_ERROR_EXIT_CODE;
 
 /** Options for {@link declaredStack}. */
 export interface DeclaredStackOptions {
