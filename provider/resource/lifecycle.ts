@@ -9,7 +9,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { planToken, type Account, type Agency } from "../core";
 import { isMarinSocialError, isNotFound, type MarinSocialClient } from "../client";
-import { executePlan, invalidationKey } from "./execute";
+import { executePlan, invalidationRequest } from "./execute";
 import { checkInputs, hasUnknown, type TokenInputs } from "./inputs";
 import { liveFromObservation, observe } from "./observation";
 import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
@@ -101,12 +101,9 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
     const plan = planToken(inputs, liveFromObservation(inputs.accountId, obs), { actor: inputs.actor });
     const first = plan.actions[0];
     if (plan.refusal || first?.kind !== "invalidate") return undefined;
+    const request = invalidationRequest(first, obs.version, true);
     try {
-      return await client.invalidateToken(
-        inputs.accountId,
-        { actor: first.actor, ...(first.reason !== null ? { reason: first.reason } : {}) },
-        { idempotencyKey: invalidationKey(first.actor, inputs.accountId, obs.version), ifMatch: obs.version },
-      );
+      return await client.invalidateToken(inputs.accountId, request.body, request.opts);
     } catch (err) {
       if (isMarinSocialError(err) && err.code === "conflict") return undefined;
       throw err;
