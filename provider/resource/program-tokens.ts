@@ -21,9 +21,10 @@
  * refused token is named with its reason by the program's own error diagnostic, also those the
  * engine never gets to check because it stopped at the first.
  *
- * Limits: a token constructed after the others were decided (inside an `apply`, or after awaiting
- * another resource) is checked against them when it comes, and cannot hold back those already
- * registered. A token whose own options make it wait for other resources (`dependsOn`,
+ * Limits: a token constructed after the others were decided (after the program awaited something,
+ * or inside an `apply`) is checked against them when it comes, and cannot hold back those already
+ * registered; code that declares tokens after awaiting (as `declaredStack` does while it reads
+ * its file) holds the decision with {@link ProgramTokens.hold} until they are constructed. A token whose own options make it wait for other resources (`dependsOn`,
  * `deletedWith`, `replaceWith`, a custom-resource `parent`) is not waited for by the refused ones,
  * since it might be waiting for them.
  */
@@ -58,6 +59,7 @@ export interface Verdict {
 /** The tokens of one program; see the module comment. */
 export class ProgramTokens {
   private readonly tokens: DeclaredToken[] = [];
+  /** Lookups running, and holds not yet released. */
   private looking = 0;
   private waiting: Array<() => void> = [];
   private scheduled = false;
@@ -68,6 +70,21 @@ export class ProgramTokens {
     const token: DeclaredToken = { name, waitable: !waitsForOthers(opts) };
     this.tokens.push(token);
     return token;
+  }
+
+  /**
+   * Holds every decision until the returned function is called: for code that will declare more
+   * tokens once it has awaited something (reading a declaration file). Call it exactly once.
+   */
+  hold(): () => void {
+    this.looking++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.looking--;
+      this.schedule();
+    };
   }
 
   /**

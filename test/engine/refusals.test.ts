@@ -182,3 +182,168 @@ describe("a TypeScript program: refused tokens never stop the others, in any ord
     rmSync(path.dirname(spec.programDir), { recursive: true, force: true });
   });
 });
+
+describe("refusals beyond one file of new tokens", () => {
+  const tsUrn = (qualifiedType: string, name: string) => `urn:pulumi:dev::marin-social-typescript-stack::${qualifiedType}::${name}`;
+
+  it("a program mixing the YAML stack, a component and direct tokens: duplicates across them are refused, the rest proceed", async () => {
+    const dir = copyExample("typescript-stack");
+    writeFileSync(
+      path.join(dir, "tokens.yaml"),
+      ["tokens:", "  - { accountId: fb-1001, valid: false }", "  - { accountId: tw-2001, valid: false }", "  - { accountId: fb-1002, valid: true }", ""].join("\n"),
+    );
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      `import * as pulumi from "@pulumi/pulumi";
+import { declaredStack, PublisherToken } from "pulumi-marin-social";
+
+class Offboarding extends pulumi.ComponentResource {
+  constructor(name: string, accounts: Array<[string, string, boolean]>) {
+    super("acme:Offboarding", name);
+    for (const [tokenName, accountId, valid] of accounts) new PublisherToken(tokenName, { accountId, valid }, { parent: this });
+    this.registerOutputs({});
+  }
+}
+
+export = async () => {
+  new Offboarding("jane", [["jane-granite", "fb-1007", false], ["jane-acme", "fb-1001", true], ["jane-indigo", "tw-2003", false]]);
+  const declared = await declaredStack({ file: "tokens.yaml" });
+  new PublisherToken("kestrel", { accountId: "tw-2005", valid: false });
+  return declared;
+};
+`,
+    );
+    const spec: StackSpec = {
+      programDir: dir,
+      project: "marin-social-typescript-stack",
+      stack: "dev",
+      config: { "marin-social:apiUrl": sb.url },
+      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      statePath: path.join(dir, ".state.json"),
+    };
+    const since = (await sb.admin.audit()).length;
+    const u = await up(spec);
+    rmSync(path.dirname(dir), { recursive: true, force: true });
+
+    await expectCutOff(
+      [
+        { name: "jane-granite", accountId: "fb-1007", valid: false },
+        { name: "jane-indigo", accountId: "tw-2003", valid: false },
+        { name: "tw-2001", accountId: "tw-2001", valid: false },
+        { name: "kestrel", accountId: "tw-2005", valid: false },
+      ],
+      "pulumi:marin-social-typescript-stack/dev",
+    );
+    const duplicate = /account fb-1001 is declared by 2 PublisherToken resources: "fb-1001", "jane-acme"/;
+    const inComponent = (name: string) => tsUrn(`acme:Offboarding$${TYPE}`, name);
+    const direct = (name: string) => tsUrn(TYPE, name);
+    await expectRefused(u, [{ name: "fb-1001", accountId: "fb-1001", valid: false, refusedFor: duplicate }], direct, await changedAccounts(since));
+    await expectRefused(u, [{ name: "jane-acme", accountId: "fb-1001", valid: true, refusedFor: duplicate }], inComponent, await changedAccounts(since));
+    await expectRefused(u, [{ name: "fb-1002", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], direct, await changedAccounts(since));
+  });
+
+  it("a token that dependsOn a refused one waits for it (and is not cut off), without holding the others or hanging the program", async () => {
+    const dir = copyExample("typescript-stack");
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      `import { PublisherToken } from "pulumi-marin-social";
+const brand = new PublisherToken("brand", { accountId: "fb-1002", valid: true });
+new PublisherToken("after-brand", { accountId: "tw-2005", valid: false }, { dependsOn: [brand] });
+new PublisherToken("acme", { accountId: "fb-1001", valid: false });
+`,
+    );
+    const spec: StackSpec = {
+      programDir: dir,
+      project: "marin-social-typescript-stack",
+      stack: "dev",
+      config: { "marin-social:apiUrl": sb.url },
+      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      statePath: path.join(dir, ".state.json"),
+    };
+    const since = (await sb.admin.audit()).length;
+    const u = await up(spec);
+    rmSync(path.dirname(dir), { recursive: true, force: true });
+    expect(u.programExitCode).toBe(32); // it exited by itself, having reported its errors
+    await expectCutOff([{ name: "acme", accountId: "fb-1001", valid: false }], "pulumi:marin-social-typescript-stack/dev");
+    expect((await sb.admin.getAccount("tw-2005")).token.valid).toBe(true);
+    await expectRefused(u, [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], (n) => tsUrn(TYPE, n), await changedAccounts(since));
+  });
+
+  it("existing tokens: a re-authorized one is invalidated again (an update) although a hand-revoked valid: true one comes first", async () => {
+    const file = path.join(tmp, "existing.yaml");
+    const lines = (brandValid: boolean) => ["tokens:", `  - { accountId: fb-1002, valid: ${brandValid} }`, "  - { accountId: tw-2001, valid: false }", "  - { accountId: fb-1001, valid: false }", ""];
+    const spec: StackSpec = {
+      programDir: ROOT,
+      project: "marin-social",
+      stack: "dev",
+      config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": file },
+      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      statePath: path.join(tmp, "state-existing.json"),
+    };
+    // A first run that succeeds (the brand page's revocation accepted), then the brand page is
+    // declared valid again while revoked, and tw-2001 is re-authorized in the web UI.
+    writeFileSync(file, lines(false).join("\n"));
+    expect((await up(spec)).errors).toEqual([]);
+    writeFileSync(file, lines(true).join("\n"));
+    await sb.admin.reauthorize("tw-2001", { actor: "ops@agency.example", agencies: ["ag-west"] });
+
+    const u = await up(spec);
+    expect(u.steps.find((s) => s.urn.endsWith("::tw-2001"))?.op).toBe("update");
+    const tw = await sb.admin.getAccount("tw-2001");
+    expect(tw.token).toMatchObject({ valid: false, invalidatedBy: "pulumi:marin-social/dev" });
+    expect(tw.agencies).toEqual([]);
+    expect(u.exitCode).not.toBe(0);
+    expect(u.logs.filter((l) => l.severity === "error" && l.urn.endsWith("::fb-1002")).map((l) => l.message).join("\n")).toMatch(/revoked by mallory/);
+  });
+
+  it("150 tokens in two lookup batches, refusals spread through them by a seeded shuffle: every other token is cut off", async () => {
+    const seed = 20261130;
+    console.log(`refusals shuffle seed: ${seed}`);
+    const { ids } = await sb.admin.sandbox.addAccounts({ count: 143, idPrefix: "rf-", agenciesPerAccount: { min: 0, max: 2 } });
+    const accounts = await sb.admin.getAccounts(ids);
+    const cut: Line[] = ids.map((id) => ({ name: id, accountId: id, valid: false }));
+    const refused: Line[] = [
+      ...REFUSED,
+      ...ids.slice(0, 3).map((id) => ({ name: `${id}`, accountId: id, valid: false, publisher: accounts.get(id)!.publisher === "facebook" ? "twitter" : "facebook", refusedFor: /publisher is declared as/ })),
+      ...["rf-gone-1", "rf-gone-2", "rf-gone-3"].map((id) => ({ name: id, accountId: id, valid: false, refusedFor: /does not exist in Marin Social/ })),
+    ];
+    const refusedIds = new Set(refused.map((l) => l.accountId));
+    const lines = shuffle([...cut.filter((l) => !refusedIds.has(l.accountId)), ...refused], seed);
+    const file = path.join(tmp, "many.yaml");
+    writeFileSync(
+      file,
+      ["tokens:", ...lines.map((l) => `  - { accountId: ${l.accountId}, valid: ${l.valid}${l.publisher ? `, publisher: ${l.publisher}` : ""}${l.expectAgencies ? `, expectAgencies: [${l.expectAgencies.join(", ")}]` : ""} }`), ""].join("\n"),
+    );
+    const spec: StackSpec = {
+      programDir: ROOT,
+      project: "marin-social",
+      stack: "dev",
+      config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": file },
+      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      statePath: path.join(tmp, "state-many.json"),
+    };
+    const since = (await sb.admin.audit()).length;
+    const u = await up(spec);
+    const stillValid = [...(await sb.admin.getAccounts(ids)).values()].filter((a) => !refusedIds.has(a.id) && (a.token.valid || a.agencies.length > 0));
+    expect(stillValid.map((a) => a.id)).toEqual([]);
+    await expectRefused(u, refused.map((l) => ({ ...l, name: l.accountId })), (n) => `urn:pulumi:dev::marin-social::${TYPE}::${n}`, await changedAccounts(since));
+  });
+});
+
+/** A deterministic Fisher-Yates shuffle (mulberry32). */
+function shuffle<T>(items: T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
