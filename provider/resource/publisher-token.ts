@@ -95,11 +95,8 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         const audit = auditOf(desired, verdict, actor);
         const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
         void log(audit.audit.message, about);
-        if (verdict.refusal) {
-          process.exitCode = REPORTED_ERROR_EXIT_CODE;
-          await verdict.othersRegistered;
-        }
-        return { observed: verdict.observed, duplicates: verdict.duplicates, audit: audit.audit };
+        if (verdict.refusal) process.exitCode = REPORTED_ERROR_EXIT_CODE;
+        return { verdict, audit: audit.audit };
       });
     super(
       publisherTokenProvider,
@@ -111,8 +108,13 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         reason: args.reason,
         expectAgencies: args.expectAgencies,
         actor,
-        observed: seen.apply((s) => s.observed),
-        duplicates: seen.apply((s) => s.duplicates),
+        // A refused token is sent to the engine only once every other token has been (the SDK
+        // sends a resource when all its inputs are known); its audit is known before that.
+        observed: seen.apply(async ({ verdict }) => {
+          await verdict.othersRegistered;
+          return verdict.observed;
+        }),
+        duplicates: seen.apply(({ verdict }) => verdict.duplicates),
         accountName: undefined,
         externalId: undefined,
         linkedAgencies: undefined,
