@@ -209,6 +209,16 @@ export const errors = {
       false,
     );
   },
+  /** 422: the Idempotency-Key was first sent with a different request, so the server ran nothing. */
+  keyReused(ctx: ErrorContext): MarinSocialError {
+    return make(
+      "bad-request",
+      `Marin Social did not run the request ${where(ctx)}: ${why(ctx, "Idempotency-Key reused with a different request body")}. ` +
+        "An Idempotency-Key may only be repeated with the identical request (a retry); nothing was changed. Send a different request with a new key.",
+      ctx,
+      false,
+    );
+  },
   /** The caller passed a bad argument (`name`: `problem`); nothing was sent. */
   invalidArgument(name: string, problem: string): MarinSocialError {
     return make("bad-request", `Invalid argument ${name}: ${problem}. Nothing was sent to Marin Social; fix the value and call again.`, {}, false);
@@ -237,9 +247,9 @@ export const errors = {
 export const API_KEY_FIX = KEY_FIX;
 
 /**
- * The error for a response status: 401, 403, 404 (by the contract's problem type), 409, 429,
- * 5xx, other 4xx. `ctx.status` must be set; `response` gives the content type and the client's
- * base URL, which a 404 needs to tell a definite answer from a wrong route.
+ * The error for a response status: 401, 403, 404 (by the contract's problem type), 409, 422,
+ * 429, 5xx, other 4xx. `ctx.status` must be set; `response` gives the content type and the
+ * client's base URL, which a 404 needs to tell a definite answer from a wrong route.
  */
 export function errorForStatus(ctx: ErrorContext & { status: number }, response: { contentType?: string; baseUrl?: string } = {}): MarinSocialError {
   const s = ctx.status;
@@ -257,6 +267,7 @@ export function errorForStatus(ctx: ErrorContext & { status: number }, response:
   if (s === 409 || s === 412) return errors.conflict(ctx);
   if (s === 429) return errors.rateLimited(ctx);
   if (s >= 500) return errors.server(ctx);
+  if (s === 422) return errors.keyReused(ctx);
   if (s >= 400) return errors.badRequest(ctx);
   return errors.server(ctx, `unexpected status ${s}`);
 }

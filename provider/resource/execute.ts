@@ -3,8 +3,7 @@
  * changes anything remotely.
  */
 import { createHash } from "node:crypto";
-import { applyAction, type Account, type Agency, type Plan } from "../core";
-import { MarinSocialError } from "../core";
+import { applyAction, MarinSocialError, type Account, type Agency, type InvalidateAction, type Plan } from "../core";
 import type { MarinSocialClient } from "../client";
 
 /** The outcome of one plan: the account as it now is, what was cut, and what failed. */
@@ -14,14 +13,25 @@ export interface Execution {
   failures: Array<{ description: string; error: Error }>;
 }
 
+/** One invalidation request: the body and the options the client sends it with. */
+export interface InvalidationRequest {
+  body: { actor: string; reason?: string };
+  opts: { idempotencyKey: string; ifMatch?: number };
+}
+
 /**
- * The Idempotency-Key for invalidating one account at one version: the same
- * actor, account and version always give the same key, so a retried or re-run
- * invalidation is recognised by the server and recorded once.
+ * The invalidation request for `action`, planned from the account at `version`; with `ifMatch`
+ * that version is sent as If-Match. The Idempotency-Key is a digest of everything that makes the
+ * request: the account, the body (actor and reason), If-Match, and the version it was planned
+ * from. So the identical request always carries the same key (a retry, or a re-run after a crash,
+ * is recognised by the server and recorded once), and any other request (another reason, another
+ * actor, another version) carries another key: a key is never reused for a different body.
  */
-export function invalidationKey(actor: string, accountId: string, version: number): string {
-  const digest = createHash("sha256").update(`${actor}\n${accountId}\n${version}`).digest("hex");
-  return `pulumi-invalidate-${digest.slice(0, 32)}`;
+export function invalidationRequest(action: InvalidateAction, version: number, ifMatch: boolean): InvalidationRequest {
+  const body = { actor: action.actor, ...(action.reason !== null ? { reason: action.reason } : {}) };
+  const made = JSON.stringify({ account: action.accountId, body, version, ifMatch });
+  const idempotencyKey = `pulumi-invalidate-${createHash("sha256").update(made).digest("hex").slice(0, 32)}`;
+  return { body, opts: ifMatch ? { idempotencyKey, ifMatch: version } : { idempotencyKey } };
 }
 
 /**
@@ -36,11 +46,8 @@ export async function executePlan(client: MarinSocialClient, live: Account, plan
   let account = live;
   const invalidate = plan.actions.find((a) => a.kind === "invalidate");
   if (invalidate) {
-    account = await client.invalidateToken(
-      live.id,
-      { actor: invalidate.actor, ...(invalidate.reason !== null ? { reason: invalidate.reason } : {}) },
-      { idempotencyKey: invalidationKey(invalidate.actor, live.id, live.version) },
-    );
+    const request = invalidationRequest(invalidate, live.version, false);
+    account = await client.invalidateToken(live.id, request.body, request.opts);
   }
   const unlinks = plan.actions.filter((a) => a.kind === "unlink");
   const results = await Promise.allSettled(unlinks.map((a) => client.unlinkAgency(a.agency.id, a.accountId, { actor: a.actor })));

@@ -15,6 +15,8 @@ export interface TokenInputs extends DesiredToken {
   actor: string;
   /** The program-side lookup. Absent when the program could not look (unknown accountId). */
   observed?: Observation;
+  /** Set by the program when more than one resource declares this account: all their names. */
+  duplicates?: string[];
 }
 
 /** Input property names the user sets. */
@@ -69,6 +71,7 @@ export function checkInputs(news: Record<string, unknown>): { inputs: TokenInput
   if (expectAgencies !== undefined) inputs.expectAgencies = expectAgencies as string[];
   const observed = asObservation(news.observed);
   if (observed) inputs.observed = observed;
+  if (Array.isArray(news.duplicates) && news.duplicates.every((n) => typeof n === "string")) inputs.duplicates = news.duplicates as string[];
   return { inputs, failures };
 }
 
