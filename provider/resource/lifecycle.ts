@@ -13,7 +13,7 @@ import { executePlan, invalidationRequest } from "./execute";
 import { checkInputs, hasUnknown, type TokenInputs } from "./inputs";
 import { liveFromObservation, observe } from "./observation";
 import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
-import { accountMissingError, notFoundMessage, PartialFailure, refusedError } from "./errors";
+import { accountMissingError, PartialFailure, refusedError } from "./errors";
 import { refusalOf } from "./refusal";
 
 /** Properties whose change is an update; `accountId` replaces. */
