@@ -5,8 +5,8 @@
  * (schemas/marin-social-api.yaml), so that nothing is copied by hand:
  *
  * - provider/generated/contract.ts: the id, length and enum rules as constants, the request
- *   body limits, the list limits of `GET /v1/accounts`, and TypeScript types of the API's
- *   schemas;
+ *   body limits, the list limits of `GET /v1/accounts`, the 404 problem types, the required
+ *   members of an Account, and TypeScript types of the API's schemas;
  * - the constraint keywords (type, enum, pattern, minLength, maxLength) of the `accountId`,
  *   `publisher`, `reason` and `expectAgencies` items definitions of schemas/tokens.schema.json
  *   (titles, descriptions and examples there stay hand-written).
@@ -160,6 +160,30 @@ function types(doc) {
   return out.join("\n");
 }
 
+/**
+ * The not-found problem types: every `type` URI the `*NotFoundProblem` schemas allow (a `const`
+ * or an `enum` in their second `allOf` member), keyed by slug in camelCase
+ * (`.../problems/account-not-found` -> `accountNotFound`).
+ * @param {any} doc
+ */
+function notFoundProblemTypes(doc) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const [name, s] of Object.entries(doc.components?.schemas ?? {})) {
+    if (!name.endsWith("NotFoundProblem")) continue;
+    const type = /** @type {any} */ (s).allOf?.[1]?.properties?.type;
+    const uris = type?.const !== undefined ? [type.const] : type?.enum;
+    check(Array.isArray(uris) && uris.length > 0, `${name} must pin its type with allOf[1].properties.type.const or .enum`);
+    for (const uri of uris) {
+      const slug = /\/problems\/([a-z-]+-not-found)$/.exec(uri)?.[1];
+      check(slug, `${name}: type ${uri} is not .../problems/<what>-not-found`);
+      out[slug.replace(/-([a-z])/g, (_m, c) => c.toUpperCase())] = uri;
+    }
+  }
+  check(out.accountNotFound, "no *NotFoundProblem schema defines .../problems/account-not-found");
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /** @param {any} doc */
 function generatedTs(doc) {
   const publisher = schemaOf(doc, "Publisher");
@@ -179,6 +203,12 @@ function generatedTs(doc) {
     "",
     "/** `GET /v1/accounts`: at most `maxIds` ids per request; page size `limit` up to `maxLimit`, default `defaultLimit`. */",
     `export const LIST_ACCOUNTS = ${JSON.stringify({ maxIds: ids.maxItems, maxLimit: limit.maximum, defaultLimit: limit.default }, null, 2)} as const;`,
+    "",
+    "/** The 404 problem types (`*NotFoundProblem` schemas); only `accountNotFound` means an account does not exist. */",
+    `export const NOT_FOUND_PROBLEM_TYPES = ${JSON.stringify(notFoundProblemTypes(doc), null, 2)} as const;`,
+    "",
+    "/** `Account` (components.schemas): its required members. */",
+    `export const ACCOUNT_REQUIRED = ${JSON.stringify(schemaOf(doc, "Account").required)} as const;`,
     "",
     "/** The largest request body in bytes, by path prefix (`x-request-body-limits`); above it the API answers 413. */",
     `export const REQUEST_BODY_LIMITS = ${JSON.stringify({ v1: bodies["/v1"], sandbox: bodies["/_sandbox"] }, null, 2)} as const;`,

@@ -4,9 +4,7 @@
  * an account, and never as "this account does not exist".
  */
 import { PUBLISHERS } from "../core/types";
-
-/** The contract's required members of an Account (test/client/not-found.test.ts checks them against the schema). */
-export const ACCOUNT_MEMBERS = ["id", "publisher", "externalId", "name", "token", "agencies", "version"] as const;
+import { ACCOUNT_REQUIRED } from "../generated/contract";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isStringOrNull = (v: unknown): boolean => v === null || typeof v === "string";
@@ -14,7 +12,7 @@ const isStringOrNull = (v: unknown): boolean => v === null || typeof v === "stri
 /** Why `v` is not an Account of the contract (the first member that is wrong), or undefined when it is one. */
 export function accountProblem(v: unknown): string | undefined {
   if (!isObject(v)) return "not an object";
-  const missing = ACCOUNT_MEMBERS.filter((k) => !(k in v));
+  const missing = ACCOUNT_REQUIRED.filter((k) => !(k in v));
   if (missing.length > 0) return `missing ${missing.join(", ")}`;
   if (typeof v.id !== "string" || v.id === "") return "id is not a non-empty string";
   if (!PUBLISHERS.includes(v.publisher as never)) return `publisher ${JSON.stringify(v.publisher)} is not one of ${PUBLISHERS.join(", ")}`;

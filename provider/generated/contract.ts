@@ -46,6 +46,17 @@ export const LIST_ACCOUNTS = {
   "defaultLimit": 100
 } as const;
 
+/** The 404 problem types (`*NotFoundProblem` schemas); only `accountNotFound` means an account does not exist. */
+export const NOT_FOUND_PROBLEM_TYPES = {
+  "accountNotFound": "https://marin-social.example/problems/account-not-found",
+  "agencyNotFound": "https://marin-social.example/problems/agency-not-found",
+  "linkNotFound": "https://marin-social.example/problems/link-not-found",
+  "routeNotFound": "https://marin-social.example/problems/route-not-found"
+} as const;
+
+/** `Account` (components.schemas): its required members. */
+export const ACCOUNT_REQUIRED = ["id","publisher","externalId","name","token","agencies","version"] as const;
+
 /** The largest request body in bytes, by path prefix (`x-request-body-limits`); above it the API answers 413. */
 export const REQUEST_BODY_LIMITS = {
   "v1": 65536,

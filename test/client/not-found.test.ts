@@ -4,13 +4,9 @@
  * route, a proxy's page, a 404 without a problem document, another problem type) and every
  * answer that does not match the contract is an error with its own code.
  */
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { MarinSocialClient, MarinSocialError, isNotFound, type ErrorCode } from "../../provider/client";
-import { ACCOUNT_MEMBERS } from "../../provider/client/account-shape";
 import { PROBLEM_TYPES } from "../../provider/core";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { account, accounts, clientFixture, json, notFoundProblem, problem, rejection, type Handler } from "./helpers";
@@ -158,22 +154,5 @@ describe("against the sandbox", () => {
         await wrong.close();
       }
     }
-  });
-});
-
-describe("the contract is the source of the problem types and the account shape", () => {
-  const contract = parse(readFileSync(path.resolve(__dirname, "../../schemas/marin-social-api.yaml"), "utf8"));
-  const schemas = contract.components.schemas;
-  const typeOf = (name: string): unknown => schemas[name].allOf[1].properties.type;
-
-  it("defines the problem types the client and the sandbox use", () => {
-    expect(typeOf("AccountNotFoundProblem")).toEqual({ const: PROBLEM_TYPES.accountNotFound });
-    expect(typeOf("RouteNotFoundProblem")).toEqual({ const: PROBLEM_TYPES.routeNotFound });
-    expect(typeOf("NotFoundProblem")).toEqual({ enum: [PROBLEM_TYPES.accountNotFound, PROBLEM_TYPES.agencyNotFound, PROBLEM_TYPES.linkNotFound] });
-    expect(contract.paths["/v1/accounts/{id}"].get.responses["404"]).toEqual({ $ref: "#/components/responses/AccountNotFound" });
-  });
-
-  it("requires exactly the account members the client checks", () => {
-    expect([...schemas.Account.required].sort()).toEqual([...ACCOUNT_MEMBERS].sort());
   });
 });
