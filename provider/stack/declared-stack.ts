@@ -15,7 +15,11 @@ export const USER_ERROR_EXIT_CODE = REPORTED_ERROR_EXIT_CODE;
 
 /** Options for {@link declaredStack}. */
 export interface DeclaredStackOptions {
-  /** The declaration file; relative paths resolve against the program directory. Default: config `marin-social:declarations`, else `tokens.yaml`. */
+  /**
+   * The declaration file; relative paths resolve against the project directory (the folder of
+   * Pulumi.yaml, not the program's working directory: for `main: dist/program.js` the CLI runs the
+   * program in dist/). Default: config `marin-social:declarations`, else `tokens.yaml`.
+   */
   file?: string;
 }
 
@@ -46,13 +50,15 @@ export async function declaredStack(opts: DeclaredStackOptions = {}): Promise<Pa
 
 async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<DeclaredStackOutputs>> {
   const configured = new pulumi.Config("marin-social").get("declarations");
-  const file = path.resolve(opts.file ?? configured ?? "tokens.yaml");
+  const projectDir = pulumi.getRootDirectory() || process.cwd();
+  const file = path.resolve(projectDir, opts.file ?? configured ?? "tokens.yaml");
+  const shown = path.relative(projectDir, file) || file;
   const result = await loadDeclarations(file);
   if (!result.ok) {
     return fail(
-      `${path.relative(process.cwd(), file) || file} was rejected; nothing was registered:\n` +
+      `${shown} was rejected; nothing was registered:\n` +
         result.problems.map(formatProblem).join("\n") +
-        `\nFix the problems above (\`marin-social validate ${path.relative(process.cwd(), file)}\` checks the file), then run the command again.`,
+        `\nFix the problems above (\`marin-social validate ${shown}\` checks the file), then run the command again.`,
     );
   }
   const connection = programConnectionError();
@@ -73,7 +79,7 @@ async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<Decl
   const audit = pulumi.all(tokens.map((t) => t.audit)).apply((rows) =>
     Object.fromEntries(rows.map(({ accountId, ...rest }) => [accountId, rest])),
   );
-  return { declarations: path.relative(process.cwd(), file) || file, audit };
+  return { declarations: shown, audit };
 }
 
 /**
