@@ -133,7 +133,7 @@ export interface GraphLimits {
 }
 
 /** The default caps: the picture stays readable at thousands of tokens. */
-export const DEFAULT_LIMITS: GraphLimits = { maxAccounts: 40, maxAgencies: 20 };
+export const DEFAULT_LIMITS: GraphLimits = { maxAccounts: 40, maxAgencies: 12 };
 
 /** The vertical gap, in rows, between the bands of two agencies in the left column. */
 const BAND_GAP = 0.4;

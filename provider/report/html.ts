@@ -93,7 +93,7 @@ const LEGEND = `<ul class="legend" aria-label="Legend">
 <li>${swatch(`<path class="edge kept" d="M2,8 H44" stroke-width="1.2"/>`)} link kept (grey, solid)</li>
 <li><span class="badge invalidate">✕ INVALIDATE</span> token to be invalidated (<span class="struck">token id struck through</span>)</li>
 <li><span class="badge unlink">UNLINK ONLY</span> token already invalid, links still to cut</li>
-<li><span class="badge refused">⚠ REFUSED</span> <code>pulumi up</code> refuses: nothing changes</li>
+<li><span class="badge refused">⚠ REFUSED</span> pulumi up refuses: nothing changes</li>
 <li><span class="badge missing">? NOT FOUND</span> account does not exist</li>
 <li><span class="badge drift">Δ DRIFT</span> revoked outside Pulumi, or re-authorized after Pulumi invalidated it</li>
 <li>${swatch(`<rect x="5" y="4" width="38" height="11" rx="2" class="stack"/><rect x="2" y="1" width="38" height="11" rx="2" class="collapsed-swatch"/>`)} accounts collapsed into one node</li>

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../provider/core";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { launch, SKIP_REASON, type Browser } from "./chromium";
-import { audit, HOSTILE, hostileFiles, thousand, TOKENS } from "./scenarios";
+import { audit, HOSTILE, hostileFiles, manyAgencies, thousand, TOKENS } from "./scenarios";
 
 const ARTIFACTS = path.resolve(__dirname, "..", "artifacts");
 const MERMAID_JS = require.resolve("mermaid/dist/mermaid.min.js");
@@ -182,6 +182,16 @@ describe.skipIf(SKIP_REASON !== undefined)("the audit report in headless Chromiu
     expect(seen.cutLinks).toBe(cutLinks(report));
     expect(await page.locator("g.group.cut").count()).toBe(10);
     expect(seen.caption).toContain("Collapsed: 960 accounts");
+    await page.close();
+  });
+
+  it("60 agencies: those beyond 12 share one node, which still counts every link to cut", async () => {
+    const { report, page, seen } = await open(await manyAgencies(sb, tmp), "many-agencies");
+    expect(seen.cutLinks).toBe(cutLinks(report));
+    const agencies = new Set(report.rows.flatMap((r) => r.linkedAgencies!.map((a) => a.id)));
+    expect(await page.locator("g.node.agency").count()).toBe(12);
+    expect(await page.locator("g.node.agency[data-merged] text.name").textContent()).toBe(`${agencies.size - 11} more agencies`);
+    expect(seen.caption).toContain(`${agencies.size - 11} agencies with the fewest links cut are merged into one node.`);
     await page.close();
   });
 

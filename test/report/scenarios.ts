@@ -51,6 +51,15 @@ export async function thousand(sb: TestSandbox, dir: string, allInvalid: boolean
   return file;
 }
 
+/** 300 bulk accounts on 60 agencies, every third declared valid: more agencies than the picture draws. */
+export async function manyAgencies(sb: TestSandbox, dir: string): Promise<string> {
+  await sb.admin.sandbox.reset();
+  const { ids } = await sb.admin.sandbox.addAccounts({ count: 300, idPrefix: "many-", agenciesPerAccount: { min: 1, max: 3 }, agencies: 60 });
+  const file = path.join(dir, "many-agencies.yaml");
+  writeFileSync(file, ["tokens:", ...ids.map((id, i) => `  - { accountId: ${id}, valid: ${i % 3 === 2} }`)].join("\n") + "\n");
+  return file;
+}
+
 /** Names no page may run or mangle: markup, quotes, right-to-left text, bidi overrides, emoji, wide characters. */
 export const HOSTILE = {
   script: `<script>window.__pwned=1</script>Evil & Co "quoted" 'single'`,
