@@ -5,13 +5,14 @@
  * overlapping, the legend), that the page makes no request and runs nothing, and saves a
  * screenshot under test/artifacts/. The Mermaid output is rendered by Mermaid itself in the page.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../provider/core";
+import { renderHtml } from "../../provider/report";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { launch, SKIP_REASON, type Browser } from "./chromium";
 import { audit, HOSTILE, hostileFiles, manyAgencies, thousand, TOKENS } from "./scenarios";
@@ -126,6 +127,31 @@ describe.skipIf(SKIP_REASON !== undefined)("the audit report in headless Chromiu
   }
 
   const cutLinks = (report: Report) => report.rows.reduce((n, r) => n + r.unlink.length, 0);
+
+  it("the request guard sees a request, and the report's Content-Security-Policy stops one before it is made", async () => {
+    const page = await browser.page();
+    await page.setContent(`<img src="http://127.0.0.1:9/guard.png">`);
+    expect(browser.requests).toEqual(["http://127.0.0.1:9/guard.png"]);
+    browser.requests.length = 0;
+
+    const html = path.join(tmp, "empty.html");
+    writeFileSync(html, renderHtml({ rows: [], summary: { tokens: 0, drift: 0, pending: 0, refused: 0, missing: 0 } }, { file: "t.yaml", apiUrl: "x", generatedAt: "now" }));
+    await page.goto(pathToFileURL(html).href);
+    const loaded = await page.evaluate(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const img = document.createElement("img");
+          img.onload = () => resolve(true);
+          img.onerror = () => resolve(false);
+          img.src = "http://127.0.0.1:9/csp.png";
+          document.body.append(img);
+        }),
+    );
+    expect(loaded).toBe(false);
+    expect(browser.requests).toEqual([]);
+    expect(page.errors.join("\n")).toMatch(/Content Security Policy/);
+    await page.close();
+  });
 
   it("demo seed: one highlighted edge per link to cut, visible labels, a legend, no request", async () => {
     await sb.admin.sandbox.reset();
