@@ -1,5 +1,5 @@
 /** `marin-social audit --format ... [-o FILE]` through the built CLI against a real sandbox. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,11 +42,27 @@ describe("marin-social audit --format", () => {
     expect(readFileSync(html, "utf8")).toMatch(/^<!doctype html>[\s\S]*<svg [\s\S]*<table class="audit">[\s\S]*<\/html>\n$/);
   });
 
-  it("keeps the drift exit code whatever the format", async () => {
+  it("exits with the same code whatever the format: 2 on drift alone, 1 when up would refuse", async () => {
     await sb.admin.sandbox.reset();
+    await sb.admin.invalidateToken("fb-1001", { actor: "pulumi:marin/dev" });
+    await sb.admin.reauthorize("fb-1001", { actor: "ops@agency.example" });
+    for (const format of ["text", "json", "html", "mermaid"]) expect((await audit(sb, [TOKENS, "--format", format])).code, format).toBe(2);
     await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example" });
-    for (const format of ["text", "json", "html", "mermaid"]) expect((await audit(sb, [TOKENS, "--format", format])).code).toBe(2);
+    for (const format of ["text", "json", "html", "mermaid"]) expect((await audit(sb, [TOKENS, "--format", format])).code, format).toBe(1);
     await sb.admin.sandbox.reset();
+  });
+
+  it("answers in JSON under --format json as under --json, even for a rejected file", async () => {
+    const bad = path.join(tmp, "bad.yaml");
+    writeFileSync(bad, "tokens:\n  - accountId: fb-1001\n    valid: maybe\n");
+    for (const args of [["--json"], ["--format", "json"], ["--format=json"]]) {
+      const r = await audit(sb, [bad, ...args]);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).problems[0]).toMatchObject({ path: "tokens[0].valid", line: 3 });
+    }
+    const noKey = await audit(sb, [TOKENS, "--format", "json", "--api-url", "http://10.1.2.3:8787"]);
+    expect(noKey.code).toBe(1);
+    expect(JSON.parse(noKey.stdout).error.code).toBeTypeOf("string");
   });
 
   it("refuses an unknown format, --json with another format, and an unwritable -o, clearly and before writing anything", async () => {
