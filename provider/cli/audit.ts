@@ -1,30 +1,36 @@
 /**
- * `marin-social audit FILE [--json] [--api-url URL]`: live state against
+ * `marin-social audit FILE [--format text|json|html|mermaid] [-o FILE] [--api-url URL]`: live state against
  * declarations, one row per declared token. Exit 0 when `pulumi up` would succeed and nothing
  * drifted, 1 when `pulumi up` would fail (a refusal or an unknown account) or the audit could
  * not run, 2 on drift otherwise. The API key comes from MARIN_SOCIAL_API_KEY (never a flag:
  * flags end up in shell history and process lists).
  */
-import { buildReport, type Account, type Report, type ReportRow } from "../core";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { buildReport, type Account, type Report } from "../core";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { formatProblem, loadDeclarations } from "../declarations";
-import { parse } from "./args";
+import { AUDIT_COLUMNS, auditCells, renderHtml, renderMermaid, REPORT_FORMATS } from "../report";
+import { choice, parse } from "./args";
 import { err, errorInfo, out } from "./output";
 import { renderTable } from "./table";
 
 /** The exit codes of `marin-social audit`. */
 export const AUDIT_EXIT = { ok: 0, fails: 1, drift: 2 } as const;
 
-const USAGE = `usage: marin-social audit FILE [--json] [--api-url URL] [--allow-insecure-http]
+const USAGE = `usage: marin-social audit FILE [--format FORMAT] [-o OUT] [--api-url URL] [--allow-insecure-http]
 
 Reads the live state of every token FILE declares and prints, per token: the account,
 publisher, name and live validity, the linked agencies, the desired state, the action
 \`pulumi up\` would take, and drift (revoked outside Pulumi, or re-authorized after
 Pulumi invalidated it).
 
-  --json                 print the report as JSON on stdout (for CI); a rejected file prints
+  --format FORMAT        text (the table; default), json (for CI), html (one self-contained
+                         page: who is cut off, as a graph, then the table) or mermaid (a
+                         flowchart of what changes, fenced for Markdown and CI job summaries)
+  --json                 the same as --format json. In JSON a rejected file prints
                          {"file", "problems": [{file, line, col, path, message}]}, and any
                          other error {"error": {code, message}}
+  -o, --output OUT       write the report to OUT instead of standard output
   --api-url URL          the API (default: MARIN_SOCIAL_API_URL, else http://127.0.0.1:8787)
   --allow-insecure-http  allow http:// to a non-loopback host
 
@@ -47,7 +53,7 @@ export function auditExitCode(report: Report): number {
 
 /** Runs the audit command. */
 export async function run(argv: string[]): Promise<number> {
-  const json = argv.includes("--json");
+  const json = argv.includes("--json") || argv.includes("--format=json") || argv.some((a, i) => a === "--format" && argv[i + 1] === "json");
   try {
     return await audit(argv);
   } catch (e) {
@@ -61,6 +67,8 @@ export async function run(argv: string[]): Promise<number> {
 async function audit(argv: string[]): Promise<number> {
   const { values, positionals } = parse("audit", argv, {
     json: { type: "boolean" },
+    format: { type: "string" },
+    output: { type: "string", short: "o" },
     "api-url": { type: "string" },
     "allow-insecure-http": { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -71,10 +79,12 @@ async function audit(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new Error(`expected one declaration FILE, got ${positionals.length}.\n${USAGE}`);
   const file = positionals[0]!;
+  if (values.json && (values.format ?? "json") !== "json") throw new Error(`--json is --format json; give one of them.\n${USAGE}`);
+  const format = choice("audit", "format", values.json ? "json" : values.format, REPORT_FORMATS, "text");
 
   const loaded = await loadDeclarations(file);
   if (!loaded.ok) {
-    if (values.json) out(JSON.stringify({ file, problems: loaded.problems }, null, 2) + "\n");
+    if (format === "json") out(JSON.stringify({ file, problems: loaded.problems }, null, 2) + "\n");
     err(loaded.problems.map((p) => formatProblem(p) + "\n").join(""));
     err(`${file}: ${loaded.problems.length} problem(s); nothing was audited.\n`);
     return AUDIT_EXIT.fails;
@@ -92,11 +102,16 @@ async function audit(argv: string[]): Promise<number> {
     progress.done();
     const history = await client.audit();
     const report = buildReport(loaded.tokens, live, history);
-    if (values.json) {
-      out(JSON.stringify({ file, apiUrl: connection.baseUrl, ...report }, null, 2) + "\n");
-    } else {
-      out(renderReport(report) + "\n");
-    }
+    const source = { file, apiUrl: connection.baseUrl, generatedAt: new Date().toISOString() };
+    const render = {
+      text: () => renderReport(report),
+      json: () => JSON.stringify({ file, apiUrl: source.apiUrl, ...report }, null, 2),
+      html: () => renderHtml(report, source),
+      mermaid: () => renderMermaid(report),
+    };
+    const text = render[format]() + "\n";
+    if (typeof values.output === "string") writeOutput(values.output, text);
+    else out(text);
     return auditExitCode(report);
   } finally {
     await client.close();
@@ -129,23 +144,21 @@ function progressReporter(total: number) {
   };
 }
 
-function cellsOf(r: ReportRow): string[] {
-  return [
-    r.accountId,
-    r.publisher ?? "-",
-    r.name ?? "-",
-    r.status === "missing" ? "not found" : r.liveValid ? "valid" : "INVALID",
-    r.linkedAgencies?.map((a) => a.id).join(",") || "-",
-    r.desiredValid ? "valid" : "invalid",
-    r.action,
-    r.drift ? `${r.drift}: ${r.driftDetail}` : "-",
-  ];
+/** Writes `text` to `file` whole or not at all (a temporary file, then a rename). */
+function writeOutput(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new Error(`cannot write the report to ${file}: ${(e as Error).message}. Check the directory exists and is writable.`);
+  }
 }
 
 /** The table, then notes for refusals, then a summary line. */
 export function renderReport(report: Report): string {
-  const header = ["ACCOUNT", "PUBLISHER", "NAME", "LIVE", "AGENCIES", "DESIRED", "ACTION", "DRIFT"];
-  const lines = [renderTable(header, report.rows.map(cellsOf))];
+  const lines = [renderTable(AUDIT_COLUMNS, report.rows.map(auditCells))];
   const notes = report.rows.filter((r) => r.detail);
   if (notes.length > 0) {
     lines.push("", ...notes.map((r) => `${r.accountId}: ${r.detail}`));
