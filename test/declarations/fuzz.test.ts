@@ -194,7 +194,7 @@ describe("round trip: valid generated declarations parse to exactly the generate
     if (how === "block") return { text: stringify(doc) };
     if (how === "flow") return { text: stringify(doc, { collectionStyle: "flow" }) };
     // JSON strings and lists are valid YAML flow scalars and sequences.
-    const j = (v: unknown) => JSON.stringify(v).replace(/","/g, '", "');
+    const j = (v: unknown): string => (Array.isArray(v) ? `[${v.map((x) => JSON.stringify(x)).join(", ")}]` : JSON.stringify(v));
     let text = defaults === undefined ? "" : `defaults:\n${Object.entries(defaults).map(([k, v]) => `  ${k}: ${j(v)}\n`).join("")}`;
     if (text === "defaults:\n") text = "";
     text += tokens.length === 0 ? "tokens: []\n" : "tokens:\n";
