@@ -25,7 +25,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (require("./demo") as typeof import("./demo")).run,
   },
   audit: {
-    summary: "compare declared tokens with live state; exit 2 on drift",
+    summary: "compare declared tokens with live state; exit 1 if `pulumi up` would fail, 2 on drift",
     load: async () => (require("./audit") as typeof import("./audit")).run,
   },
 };
