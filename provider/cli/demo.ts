@@ -19,7 +19,8 @@ import { MarinSocialClient, USER_AGENT } from "../client";
 import { assertValid, loadDeclarations } from "../declarations";
 import { TokenLifecycle } from "../resource/lifecycle";
 import { startSandbox } from "../sandbox";
-import { renderReport } from "./audit";
+import { auditExitCode, renderReport } from "./audit";
+import { out } from "./output";
 import { findPulumi, offlineEnv, PULUMI_INSTALL_COMMAND, type PulumiInstall } from "./pulumi-path";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -27,13 +28,16 @@ const DECLARATIONS = path.join(ROOT, "tokens.yaml");
 const STACK = "demo";
 const OUT_OF_BAND = { accountId: "fb-1002", actor: "jane@agency.example", reason: "Jane revoked it by hand in the web UI" };
 
-const say = (text = "") => process.stdout.write(text + "\n");
+const say = (text = "") => out(text + "\n");
 const heading = (text: string) => say(`\n=== ${text}`);
 
 /** Runs the demo; resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes("--help")) {
-    say("usage: marin-social demo [--without-pulumi]\n\nRuns the README story against a fresh sandbox and exits.");
+    say(
+      "usage: marin-social demo [--without-pulumi]\n\nRuns the README story against a fresh sandbox and exits.\n\n" +
+        "Exit codes: 0 the story ran to the end, 1 a step failed.",
+    );
     return 0;
   }
   const sandbox = await startSandbox({ port: 0, db: ":memory:", seed: "demo" });
@@ -139,6 +143,11 @@ async function withoutPulumi(client: MarinSocialClient): Promise<number> {
   heading("marin-social audit tokens.yaml (what `pulumi refresh` reports as drift)");
   const after = await audit();
   say(renderReport(after.report));
-  say(`\nThe audit exits 2 on drift, like \`pulumi preview --detailed-exitcode\`; ${after.report.summary.drift} token(s) drifted.`);
+  const s = after.report.summary;
+  say(
+    `\n\`marin-social audit tokens.yaml\` now exits ${auditExitCode(after.report)}: ${s.drift} token(s) drifted, and \`pulumi up\` ` +
+      `would fail for ${s.refused + s.missing} (exit 1 when up would fail, else 2 on drift, else 0). ` +
+      "Pulumi's own gate is `pulumi preview --expect-no-changes`, which fails when anything would change.",
+  );
   return 0;
 }

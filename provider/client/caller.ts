@@ -134,7 +134,7 @@ export class Caller {
     // the queue ahead of new calls.
     const firstPermit = await this.limiter.acquire(undefined, spec.orderKey !== undefined ? { key: spec.orderKey } : {});
     const { timeouts, retry } = this.o;
-    const shownPath = this.redact.clip(spec.path, 300);
+    const shownPath = this.redact.clip(this.o.basePath + spec.path, 300);
     const ctx: ErrorContext = { method: spec.method, path: shownPath };
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.o.apiKey}`,
@@ -224,7 +224,11 @@ export class Caller {
         const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (Date.now() - started) });
         if (!decision.retry) {
           const problem = this.problemOf(res);
-          throw errorForStatus({ ...ctx, status, attempts: attempt, ...(problem ? { problem } : {}) });
+          const contentType = res.headers["content-type"];
+          throw errorForStatus(
+            { ...ctx, status, attempts: attempt, ...(problem ? { problem } : {}) },
+            { ...(typeof contentType === "string" ? { contentType } : {}), baseUrl: this.o.displayUrl },
+          );
         }
         await this.pause(decision.delayMs, ac.signal, deadline, () => deadlineError(attempt));
       }

@@ -34,6 +34,8 @@ export interface SandboxOptions {
   seed?: "demo" | "none" | string;
   /** Keys beside the demo keys. */
   extraKeys?: ExtraKey[];
+  /** Accept the well-known demo keys (default true). `marin-social sandbox` turns them off on a non-loopback address. */
+  demoKeys?: boolean;
 }
 
 /** A running sandbox. */
@@ -64,7 +66,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   try {
     if (store.isEmpty()) applySeed(store, seed);
     const app: App = { store, faults: new Faults(), stats: new Stats(), contract, seed };
-    const keys = new KeyRing(opts.extraKeys ?? [], (id) => store.agencyExists(id));
+    const keys = new KeyRing(opts.extraKeys ?? [], (id) => store.agencyExists(id), opts.demoKeys ?? true);
     server = createServer(createListener({ app, router: new Router(contract.operations), keys, isClosing: () => closing }));
     await listen(server, opts.port ?? 0, host);
   } catch (err) {

@@ -6,11 +6,12 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadDeclarations } from "../declarations";
-import { PublisherToken, type TokenAudit } from "../resource";
+import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from "../resource";
 import { programConnectionError } from "../resource/lookup";
+import { programTokens } from "../resource/program-tokens";
 
-/** Exit code for a rejected declaration file or configuration (no resource is registered). */
-export const USER_ERROR_EXIT_CODE = 32;
+/** Exit code for a rejected declaration file or configuration (no resource is registered), or a refused token. */
+export const USER_ERROR_EXIT_CODE = REPORTED_ERROR_EXIT_CODE;
 
 /** Options for {@link declaredStack}. */
 export interface DeclaredStackOptions {
@@ -37,6 +38,17 @@ export interface DeclaredStackOutputs {
  * the program exits with code 32 and no resource is created, changed or deleted.
  */
 export async function declaredStack(opts: DeclaredStackOptions = {}): Promise<Partial<DeclaredStackOutputs>> {
+  // Tokens the program declared before calling this are not decided until the file's are
+  // declared too: two resources for one account are refused whichever comes first.
+  const release = programTokens().hold();
+  try {
+    return await declareFromFile(opts);
+  } finally {
+    release();
+  }
+}
+
+async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<DeclaredStackOutputs>> {
   const configured = new pulumi.Config("marin-social").get("declarations");
   const projectDir = pulumi.getRootDirectory() || process.cwd();
   const file = path.resolve(projectDir, opts.file ?? configured ?? "tokens.yaml");

@@ -30,7 +30,7 @@ describe("batched reads", () => {
     expect(s.hits.flatMap((h) => idsOf(h.url)).sort()).toEqual([...want].sort());
   });
 
-  it("rejects an id the batch did not return with not-found (404); the others resolve", async () => {
+  it("rejects an id a successful batch did not return with account-not-found; the others resolve", async () => {
     const { s, c } = await setup(accounts(["fb-gone"]));
     const [a, gone, b] = await Promise.allSettled([c.getAccount("fb-1"), c.getAccount("fb-gone"), c.getAccount("fb-2")]);
     expect(a).toMatchObject({ status: "fulfilled", value: { id: "fb-1" } });
@@ -38,7 +38,7 @@ describe("batched reads", () => {
     expect(gone.status).toBe("rejected");
     const e = (gone as PromiseRejectedResult).reason as MarinSocialError;
     expect(isNotFound(e)).toBe(true);
-    expect(e.status).toBe(404);
+    expect(e).toMatchObject({ code: "account-not-found", status: 200 });
     expect(e.message).toContain('no account "fb-gone"');
     expect(s.hits).toHaveLength(1);
   });

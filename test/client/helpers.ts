@@ -137,6 +137,11 @@ export function problem(
   res.end(text);
 }
 
+/** Writes the contract's 404 problem of `kind` (`account` is the only one that means "gone"). */
+export function notFoundProblem(res: ServerResponse, kind: "account" | "agency" | "link" | "route", detail = `scripted ${kind} not found`): void {
+  problem(res, 404, detail, {}, { type: `https://marin-social.example/problems/${kind}-not-found` });
+}
+
 /** Step: answer with a problem of `status`. */
 export const fail =
   (status: number, headers: Record<string, string> = {}, detail = `scripted ${status}`): Handler =>
@@ -176,7 +181,7 @@ export const accounts =
     }
     const m = /^\/v1\/accounts\/([^/]+)$/.exec(hit.pathname);
     if (m?.[1] && !missing.includes(decodeURIComponent(m[1]))) json(res, 200, account(decodeURIComponent(m[1])));
-    else problem(res, 404, "unknown account");
+    else notFoundProblem(res, m ? "account" : "route", "unknown account");
   };
 
 /** Resolves after `ms`. */

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { MarinSocialClient, resolveConnection, type ClientOptions } from "../../provider/client";
-import { accounts, delay, json, startServer, type Handler, type TestServer } from "./helpers";
+import { account, accounts, delay, json, startServer, type Handler, type TestServer } from "./helpers";
 
 const RATE = 100;
 let server: TestServer | undefined;
@@ -113,7 +113,7 @@ describe("queue order", () => {
     server = await startServer(async (hit, res) => {
       await delay(15);
       if (hit.method === "DELETE") res.writeHead(204).end();
-      else json(res, 200, { id: hit.pathname.split("/")[3] });
+      else json(res, 200, account(hit.pathname.split("/")[3]!));
     });
     client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rate", maxConcurrency: 1 });
     const accounts = ["a1", "a2", "a3", "a4", "a5", "a6"];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MarinSocialError, isNotFound } from "../../provider/client";
-import { accounts, clientFixture, closedPort, delay, fail, json, problem, rejection, reset, script, account } from "./helpers";
+import { accounts, clientFixture, closedPort, delay, fail, json, notFoundProblem, problem, rejection, reset, script, account } from "./helpers";
 
 const KEY = "test-key-retries";
 const { setup, connect } = clientFixture((baseUrl, opts) => ({
@@ -110,8 +110,8 @@ describe("retries", () => {
     expect(e.path).toBe("/v1/accounts/fb-1/token/invalidate");
   });
 
-  it("maps 404 to not-found and 409 to conflict, without retrying", async () => {
-    const { s, c } = await setup((hit, res) => problem(res, hit.method === "GET" ? 404 : 409, "scripted"));
+  it("maps the contract's account-not-found to account-not-found and 409 to conflict, without retrying", async () => {
+    const { s, c } = await setup((hit, res) => (hit.method === "GET" ? notFoundProblem(res, "account") : problem(res, 409, "scripted")));
     const nf = await rejection(c.getAccount("nope"));
     expect(isNotFound(nf)).toBe(true);
     expect((nf as MarinSocialError).status).toBe(404);
