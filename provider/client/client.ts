@@ -130,7 +130,7 @@ export class MarinSocialClient {
   constructor(opts: ClientOptions) {
     this.o = resolveOptions(opts);
     this.caller = new Caller(this.o);
-    this.batcher = new Batcher<Account>((ids) => this.fetchAccounts(ids), this.o.maxBatchSize, this.o.batchWindowMs, this.o.batchMaxWaitMs);
+    this.batcher = new Batcher<Account>((ids) => this.fetchAccounts(ids), this.o.maxBatchSize, this.o.batchWindowMs, this.o.batchMaxWaitMs, this.o.clock);
     this.sandbox = {
       setFaults: async (faults) => {
         await this.call({ method: "PUT", path: "/_sandbox/faults", body: faults });

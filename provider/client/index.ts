@@ -43,4 +43,5 @@ export {
   type ServiceLimit,
   type Advertisement,
 } from "./ratelimit-headers";
+export { realClock, type Clock } from "../core/clock";
 export { VERSION, USER_AGENT } from "./version";

@@ -4,6 +4,7 @@
  * or the environment.
  */
 import { isIP } from "node:net";
+import { realClock, type Clock } from "../core/clock";
 import { LIST_ACCOUNTS } from "../generated/contract";
 import { API_KEY_FIX, errors } from "./errors";
 import { makeRedactor, truncate } from "./redact";
@@ -114,6 +115,11 @@ export interface ClientOptions {
   userAgent?: string;
   /** Observability hook, called after every attempt. Exceptions it throws are ignored. */
   onRequest?: (e: RequestEvent) => void;
+  /**
+   * The clock and timers of every wait (backoff, Retry-After, deadline, pacing, batching
+   * windows). Default: the real ones. Tests inject a clock they move by hand.
+   */
+  clock?: Clock;
 }
 
 /** {@link ClientOptions} with every default filled in and the URL parsed. */
@@ -137,6 +143,7 @@ export interface ResolvedOptions {
   batchMaxWaitMs: number;
   userAgent?: string;
   onRequest?: (e: RequestEvent) => void;
+  clock: Clock;
 }
 
 /** The embedded sandbox's address, used when no API URL is configured. */
@@ -263,6 +270,7 @@ export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedO
     maxBatchSize: num(opts.maxBatchSize, DEFAULTS.maxBatchSize, "maxBatchSize", 1, API_MAX_BATCH),
     batchWindowMs: num(opts.batchWindowMs, DEFAULTS.batchWindowMs, "batchWindowMs", 0),
     batchMaxWaitMs: 0,
+    clock: opts.clock ?? realClock,
   };
   resolved.batchMaxWaitMs = Math.max(resolved.batchWindowMs, num(opts.batchMaxWaitMs, DEFAULTS.batchMaxWaitMs, "batchMaxWaitMs", 0));
   if (opts.userAgent !== undefined) {
