@@ -40,8 +40,10 @@ export interface TokenAudit {
   message: string;
 }
 
-/** The type token of a PublisherToken. */
-export const PUBLISHER_TOKEN_TYPE = "pulumi-nodejs:dynamic/marin-social:PublisherToken";
+const MODULE = "marin-social";
+const TYPE_NAME = "PublisherToken";
+/** The type token of a PublisherToken, as `pulumi.dynamic.Resource` builds it from module and type name. */
+export const PUBLISHER_TOKEN_TYPE = `pulumi-nodejs:dynamic/${MODULE}:${TYPE_NAME}`;
 
 /** The exit code of a program that reported its errors itself (the Node SDK's `32`): refused tokens set it. */
 export const REPORTED_ERROR_EXIT_CODE = 32;
@@ -137,8 +139,8 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS],
       },
-      "marin-social",
-      "PublisherToken",
+      MODULE,
+      TYPE_NAME,
     );
     declared.resource = this;
     this.audit = seen.apply((s) => s.audit);
