@@ -3,11 +3,13 @@
  * Type token `pulumi-nodejs:dynamic/marin-social:PublisherToken`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { auditLine, planToken, pulumiActor, summarizePlan, type Agency, type Publisher } from "../core";
-import { liveFromObservation, type Observation } from "./observation";
+import { pulumiActor, type Agency, type Publisher } from "../core";
+import { auditOf, type TokenAudit } from "./audit";
 import { programLookup } from "./lookup";
 import { SECRET_OUTPUTS } from "./outputs";
 import { publisherTokenProvider } from "./shim";
+
+export type { TokenAudit } from "./audit";
 
 /** What a user declares. */
 export interface PublisherTokenArgs {
@@ -21,21 +23,6 @@ export interface PublisherTokenArgs {
   reason?: pulumi.Input<string>;
   /** A guard: when set and the live linked agencies differ, the resource fails and nothing changes. */
   expectAgencies?: pulumi.Input<pulumi.Input<string>[]>;
-}
-
-/** What the program saw before acting, as logged: used for the stack's audit summary. */
-export interface TokenAudit {
-  accountId: string;
-  /** `found`, `missing` or `error`. */
-  status: Observation["status"];
-  publisher?: Publisher;
-  name?: string;
-  /** Live validity before this run. */
-  valid?: boolean;
-  linkedAgencies?: Agency[];
-  /** What `pulumi up` would do, e.g. `invalidate, unlink 3 agencies`. */
-  action?: string;
-  message: string;
 }
 
 /**
@@ -108,40 +95,4 @@ export class PublisherToken extends pulumi.dynamic.Resource {
     holder.self = this;
     this.audit = seen.apply((s) => s.audit);
   }
-}
-
-function auditOf(
-  desired: { accountId: string; valid: boolean; publisher?: Publisher; reason?: string; expectAgencies?: string[] },
-  observed: Observation,
-  actor: string,
-): { severity: "info" | "warn" | "error"; audit: TokenAudit } {
-  const accountId = desired.accountId;
-  if (observed.status === "missing") {
-    const message = `account ${accountId} does not exist in Marin Social; check the accountId`;
-    return { severity: "error", audit: { accountId, status: "missing", message } };
-  }
-  if (observed.status === "error") {
-    const message = `could not read account ${accountId} from Marin Social: ${observed.message}`;
-    return { severity: "error", audit: { accountId, status: "error", message } };
-  }
-  const live = liveFromObservation(accountId, observed);
-  const plan = planToken(clean(desired), live, { actor });
-  const line = auditLine(live, plan);
-  return {
-    severity: line.severity,
-    audit: {
-      accountId,
-      status: "found",
-      publisher: observed.publisher,
-      name: observed.name,
-      valid: observed.valid,
-      linkedAgencies: observed.agencies,
-      action: summarizePlan(plan),
-      message: line.message,
-    },
-  };
-}
-
-function clean<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
