@@ -4,7 +4,7 @@
  * them. Keys this provider does not know are tolerated: the repository's own project is named
  * `marin-social`, so its `marin-social:declarations` arrives here too.
  */
-import { MarinSocialClient, resolveConnection, resolveOptions, USER_AGENT, type Connection } from "../client";
+import { isMarinSocialError, MarinSocialClient, resolveConnection, resolveOptions, USER_AGENT, type Connection } from "../client";
 import { PACKAGE } from "./schema";
 import { isUnknown, type Props } from "./wire";
 
@@ -47,7 +47,7 @@ export function checkConfig(news: Props, env: NodeJS.ProcessEnv = process.env): 
     return { secrets, failures: [] };
   } catch (err) {
     const message = (err as Error).message;
-    const property = CONFIG_KEYS.find((k) => message.includes(`${PACKAGE}:${k}`)) ?? (/\bURL\b/.test(message) ? "apiUrl" : "");
+    const property = isMarinSocialError(err) && err.code === "insecure-transport" ? "apiUrl" : (CONFIG_KEYS.find((k) => message.includes(`${PACKAGE}:${k}`)) ?? "");
     return { secrets, failures: [{ property, reason: message }] };
   }
 }

@@ -54,8 +54,8 @@ export interface NativeStack {
   stack: Stack;
   dir: string;
   env: Record<string, string>;
-  /** Runs `pulumi <args>` in the project (stack selected), resolving with its exit code and output. */
-  cli(args: string[]): Promise<{ code: number; out: string }>;
+  /** Runs `pulumi <args>` in the project (with `--stack dev` unless `stack` is false), resolving with its exit code and output. */
+  cli(args: string[], opts?: { stack?: boolean }): Promise<{ code: number; out: string }>;
   /** The stack's raw checkpoint as stored by the file backend. */
   checkpoint(): string;
   cleanup(): Promise<void>;
@@ -87,9 +87,10 @@ export async function nativeStack(dir: string, config: Record<string, string>, s
     stack,
     dir,
     env,
-    cli: (args) =>
+    cli: (args, opts = {}) =>
       new Promise((resolve) => {
-        const child = spawn(path.join(bin, "pulumi"), [...args, "--stack", "dev", "--non-interactive", "--color", "never"], { cwd: dir, env: { ...process.env, ...env } });
+        const stackArgs = opts.stack === false ? [] : ["--stack", "dev"];
+        const child = spawn(path.join(bin, "pulumi"), [...args, ...stackArgs, "--non-interactive", "--color", "never"], { cwd: dir, env: { ...process.env, ...env } });
         let out = "";
         child.stdout.on("data", (d) => (out += String(d)));
         child.stderr.on("data", (d) => (out += String(d)));

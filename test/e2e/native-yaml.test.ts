@@ -3,12 +3,14 @@
  * examples/pulumi-yaml previewed, applied, refreshed with drift, and `pulumi import`. Each test
  * has its own sandbox (demo seed), PULUMI_HOME and file backend.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
 import { auditCounts, testSandbox, type TestSandbox } from "../support/sandbox";
-import { copyProject, describeWithPulumi, nativeStack, type NativeStack } from "./native-support";
+import { VERSION } from "../../provider/client";
+import { copyProject, describeWithPulumi, nativeStack, PULUMI_BIN, ROOT, type NativeStack } from "./native-support";
 
 const EXAMPLE = "examples/pulumi-yaml";
 const KEY = "ms-e2e-native-5b2d-distinctive";
@@ -137,4 +139,28 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
       expect(r.inputs).not.toHaveProperty("observed");
     }
   }, 120_000);
+
+  it("finds the plugin on PATH, or installed with pulumi plugin install --file, without plugins: in Pulumi.yaml", async () => {
+    const noPlugins = (doc: Parameters<NonNullable<Parameters<typeof copyProject>[1]>>[0]) => doc.delete("plugins");
+    // On PATH, as `npm install pulumi-marin-social` puts it in node_modules/.bin.
+    const onPath = await nativeStack(copyProject(EXAMPLE, noPlugins), { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": KEY }, {
+      PATH: [PULUMI_BIN!, path.join(ROOT, "bin"), process.env.PATH ?? ""].join(path.delimiter),
+    });
+    try {
+      expect((await onPath.stack.preview()).changeSummary).toEqual({ create: 5 });
+    } finally {
+      await onPath.cleanup();
+    }
+    // Installed into PULUMI_HOME from a tarball whose executable runs the package's plugin.
+    const st = await exampleStack(noPlugins);
+    const tarDir = path.join(path.dirname(st.dir), "plugin");
+    mkdirSync(tarDir);
+    writeFileSync(path.join(tarDir, "pulumi-resource-marin-social"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, "bin", "pulumi-resource-marin-social")}" "$@"\n`, { mode: 0o755 });
+    const tarball = path.join(path.dirname(st.dir), "marin-social.tgz");
+    execFileSync("tar", ["-czf", tarball, "-C", tarDir, "."]);
+    const install = await st.cli(["plugin", "install", "resource", "marin-social", VERSION, "--file", tarball], { stack: false });
+    expect(install.code, install.out).toBe(0);
+    expect((await st.stack.preview()).changeSummary).toEqual({ create: 5 });
+  }, 120_000);
 });
+
