@@ -4,7 +4,8 @@
  * and lookups cannot gather into batches. Instead, the first lookup starts reading the account
  * list a page at a time (`GET /v1/accounts?limit=500&cursor=`) and later lookups are answered
  * from the pages already read: a preview of N tokens costs about N/500 requests when the stack
- * declares most of the organization's accounts.
+ * declares most of the organization's accounts. Refresh reads the same way: the engine runs only
+ * a few Reads at once (4 per core by default), too few to fill batched reads.
  *
  * The read-ahead is bounded, so a small stack in a large organization does not read the whole
  * list: it stops once it has read {@link LOOKAHEAD_BASE} accounts plus {@link LOOKAHEAD_PER_LOOKUP}
@@ -53,9 +54,7 @@ export class LiveAccounts {
    * 404 is `missing`, any other failure is `error` with the client's (redacted) message.
    */
   async observe(id: string): Promise<Observation> {
-    this.asked.add(id);
-    while (!this.accounts.has(id) && this.mayReadAhead()) await this.readPage();
-    const seen = this.accounts.get(id);
+    const seen = await this.find(id);
     if (seen) return observe(seen);
     try {
       const account = await this.client().getAccount(id);
@@ -65,6 +64,13 @@ export class LiveAccounts {
       if (isNotFound(err)) return { status: "missing" };
       return { status: "error", message: (err as Error).message };
     }
+  }
+
+  /** The account from the pages read ahead (reading more while allowed), or undefined: then it needs a read of its own. */
+  async find(id: string): Promise<Account | undefined> {
+    this.asked.add(id);
+    while (!this.accounts.has(id) && this.mayReadAhead()) await this.readPage();
+    return this.accounts.get(id);
   }
 
   private mayReadAhead(): boolean {

@@ -182,12 +182,13 @@ export async function update(ctx: TokenContext, urn: string, id: string, oldOutp
 /**
  * Read (refresh and import): the live state, and inputs that match it, so drift shows as a
  * change of `valid`. Optional inputs are kept only where they were declared (none on import).
- * `id` "" means the account definitely does not exist (a 404 for that account).
+ * `id` "" means the account definitely does not exist (a 404 for that account). The account comes
+ * from the pages read ahead (live.ts) when they hold it; otherwise the lifecycle reads it itself.
  */
 export async function read(ctx: TokenContext, urn: string, id: string, state: Props, inputs: Props): Promise<{ id: string; inputs: Recorded; outputs: Recorded }> {
   const actor = actorOf(urn);
   const props = { ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]), unlinkedAgencies: state.values.unlinkedAgencies, actor };
-  const res = await ctx.lifecycle.read(id, props);
+  const res = await ctx.lifecycle.read(id, props, await ctx.live.find(id));
   const secrets = new Set([...inputs.secrets, ...state.secrets].filter((k) => !(SECRET_OUTPUTS as readonly string[]).includes(k)));
   if (!res.id) return { id: "", inputs: { values: {}, secrets: new Set() }, outputs: { values: {}, secrets: new Set() } };
   return {

@@ -73,11 +73,12 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
   /**
    * Returns the live state, and inputs that match it (so drift shows as a property change:
    * `valid: true => false`). Only a definite 404 returns "gone"; every other failure throws.
+   * `current`: the account as just read by the caller (the native plugin reads ahead in pages).
    */
-  async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+  async read(id: string, props: Record<string, unknown>, current?: Account): Promise<dynamic.ReadResult> {
     let live: Account;
     try {
-      live = await this.client().getAccount(id);
+      live = current ?? (await this.client().getAccount(id));
     } catch (err) {
       if (isNotFound(err)) return { id: "" };
       throw err;

@@ -287,6 +287,7 @@ describe("Read", () => {
   it("only a definite not-found is gone; a 503 or a rejected key is an error, not a token dropped from state", async () => {
     expect((await read("gone", "fb-9999")).id).toBe("");
     await sb.admin.sandbox.setFaults({ failRoutes: [{ route: "GET /v1/accounts", status: 503 }] });
+    await p.configure({ apiUrl: sb.url, apiKey: secret(sb.sandbox.keys.admin) }); // a new operation: nothing read before the fault
     const e503 = grpcError(await read("x", "fb-1001").catch((e) => e));
     expect(e503.code).toBe(grpc.status.UNAVAILABLE);
     await sb.admin.sandbox.setFaults({ failRoutes: [] });
