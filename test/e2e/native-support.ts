@@ -6,30 +6,18 @@
  * This is the minimal environment of the engine branch's test/support/pulumi.ts (offlineEnv,
  * pulumiStack); once that is merged these tests should use it instead.
  *
- * The CLI is looked for in `<repo>/.tools/pulumi-*\/bin` (`npm run pulumi:install`), then on PATH.
- * Without it, the suites report themselves skipped.
+ * Without a CLI (see native-cli.ts), the suites report themselves skipped.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { describe } from "vitest";
 import { parseDocument } from "yaml";
+import { offlineEnv, PULUMI_BIN, ROOT } from "./native-cli";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
-
-function findBinDir(): string | undefined {
-  const tools = path.join(ROOT, ".tools");
-  const candidates = existsSync(tools) ? readdirSync(tools).filter((d) => d.startsWith("pulumi-")).map((d) => path.join(tools, d, "bin")) : [];
-  for (const dir of [...candidates, ...(process.env.PATH ?? "").split(path.delimiter)]) {
-    if (existsSync(path.join(dir, "pulumi")) && existsSync(path.join(dir, "pulumi-language-yaml"))) return dir;
-  }
-  return undefined;
-}
-
-/** The folder holding `pulumi` and `pulumi-language-yaml`, or undefined. */
-export const PULUMI_BIN = findBinDir();
+export { PULUMI_BIN, ROOT };
 
 /** `describe` when the CLI is there; otherwise a skipped suite whose title says why. */
 export function describeWithPulumi(title: string, fn: () => void): void {
@@ -68,17 +56,7 @@ export async function nativeStack(dir: string, config: Record<string, string>, s
   const home = path.join(tmp, "home");
   const backend = path.join(tmp, "backend");
   for (const d of [home, backend]) mkdirSync(d, { recursive: true });
-  const env: Record<string, string> = {
-    PATH: [bin, process.env.PATH ?? ""].join(path.delimiter),
-    PULUMI_HOME: home,
-    PULUMI_BACKEND_URL: `file://${backend}`,
-    PULUMI_CONFIG_PASSPHRASE: "marin-native-test",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
-    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-    ...extraEnv,
-  };
+  const env: Record<string, string> = { ...offlineEnv(bin, home, backend), ...extraEnv };
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
   const stack = await LocalWorkspace.createOrSelectStack({ stackName: "dev", workDir: dir }, { pulumiCommand, envVars: env, pulumiHome: home, secretsProvider: "passphrase" });
   for (const [key, value] of Object.entries(config)) await stack.setConfig(key, { value });
