@@ -38,6 +38,8 @@ export interface Logged {
 
 /** The plugin process, a client for it, and the engine's log as received. */
 export interface Plugin {
+  /** The plugin process's id. */
+  pid: number;
   client: ResourceProviderClient;
   logs: Logged[];
   /** Everything the plugin wrote to stdout and stderr. */
@@ -92,6 +94,7 @@ export async function startPlugin(env: NodeJS.ProcessEnv = {}): Promise<Plugin> 
       );
     });
   return {
+    pid: child.pid!,
     client,
     logs,
     output: () => out,
