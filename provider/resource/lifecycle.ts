@@ -76,11 +76,12 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
    * `valid: true => false`). Only a definite "this account does not exist" (`account-not-found`:
    * the contract's problem type, or an id absent from a successful batch) returns "gone"; every
    * other failure throws, so refresh fails and state keeps the resource (and its history).
+   * `current`: the account as just read by the caller (the native plugin reads ahead in pages).
    */
-  async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+  async read(id: string, props: Record<string, unknown>, current?: Account): Promise<dynamic.ReadResult> {
     let live: Account;
     try {
-      live = await this.client().getAccount(id);
+      live = current ?? (await this.client().getAccount(id));
     } catch (err) {
       if (MarinSocialError.isInstance(err, "account-not-found")) return { id: "" };
       throw err;
