@@ -105,7 +105,7 @@ describe("Check", () => {
       [{ accountId: "fb-1001", valid: false, expectAgencies: ["ag-east"] }, "expectAgencies", /linked but not expected: North Agency \(ag-north\), South Agency \(ag-south\)/],
       [{ accountId: "fb-1007", valid: true }, "valid", /was revoked by jane@agency\.example .* re-authorize the account in Marin Social/],
       [{ accountId: "fb-9999", valid: false }, "accountId", /account fb-9999 does not exist in Marin Social/],
-      [{ accountId: "fb 1001", valid: false }, "accountId", /accountId must be a Marin Social account id/],
+      [{ accountId: "fb 1001", valid: false }, "accountId", /accountId must be an account id of 1 to 64/],
       [{ accountId: "fb-1001", valid: "no" }, "valid", /valid must be true or false/],
       [{ accountId: "fb-1001", valid: false, acountId: "x" }, "acountId", /unknown property "acountId"; a PublisherToken takes accountId, valid, publisher, reason, expectAgencies/],
     ];
