@@ -7,9 +7,6 @@
  * settings: file databases use WAL with `synchronous=FULL`, so a committed write survives a crash.
  */
 
-/** A value SQLite can bind. */
-export type SqlValue = string | number | bigint | null | Uint8Array;
-
 /** A prepared statement: positional parameters, or one object of named ones (`@name`). Rows are plain objects keyed by column. */
 export interface Statement {
   get(...params: unknown[]): unknown;
@@ -168,9 +165,10 @@ function loadDriver(): Driver {
 }
 
 /**
- * `node:sqlite`'s module, or undefined where Node lacks it (before 22.13 without a flag). Its
- * one ExperimentalWarning is not printed: the sandbox depends on nothing it marks experimental
- * beyond what both drivers share. Every other warning still is.
+ * `node:sqlite`'s module, or undefined where Node lacks it (before 22.13 without a flag). Its one
+ * ExperimentalWarning ("SQLite is an experimental feature") is not printed: the sandbox uses only
+ * the part of the API that has not changed since it appeared (prepare, get, all, run, exec,
+ * close). Every other warning still is.
  */
 function loadNodeSqlite(): { DatabaseSync: new (file: string) => RawDatabase } | undefined {
   const emitWarning = process.emitWarning;
