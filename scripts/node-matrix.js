@@ -16,7 +16,8 @@
  *
  * Prints one summary line per version and exits non-zero if any version failed.
  * Options (environment): MARIN_MATRIX_NODES="22 24" (majors or exact versions),
- * MARIN_MATRIX_PULUMI=<version> (default: the registry's newest), MARIN_MATRIX=skip to skip.
+ * MARIN_MATRIX_PULUMI=<version> (default: the registry's newest), MARIN_MATRIX_VITEST="<vitest
+ * filters>" (default: the whole suite), MARIN_MATRIX=skip to skip.
  */
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -200,7 +201,8 @@ function runLeg(version, pulumiVersion) {
     const report = path.join(dir, "vitest-report.json");
     fs.rmSync(report, { force: true });
     const vitest = path.join(dir, "node_modules", "vitest", "vitest.mjs");
-    const t = run(node.node, [vitest, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: dir, env, inherit: true });
+    const filters = (process.env.MARIN_MATRIX_VITEST ?? "").split(/\s+/).filter(Boolean);
+    const t = run(node.node, [vitest, "run", ...filters, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: dir, env, inherit: true });
     leg.times.tests = t.ms;
     if (fs.existsSync(report)) {
       const r = JSON.parse(fs.readFileSync(report, "utf8"));
