@@ -18,7 +18,7 @@ export const STATE_LIMIT_BYTES = 3 * 1024;
 /** Entries of the generated declaration file of the load benchmark. */
 export const LOAD_ENTRIES = 10_000;
 /** Time allowed to validate it, ms. */
-export const LOAD_LIMIT_MS = 300;
+export const LOAD_LIMIT_MS = 1_000;
 /** Share of an `up`'s requests that may be 429 responses. */
 export const MAX_429_SHARE = 0.01;
 /** `up` may take this many times (requests ÷ rate limit). */

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { loadDeclarations, parseDeclarations } from "../provider/declarations";
+import { loadDeclarations } from "../provider/declarations";
 import { declarationText, generatedIds } from "./declarations";
 
 /** What the load benchmark found. */
@@ -16,8 +16,6 @@ export interface LoadMeasurement {
   bestMs: number;
   /** Every run, ms, in order. */
   runsMs: number[];
-  /** Best time of the full YAML parser path alone (`parseDeclarations(text, file, { fast: false })`), ms: what a file the fast reader declines costs. */
-  fullParserBestMs: number;
 }
 
 /**
@@ -37,12 +35,5 @@ export async function measureLoad(dir: string, entries: number, runs = 5): Promi
     if (!r.ok) throw new Error(`the loader rejected the generated file ${file}: ${r.problems.slice(0, 3).map((p) => p.message).join("; ")}`);
     if (r.tokens.length !== entries) throw new Error(`the loader returned ${r.tokens.length} tokens for ${entries} entries`);
   }
-  let fullParserBestMs = Infinity;
-  for (let i = 0; i < Math.min(runs, 3); i++) {
-    const t0 = performance.now();
-    const r = parseDeclarations(text, file, { fast: false });
-    fullParserBestMs = Math.min(fullParserBestMs, performance.now() - t0);
-    if (!r.ok || r.tokens.length !== entries) throw new Error("the full YAML parser path disagreed with the fast path on the generated file");
-  }
-  return { entries, fileBytes: Buffer.byteLength(text), bestMs: Math.min(...runsMs), runsMs, fullParserBestMs };
+  return { entries, fileBytes: Buffer.byteLength(text), bestMs: Math.min(...runsMs), runsMs };
 }

@@ -7,8 +7,8 @@
 export { PublisherToken, publisherTokenProvider, PartialFailure } from "./resource";
 export type { PublisherTokenArgs, TokenAudit, TokenInputs, TokenOutputs, Observation } from "./resource";
 export * from "./core";
-export { MarinSocialClient, MarinSocialError, resolveConnection, isNotFound } from "./client";
-export type { ClientOptions, ErrorCode } from "./client";
+export { MarinSocialClient, resolveConnection, isNotFound, isMarinSocialError } from "./client";
+export type { ClientOptions } from "./client";
 export { declaredStack, USER_ERROR_EXIT_CODE } from "./stack/declared-stack";
 export type { DeclaredStackOptions, DeclaredStackOutputs } from "./stack/declared-stack";
 export { loadDeclarations, parseDeclarations, DeclarationError, assertValid } from "./declarations";

@@ -19,3 +19,10 @@ export function parse(command: string, argv: string[], options: OptionSpecs): Pa
     throw new Error(`${(err as Error).message}. Run \`marin-social ${command} --help\` for usage.`);
   }
 }
+
+/** A string option that must be one of `allowed`; `fallback` when absent. An Error lists the choices. */
+export function choice<T extends string>(command: string, name: string, value: string | boolean | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly unknown[]).includes(value)) return value as T;
+  throw new Error(`--${name} ${String(value)}: must be one of ${allowed.join(", ")}. Run \`marin-social ${command} --help\` for usage.`);
+}

@@ -1,50 +1,93 @@
 /**
- * `marin-social audit FILE [--json] [--api-url URL]`: live state against
- * declarations, one row per declared token. Exit 0 when there is no drift,
- * 2 when there is (like `pulumi preview --detailed-exitcode`), 1 on errors.
- * The API key comes from MARIN_SOCIAL_API_KEY (never a flag: flags end up in
- * shell history and process lists).
+ * `marin-social audit FILE [--format text|json|html|mermaid] [-o FILE] [--api-url URL]`: live state against
+ * declarations, one row per declared token. Exit 0 when `pulumi up` would succeed and nothing
+ * drifted, 1 when `pulumi up` would fail (a refusal or an unknown account) or the audit could
+ * not run, 2 on drift otherwise. The API key comes from MARIN_SOCIAL_API_KEY (never a flag:
+ * flags end up in shell history and process lists).
  */
-import { buildReport, type Account, type Report, type ReportRow } from "../core";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { buildReport, type Account, type Report } from "../core";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { formatProblem, loadDeclarations } from "../declarations";
-import { parse } from "./args";
+import { AUDIT_COLUMNS, auditCells, renderHtml, renderMermaid, REPORT_FORMATS } from "../report";
+import { choice, parse } from "./args";
+import { err, errorInfo, out } from "./output";
 import { renderTable } from "./table";
 
-const USAGE = `usage: marin-social audit FILE [--json] [--api-url URL] [--allow-insecure-http]
+/** The exit codes of `marin-social audit`. */
+export const AUDIT_EXIT = { ok: 0, fails: 1, drift: 2 } as const;
+
+const USAGE = `usage: marin-social audit FILE [--format FORMAT] [-o OUT] [--api-url URL] [--allow-insecure-http]
 
 Reads the live state of every token FILE declares and prints, per token: the account,
 publisher, name and live validity, the linked agencies, the desired state, the action
 \`pulumi up\` would take, and drift (revoked outside Pulumi, or re-authorized after
 Pulumi invalidated it).
 
-  --json                 print the report as JSON (for CI)
+  --format FORMAT        text (the table; default), json (for CI), html (one self-contained
+                         page: who is cut off, as a graph, then the table) or mermaid (a
+                         flowchart of what changes, fenced for Markdown and CI job summaries)
+  --json                 the same as --format json. In JSON a rejected file prints
+                         {"file", "problems": [{file, line, col, path, message}]}, and any
+                         other error {"error": {code, message}}
+  -o, --output OUT       write the report to OUT instead of standard output
   --api-url URL          the API (default: MARIN_SOCIAL_API_URL, else http://127.0.0.1:8787)
   --allow-insecure-http  allow http:// to a non-loopback host
 
 The API key is read from MARIN_SOCIAL_API_KEY.
-Exit codes: 0 no drift, 2 drift found, 1 error (bad file, unknown account, API failure).`;
+
+Exit codes:
+  0  \`pulumi up\` would succeed, and nothing drifted
+  1  \`pulumi up\` would fail for a token (publisher mismatch, expectAgencies differing from the
+     live links, valid: true on a revoked token, an unknown account), or the audit could not
+     run (bad file, bad arguments, configuration or API error)
+  2  drift found (revoked outside Pulumi, or re-authorized after Pulumi invalidated it), and
+     \`pulumi up\` would not fail
+A reader that closes stdout early (| head) does not change the exit code.`;
+
+/** The exit code for a report: whether `pulumi up` would fail, else whether anything drifted. */
+export function auditExitCode(report: Report): number {
+  if (report.summary.refused > 0 || report.summary.missing > 0) return AUDIT_EXIT.fails;
+  return report.summary.drift > 0 ? AUDIT_EXIT.drift : AUDIT_EXIT.ok;
+}
 
 /** Runs the audit command. */
 export async function run(argv: string[]): Promise<number> {
+  const json = argv.includes("--json") || argv.includes("--format=json") || argv.some((a, i) => a === "--format" && argv[i + 1] === "json");
+  try {
+    return await audit(argv);
+  } catch (e) {
+    if (!json) throw e;
+    out(JSON.stringify({ error: errorInfo(e) }, null, 2) + "\n");
+    err(`marin-social audit: ${(e as Error).message}\n`);
+    return AUDIT_EXIT.fails;
+  }
+}
+
+async function audit(argv: string[]): Promise<number> {
   const { values, positionals } = parse("audit", argv, {
     json: { type: "boolean" },
+    format: { type: "string" },
+    output: { type: "string", short: "o" },
     "api-url": { type: "string" },
     "allow-insecure-http": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
-    process.stdout.write(USAGE + "\n");
+    out(USAGE + "\n");
     return 0;
   }
   if (positionals.length !== 1) throw new Error(`expected one declaration FILE, got ${positionals.length}.\n${USAGE}`);
   const file = positionals[0]!;
+  if (values.json && (values.format ?? "json") !== "json") throw new Error(`--json is --format json; give one of them.\n${USAGE}`);
+  const format = choice("audit", "format", values.json ? "json" : values.format, REPORT_FORMATS, "text");
 
   const loaded = await loadDeclarations(file);
   if (!loaded.ok) {
-    for (const p of loaded.problems) process.stderr.write(formatProblem(p) + "\n");
-    process.stderr.write(`${file}: ${loaded.problems.length} problem(s); nothing was audited.\n`);
-    return 1;
+    if (format === "json") out(JSON.stringify({ file, problems: loaded.problems }, null, 2) + "\n");
+    err(loaded.problems.map((p) => formatProblem(p) + "\n").join(""));
+    err(`${file}: ${loaded.problems.length} problem(s); nothing was audited.\n`);
+    return AUDIT_EXIT.fails;
   }
 
   const env = { ...process.env };
@@ -59,13 +102,17 @@ export async function run(argv: string[]): Promise<number> {
     progress.done();
     const history = await client.audit();
     const report = buildReport(loaded.tokens, live, history);
-    if (values.json) {
-      process.stdout.write(JSON.stringify({ file, apiUrl: connection.baseUrl, ...report }, null, 2) + "\n");
-    } else {
-      process.stdout.write(renderReport(report) + "\n");
-    }
-    if (report.summary.missing > 0) return 1;
-    return report.summary.drift > 0 ? 2 : 0;
+    const source = { file, apiUrl: connection.baseUrl, generatedAt: new Date().toISOString() };
+    const render = {
+      text: () => renderReport(report),
+      json: () => JSON.stringify({ file, apiUrl: source.apiUrl, ...report }, null, 2),
+      html: () => renderHtml(report, source),
+      mermaid: () => renderMermaid(report),
+    };
+    const text = render[format]() + "\n";
+    if (typeof values.output === "string") writeOutput(values.output, text);
+    else out(text);
+    return auditExitCode(report);
   } finally {
     await client.close();
   }
@@ -89,31 +136,29 @@ function progressReporter(total: number) {
   return {
     tick(n: number) {
       read += n;
-      if (tty) process.stderr.write(`\rreading accounts: ${read}/${total}`);
+      if (tty) err(`\rreading accounts: ${read}/${total}`);
     },
     done() {
-      if (tty) process.stderr.write("\r\x1b[K");
+      if (tty) err("\r\x1b[K");
     },
   };
 }
 
-function cellsOf(r: ReportRow): string[] {
-  return [
-    r.accountId,
-    r.publisher ?? "-",
-    r.name ?? "-",
-    r.status === "missing" ? "not found" : r.liveValid ? "valid" : "INVALID",
-    r.linkedAgencies?.map((a) => a.id).join(",") || "-",
-    r.desiredValid ? "valid" : "invalid",
-    r.action,
-    r.drift ? `${r.drift}: ${r.driftDetail}` : "-",
-  ];
+/** Writes `text` to `file` whole or not at all (a temporary file, then a rename). */
+function writeOutput(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new Error(`cannot write the report to ${file}: ${(e as Error).message}. Check the directory exists and is writable.`);
+  }
 }
 
 /** The table, then notes for refusals, then a summary line. */
 export function renderReport(report: Report): string {
-  const header = ["ACCOUNT", "PUBLISHER", "NAME", "LIVE", "AGENCIES", "DESIRED", "ACTION", "DRIFT"];
-  const lines = [renderTable(header, report.rows.map(cellsOf))];
+  const lines = [renderTable(AUDIT_COLUMNS, report.rows.map(auditCells))];
   const notes = report.rows.filter((r) => r.detail);
   if (notes.length > 0) {
     lines.push("", ...notes.map((r) => `${r.accountId}: ${r.detail}`));

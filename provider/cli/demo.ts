@@ -1,7 +1,8 @@
 /**
  * `marin-social demo` (what `npm start` runs): the whole story on the embedded
  * default. Starts the sandbox with the demo seed on a free port, then:
- * - with the `pulumi` CLI on PATH: a local file backend in a temporary folder,
+ * - with the `pulumi` CLI (built by `npm run pulumi:install` into .tools/, or on
+ *   PATH): a local file backend in a temporary folder, offline (see pulumi-path.ts),
  *   `pulumi preview` (the audit), `pulumi up` (the invalidation), an
  *   out-of-band revoke through the API, and `pulumi refresh` (the drift);
  * - without it: says so, with the install hint, and shows the audit, what
@@ -9,8 +10,8 @@
  *   the out-of-band revoke, and the drift the audit then finds.
  * It exits by itself when done.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { auditLine, buildReport, describePlan, planToken, pulumiActor } from "../core";
@@ -18,37 +19,37 @@ import { MarinSocialClient, USER_AGENT } from "../client";
 import { assertValid, loadDeclarations } from "../declarations";
 import { TokenLifecycle } from "../resource/lifecycle";
 import { startSandbox } from "../sandbox";
-import { renderReport } from "./audit";
+import { auditExitCode, renderReport } from "./audit";
+import { out } from "./output";
+import { findPulumi, offlineEnv, PULUMI_INSTALL_COMMAND, type PulumiInstall } from "./pulumi-path";
 
 const ROOT = path.join(__dirname, "..", "..");
 const DECLARATIONS = path.join(ROOT, "tokens.yaml");
 const STACK = "demo";
 const OUT_OF_BAND = { accountId: "fb-1002", actor: "jane@agency.example", reason: "Jane revoked it by hand in the web UI" };
 
-const say = (text = "") => process.stdout.write(text + "\n");
+const say = (text = "") => out(text + "\n");
 const heading = (text: string) => say(`\n=== ${text}`);
 
 /** Runs the demo; resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes("--help")) {
-    say("usage: marin-social demo [--without-pulumi]\n\nRuns the README story against a fresh sandbox and exits.");
+    say(
+      "usage: marin-social demo [--without-pulumi]\n\nRuns the README story against a fresh sandbox and exits.\n\n" +
+        "Exit codes: 0 the story ran to the end, 1 a step failed.",
+    );
     return 0;
   }
   const sandbox = await startSandbox({ port: 0, db: ":memory:", seed: "demo" });
   say(`Marin Social sandbox (demo seed) listening on ${sandbox.url}`);
   const client = new MarinSocialClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.admin, userAgent: USER_AGENT });
   try {
-    const pulumi = argv.includes("--without-pulumi") ? undefined : findPulumi();
+    const pulumi = argv.includes("--without-pulumi") ? undefined : findPulumi({ root: ROOT });
     return pulumi ? await withPulumi(pulumi, sandbox.url, sandbox.keys.admin, client) : await withoutPulumi(client);
   } finally {
     await client.close();
     await sandbox.close();
   }
-}
-
-function findPulumi(): string | undefined {
-  const r = spawnSync("pulumi", ["version"], { encoding: "utf8" });
-  return r.status === 0 ? "pulumi" : undefined;
 }
 
 async function revokeOutOfBand(client: MarinSocialClient): Promise<void> {
@@ -57,32 +58,39 @@ async function revokeOutOfBand(client: MarinSocialClient): Promise<void> {
   say(`${account.id} valid=${account.token.valid} invalidatedBy=${account.token.invalidatedBy}`);
 }
 
-async function withPulumi(pulumi: string, url: string, key: string, client: MarinSocialClient): Promise<number> {
+async function withPulumi(install: PulumiInstall, url: string, key: string, client: MarinSocialClient): Promise<number> {
+  const pulumi = install.pulumi;
   const home = mkdtempSync(path.join(tmpdir(), "marin-social-demo-"));
+  mkdirSync(path.join(home, "pulumi-home"));
+  mkdirSync(path.join(home, "backend"));
   const env = {
     ...process.env,
-    PULUMI_BACKEND_URL: `file://${home}`,
-    PULUMI_CONFIG_PASSPHRASE: "marin-social-demo",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
+    ...offlineEnv(install, { home: path.join(home, "pulumi-home"), backendDir: path.join(home, "backend"), passphrase: "marin-social-demo" }),
     MARIN_SOCIAL_API_URL: url,
     MARIN_SOCIAL_API_KEY: key,
   };
   const stackFile = path.join(ROOT, `Pulumi.${STACK}.yaml`);
   const createdStackFile = !existsSync(stackFile);
-  const step = (title: string, args: string[], okCodes = [0]) => {
+  // Asynchronous: the sandbox serves from this process, so its event loop must keep running.
+  const step = async (title: string, args: string[], okCodes = [0]) => {
     heading(`${title}: pulumi ${args.join(" ")}`);
-    const r = spawnSync(pulumi, args, { cwd: ROOT, env, stdio: "inherit" });
-    if (!okCodes.includes(r.status ?? 1)) throw new Error(`pulumi ${args[0]} failed with exit code ${r.status}`);
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn(pulumi, args, { cwd: ROOT, env, stdio: "inherit" });
+      child.on("error", reject);
+      child.on("close", (status) => resolve(status ?? 1));
+    });
+    if (!okCodes.includes(code)) throw new Error(`pulumi ${args[0]} failed with exit code ${code}`);
   };
   try {
-    say(`Using the pulumi CLI with a local file backend in ${home}`);
-    step("Create a throw-away stack", ["stack", "init", STACK, "--non-interactive"]);
-    step("Audit: what would change, and who is cut off", ["preview", "--stack", STACK, "--non-interactive"]);
-    step("Invalidate", ["up", "--yes", "--stack", STACK, "--non-interactive", "--skip-preview"]);
+    say(`Using ${pulumi}${install.version ? ` (${install.version})` : ""} with a local file backend in ${home}, offline`);
+    await step("Create a throw-away stack", ["stack", "init", STACK, "--secrets-provider", "passphrase", "--non-interactive"]);
+    await step("Audit: what would change, and who is cut off", ["preview", "--stack", STACK, "--non-interactive"]);
+    await step("Invalidate", ["up", "--yes", "--stack", STACK, "--non-interactive", "--skip-preview"]);
     await revokeOutOfBand(client);
-    step("Drift: refresh shows the token revoked outside Pulumi", ["refresh", "--yes", "--stack", STACK, "--non-interactive", "--skip-preview"]);
-    step("And preview now refuses to pretend it can restore it", ["preview", "--stack", STACK, "--non-interactive"], [0, 255, 1]);
-    step("Stop managing the tokens (changes nothing in Marin Social)", ["destroy", "--yes", "--stack", STACK, "--non-interactive", "--skip-preview"]);
+    await step("Drift: refresh shows the token revoked outside Pulumi", ["refresh", "--yes", "--diff", "--stack", STACK, "--non-interactive", "--skip-preview"]);
+    // The CLI exits 1 when the run fails (a check failure here).
+    await step("And preview now refuses to pretend it can restore it", ["preview", "--stack", STACK, "--non-interactive"], [1]);
+    await step("Stop managing the tokens (changes nothing in Marin Social)", ["destroy", "--yes", "--stack", STACK, "--non-interactive", "--skip-preview"]);
     return 0;
   } finally {
     spawnSync(pulumi, ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"], { cwd: ROOT, env, stdio: "ignore" });
@@ -93,9 +101,9 @@ async function withPulumi(pulumi: string, url: string, key: string, client: Mari
 
 async function withoutPulumi(client: MarinSocialClient): Promise<number> {
   say(
-    "\nThe pulumi CLI is not on PATH, so this shows what `pulumi preview`, `pulumi up` and `pulumi refresh` do\n" +
-      "using the same code they run. Install Pulumi (https://www.pulumi.com/docs/iac/download-install/,\n" +
-      "e.g. `curl -fsSL https://get.pulumi.com | sh`) and run `npm start` again for the real thing.",
+    "\nThere is no pulumi CLI (none built in .tools/, none on PATH), so this shows what `pulumi preview`,\n" +
+      "`pulumi up` and `pulumi refresh` do using the same code they run. Build the CLI from its Go modules\n" +
+      `with \`${PULUMI_INSTALL_COMMAND}\` (needs Go; \`npm test\` runs it too) and run \`npm start\` again for the real thing.`,
   );
   const tokens = assertValid(await loadDeclarations(DECLARATIONS));
   const actor = pulumiActor("marin-social", STACK);
@@ -135,6 +143,11 @@ async function withoutPulumi(client: MarinSocialClient): Promise<number> {
   heading("marin-social audit tokens.yaml (what `pulumi refresh` reports as drift)");
   const after = await audit();
   say(renderReport(after.report));
-  say(`\nThe audit exits 2 on drift, like \`pulumi preview --detailed-exitcode\`; ${after.report.summary.drift} token(s) drifted.`);
+  const s = after.report.summary;
+  say(
+    `\n\`marin-social audit tokens.yaml\` now exits ${auditExitCode(after.report)}: ${s.drift} token(s) drifted, and \`pulumi up\` ` +
+      `would fail for ${s.refused + s.missing} (exit 1 when up would fail, else 2 on drift, else 0). ` +
+      "Pulumi's own gate is `pulumi preview --expect-no-changes`, which fails when anything would change.",
+  );
   return 0;
 }

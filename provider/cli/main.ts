@@ -7,6 +7,8 @@
  * `--debug` is given.
  */
 
+import { err, guardPipes, out } from "./output";
+
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -23,7 +25,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (require("./demo") as typeof import("./demo")).run,
   },
   audit: {
-    summary: "compare declared tokens with live state; exit 2 on drift",
+    summary: "compare declared tokens with live state; exit 1 if `pulumi up` would fail, 2 on drift",
     load: async () => (require("./audit") as typeof import("./audit")).run,
   },
 };
@@ -36,7 +38,8 @@ function usage(): string {
     "commands:",
     ...rows,
     "",
-    "Run `marin-social <command> --help` for a command's options. Add --debug for stack traces.",
+    "Run `marin-social <command> --help` for a command's options and exit codes. Add --debug for stack traces.",
+    "Exit codes: 0 success, 1 error (usage, bad input, API or configuration); audit also 2 on drift.",
   ].join("\n");
 }
 
@@ -46,31 +49,32 @@ export async function main(argv: string[]): Promise<number> {
   const args = argv.filter((a) => a !== "--debug");
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(usage() + "\n");
+    out(usage() + "\n");
     return name === undefined ? 1 : 0;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`marin-social: unknown command "${name}"\n\n${usage()}\n`);
+    err(`marin-social: unknown command "${name}"\n\n${usage()}\n`);
     return 1;
   }
   try {
     const run = await command.load();
     return await run(rest);
-  } catch (err) {
-    const e = err as Error;
-    process.stderr.write(`marin-social ${name}: ${debug ? (e.stack ?? e.message) : e.message}\n`);
+  } catch (thrown) {
+    const e = thrown as Error;
+    err(`marin-social ${name}: ${debug ? (e.stack ?? e.message) : e.message}\n`);
     return 1;
   }
 }
 
 if (require.main === module) {
+  guardPipes();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
-    (err: unknown) => {
-      process.stderr.write(`marin-social: ${(err as Error).message}\n`);
+    (e: unknown) => {
+      err(`marin-social: ${(e as Error).message}\n`);
       process.exitCode = 1;
     },
   );

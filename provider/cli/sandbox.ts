@@ -2,21 +2,36 @@
  * `marin-social sandbox`: serves the local Marin Social API until SIGINT or SIGTERM.
  */
 import { parseArgs } from "node:util";
-import { startSandbox, type Sandbox } from "../sandbox";
+import { DEMO_KEYS, startSandbox, type Sandbox } from "../sandbox";
+import { resolveHost, urlHost, type ResolvedHost } from "./host";
+import { out } from "./output";
+
+/** The environment variable that gives the admin key instead of `--admin-key`. */
+export const ADMIN_KEY_ENV = "MARIN_SOCIAL_SANDBOX_ADMIN_KEY";
 
 const USAGE = `usage: marin-social sandbox [options]
 
 Serves the local Marin Social API (schemas/marin-social-api.yaml) until SIGINT or SIGTERM.
 
 options:
-  --host HOST          interface to listen on (default 127.0.0.1)
+  --host HOST          address to listen on (default 127.0.0.1). A name is resolved, and counts
+                       as loopback only if every address it resolves to is loopback
   --port PORT          port (default 8787; 0 picks a free one)
   --db PATH            SQLite file that keeps the state across restarts, or :memory: (default)
   --seed SEED          demo (default), none, or a JSON seed file; applied to an empty database only
-  --admin-key KEY      accept KEY as an extra admin key (it is never printed)
+  --admin-key KEY      accept KEY as an admin key (never printed); or set ${ADMIN_KEY_ENV}
   -h, --help           print this help
 
-The first line printed is "Marin Social sandbox listening on <base URL>"; the demo keys follow.`;
+On a loopback address the well-known demo keys work (sandbox-admin, ...). Any other address
+(another interface, 0.0.0.0, ::) is reachable from other machines: the sandbox refuses to start
+there unless an admin key is given, and then accepts only that key.
+
+The first line printed is "Marin Social sandbox listening on <URL>", with the address really
+served (IPv6 in brackets; 0.0.0.0 or [::] for every interface, with a note); the keys follow.
+
+Exit codes: 0 after a clean stop (SIGINT or SIGTERM) or --help; 1 for bad options or when it
+cannot start (address refused, port in use, bad database or seed). A reader that closes stdout
+early does not stop the sandbox.`;
 
 /** Parsed options of `marin-social sandbox`. */
 interface Options {
@@ -29,25 +44,37 @@ interface Options {
 
 /**
  * Runs the sandbox command. Resolves 0 after a clean shutdown on SIGINT/SIGTERM (server and
- * database closed), 0 after `--help`; throws a clear Error for bad options or a failed start.
+ * database closed), 0 after `--help`; throws a clear Error for bad options, a non-loopback
+ * address without an admin key, or a failed start.
  */
-export async function run(argv: string[]): Promise<number> {
-  const opts = parseOptions(argv);
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const opts = parseOptions(argv, env);
   if (!opts) {
-    process.stdout.write(USAGE + "\n");
+    out(USAGE + "\n");
     return 0;
   }
+  const host = await resolveHost(opts.host);
+  if (!host.loopback && !opts.adminKey) {
+    throw new Error(
+      `--host ${opts.host} serves ${host.wildcard ? "every interface of this machine" : host.address}, which other machines can reach, ` +
+        `and the demo keys (${DEMO_KEYS.admin}, ...) are public. Give your own admin key with --admin-key KEY or ${ADMIN_KEY_ENV} ` +
+        `(the demo keys are then refused), or serve on a loopback address such as 127.0.0.1`,
+    );
+  }
   const sandbox = await startSandbox({
-    host: opts.host,
+    host: host.address,
     port: opts.port,
     db: opts.db,
     seed: opts.seed,
     extraKeys: opts.adminKey ? [{ key: opts.adminKey, scope: "admin" }] : [],
+    demoKeys: host.loopback,
   });
   try {
-    process.stdout.write(`Marin Social sandbox listening on ${sandbox.url}\n`);
-    process.stdout.write(keyLines(sandbox));
-    process.stdout.write(`database: ${opts.db}; press Ctrl+C to stop\n`);
+    const url = `http://${urlHost(host.address)}:${sandbox.port}`;
+    out(`Marin Social sandbox listening on ${url}\n`);
+    if (host.wildcard) out(`note: ${url} is every interface of this machine; from this machine, use http://127.0.0.1:${sandbox.port}\n`);
+    out(keyLines(sandbox, host, opts));
+    out(`database: ${opts.db}; press Ctrl+C to stop\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off("SIGINT", stop);
@@ -60,11 +87,11 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await sandbox.close();
   }
-  process.stdout.write("Marin Social sandbox stopped\n");
+  out("Marin Social sandbox stopped\n");
   return 0;
 }
 
-function parseOptions(argv: string[]): Options | undefined {
+function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | undefined {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -89,8 +116,8 @@ function parseOptions(argv: string[]): Options | undefined {
   if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`--port must be an integer from 0 to 65535 (0 picks a free port), not "${portText}"`);
   const host = (values["host"] as string | undefined) ?? "127.0.0.1";
   if (!host) throw new Error("--host must not be empty");
-  const adminKey = values["admin-key"] as string | undefined;
-  if (adminKey !== undefined && !/^\S+$/.test(adminKey)) throw new Error("--admin-key must be non-empty and contain no spaces");
+  const adminKey = (values["admin-key"] as string | undefined) ?? (env[ADMIN_KEY_ENV] || undefined);
+  if (adminKey !== undefined && !/^\S+$/.test(adminKey)) throw new Error(`--admin-key (or ${ADMIN_KEY_ENV}) must be non-empty and contain no spaces`);
   const db = (values["db"] as string | undefined) ?? ":memory:";
   if (!db) throw new Error("--db must be a file path or :memory:");
   const seed = (values["seed"] as string | undefined) ?? "demo";
@@ -98,9 +125,12 @@ function parseOptions(argv: string[]): Options | undefined {
   return { host, port, db, seed, ...(adminKey ? { adminKey } : {}) };
 }
 
-/** The demo keys, one per line; an agency key for each agency the sandbox holds. */
-function keyLines(sandbox: Sandbox): string {
+/** The keys, one per line: the demo keys on loopback (an agency key per agency); never the given admin key. */
+function keyLines(sandbox: Sandbox, host: ResolvedHost, opts: Options): string {
+  const given = opts.adminKey ? ["admin key: the one given by --admin-key or " + ADMIN_KEY_ENV + " (not printed)"] : [];
+  if (!host.loopback) return [...given, "demo keys: off (not a loopback address)"].join("\n") + "\n";
   const lines = [
+    ...given,
     `key ${sandbox.keys.admin}  (admin: read and write on every agency, and /_sandbox)`,
     `key ${sandbox.keys.readonly}  (read only)`,
     ...sandbox.agencies().map((a) => `key ${sandbox.keys.agency(a.id)}  (read everything, write on ${a.id}: ${a.name})`),

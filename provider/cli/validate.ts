@@ -4,17 +4,23 @@
  */
 import { formatProblem, loadDeclarations, type LoadResult } from "../declarations";
 import { parse } from "./args";
+import { err, errorInfo, out } from "./output";
 
 /** The command's help text. */
 export const USAGE = `usage: marin-social validate FILE [FILE...] [--json]
 
 Checks token declaration files (schemas/tokens.schema.json) and prints every
 problem as file:line:col: path: message on stderr, or one "ok:" line per
-valid file on stdout. Exits 0 when every file is valid, 1 otherwise.
+valid file on stdout.
 
 options:
   --json      print {"files": [{file, ok, tokens?, problems?}]} on stdout instead
-  -h, --help  show this help`;
+              (problems: [{file, line, col, path, message}]); a usage error
+              prints {"error": {code, message}}
+  -h, --help  show this help
+
+Exit codes: 0 every file is valid, 1 a file has problems or the arguments are wrong.
+A reader that closes stdout early (| head) does not change the exit code.`;
 
 function plural(n: number, word: string): string {
   return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
@@ -31,12 +37,23 @@ export function summary(result: Extract<LoadResult, { ok: true }>): string {
  * throws an Error (printed without a stack by main) for bad arguments.
  */
 export async function run(argv: string[]): Promise<number> {
+  try {
+    return await validate(argv);
+  } catch (e) {
+    if (!argv.includes("--json")) throw e;
+    out(JSON.stringify({ error: errorInfo(e) }, null, 2) + "\n");
+    err(`marin-social validate: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function validate(argv: string[]): Promise<number> {
   const { values, positionals } = parse("validate", argv, {
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
-    process.stdout.write(USAGE + "\n");
+    out(USAGE + "\n");
     return 0;
   }
   if (positionals.length === 0) {
@@ -49,11 +66,11 @@ export async function run(argv: string[]): Promise<number> {
     const files = results.map((r) =>
       r.ok ? { file: r.file, ok: true, tokens: r.tokens } : { file: r.file, ok: false, problems: r.problems },
     );
-    process.stdout.write(JSON.stringify({ files }, null, 2) + "\n");
+    out(JSON.stringify({ files }, null, 2) + "\n");
   } else {
     for (const r of results) {
-      if (r.ok) process.stdout.write(summary(r) + "\n");
-      else process.stderr.write(r.problems.map((p) => formatProblem(p) + "\n").join(""));
+      if (r.ok) out(summary(r) + "\n");
+      else err(r.problems.map((p) => formatProblem(p) + "\n").join(""));
     }
   }
   return results.every((r) => r.ok) ? 0 : 1;

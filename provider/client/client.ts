@@ -3,10 +3,13 @@
  * pagination). Every call runs through the pipeline in caller.ts.
  */
 import { randomUUID } from "node:crypto";
+import { satisfies } from "../core/rules";
 import type { Account, Agency, AuditEntry } from "../core/types";
+import { ACCOUNT_ID, LIST_ACCOUNTS } from "../generated/contract";
+import { accountProblem } from "./account-shape";
 import { Batcher } from "./batcher";
 import { Caller, type CallResult, type CallSpec } from "./caller";
-import { errors } from "./errors";
+import { errors, type MarinSocialError } from "./errors";
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./options";
 import { truncate } from "./redact";
 
@@ -39,7 +42,7 @@ export interface ListAccountsQuery {
   publisher?: string;
   agency?: string;
   valid?: boolean;
-  /** Page size sent to the API (1..500, default 500); every page is followed. */
+  /** Page size sent to the API (1 to the contract's `LIST_ACCOUNTS.maxLimit`, which is the default); every page is followed. */
   limit?: number;
 }
 
@@ -57,7 +60,7 @@ export interface SandboxApi {
   addAccounts(body: object): Promise<{ created: number; ids: string[] }>;
 }
 
-const ACCOUNT_PAGE = 500;
+const ACCOUNT_PAGE = LIST_ACCOUNTS.maxLimit;
 
 /** Accounts remembered for queue order; past this, the oldest tenth is forgotten. */
 const MAX_REMEMBERED_ACCOUNTS = 100_000;
@@ -71,17 +74,13 @@ function checkId(name: string, value: unknown, scrub: (s: string) => string): st
 }
 
 /**
- * The contract's account id pattern (`AccountId` in schemas/marin-social-api.yaml).
- * Reads check it client-side: one malformed id must not turn a whole
- * coalesced batch into a 400.
+ * `value` if it is an account id by the contract (`ACCOUNT_ID`), else a `bad-request` error.
+ * Reads check it client-side: one malformed id must not turn a whole coalesced batch into a 400.
  */
-export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** `value` if it matches {@link ACCOUNT_ID_PATTERN}, else a `bad-request` error. */
 function checkAccountId(name: string, value: unknown, scrub: (s: string) => string): string {
   const id = checkId(name, value, scrub);
-  if (!ACCOUNT_ID_PATTERN.test(id)) {
-    throw errors.invalidArgument(name, `${truncate(scrub(JSON.stringify(id)), 80)} is not an account id (letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit)`);
+  if (!satisfies(ACCOUNT_ID, id)) {
+    throw errors.invalidArgument(name, `${truncate(scrub(JSON.stringify(id)), 80)} is not ${ACCOUNT_ID.description}`);
   }
   return id;
 }
@@ -131,7 +130,7 @@ export class MarinSocialClient {
   constructor(opts: ClientOptions) {
     this.o = resolveOptions(opts);
     this.caller = new Caller(this.o);
-    this.batcher = new Batcher<Account>((ids) => this.fetchAccounts(ids), this.o.maxBatchSize, this.o.batchWindowMs, this.o.batchMaxWaitMs);
+    this.batcher = new Batcher<Account>((ids) => this.fetchAccounts(ids), this.o.maxBatchSize, this.o.batchWindowMs, this.o.batchMaxWaitMs, this.o.clock);
     this.sandbox = {
       setFaults: async (faults) => {
         await this.call({ method: "PUT", path: "/_sandbox/faults", body: faults });
@@ -156,20 +155,25 @@ export class MarinSocialClient {
   /**
    * Reads one account. With `batchReads` (default), calls made in the same
    * tick, or trickling in while batches are being sent (see `batchWindowMs`), are coalesced
-   * into `GET /v1/accounts?ids=a,b,c` of at most `maxBatchSize` ids; an id the
-   * batch does not return rejects with `not-found` (status 404). Without
+   * into `GET /v1/accounts?ids=a,b,c` of at most `maxBatchSize` ids. Without
    * batching: `GET /v1/accounts/{id}`. A string that cannot be an account id
-   * (see {@link ACCOUNT_ID_PATTERN}) rejects with `bad-request` before anything is sent.
+   * (the contract's `ACCOUNT_ID`) rejects with `bad-request` before anything is sent.
+   *
+   * Rejects with `account-not-found` only on a definite answer: the id is absent from a
+   * successful batch that matches the contract, or the server's 404 carries the contract's
+   * account-not-found problem type. A batch that fails as a whole, a 200 that does not match
+   * the contract, and a 404 for an unknown route reject with their own codes.
    */
   async getAccount(id: string): Promise<Account> {
     checkAccountId("accountId", id, this.caller.redact.text);
     const orderKey = this.orderOf(id);
     if (!this.o.batchReads) {
-      return (await this.call({ method: "GET", path: `/v1/accounts/${encodeURIComponent(id)}`, orderKey })).data as Account;
+      const path = `/v1/accounts/${encodeURIComponent(id)}`;
+      return this.account(await this.call({ method: "GET", path, orderKey }), "GET", path, id);
     }
     const account = await this.batcher.get(id);
     if (account === undefined) {
-      throw errors.accountNotFound(this.caller.redact.text(id), { method: "GET", path: this.caller.redact.text(`/v1/accounts?ids=${encodeURIComponent(id)}`) });
+      throw errors.accountAbsent(this.caller.redact.text(id), { method: "GET", path: this.shown(`/v1/accounts?ids=${encodeURIComponent(id)}`), status: 200 });
     }
     return account;
   }
@@ -177,13 +181,13 @@ export class MarinSocialClient {
   /**
    * Reads many accounts with batched requests (chunks of `maxBatchSize`,
    * coalesced with concurrent `getAccount` calls when `batchReads` is on).
-   * Ids the API does not know, and strings that cannot be account ids, are
-   * absent from the map.
+   * Ids a successful batch did not return (the API does not know them), and strings that
+   * cannot be account ids, are absent from the map; any failure rejects the whole call.
    */
   async getAccounts(ids: readonly string[]): Promise<Map<string, Account>> {
     if (!Array.isArray(ids)) throw errors.invalidArgument("ids", "expected an array of account ids");
     ids.forEach((id, i) => checkId(`ids[${i}]`, id, this.caller.redact.text));
-    const unique = [...new Set(ids)].filter((id) => ACCOUNT_ID_PATTERN.test(id));
+    const unique = [...new Set(ids)].filter((id) => satisfies(ACCOUNT_ID, id));
     for (const id of unique) this.orderOf(id);
     if (this.o.batchReads) return this.batcher.getMany(unique);
     const chunks: string[][] = [];
@@ -221,21 +225,23 @@ export class MarinSocialClient {
     if (opts.ifMatch !== undefined) headers["if-match"] = `"${opts.ifMatch}"`;
     const payload: { actor: string; reason?: string } = { actor: body.actor };
     if (body.reason !== undefined) payload.reason = body.reason;
+    const path = `/v1/accounts/${encodeURIComponent(id)}/token/invalidate`;
     const res = await this.call({
       method: "POST",
-      path: `/v1/accounts/${encodeURIComponent(id)}/token/invalidate`,
+      path,
       body: payload,
       idempotencyKey: opts.idempotencyKey ?? randomUUID(),
       headers,
       orderKey: this.orderOf(id),
     });
-    return res.data as Account;
+    return this.account(res, "POST", path, id);
   }
 
   /**
    * `DELETE /v1/agencies/{agencyId}/accounts/{accountId}`. Resolves on 2xx;
-   * a link that does not exist throws `not-found` (the caller decides whether
-   * that means "already done"). Sends an Idempotency-Key (random unless given,
+   * a link that does not exist throws `link-not-found` (the caller decides whether
+   * that means "already done"; an unknown account or agency is `account-not-found` or
+   * `agency-not-found`, any other 404 `route-not-found`). Sends an Idempotency-Key (random unless given,
    * the same on every retry), so a retry after a lost 204 replays the 204
    * instead of answering 404. `actor` is sent as `X-Actor` for the audit log.
    */
@@ -263,14 +269,15 @@ export class MarinSocialClient {
     checkId("actor", body?.actor, this.caller.redact.text);
     const payload: { actor: string; agencies?: string[] } = { actor: body.actor };
     if (body.agencies !== undefined) payload.agencies = body.agencies;
+    const path = `/v1/accounts/${encodeURIComponent(id)}/token/reauthorize`;
     const res = await this.call({
       method: "POST",
-      path: `/v1/accounts/${encodeURIComponent(id)}/token/reauthorize`,
+      path,
       body: payload,
       idempotencyKey: opts.idempotencyKey ?? randomUUID(),
       orderKey: this.orderOf(id),
     });
-    return res.data as Account;
+    return this.account(res, "POST", path, id);
   }
 
   /** `GET /v1/agencies` (every page). */
@@ -333,10 +340,17 @@ export class MarinSocialClient {
     return at;
   }
 
-  /** The batch loader: `GET /v1/accounts?ids=...&limit=n`, following `nextCursor` if the server pages. */
+  /**
+   * The batch loader: `GET /v1/accounts?ids=...&limit=n`, following `nextCursor` if the server
+   * pages. An id absent from the answer means the account does not exist, so the answer must be
+   * trustworthy: every page an AccountPage of the contract, every item an Account, and only
+   * accounts that were asked for (a server that ignores `ids` would otherwise make every id it
+   * did not list look gone). Anything else rejects the whole batch.
+   */
   private async fetchAccounts(ids: string[]): Promise<Map<string, Account>> {
     const orderKey = Math.min(...ids.map((id) => this.orderOf(id)));
     const out = new Map<string, Account>();
+    const asked = new Set(ids);
     let cursor: string | undefined;
     const seen = new Set<string>();
     do {
@@ -344,8 +358,20 @@ export class MarinSocialClient {
         `/v1/accounts?ids=${ids.map(encodeURIComponent).join(",")}&limit=${ids.length}` +
         (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
       this.caller.counters.batches++;
-      const page = this.readPage<Account>(await this.call({ method: "GET", path, orderKey }), path);
-      for (const a of page.items) if (a && typeof a.id === "string") out.set(a.id, a);
+      const res = await this.call({ method: "GET", path, orderKey });
+      const page = this.readPage<unknown>(res, path, true);
+      page.items.forEach((item, i) => {
+        const problem = accountProblem(item);
+        if (problem) throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, `items[${i}]: ${problem}`);
+        const a = item as Account;
+        if (!asked.has(a.id)) {
+          throw errors.badResponse(
+            { method: "GET", path: this.shown(path), status: res.status },
+            `it returned account ${JSON.stringify(this.caller.redact.clip(a.id, 80))}, which was not asked for, so it may ignore the ids filter`,
+          );
+        }
+        out.set(a.id, a);
+      });
       cursor = this.nextCursor(page.nextCursor, seen, path);
     } while (cursor);
     return out;
@@ -365,23 +391,37 @@ export class MarinSocialClient {
     return items;
   }
 
-  private readPage<T>(res: { status: number; data: unknown }, path: string): { items: T[]; nextCursor?: unknown } {
+  /** A page of a list endpoint: `{ items, nextCursor }`, or (unless `pageOnly`) a bare array. */
+  private readPage<T>(res: { status: number; data: unknown }, path: string, pageOnly = false): { items: T[]; nextCursor?: unknown } {
     const d = res.data;
-    if (Array.isArray(d)) return { items: d as T[] };
+    if (Array.isArray(d) && !pageOnly) return { items: d as T[] };
     if (d && typeof d === "object" && Array.isArray((d as { items?: unknown }).items)) {
-      return d as { items: T[]; nextCursor?: unknown };
+      const next = (d as { nextCursor?: unknown }).nextCursor;
+      if (next === undefined || next === null || typeof next === "string") return d as { items: T[]; nextCursor?: unknown };
     }
-    throw errors.server(
-      { method: "GET", path: this.caller.redact.clip(path, 300), status: res.status },
-      "the response is not a list (expected { items, nextCursor })",
-    );
+    throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, "it is not a page of { items, nextCursor }");
+  }
+
+  /** The account in a 2xx answer about `id`; anything else is a `server` error (never a gone account). */
+  private account(res: { status: number; data: unknown }, method: string, path: string, id: string): Account {
+    const fail = (what: string): MarinSocialError => errors.badResponse({ method, path: this.shown(path), status: res.status }, what);
+    const problem = accountProblem(res.data);
+    if (problem) throw fail(problem);
+    const account = res.data as Account;
+    if (account.id !== id) throw fail(`it is account ${JSON.stringify(this.caller.redact.clip(account.id, 80))}, not the one asked for`);
+    return account;
+  }
+
+  /** `path` as sent (with the base URL's path prefix), scrubbed and clipped, for messages. */
+  private shown(path: string): string {
+    return this.caller.redact.clip(this.o.basePath + path, 300);
   }
 
   private nextCursor(next: unknown, seen: Set<string>, path: string): string | undefined {
     if (next === undefined || next === null || next === "") return undefined;
     const c = String(next);
     if (seen.has(c)) {
-      throw errors.server({ method: "GET", path: this.caller.redact.clip(path, 300) }, `the server repeated the cursor "${this.caller.redact.clip(c, 80)}"`);
+      throw errors.server({ method: "GET", path: this.shown(path) }, `the server repeated the cursor "${this.caller.redact.clip(c, 80)}"`);
     }
     seen.add(c);
     return c;

@@ -1,104 +1,31 @@
 /**
- * The client's error family: one class, a stable `code` per kind of failure,
- * and one factory per code whose message says what happened, why, and how to fix it.
+ * The client's error factories: one per code, each message saying what happened, why, and
+ * how to fix it. The error class and codes are the package's one family (provider/core/errors.ts).
  *
  * Nothing here ever sees the API key: the client scrubs problem details and
  * paths before calling a factory.
+ *
+ * A 404 is "gone" only when the contract says so: `application/problem+json` whose `type` is
+ * the contract's account-not-found (code `account-not-found`). Agency- and link-not-found have
+ * codes of their own; every other 404 (an unknown route, a wrong base URL, a proxy's HTML page,
+ * a problem type the contract does not define) is `route-not-found`, an error.
  */
+import { MarinSocialError, PROBLEM_TYPES, type ErrorCode, type ErrorContext } from "../core";
 
-/** The stable kinds of failure. Switch on these, never on messages. */
-export type ErrorCode =
-  | "unauthorized"
-  | "forbidden"
-  | "not-found"
-  | "conflict"
-  | "rate-limited"
-  | "timeout"
-  | "server"
-  | "network"
-  | "bad-request"
-  | "insecure-transport"
-  | "config";
-
-/** An RFC 9457 problem document as the API sends it (`application/problem+json`). */
-export interface ProblemDetails {
-  type?: string;
-  title?: string;
-  status?: number;
-  detail?: string;
-  [k: string]: unknown;
-}
-
-/** Where and how a failure happened; every field optional. */
-export interface ErrorContext {
-  /** HTTP method of the call. */
-  method?: string;
-  /** Request path (with query, never a secret), e.g. `/v1/accounts/fb-1001`. */
-  path?: string;
-  /** HTTP status of the last response, when there was one. */
-  status?: number;
-  /** Problem details of the last response, scrubbed of the key. */
-  problem?: ProblemDetails;
-  /** How many attempts were made (1 = no retry). */
-  attempts?: number;
-}
-
-/** Constructor fields of {@link MarinSocialError} beyond code and message. */
-export interface MarinSocialErrorInit extends ErrorContext {
-  retryable?: boolean;
-}
+export { MarinSocialError, type ErrorCode, type ErrorContext, type ErrorKind, type ProblemDetails } from "../core";
 
 /**
- * Every failure of the Marin Social client. `code` is stable; `problem`
- * keeps the server's problem details; `retryable` says whether trying again
- * later may succeed (rate limits, server faults, timeouts, network blips).
- * The API key never appears in any field, the message or the stack.
+ * True only for a definite "this account does not exist": code `account-not-found` (the
+ * contract's problem type, or an id absent from a successful batched read). A 404 for an
+ * unknown route, agency or link is not.
  */
-export class MarinSocialError extends Error {
-  readonly code: ErrorCode;
-  readonly status?: number;
-  readonly problem?: ProblemDetails;
-  readonly method?: string;
-  readonly path?: string;
-  readonly attempts?: number;
-  readonly retryable: boolean;
-
-  constructor(code: ErrorCode, message: string, init: MarinSocialErrorInit = {}) {
-    super(message);
-    this.name = "MarinSocialError";
-    this.code = code;
-    if (init.status !== undefined) this.status = init.status;
-    if (init.problem !== undefined) this.problem = init.problem;
-    if (init.method !== undefined) this.method = init.method;
-    if (init.path !== undefined) this.path = init.path;
-    if (init.attempts !== undefined) this.attempts = init.attempts;
-    this.retryable = init.retryable ?? false;
-  }
-
-  /** A plain object for logs and JSON: name, code, message and the context fields. */
-  toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      code: this.code,
-      message: this.message,
-      status: this.status,
-      method: this.method,
-      path: this.path,
-      attempts: this.attempts,
-      retryable: this.retryable,
-      problem: this.problem,
-    };
-  }
-}
-
-/** True when `e` is a {@link MarinSocialError} with code `not-found` (an unknown account or link). */
 export function isNotFound(e: unknown): boolean {
-  return e instanceof MarinSocialError && e.code === "not-found";
+  return MarinSocialError.isInstance(e, "account-not-found");
 }
 
-/** True when `e` is a {@link MarinSocialError}, optionally of the given code. */
+/** True when `e` is a {@link MarinSocialError} (from any copy of this package), optionally of the given code. */
 export function isMarinSocialError(e: unknown, code?: ErrorCode): e is MarinSocialError {
-  return e instanceof MarinSocialError && (code === undefined || e.code === code);
+  return MarinSocialError.isInstance(e, code);
 }
 
 const KEY_FIX =
@@ -139,23 +66,71 @@ export const errors = {
       false,
     );
   },
-  /** 404: an unknown account or link. Callers decide whether that means "gone". */
-  notFound(ctx: ErrorContext): MarinSocialError {
+  /** 404 with the contract's account-not-found problem: the account does not exist. */
+  accountNotFound(ctx: ErrorContext): MarinSocialError {
     return make(
-      "not-found",
-      `Marin Social has no such resource ${where(ctx)}: ${why(ctx, "unknown account or link")}. ` +
-        "Check the id (`marin-social audit` lists live accounts), or whether it was removed.",
+      "account-not-found",
+      `Marin Social says the account does not exist ${where(ctx)}: ${why(ctx, "unknown account")}. ` +
+        "Check the accountId (`marin-social audit FILE` shows what is live), or whether the account was removed.",
       ctx,
       false,
     );
   },
-  /** A batched read (`GET /v1/accounts?ids=`) did not return `id`: reported as a 404 for that id. */
-  accountNotFound(id: string, ctx: ErrorContext): MarinSocialError {
+  /** A successful batched read (`GET /v1/accounts?ids=`, 200) did not return `id`: the account does not exist. */
+  accountAbsent(id: string, ctx: ErrorContext): MarinSocialError {
     return make(
-      "not-found",
-      `Marin Social has no account "${id}" ${where({ ...ctx, status: 404 })}: the batched lookup did not return it. ` +
-        "Check the accountId (`marin-social audit` lists live accounts), or whether the account was removed.",
-      { ...ctx, status: 404 },
+      "account-not-found",
+      `Marin Social has no account "${id}" ${where(ctx)}: the batched lookup succeeded without it. ` +
+        "Check the accountId (`marin-social audit FILE` shows what is live), or whether the account was removed.",
+      ctx,
+      false,
+    );
+  },
+  /** 404 with the contract's agency-not-found problem. */
+  agencyNotFound(ctx: ErrorContext): MarinSocialError {
+    return make(
+      "agency-not-found",
+      `Marin Social says the agency does not exist ${where(ctx)}: ${why(ctx, "unknown agency")}. Check the agency id (GET /v1/agencies lists them).`,
+      ctx,
+      false,
+    );
+  },
+  /** 404 with the contract's link-not-found problem: account and agency exist, but are not linked. */
+  linkNotFound(ctx: ErrorContext): MarinSocialError {
+    return make(
+      "link-not-found",
+      `Marin Social says the account is not linked to that agency ${where(ctx)}: ${why(ctx, "no such link")}. Someone else may have unlinked it already.`,
+      ctx,
+      false,
+    );
+  },
+  /**
+   * Any other 404: no route of the API answered (a wrong base URL, a typo, a proxy's page, a
+   * problem type the contract does not define). Never an answer about an account, so never "gone".
+   */
+  routeNotFound(ctx: ErrorContext, response: { contentType?: string; baseUrl?: string }): MarinSocialError {
+    const { method = "", path = "", attempts } = ctx;
+    const tries = attempts !== undefined && attempts > 1 ? ` (after ${attempts} attempts)` : "";
+    const p = ctx.problem;
+    const problemJson = response.contentType?.toLowerCase().startsWith("application/problem+json") === true;
+    const said = typeof p?.detail === "string" && p.detail ? p.detail.replace(/\s+/g, " ").slice(0, 200).replace(/[.\s]+$/, "") : "";
+    const quoted = said ? ` ("${said}")` : "";
+    const answer = !problemJson
+      ? `answered 404 for an unknown route: a ${response.contentType ? response.contentType.split(";")[0] : "body without a content type"}${quoted}, not a problem document of the Marin Social API`
+      : p?.type === PROBLEM_TYPES.routeNotFound
+        ? `answered 404 for an unknown route: the server knows no such route${quoted}`
+        : `answered 404 with a problem of type ${JSON.stringify(p?.type ?? null)}${quoted}, which the Marin Social API does not define for a 404`;
+    const base = response.baseUrl ?? "the API URL";
+    const endsInV1 = /\/v1\/*$/i.test(base);
+    const fix = endsInV1
+      ? `The API URL ${base} looks wrong: it ends in /v1, and the client adds /v1 itself. ` +
+        `Set \`pulumi config set marin-social:apiUrl ${base.replace(/\/v1\/*$/i, "")}\` (or MARIN_SOCIAL_API_URL).`
+      : `The API URL ${base} looks wrong, or something other than the Marin Social API (a proxy, another service) answered. ` +
+        "Check `pulumi config get marin-social:apiUrl` (or MARIN_SOCIAL_API_URL): it is the API's base URL, without /v1.";
+    return make(
+      "route-not-found",
+      `${method} ${path} ${answer}${tries}. ${fix} This is not an answer about any account, so nothing was treated as gone.`,
+      ctx,
       false,
     );
   },
@@ -213,12 +188,33 @@ export const errors = {
       retryable ?? true,
     );
   },
+  /** A 2xx whose body does not match the contract (`what` says how). Never read as data, never as "gone". */
+  badResponse(ctx: ErrorContext, what: string): MarinSocialError {
+    return make(
+      "server",
+      `Marin Social answered ${where(ctx)} with a body that does not match the API contract: ${what}. ` +
+        "Nothing was read from it. The API URL may point at something other than the Marin Social API, or client and server disagree on the API version. " +
+        URL_FIX,
+      ctx,
+      false,
+    );
+  },
   /** Any other 4xx: the request itself is wrong. */
   badRequest(ctx: ErrorContext): MarinSocialError {
     return make(
       "bad-request",
       `Marin Social rejected the request as invalid ${where(ctx)}: ${why(ctx, "bad request")}. ` +
         "Check the values passed (ids, reason, actor); this may also mean the client and server disagree on the API version.",
+      ctx,
+      false,
+    );
+  },
+  /** 422: the Idempotency-Key was first sent with a different request, so the server ran nothing. */
+  keyReused(ctx: ErrorContext): MarinSocialError {
+    return make(
+      "bad-request",
+      `Marin Social did not run the request ${where(ctx)}: ${why(ctx, "Idempotency-Key reused with a different request body")}. ` +
+        "An Idempotency-Key may only be repeated with the identical request (a retry); nothing was changed. Send a different request with a new key.",
       ctx,
       false,
     );
@@ -232,10 +228,10 @@ export const errors = {
     return make("config", "The Marin Social client is closed, so it cannot send this request. Create a new MarinSocialClient.", {}, false);
   },
   /** Plain http:// to a host that is not loopback, without the explicit opt-in. */
-  insecureTransport(url: string, host: string): MarinSocialError {
+  insecureTransport(url: string, host: string, from?: string): MarinSocialError {
     return make(
       "insecure-transport",
-      `Refusing to send the Marin Social API key over plain HTTP to ${host} (${url}): anyone on the network path could read it. ` +
+      `Refusing to send the Marin Social API key over plain HTTP to ${host} (${url}${from ? `, from ${from}` : ""}): anyone on the network path could read it. ` +
         "Use an https:// URL, or, on a network you trust, opt in with `pulumi config set marin-social:allowInsecureHttp true` or MARIN_SOCIAL_ALLOW_INSECURE_HTTP=true.",
       {},
       false,
@@ -251,17 +247,27 @@ export const errors = {
 export const API_KEY_FIX = KEY_FIX;
 
 /**
- * The error for a response status: 401, 403, 404, 409, 429, 5xx, other 4xx.
- * `ctx.status` must be set.
+ * The error for a response status: 401, 403, 404 (by the contract's problem type), 409, 422,
+ * 429, 5xx, other 4xx. `ctx.status` must be set; `response` gives the content type and the
+ * client's base URL, which a 404 needs to tell a definite answer from a wrong route.
  */
-export function errorForStatus(ctx: ErrorContext & { status: number }): MarinSocialError {
+export function errorForStatus(ctx: ErrorContext & { status: number }, response: { contentType?: string; baseUrl?: string } = {}): MarinSocialError {
   const s = ctx.status;
   if (s === 401) return errors.unauthorized(ctx);
   if (s === 403) return errors.forbidden(ctx);
-  if (s === 404 || s === 410) return errors.notFound(ctx);
+  if (s === 404 || s === 410) {
+    const problemJson = response.contentType?.toLowerCase().startsWith("application/problem+json") === true;
+    const p = ctx.problem;
+    const definite = s === 404 && problemJson && (p?.status === undefined || p.status === 404) ? p?.type : undefined;
+    if (definite === PROBLEM_TYPES.accountNotFound) return errors.accountNotFound(ctx);
+    if (definite === PROBLEM_TYPES.agencyNotFound) return errors.agencyNotFound(ctx);
+    if (definite === PROBLEM_TYPES.linkNotFound) return errors.linkNotFound(ctx);
+    return errors.routeNotFound(ctx, response);
+  }
   if (s === 409 || s === 412) return errors.conflict(ctx);
   if (s === 429) return errors.rateLimited(ctx);
   if (s >= 500) return errors.server(ctx);
+  if (s === 422) return errors.keyReused(ctx);
   if (s >= 400) return errors.badRequest(ctx);
   return errors.server(ctx, `unexpected status ${s}`);
 }

@@ -15,6 +15,7 @@ export {
   isNotFound,
   isMarinSocialError,
   type ErrorCode,
+  type ErrorKind,
   type ErrorContext,
   type ProblemDetails,
 } from "./errors";
@@ -31,7 +32,7 @@ export {
   type RequestEvent,
   type ResolvedOptions,
 } from "./options";
-export { MarinSocialClient, ACCOUNT_ID_PATTERN, type ClientMetrics, type PacingState, type ListAccountsQuery, type SandboxApi } from "./client";
+export { MarinSocialClient, type ClientMetrics, type PacingState, type ListAccountsQuery, type SandboxApi } from "./client";
 export { parseRetryAfter, backoffDelay, isRetryableStatus, decideRetry, classifyTransportError, type RetryPolicy } from "./retry";
 export {
   parseRateLimitPolicy,
@@ -42,4 +43,5 @@ export {
   type ServiceLimit,
   type Advertisement,
 } from "./ratelimit-headers";
+export { realClock, type Clock } from "../core/clock";
 export { VERSION, USER_AGENT } from "./version";

@@ -4,6 +4,8 @@
  * or the environment.
  */
 import { isIP } from "node:net";
+import { realClock, type Clock } from "../core/clock";
+import { LIST_ACCOUNTS } from "../generated/contract";
 import { API_KEY_FIX, errors } from "./errors";
 import { makeRedactor, truncate } from "./redact";
 
@@ -98,7 +100,7 @@ export interface ClientOptions {
    * Environment/config knob: `MARIN_SOCIAL_BATCH_READS` / `marin-social:batchReads`.
    */
   batchReads?: boolean;
-  /** Ids per batched request, 1..100. Default 100 (the API maximum). */
+  /** Ids per batched request, from 1 to the API maximum (`LIST_ACCOUNTS.maxIds` of the contract), which is the default. */
   maxBatchSize?: number;
   /**
    * Lookups made in one tick share a request at once. Lookups that trickle in
@@ -113,6 +115,11 @@ export interface ClientOptions {
   userAgent?: string;
   /** Observability hook, called after every attempt. Exceptions it throws are ignored. */
   onRequest?: (e: RequestEvent) => void;
+  /**
+   * The clock and timers of every wait (backoff, Retry-After, deadline, pacing, batching
+   * windows). Default: the real ones. Tests inject a clock they move by hand.
+   */
+  clock?: Clock;
 }
 
 /** {@link ClientOptions} with every default filled in and the URL parsed. */
@@ -136,6 +143,7 @@ export interface ResolvedOptions {
   batchMaxWaitMs: number;
   userAgent?: string;
   onRequest?: (e: RequestEvent) => void;
+  clock: Clock;
 }
 
 /** The embedded sandbox's address, used when no API URL is configured. */
@@ -147,21 +155,24 @@ export const DEFAULTS = {
   maxConcurrency: 16,
   timeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000, deadlineMs: 60_000 },
   retry: { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 5_000, maxRetryAfterMs: 30_000, refusedAttempts: 3 },
-  maxBatchSize: 100,
+  maxBatchSize: LIST_ACCOUNTS.maxIds,
   batchWindowMs: 50,
   batchMaxWaitMs: 1_000,
 } as const;
 
-/** The API's limit on ids per `GET /v1/accounts?ids=`. */
-export const API_MAX_BATCH = 100;
+/** The API's limit on ids per `GET /v1/accounts?ids=` (from the contract). */
+export const API_MAX_BATCH = LIST_ACCOUNTS.maxIds;
 
 /**
- * True for hosts that never leave the machine: `localhost` (and `*.localhost`),
- * 127.0.0.0/8, `::1` and IPv4-mapped loopback. No DNS lookup is made.
+ * True for hosts that never leave the machine, judged from the name alone (no DNS lookup):
+ * the IP literals 127.0.0.0/8, `::1` and IPv4-mapped 127.x, and the exact name `localhost`.
+ * Other names, `*.localhost` and `localhost.` included, are not loopback: whether they resolve
+ * to this machine depends on the resolver (RFC 6761 is not enforced everywhere), so plain http
+ * to them needs `allowInsecureHttp`, like any remote host.
  */
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  if (h === "localhost") return true;
   const kind = isIP(h);
   if (kind === 4) return h.startsWith("127.");
   if (kind === 6) {
@@ -183,12 +194,14 @@ function num(value: number | undefined, fallback: number, name: string, min: num
 }
 
 /**
- * Validates `opts` and fills in defaults. Throws MarinSocialError:
+ * Validates `opts` and fills in defaults: the one validation of the client's settings, used by
+ * the client's constructor and by {@link resolveConnection}. Throws MarinSocialError:
  * `config` for a bad URL, an empty or malformed key or an out-of-range number;
- * `insecure-transport` for http:// to a non-loopback host without `allowInsecureHttp`.
- * Messages never contain the key.
+ * `insecure-transport` for http:// to a non-loopback host (see {@link isLoopbackHost}) without
+ * `allowInsecureHttp`. Messages never contain the key. `urlFrom` names where the URL came
+ * from in messages (e.g. `config marin-social:apiUrl`).
  */
-export function resolveOptions(opts: ClientOptions): ResolvedOptions {
+export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedOptions {
   if (typeof opts !== "object" || opts === null) {
     throw errors.config("client options are missing", "Pass { baseUrl, apiKey } (see resolveConnection).");
   }
@@ -199,33 +212,34 @@ export function resolveOptions(opts: ClientOptions): ResolvedOptions {
   }
   const scrub = makeRedactor(apiKey).text;
   const raw = typeof opts.baseUrl === "string" ? opts.baseUrl.trim() : "";
+  const from = urlFrom ? ` (${urlFrom})` : "";
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw errors.config(
-      `the API URL "${scrub(raw)}" is not a valid URL`,
+      `the API URL "${scrub(raw)}"${from} is not a valid URL`,
       "Set an absolute URL such as https://api.example.com with `pulumi config set marin-social:apiUrl <url>` or MARIN_SOCIAL_API_URL.",
     );
   }
   const display = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw errors.config(
-      `the API URL ${scrub(display)} uses ${url.protocol.replace(/:$/, "")}, not http or https`,
+      `the API URL ${scrub(display)}${from} uses ${url.protocol.replace(/:$/, "")}, not http or https`,
       "Set an https:// URL with `pulumi config set marin-social:apiUrl <url>` or MARIN_SOCIAL_API_URL.",
     );
   }
   if (url.username || url.password) {
     throw errors.config(
-      `the API URL ${scrub(display)} embeds credentials`,
+      `the API URL ${scrub(display)}${from} embeds credentials`,
       "Remove the user:password part; the key goes in `pulumi config set --secret marin-social:apiKey <key>` or MARIN_SOCIAL_API_KEY.",
     );
   }
   if (url.search || url.hash) {
-    throw errors.config(`the API URL ${scrub(display)} has a query or fragment`, "Set only scheme, host, port and an optional path prefix.");
+    throw errors.config(`the API URL ${scrub(display)}${from} has a query or fragment`, "Set only scheme, host, port and an optional path prefix.");
   }
   if (url.protocol === "http:" && !opts.allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    throw errors.insecureTransport(scrub(display), scrub(url.hostname));
+    throw errors.insecureTransport(scrub(display), scrub(url.hostname), urlFrom);
   }
   const t = opts.timeouts ?? {};
   const r = opts.retry ?? {};
@@ -256,6 +270,7 @@ export function resolveOptions(opts: ClientOptions): ResolvedOptions {
     maxBatchSize: num(opts.maxBatchSize, DEFAULTS.maxBatchSize, "maxBatchSize", 1, API_MAX_BATCH),
     batchWindowMs: num(opts.batchWindowMs, DEFAULTS.batchWindowMs, "batchWindowMs", 0),
     batchMaxWaitMs: 0,
+    clock: opts.clock ?? realClock,
   };
   resolved.batchMaxWaitMs = Math.max(resolved.batchWindowMs, num(opts.batchMaxWaitMs, DEFAULTS.batchMaxWaitMs, "batchMaxWaitMs", 0));
   if (opts.userAgent !== undefined) {
@@ -331,13 +346,17 @@ function parseNumber(s: Setting, scrub: (s: string) => string, min: number, max:
 }
 
 /**
- * Reads the connection settings. Pulumi config keys `marin-social:apiUrl`,
+ * Reads and validates the connection settings: the one resolver behind the provider host, the
+ * program's lookup and its fail-fast check, and the CLI. Pulumi config keys `marin-social:apiUrl`,
  * `marin-social:apiKey` and `marin-social:allowInsecureHttp` win over the
  * environment variables `MARIN_SOCIAL_API_URL`, `MARIN_SOCIAL_API_KEY` and
  * `MARIN_SOCIAL_ALLOW_INSECURE_HTTP`; empty values count as unset. The URL
  * defaults to the embedded sandbox, {@link DEFAULT_API_URL}. A missing key
- * throws a MarinSocialError `config` naming both ways to set it.
- * The URL itself is validated later, by the client's constructor.
+ * throws a MarinSocialError `config` naming both ways to set it. The result is validated with
+ * {@link resolveOptions} before it is returned, so a bad URL, plain http to a remote host
+ * (`insecure-transport`) or a malformed key fails here, once, naming where the URL came from.
+ * The URL is returned as given (a path prefix is kept; one ending in `/v1` is a mistake that
+ * the first request reports, see the client's `route-not-found`).
  *
  * Tuning knobs, read the same way (config wins, empty is unset) and returned
  * only when set; see {@link ClientOptions} for what each does:
@@ -380,5 +399,6 @@ export function resolveConnection(source: ConnectionSource): Connection {
   if (max) connection.maxConcurrency = parseNumber(max, scrub, 1, 4096, true);
   const rate = read("marin-social:rateLimit", "MARIN_SOCIAL_RATE_LIMIT");
   if (rate) connection.rateLimitPerSecond = parseNumber(rate, scrub, 0.01, 1_000_000, false);
+  resolveOptions(connection, url?.from ?? `the default ${DEFAULT_API_URL}`);
   return connection;
 }

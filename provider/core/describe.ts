@@ -66,12 +66,12 @@ function agenciesPhrase(n: number): string {
  * - `valid: false` on a valid token (warn): `invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: North Agency (ag-north), ...`
  * - an already invalid token (info): who revoked it and when; a warning when links remain to be cut.
  * - a valid token declared valid (info): the agencies it is linked to.
- * - a refused plan (warn): the refusal; the provider's check fails with the same words.
+ * - a refused plan (error): the refusal; the run fails, and the provider's check fails with the same words.
  */
 export function auditLine(live: LiveToken, plan: Plan): AuditLine {
   const label = accountLabel(live);
   if (plan.refusal) {
-    return { severity: "warn", message: `${label}: ${plan.refusal.message}` };
+    return { severity: "error", message: `${label}: ${plan.refusal.message}` };
   }
   const unlinks = plan.actions.filter((a): a is Extract<Action, { kind: "unlink" }> => a.kind === "unlink");
   const cut = unlinks.map((a) => a.agency);

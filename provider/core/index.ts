@@ -1,8 +1,11 @@
 /** The pure core: types, planner, descriptions and drift. No I/O, no Pulumi. */
 export * from "./types";
 export * from "./actor";
+export * from "./rules";
 export * from "./plan";
 export * from "./apply";
 export * from "./describe";
 export * from "./drift";
 export * from "./report";
+export * from "./errors";
+export * from "./problem-types";

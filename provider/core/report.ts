@@ -5,6 +5,7 @@
 import { isPulumiActor } from "./actor";
 import { planToken, sortAgencies } from "./plan";
 import { summarizePlan } from "./describe";
+import type { RefusalCode } from "./plan";
 import type { Account, Agency, AuditEntry, DesiredToken, Publisher } from "./types";
 
 /** Drift found by the audit. */
@@ -22,6 +23,12 @@ export interface ReportRow {
   desiredValid: boolean;
   /** What `pulumi up` would do: `none`, `invalidate, unlink 3 agencies`, `refuse (revoked)`... */
   action: string;
+  /** True when `pulumi up` would invalidate the token. */
+  invalidate: boolean;
+  /** The agencies `pulumi up` would unlink, sorted by id (the plan's unlink actions). */
+  unlink: Agency[];
+  /** Why the planner refuses to act, when it does (`detail` has the message). */
+  refusal?: RefusalCode;
   /** The refusal or not-found explanation, when there is one. */
   detail?: string;
   drift?: ReportDrift;
@@ -67,6 +74,8 @@ export function buildReport(
         status: "missing",
         desiredValid: d.valid,
         action: "fail (not found)",
+        invalidate: false,
+        unlink: [],
         detail: `account ${d.accountId} does not exist in Marin Social`,
       };
     }
@@ -80,8 +89,13 @@ export function buildReport(
       linkedAgencies: sortAgencies(account.agencies),
       desiredValid: d.valid,
       action: summarizePlan(plan),
+      invalidate: plan.actions.some((a) => a.kind === "invalidate"),
+      unlink: plan.actions.flatMap((a) => (a.kind === "unlink" ? [a.agency] : [])),
     };
-    if (plan.refusal) row.detail = plan.refusal.message;
+    if (plan.refusal) {
+      row.detail = plan.refusal.message;
+      row.refusal = plan.refusal.code;
+    }
     if (d.valid && !account.token.valid && !isPulumiActor(account.token.invalidatedBy)) {
       row.drift = "revoked-outside-pulumi";
       row.driftDetail = `revoked by ${account.token.invalidatedBy ?? "an unknown actor"} at ${account.token.invalidatedAt ?? "an unknown time"}`;

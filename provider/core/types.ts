@@ -1,51 +1,17 @@
 /**
  * The data model shared by every layer. Pure types: no I/O, no Pulumi.
  *
- * These mirror `schemas/marin-social-api.yaml` (the HTTP contract) and
- * `schemas/tokens.schema.json` (the declaration format).
+ * The API's types and rules are generated from `schemas/marin-social-api.yaml` (the HTTP
+ * contract) into `provider/generated/contract.ts`; `DesiredToken` mirrors
+ * `schemas/tokens.schema.json` (the declaration format), whose id, length and enum keywords
+ * are generated from the same contract.
  */
+import { PUBLISHERS as CONTRACT_PUBLISHERS, type Publisher } from "../generated/contract";
 
-/** The publishers Marin Social links accounts from. */
-export type Publisher = "facebook" | "twitter";
+export type { Account, Agency, AuditEntry, Publisher, TokenState } from "../generated/contract";
 
-/** All publishers, in a stable order. */
-export const PUBLISHERS: readonly Publisher[] = ["facebook", "twitter"];
-
-/** An agency, as the API names it. */
-export interface Agency {
-  id: string;
-  name: string;
-}
-
-/** The access token of a publisher account. `invalidated*` and `reason` are null while valid. */
-export interface TokenState {
-  valid: boolean;
-  fingerprint: string;
-  invalidatedAt: string | null;
-  invalidatedBy: string | null;
-  reason: string | null;
-}
-
-/** A publisher account as `GET /v1/accounts/{id}` returns it. */
-export interface Account {
-  id: string;
-  publisher: Publisher;
-  externalId: string;
-  name: string;
-  token: TokenState;
-  agencies: Agency[];
-  version: number;
-}
-
-/** One entry of the audit log (`GET /v1/audit`). */
-export interface AuditEntry {
-  at: string;
-  actor: string;
-  action: string;
-  accountId: string;
-  agencyId?: string | null;
-  reason?: string | null;
-}
+/** All publishers, in the contract's order. */
+export const PUBLISHERS: readonly Publisher[] = CONTRACT_PUBLISHERS;
 
 /**
  * The declared state of one publisher token: one entry of a declaration

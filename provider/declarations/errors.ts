@@ -1,25 +1,29 @@
 /**
- * The error thrown for a rejected declaration file.
+ * The error thrown for a rejected declaration file, a member of the package's one error family.
  */
+import { MarinSocialError } from "../core/errors";
 import { formatProblem, type Problem } from "./problem";
 import type { LoadResult, LocatedToken } from "./types";
 
 /**
- * A declaration file was rejected. `message` lists every problem, one per
- * line (`file:line:col: path: message`), then a one-line hint.
+ * A declaration file was rejected (code `declaration-invalid`). `message` lists every problem,
+ * one per line (`file:line:col: path: message`), then a one-line hint.
  */
-export class DeclarationError extends Error {
-  /** Stable code for callers that branch on errors. */
-  readonly code = "declaration-invalid" as const;
+export class DeclarationError extends MarinSocialError {
   /** Every problem found, sorted by position. */
   readonly problems: Problem[];
 
   constructor(problems: Problem[]) {
     const files = [...new Set(problems.map((p) => p.file))];
     const hint = `Fix the problems above, then run \`marin-social validate ${files.join(" ") || "FILE"}\`.`;
-    super([...problems.map(formatProblem), hint].join("\n"));
+    super("declaration-invalid", [...problems.map(formatProblem), hint].join("\n"));
     this.name = "DeclarationError";
     this.problems = problems;
+  }
+
+  /** True when `e` is a DeclarationError, also one made by another copy of this package. */
+  static override isInstance(e: unknown): e is DeclarationError {
+    return MarinSocialError.isInstance(e, "declaration-invalid");
   }
 }
 

@@ -10,15 +10,24 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_TOKENS = 50_000;
 
 /**
- * Most alias expansions (`*name`) in one file, counting an alias inside an
- * expanded anchor each time it is expanded: caps "billion laughs" alias bombs
- * (the role of yaml's `maxAliasCount`).
+ * yaml's `maxAliasCount` ("billion laughs" alias bombs): an anchor's uses
+ * (the anchor itself and each alias to it so far) times the aliases nested
+ * inside it may not exceed this. Also the most aliases (`*name`) one file may
+ * hold, which keeps yaml's alias resolution (a scan per alias) cheap.
  */
 export const MAX_ALIAS_COUNT = 100;
 
 /**
- * Deepest nesting of lists and maps (an upper bound, counted while lexing):
- * a declaration file needs 4; deeper input would make the YAML parser
- * recurse until the stack overflows.
+ * Deepest nesting, as the depth of yaml's CST parser stack (the document,
+ * each open list or map, the scalar being read): a declaration file needs 6.
+ * Deeper input makes yaml's composer recurse until the stack overflows, after
+ * seconds and gigabytes for a 1 MiB file of `[`.
  */
 export const MAX_NESTING = 64;
+
+/**
+ * Most keys in one map: a declaration map has at most 5. yaml's duplicate-key
+ * check (`uniqueKeys`) compares each key with every earlier one, so a 1 MiB
+ * map of short keys would take minutes.
+ */
+export const MAX_MAP_KEYS = 100;

@@ -2,102 +2,93 @@
  * The declaration loader: text or file to tokens, or to every problem.
  */
 import { open } from "node:fs/promises";
-import { isScalar } from "yaml";
+import { isScalar, type YAMLError } from "yaml";
 import { buildTokens } from "./build";
-import { convertDocument } from "./convert";
-import { fastRead } from "./fast";
-import { MAX_FILE_BYTES } from "./limits";
-import { Locator } from "./locate";
-import { tooDeepMessage } from "./nesting";
+import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from "./limits";
+import { Locator, type Position } from "./locate";
 import { schemaProblems } from "./messages";
-import { parseYaml } from "./parse";
-import { displayPath, sortProblems, type Problem } from "./problem";
+import { parseYaml, YAML_OPTIONS } from "./parse";
+import { displayPath, sortProblems, type Problem, type Segments } from "./problem";
+import { findRefusals } from "./refuse";
 import { checkRules } from "./rules";
 import { validateSchema } from "./schema";
 import type { LoadResult } from "./types";
 
 const EMPTY_MESSAGE =
   "the file is empty; expected a `tokens:` list, e.g. tokens: [{ accountId: fb-1001, valid: false }]";
+const SECOND_DOCUMENT =
+  "the file holds more than one YAML document (a `---` or `...` line starts another); keep every token in one document";
 
-/** `fast: false` skips the fast reader and uses the full YAML parser (same result, slower): for tests and differential checks. */
-export interface ParseOptions {
-  fast?: boolean;
-}
+/** yaml errors that leave a sound tree, so the walk over it can say more about them. */
+const KEY_ERRORS = new Set(["DUPLICATE_KEY", "NON_STRING_KEY"]);
+
+/** yaml warnings that do not change what is read: a flow `]` or `}` indented like its parent. Tags are refused on their own. */
+const HARMLESS_WARNINGS = new Set(["BAD_INDENT", "TAG_RESOLVE_FAILED", "BAD_COLLECTION_TYPE"]);
 
 /**
- * Parses declaration text. `file` is only used to label tokens and problems.
- * Never throws for any input: the result holds every token, or every problem
- * (sorted by position) and no tokens.
+ * Parses declaration text with the `yaml` library (YAML_OPTIONS). `file` is
+ * only used to label tokens and problems. Never throws for any input: the
+ * result holds every token (what `YAML.parse(text, YAML_OPTIONS)` reads, with
+ * `defaults` applied), or every problem (sorted by position) and no tokens.
  */
-export function parseDeclarations(text: string, file: string, options: ParseOptions = {}): LoadResult {
+export function parseDeclarations(text: string, file: string): LoadResult {
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_FILE_BYTES) return fail(file, [tooBig(file, bytes)]);
-  // Editors hide a byte-order mark: columns on line 1 should not count it.
-  if (text.startsWith("\ufeff")) text = text.slice(1);
-  if (options.fast !== false) {
-    const quick = readFast(text, file);
-    if (quick) return quick;
-  }
-  return readFull(text, file);
-}
-
-/** The fast path: only a clean result counts; any problem means "ask the full parser". */
-function readFast(text: string, file: string): LoadResult | undefined {
-  const read = fastRead(text);
-  if (!read) return undefined;
-  if (validateSchema(read.value).length > 0) return undefined;
-  if (checkRules(read.value, () => ({ line: 0, col: 0 })).length > 0) return undefined;
-  const positions = read.tokenPositions;
-  return { ok: true, file, tokens: buildTokens(read.value, file, (i) => positions[i]!) };
-}
-
-function readFull(text: string, file: string): LoadResult {
-  let parsed: ReturnType<typeof parseYaml>;
-  try {
-    parsed = parseYaml(text);
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    return fail(file, [at(file, 1, 1, "(root)", tooDeepMessage())]);
+  const parsed = parseYaml(text);
+  if ("stopped" in parsed) {
+    const { line, col } = new Locator(undefined, parsed.lines, text).position(parsed.stopped.offset);
+    return fail(file, [{ file, line, col, path: "(root)", message: parsed.stopped.message }]);
   }
   const { doc, lines } = parsed;
-  if (parsed.problems.length > 0) {
-    const locator = new Locator(doc, lines, text, new Map());
-    return fail(
-      file,
-      parsed.problems.map((p) => {
-        const { line, col } = locator.position(p.offset);
-        // After a syntax error yaml's recovered tree is a guess: name at most the token.
-        const path = p.whole ? [] : locator.pathAt(p.offset).slice(0, 2);
-        return at(file, line, col, displayPath(path), p.message);
-      }),
+  const locator = new Locator(doc, lines, text);
+  const problems: Problem[] = [];
+  const add = ({ line, col }: Position, path: Segments, message: string) => problems.push({ file, line, col, path: displayPath(path), message });
+  const report = (offset: number, path: Segments, message: string) => add(locator.position(offset), path, message);
+  // After a syntax error yaml's recovered tree is a guess: report only what yaml says.
+  const yamlProblem = (e: YAMLError) => report(e.pos[0], locator.pathAt(e.pos[0]), `YAML syntax error: ${e.message.replace(/\s+/g, " ").trim()}`);
+  doc.errors.filter((e) => !KEY_ERRORS.has(e.code)).forEach(yamlProblem);
+  doc.warnings.filter((w) => !HARMLESS_WARNINGS.has(w.code)).forEach(yamlProblem);
+  if (parsed.secondDoc !== undefined) report(parsed.secondDoc, [], SECOND_DOCUMENT);
+  const version = doc.directives?.yaml;
+  if (version?.explicit && version.version !== YAML_OPTIONS.version) {
+    const m = /^%YAML[ \t]/m.exec(text);
+    report(
+      m ? m.index : 0,
+      [],
+      `%YAML ${version.version} is not supported: declaration files are YAML 1.2 (where yes and no are strings, not booleans); remove the %YAML line`,
     );
   }
+  if (problems.length > 0) return fail(file, problems);
+
   const root = doc.contents;
-  if (root === null || (isScalar(root) && root.value === null && root.range[0] === root.range[1] && !root.anchor)) {
-    return fail(file, [at(file, 1, 1, "(root)", EMPTY_MESSAGE)]);
+  if (root === null || (isScalar(root) && root.value === null && root.range[0] === root.range[1] && !root.anchor && !root.tag)) {
+    return fail(file, [{ file, line: 1, col: 1, path: "(root)", message: EMPTY_MESSAGE }]);
   }
 
-  const converted = convertDocument(doc, text, lines);
-  const locator = new Locator(doc, lines, text, converted.aliases);
-  const problems: Problem[] = [];
-  for (const p of converted.problems) {
-    const { line, col } = locator.position(p.offset);
-    problems.push(at(file, line, col, displayPath(p.path), p.message));
+  const refused = findRefusals(doc, lines);
+  for (const p of refused.problems) report(p.offset, p.path, p.message);
+  const unnamed = doc.errors.filter((e) => !refused.keyErrors.has(e.pos[0]));
+  unnamed.forEach(yamlProblem);
+  if (refused.fatal || unnamed.length > 0) return fail(file, problems);
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    // yaml's maxAliasCount stopped the conversion: an alias bomb.
+    const bomb = refused.aliasBomb;
+    report(
+      bomb?.offset ?? 0,
+      bomb?.path ?? [],
+      `too many alias expansions: expanding ${bomb ? `*${bomb.source}` : "an alias"} goes over ${MAX_ALIAS_COUNT} (counting the aliases inside it each time); this looks like an alias bomb: write the values out, or set shared values once under defaults:`,
+    );
+    return fail(file, problems);
   }
-  // After an alias bomb the data is a stump: only the converter's problems mean anything.
-  if (!converted.bombed) {
-    for (const p of schemaProblems(validateSchema(converted.value), converted.value, converted.suppressed)) {
-      const { line, col } = locator.locate(p.segments, p.target);
-      problems.push(at(file, line, col, displayPath(p.segments), p.message));
-    }
-    for (const p of checkRules(converted.value, (s) => locator.locate(s))) {
-      const { line, col } = locator.locate(p.segments);
-      problems.push(at(file, line, col, displayPath(p.segments), p.message));
-    }
-  }
+  for (const p of schemaProblems(validateSchema(data), data, refused.suppressed)) add(locator.locate(p.segments, p.target), p.segments, p.message);
+  for (const p of checkRules(data, (s) => locator.locate(s))) add(locator.locate(p.segments), p.segments, p.message);
   if (problems.length > 0) return fail(file, problems);
-  const data = converted.value as Record<string, unknown>;
-  return { ok: true, file, tokens: buildTokens(data, file, (i) => locator.locate(["tokens", i])) };
+  return { ok: true, file, tokens: buildTokens(data as Record<string, unknown>, file, (i) => locator.locate(["tokens", i])) };
 }
 
 /**

@@ -1,12 +1,8 @@
 /**
- * Maps a data path (or a source offset) back to the YAML node it came from.
- *
- * Built only when a file has problems. Lookups walk down the document one
- * segment at a time; each map gets a key index the first time a path goes
- * through it, so a lookup costs O(depth), never a scan of the file.
+ * Maps a data path (or a source offset) back to the yaml node it came from,
+ * with yaml's node ranges and its LineCounter.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
-import { isEmptyScalar, keyString, nodeStart, type AliasTargets } from "./nodes";
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from "yaml";
 import type { Segments } from "./problem";
 
 /** A 1-based line and column. */
@@ -17,146 +13,116 @@ export interface Position {
 
 /**
  * Which node of a path to point at: the value itself, or the key that holds
- * it (for unknown and duplicate keys).
+ * it (for unknown keys).
  */
 export type Target = "value" | "key";
 
 /** Locates paths and offsets in one parsed document. */
 export class Locator {
-  private readonly index = new WeakMap<YAMLMap, Map<string, Pair>>();
+  /** Editors hide a byte-order mark: columns on line 1 do not count it. */
+  private readonly bom: boolean;
 
   constructor(
-    private readonly doc: Document.Parsed,
+    private readonly doc: Document.Parsed | undefined,
     private readonly lines: LineCounter,
-    private readonly text: string,
-    private readonly aliases: AliasTargets,
-  ) {}
+    text: string,
+  ) {
+    this.bom = text.startsWith("\ufeff");
+  }
 
   /** The 1-based line and column of a source offset. */
   position(offset: number): Position {
-    const { line, col } = this.lines.linePos(Math.max(0, Math.min(offset, this.text.length)));
-    return { line: Math.max(1, line), col: Math.max(1, col) };
+    const { line, col } = this.lines.linePos(Math.max(0, offset));
+    return { line: Math.max(1, line), col: Math.max(1, col - (this.bom && line <= 1 ? 1 : 0)) };
   }
 
   /**
    * The position of the node at `segments`: the value (or, for `"key"`, its
-   * key; for a value written as nothing, its key too). Past an alias it points
-   * at the alias, where the value was used. Stops at the deepest node that
-   * exists, so a path to a missing key points at the map that lacks it.
+   * key; for a value written as nothing, its key too). A path through an
+   * alias points at the alias, where the value was used. Stops at the deepest
+   * node that exists, so a path to a missing key points at the map that lacks it.
    */
   locate(segments: Segments, target: Target = "value"): Position {
-    const root = this.doc.contents;
-    if (!root) return { line: 1, col: 1 };
-    let node: unknown = root;
-    let at: Node = root;
-    let viaAlias = false;
-    for (let i = 0; i < segments.length; i++) {
+    let node: unknown = this.doc?.contents;
+    let at = start(node);
+    for (let i = 0; i < segments.length && !isAlias(node); i++) {
       const seg = segments[i]!;
-      if (isAlias(node)) {
-        viaAlias = true;
-        node = this.aliases.get(node);
-      }
-      const last = i === segments.length - 1;
+      let key: Node | undefined;
       if (isMap(node)) {
-        const pair = this.pairs(node).get(String(seg));
+        // yaml's conversion keeps the last of duplicate keys.
+        const pair = node.items.findLast((p) => isScalar(p.key) && String(p.key.value) === String(seg));
         if (!pair) break;
-        const key = isScalar(pair.key) || isAlias(pair.key) ? (pair.key as Node) : undefined;
+        key = pair.key as Node;
         node = pair.value;
-        if (viaAlias) continue;
-        const value = pair.value as Node | null;
-        if (key && (value === null || isEmptyScalar(value) || (last && target === "key"))) at = key;
-        else if (value) at = value;
-      } else if (isSeq(node) && typeof seg === "number") {
-        const item = node.items[seg] as Node | undefined;
-        if (!item) break;
-        node = item;
-        if (!viaAlias) at = item;
+      } else if (isSeq(node) && typeof seg === "number" && seg < node.items.length) {
+        const item = node.items[seg];
+        // A single pair in a flow list (`[a: 1]`) is a one-key map: step into it.
+        if (isPair(item) && isScalar(item.key) && i + 1 < segments.length && String(segments[i + 1]) === String(item.key.value)) {
+          i++;
+          key = item.key;
+          node = item.value;
+        } else {
+          node = item;
+        }
       } else {
         break;
       }
+      const last = i === segments.length - 1;
+      at = key && ((last && target === "key") || isEmpty(node)) ? start(key) : start(node) ?? at;
     }
-    return this.position(nodeStart(at));
+    return at === undefined ? { line: 1, col: 1 } : this.position(at);
   }
 
   /**
-   * The deepest data path whose node contains `offset` (used to say where a
-   * YAML syntax error is). Empty when it lies outside every collection.
+   * The token a source offset lies in: `tokens[3]`, `defaults`, or the empty
+   * path outside both (used to say where a YAML syntax error is; after one,
+   * yaml's recovered tree is a guess, so it names no more than the token).
    */
   pathAt(offset: number): Segments {
-    const out: (string | number)[] = [];
-    let node: unknown = this.doc.contents;
-    for (;;) {
-      if (isMap(node)) {
-        const i = findItem(node.items, offset);
-        const pair = i >= 0 ? node.items[i] : undefined;
-        if (!pair || !isPair(pair)) break;
-        const key = keyString(pair.key, this.text, this.aliases);
-        if (key === undefined) break;
-        out.push(key);
-        const k = pair.key as Node | null;
-        if (k?.range && offset <= k.range[1]) break;
-        node = pair.value;
-      } else if (isSeq(node)) {
-        const i = findItem(node.items, offset);
-        if (i < 0) break;
-        out.push(i);
-        node = node.items[i];
+    const root = this.doc?.contents;
+    if (!isMap(root)) return [];
+    const pair = root.items.find((p) => contains(p, offset));
+    if (!pair || !isScalar(pair.key)) return [];
+    const out: (string | number)[] = [String(pair.key.value)];
+    const list = pair.value;
+    if (!isSeq(list) || offset < (start(list) ?? Infinity)) return out;
+    // Binary search: the last item starting at or before the offset.
+    let lo = 0;
+    let hi = list.items.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((start(list.items[mid]) ?? Infinity) <= offset) {
+        found = mid;
+        lo = mid + 1;
       } else {
-        break;
+        hi = mid - 1;
       }
     }
+    if (found >= 0 && contains(list.items[found], offset)) out.push(found);
     return out;
   }
-
-  private pairs(map: YAMLMap): Map<string, Pair> {
-    let idx = this.index.get(map);
-    if (!idx) {
-      idx = new Map();
-      for (const pair of map.items) {
-        const key = keyString(pair.key, this.text, this.aliases);
-        if (key !== undefined && !idx.has(key)) idx.set(key, pair);
-      }
-      this.index.set(map, idx);
-    }
-    return idx;
-  }
 }
 
-/** Start and end offsets of a collection item (a node or a pair). */
-function span(item: unknown): [number, number] | undefined {
-  if (isPair(item)) {
-    const k = (item.key as Node | null)?.range;
-    const v = (item.value as Node | null)?.range;
-    const start = k?.[0] ?? v?.[0];
-    const end = v?.[2] ?? k?.[2];
-    return start === undefined || end === undefined ? undefined : [start, end];
-  }
-  const r = (item as Node | null)?.range;
-  return r ? [r[0], r[2]] : undefined;
+/** The start offset of a node (or of a pair's key, else its value). */
+function start(node: unknown): number | undefined {
+  if (isPair(node)) return start(node.key) ?? start(node.value);
+  return (node as Node | null | undefined)?.range?.[0];
 }
 
-/** Binary search: the index of the item whose span contains `offset`, or -1. */
-function findItem(items: readonly unknown[], offset: number): number {
-  let lo = 0;
-  let hi = items.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const s = span(items[mid]);
-    if (s && s[0] <= offset) {
-      best = mid;
-      lo = mid + 1;
-    } else if (!s) {
-      // An item without a range: fall back to a linear scan.
-      return items.findIndex((it) => {
-        const r = span(it);
-        return r !== undefined && r[0] <= offset && offset <= r[1];
-      });
-    } else {
-      hi = mid - 1;
-    }
-  }
-  if (best < 0) return -1;
-  const s = span(items[best]);
-  return s && offset <= s[1] ? best : -1;
+/** The end offset of a node or pair, comments after it included. */
+function end(node: unknown): number | undefined {
+  if (isPair(node)) return end(node.value) ?? end(node.key);
+  return (node as Node | null | undefined)?.range?.[2];
+}
+
+function contains(node: Pair | unknown, offset: number): boolean {
+  const s = start(node);
+  const e = end(node);
+  return s !== undefined && e !== undefined && s <= offset && offset <= e;
+}
+
+/** True for a value written as nothing at all (`key:` with no value, a bare `-`). */
+function isEmpty(node: unknown): boolean {
+  return node === null || (isScalar(node) && node.value === null && !!node.range && node.range[0] === node.range[1]);
 }

@@ -1,109 +1,81 @@
 /**
- * YAML text to a yaml Document, with its syntax problems located.
+ * YAML text to a yaml Document, read by the `yaml` library alone.
  */
-import { Composer, Lexer, LineCounter, Parser, type Document } from "yaml";
-import { NestingGuard, TooDeep, tooDeepMessage } from "./nesting";
-
-/** A problem before it is given a file and path. */
-export interface RawSyntaxProblem {
-  offset: number;
-  message: string;
-  /** True when the problem concerns the whole file, not the node at `offset`. */
-  whole?: boolean;
-}
-
-/** The parsed document, its line index, and every YAML-level problem. */
-export interface ParsedYaml {
-  doc: Document.Parsed;
-  lines: LineCounter;
-  problems: RawSyntaxProblem[];
-}
-
-/** yaml's warnings that are problems for us; tag warnings are reported by the converter. */
-const FATAL_WARNINGS = new Set(["BAD_DIRECTIVE", "BAD_ALIAS"]);
+import { Composer, Lexer, LineCounter, Parser, type CST, type Document } from "yaml";
+import { MAX_ALIAS_COUNT, MAX_MAP_KEYS, MAX_NESTING } from "./limits";
 
 /**
- * Parses `text` as one YAML 1.2 document (core schema, no merge keys), never
- * throwing: syntax errors, a second document and a `%YAML` directive other
- * than 1.2 come back as problems.
+ * How every declaration file is read: YAML 1.2 with the core schema (so only
+ * `true`/`false`/`True`/`False`/`TRUE`/`FALSE` are booleans; `yes`, `no`,
+ * `on`, `off` are text), no merge keys (`<<` is an ordinary key), keys must be
+ * strings, a duplicate key is an error, and yaml's alias-bomb limit.
+ * `YAML.parse(text, YAML_OPTIONS)` reads exactly what the loader accepts.
+ */
+export const YAML_OPTIONS = Object.freeze({
+  version: "1.2",
+  schema: "core",
+  merge: false,
+  stringKeys: true,
+  uniqueKeys: true,
+  strict: true,
+  intAsBigInt: false,
+  maxAliasCount: MAX_ALIAS_COUNT,
+  prettyErrors: false,
+  logLevel: "error",
+} as const);
+
+/** The parsed document and its line index, or why parsing stopped early. */
+export type ParsedYaml =
+  | { doc: Document.Parsed; lines: LineCounter; secondDoc?: number }
+  | { stopped: { offset: number; message: string }; lines: LineCounter };
+
+/**
+ * Parses `text` as yaml's `parseDocument(text, YAML_OPTIONS)` does, watching
+ * yaml's own CST parser stack as it goes: input nested deeper than
+ * MAX_NESTING, or a map with more than MAX_MAP_KEYS keys, stops the parse
+ * there (both would make yaml take seconds to minutes). `secondDoc` is the
+ * offset of a second document, if any.
  */
 export function parseYaml(text: string): ParsedYaml {
   const lines = new LineCounter();
   const parser = new Parser(lines.addNewLine);
-  const composer = new Composer({
-    prettyErrors: false,
-    uniqueKeys: false, // the converter reports duplicate keys, with both lines
-    version: "1.2",
-    schema: "core",
-    merge: false,
-    intAsBigInt: false,
-    keepSourceTokens: false,
-  });
-  // parseDocument(), with the nesting guard between the lexer and the parser.
-  const guard = new NestingGuard();
-  function* tokens() {
+  let stopped: { offset: number; message: string } | undefined;
+  function* tokens(): Generator<CST.Token> {
     lines.addNewLine(0);
     for (const lexeme of new Lexer().lex(text)) {
-      guard.feed(lexeme);
+      const offset = parser.offset;
       yield* parser.next(lexeme);
+      const message = overLimit(parser.stack);
+      if (message) {
+        stopped = { offset, message };
+        return;
+      }
     }
     yield* parser.end();
   }
   let doc: Document.Parsed | undefined;
   let secondDoc: number | undefined;
-  try {
-    for (const d of composer.compose(tokens(), true, text.length)) {
-      if (!doc) {
-        doc = d;
-      } else {
-        secondDoc = d.range[0];
-        break;
-      }
+  for (const d of new Composer(YAML_OPTIONS).compose(tokens(), true, text.length)) {
+    if (doc) {
+      secondDoc = d.range[0];
+      break;
     }
-  } catch (e) {
-    if (!(e instanceof TooDeep)) throw e;
-    const empty = new Composer({}).compose([], true, 0).next().value as Document.Parsed;
-    return {
-      doc: empty,
-      lines,
-      problems: [
-        {
-          offset: e.offset,
-          whole: true,
-          message: tooDeepMessage(e.limit),
-        },
-      ],
-    };
+    doc = d;
   }
+  if (stopped) return { stopped, lines };
   if (!doc) throw new Error("yaml's composer yielded no document"); // compose(..., true) always yields one
-  const problems: RawSyntaxProblem[] = [];
-  if (doc.errors.some((e) => /call stack/i.test(e.message))) {
-    problems.push({ offset: 0, whole: true, message: tooDeepMessage() });
-    return { doc, lines, problems };
-  }
-  for (const e of doc.errors) problems.push({ offset: e.pos[0], message: syntaxMessage(e.message) });
-  if (secondDoc !== undefined) {
-    problems.push({
-      offset: secondDoc,
-      whole: true,
-      message: "the file holds more than one YAML document (a `---` or `...` line starts another); keep every token in one document",
-    });
-  }
-  for (const w of doc.warnings) {
-    if (FATAL_WARNINGS.has(w.code)) problems.push({ offset: w.pos[0], message: syntaxMessage(w.message) });
-  }
-  const version = doc.directives?.yaml;
-  if (version?.explicit && version.version !== "1.2") {
-    const m = /^%YAML[ \t]/m.exec(text);
-    problems.push({
-      offset: m ? m.index : 0,
-      whole: true,
-      message: `%YAML ${version.version} is not supported: declaration files are YAML 1.2 (where yes and no are strings, not booleans); remove the %YAML line`,
-    });
-  }
-  return { doc, lines, problems };
+  return secondDoc === undefined ? { doc, lines } : { doc, lines, secondDoc };
 }
 
-function syntaxMessage(message: string): string {
-  return `YAML syntax error: ${message.replace(/\s+/g, " ").trim()}`;
+function overLimit(stack: readonly CST.Token[]): string | undefined {
+  if (stack.length > MAX_NESTING) {
+    return `lists and maps are nested more than ${MAX_NESTING} levels deep; a declaration file needs 4 (root, tokens, a token, expectAgencies)`;
+  }
+  for (const t of stack) {
+    const isMap = t.type === "block-map" || (t.type === "flow-collection" && t.start.source === "{");
+    if (isMap && t.items.length > MAX_MAP_KEYS) {
+      return `a map with more than ${MAX_MAP_KEYS} keys; a declaration map has at most 5 (accountId, valid, publisher, reason, expectAgencies): write tokens as a list, one \`- \` per token`;
+    }
+  }
+  return undefined;
 }

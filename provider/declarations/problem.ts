@@ -29,6 +29,14 @@ export function formatProblem(p: Problem): string {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
+/** Characters an editor does not show: written as escapes in messages, so a reader can see them. */
+const INVISIBLE = /[\u00a0\u00ad\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]/g;
+
+/** A string in double quotes for a message, with invisible characters escaped (`"fb-10\ufeff01"`). */
+export function quote(s: string): string {
+  return JSON.stringify(s).replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /**
  * Renders a path for people: `tokens[3].valid`, `defaults.reason`,
  * `tokens[0]["odd key"]`, or `(root)` for the empty path.
@@ -39,7 +47,7 @@ export function displayPath(segments: Segments): string {
   for (const s of segments) {
     if (typeof s === "number") out += `[${s}]`;
     else if (IDENTIFIER.test(s)) out += out === "" ? s : `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
+    else out += `[${quote(s)}]`;
   }
   return out;
 }

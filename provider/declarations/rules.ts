@@ -4,7 +4,7 @@
  */
 import { MAX_TOKENS } from "./limits";
 import type { Position } from "./locate";
-import { displayPath, type Segments } from "./problem";
+import { displayPath, quote, type Segments } from "./problem";
 
 /** A rule problem, before it is located in the file. */
 export interface RuleProblem {
@@ -50,7 +50,7 @@ export function checkRules(data: unknown, locate: Locate): RuleProblem[] {
     const firstAt = ["tokens", first, "accountId"];
     out.push({
       segments: ["tokens", i, "accountId"],
-      message: `duplicate accountId ${JSON.stringify(id)}: already declared at line ${locate(firstAt).line} (${displayPath(firstAt.slice(0, 2))}); declare each account once`,
+      message: `duplicate accountId ${quote(id)}: already declared at line ${locate(firstAt).line} (${displayPath(firstAt.slice(0, 2))}); declare each account once`,
     });
   }
   return out;
@@ -63,6 +63,6 @@ function uniqueAgencies(list: unknown, at: (string | number)[], out: RuleProblem
     if (typeof item !== "string") return;
     const first = seen.get(item);
     if (first === undefined) seen.set(item, j);
-    else out.push({ segments: [...at, j], message: `duplicate agency ${JSON.stringify(item)} (already at index ${first}); list each agency once` });
+    else out.push({ segments: [...at, j], message: `duplicate agency ${quote(item)} (already at index ${first}); list each agency once` });
   });
 }

@@ -1,32 +1,36 @@
 /**
- * Errors the provider raises. Messages say what happened, why, and how to fix it.
+ * Errors the provider raises, members of the package's one family (core/errors.ts). Messages
+ * say what happened, why, and how to fix it.
  */
-import type { Refusal } from "../core";
+import { MarinSocialError, type Refusal } from "../core";
 import type { TokenOutputs } from "./outputs";
 
 /** `account X does not exist` with the fix. */
 export function notFoundMessage(accountId: string): string {
   return (
-    `account ${accountId} does not exist in Marin Social (the API answered 404). ` +
+    `account ${accountId} does not exist in Marin Social (the API says it has no such account). ` +
     "Check the accountId; `marin-social audit FILE` shows what is live."
   );
 }
 
-/** The planner refused; nothing was changed. */
-export function refusedError(refusal: Refusal): Error {
-  const err = new Error(`${refusal.message} (nothing was changed)`);
-  (err as Error & { code: string }).code = refusal.code;
-  return err;
+/** The account does not exist (a definite answer of the API); `cause` is the client's error. */
+export function accountMissingError(accountId: string, cause: MarinSocialError): MarinSocialError {
+  return new MarinSocialError("account-not-found", notFoundMessage(accountId), cause);
+}
+
+/** The planner refused; nothing was changed. Its `code` is the refusal's (`revoked`, `agencies-differ`, ...). */
+export function refusedError(refusal: Refusal): MarinSocialError {
+  return new MarinSocialError(refusal.code, `${refusal.message} (nothing was changed)`);
 }
 
 /**
- * Some actions succeeded and some failed. Thrown from create or update with
- * `id` and `properties` set: the SDK's provider host turns that into an
+ * Some actions succeeded and some failed (code `partial-failure`). Thrown from create or update
+ * with `id` and `properties` set: the SDK's provider host turns that into an
  * ErrorResourceInitFailed, so the engine records the progress in state and the
  * next `pulumi up` updates the resource, finishing from live state without
  * repeating what was done.
  */
-export class PartialFailure extends Error {
+export class PartialFailure extends MarinSocialError {
   readonly id: string;
   readonly properties: TokenOutputs;
   readonly reasons: string[];
@@ -34,6 +38,7 @@ export class PartialFailure extends Error {
   constructor(accountId: string, properties: TokenOutputs, failures: Array<{ description: string; error: Error }>) {
     const reasons = failures.map((f) => `${f.description}: ${f.error.message}`);
     super(
+      "partial-failure",
       `account ${accountId} is only partly reconciled (${failures.length} step${failures.length === 1 ? "" : "s"} failed): ` +
         `${reasons.join("; ")}. What succeeded is recorded; run \`pulumi up\` again to finish.`,
     );
@@ -41,5 +46,10 @@ export class PartialFailure extends Error {
     this.id = accountId;
     this.properties = properties;
     this.reasons = reasons;
+  }
+
+  /** True when `e` is a PartialFailure, also one made by another copy of this package. */
+  static override isInstance(e: unknown): e is PartialFailure {
+    return MarinSocialError.isInstance(e, "partial-failure");
   }
 }

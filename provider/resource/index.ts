@@ -1,5 +1,5 @@
 /** The Pulumi adapter: the PublisherToken resource, its provider shim and lifecycle. */
-export { PublisherToken, type PublisherTokenArgs, type TokenAudit } from "./publisher-token";
+export { PublisherToken, REPORTED_ERROR_EXIT_CODE, type PublisherTokenArgs, type TokenAudit } from "./publisher-token";
 export { publisherTokenProvider } from "./shim";
 export type { TokenInputs } from "./inputs";
 export type { TokenOutputs } from "./outputs";

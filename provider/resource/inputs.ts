@@ -2,7 +2,8 @@
  * The provider-side inputs of a PublisherToken and their validation (Pulumi `check`).
  */
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
-import { PUBLISHERS, type DesiredToken, type Publisher } from "../core";
+import { PUBLISHERS, satisfies, type DesiredToken, type Publisher } from "../core";
+import { ACCOUNT_ID, ACTOR, AGENCY_ID, REASON } from "../generated/contract";
 import { asObservation, type Observation } from "./observation";
 
 /** The engine's marker for a value not known during preview. */
@@ -14,12 +15,12 @@ export interface TokenInputs extends DesiredToken {
   actor: string;
   /** The program-side lookup. Absent when the program could not look (unknown accountId). */
   observed?: Observation;
+  /** Set by the program when more than one resource declares this account: all their names. */
+  duplicates?: string[];
 }
 
 /** Input property names the user sets. */
 export const USER_INPUTS = ["accountId", "valid", "publisher", "reason", "expectAgencies"] as const;
-
-const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** True when the value (or any element of it) is the preview's unknown marker. */
 export function hasUnknown(value: unknown): boolean {
@@ -29,16 +30,18 @@ export function hasUnknown(value: unknown): boolean {
 }
 
 /**
- * Validates raw inputs. Returns the typed inputs and the failures, each naming
- * its property and how to fix it. Unknown values (preview) are not failures.
+ * Validates raw inputs with the rules of the API contract (provider/generated/contract.ts),
+ * so that whatever check (preview) accepts, the API accepts during `pulumi up`. Returns the
+ * typed inputs and the failures, each naming its property and how to fix it. Unknown values
+ * (preview) are not failures.
  */
 export function checkInputs(news: Record<string, unknown>): { inputs: TokenInputs; failures: CheckFailure[] } {
   const failures: CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
 
   const { accountId, valid, publisher, reason, expectAgencies, actor } = news;
-  if (typeof accountId !== "string" || (accountId !== UNKNOWN && !ACCOUNT_ID.test(accountId))) {
-    fail("accountId", `accountId must be a Marin Social account id such as "fb-1001" (letters, digits, . _ : -), got ${show(accountId)}`);
+  if (accountId !== UNKNOWN && !satisfies(ACCOUNT_ID, accountId)) {
+    fail("accountId", `accountId must be ${ACCOUNT_ID.description}; got ${show(accountId)}`);
   }
   if (typeof valid !== "boolean" && valid !== UNKNOWN) {
     fail("valid", `valid must be true or false, got ${show(valid)}`);
@@ -46,18 +49,20 @@ export function checkInputs(news: Record<string, unknown>): { inputs: TokenInput
   if (publisher !== undefined && publisher !== UNKNOWN && !PUBLISHERS.includes(publisher as Publisher)) {
     fail("publisher", `publisher must be one of ${PUBLISHERS.join(", ")}, got ${show(publisher)}`);
   }
-  if (reason !== undefined && reason !== UNKNOWN && (typeof reason !== "string" || reason.length > 500)) {
-    fail("reason", `reason must be a string of at most 500 characters, got ${show(reason)}`);
+  if (reason !== undefined && reason !== UNKNOWN && !satisfies(REASON, reason)) {
+    fail("reason", `reason must be ${REASON.description}; got ${show(reason)}`);
   }
   if (expectAgencies !== undefined && expectAgencies !== UNKNOWN) {
-    if (!Array.isArray(expectAgencies) || expectAgencies.some((a) => typeof a !== "string")) {
+    if (!Array.isArray(expectAgencies)) {
       fail("expectAgencies", `expectAgencies must be a list of agency ids such as ["ag-north"], got ${show(expectAgencies)}`);
-    } else if (new Set(expectAgencies).size !== expectAgencies.length) {
-      fail("expectAgencies", `expectAgencies lists an agency twice: ${expectAgencies.join(", ")}`);
+    } else {
+      const bad = expectAgencies.filter((a) => a !== UNKNOWN && !satisfies(AGENCY_ID, a));
+      if (bad.length > 0) fail("expectAgencies", `each of expectAgencies must be ${AGENCY_ID.description}; got ${bad.map(show).join(", ")}`);
+      else if (new Set(expectAgencies).size !== expectAgencies.length) fail("expectAgencies", `expectAgencies lists an agency twice: ${expectAgencies.join(", ")}`);
     }
   }
-  if (typeof actor !== "string" || actor.length === 0) {
-    fail("actor", "actor is set by the PublisherToken class; construct tokens with `new PublisherToken(...)`");
+  if (!satisfies(ACTOR, actor)) {
+    fail("actor", `actor must be ${ACTOR.description}; got ${show(actor)}. It is set by the PublisherToken class (\`pulumi:<project>/<stack>\`, shortened to fit): construct tokens with \`new PublisherToken(...)\``);
   }
 
   const inputs: TokenInputs = { accountId: accountId as string, valid: valid as boolean, actor: actor as string };
@@ -66,6 +71,7 @@ export function checkInputs(news: Record<string, unknown>): { inputs: TokenInput
   if (expectAgencies !== undefined) inputs.expectAgencies = expectAgencies as string[];
   const observed = asObservation(news.observed);
   if (observed) inputs.observed = observed;
+  if (Array.isArray(news.duplicates) && news.duplicates.every((n) => typeof n === "string")) inputs.duplicates = news.duplicates as string[];
   return { inputs, failures };
 }
 

@@ -7,13 +7,14 @@
  * changes nothing in Marin Social.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { planToken, type Account, type Agency } from "../core";
-import { isMarinSocialError, isNotFound, type MarinSocialClient } from "../client";
-import { executePlan, invalidationKey } from "./execute";
+import { MarinSocialError, planToken, type Account, type Agency } from "../core";
+import type { MarinSocialClient } from "../client";
+import { executePlan, invalidationRequest } from "./execute";
 import { checkInputs, hasUnknown, type TokenInputs } from "./inputs";
 import { liveFromObservation, observe } from "./observation";
 import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
-import { notFoundMessage, PartialFailure, refusedError } from "./errors";
+import { accountMissingError, PartialFailure, refusedError } from "./errors";
+import { refusalOf } from "./refusal";
 
 /** Properties whose change is an update; `accountId` replaces. */
 export const DIFF_KEYS = ["valid", "reason", "expectAgencies"] as const;
@@ -23,23 +24,19 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
   constructor(private readonly client: () => MarinSocialClient) {}
 
   /**
-   * Validates inputs and, from the program's observation (no API call: the engine
-   * checks one resource at a time), refuses what the planner refuses: an unknown
-   * account, a publisher mismatch, the expectAgencies guard, `valid: true` on a revoked token.
+   * Validates inputs and, from the program's observation (no API call: the engine checks one
+   * resource at a time), refuses what refusal.ts refuses: two resources for one account, an
+   * unknown account, a failed lookup, a publisher mismatch, the expectAgencies guard, and
+   * `valid: true` on a revoked token. The program registers refused tokens after all others,
+   * so this failure stops nothing that can proceed (see program-tokens.ts).
    */
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const { inputs, failures } = checkInputs(news);
     if (failures.length > 0) return { inputs: news, failures };
-    const obs = inputs.observed;
-    if (obs && !hasUnknown(inputs.accountId) && typeof inputs.valid === "boolean" && !hasUnknown(inputs.expectAgencies)) {
-      if (obs.status === "missing") {
-        failures.push({ property: "accountId", reason: notFoundMessage(inputs.accountId) });
-      } else if (obs.status === "error") {
-        failures.push({ property: "accountId", reason: `could not read account ${inputs.accountId} from Marin Social: ${obs.message}` });
-      } else {
-        const plan = planToken(inputs, liveFromObservation(inputs.accountId, obs), { actor: inputs.actor });
-        if (plan.refusal) failures.push({ property: plan.refusal.property, reason: plan.refusal.message });
-      }
+    const observed = inputs.observed;
+    if (observed && !hasUnknown(inputs.accountId) && typeof inputs.valid === "boolean" && !hasUnknown(inputs.expectAgencies)) {
+      const refusal = refusalOf({ desired: inputs, observed, actor: inputs.actor, ...(inputs.duplicates ? { duplicates: inputs.duplicates } : {}) });
+      if (refusal) failures.push({ property: refusal.property, reason: refusal.message });
     }
     return { inputs: { ...inputs }, failures };
   }
@@ -72,14 +69,16 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
 
   /**
    * Returns the live state, and inputs that match it (so drift shows as a property change:
-   * `valid: true => false`). Only a definite 404 returns "gone"; every other failure throws.
+   * `valid: true => false`). Only a definite "this account does not exist" (`account-not-found`:
+   * the contract's problem type, or an id absent from a successful batch) returns "gone"; every
+   * other failure throws, so refresh fails and state keeps the resource (and its history).
    */
   async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
     let live: Account;
     try {
       live = await this.client().getAccount(id);
     } catch (err) {
-      if (isNotFound(err)) return { id: "" };
+      if (MarinSocialError.isInstance(err, "account-not-found")) return { id: "" };
       throw err;
     }
     const inputs: TokenInputs = { accountId: id, valid: live.token.valid, actor: String(props.actor ?? "") };
@@ -104,14 +103,11 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
     const plan = planToken(inputs, liveFromObservation(inputs.accountId, obs), { actor: inputs.actor });
     const first = plan.actions[0];
     if (plan.refusal || first?.kind !== "invalidate") return undefined;
+    const request = invalidationRequest(first, obs.version, true);
     try {
-      return await client.invalidateToken(
-        inputs.accountId,
-        { actor: first.actor, ...(first.reason !== null ? { reason: first.reason } : {}) },
-        { idempotencyKey: invalidationKey(first.actor, inputs.accountId, obs.version), ifMatch: obs.version },
-      );
+      return await client.invalidateToken(inputs.accountId, request.body, request.opts);
     } catch (err) {
-      if (isMarinSocialError(err) && err.code === "conflict") return undefined;
+      if (MarinSocialError.isInstance(err, "conflict")) return undefined;
       throw err;
     }
   }
@@ -148,18 +144,18 @@ async function unlinkedEarlier(client: MarinSocialClient, live: Account): Promis
   return [...ids].map((id) => ({ id, name: names.get(id) ?? id }));
 }
 
-/** The live account; a 404 becomes the clear not-found error. */
+/** The live account; a definite `account-not-found` becomes the clear not-found error, anything else is thrown as is. */
 async function readLive(client: MarinSocialClient, accountId: string): Promise<Account> {
   try {
     return await client.getAccount(accountId);
   } catch (err) {
-    if (isNotFound(err)) throw new Error(notFoundMessage(accountId));
+    if (MarinSocialError.isInstance(err, "account-not-found")) throw accountMissingError(accountId, err);
     throw err;
   }
 }
 
 function validInputs(news: Record<string, unknown>): TokenInputs {
   const { inputs, failures } = checkInputs(news);
-  if (failures.length > 0) throw new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("\n"));
+  if (failures.length > 0) throw new MarinSocialError("invalid-input", failures.map((f) => `${f.property}: ${f.reason}`).join("\n"));
   return inputs;
 }

@@ -4,7 +4,8 @@
  * `GET /v1/accounts?ids=` of up to 100: a stack of 1,000 tokens costs 10 reads.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { isNotFound, MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
+import { MarinSocialError } from "../core";
+import { MarinSocialClient, resolveConnection, USER_AGENT, type Connection } from "../client";
 import { observe, type Observation } from "./observation";
 
 /** Looks up accounts for the program; one per process. */
@@ -16,53 +17,76 @@ export class LiveLookup {
     if (this.client instanceof MarinSocialClient) await this.client.close();
   }
 
-  /** Never rejects: a definite 404 is `missing`, anything else is `error` with a redacted message. */
+  /**
+   * Never rejects: a definite `account-not-found` is `missing`; anything else (a route 404, a
+   * 401, a timeout, a malformed answer) is `error` with the client's redacted message.
+   */
   async observe(accountId: string): Promise<Observation> {
     if (this.client instanceof Error) return { status: "error", message: this.client.message };
     try {
       return observe(await this.client.getAccount(accountId));
     } catch (err) {
-      if (isNotFound(err)) return { status: "missing" };
+      if (MarinSocialError.isInstance(err, "account-not-found")) return { status: "missing" };
       return { status: "error", message: (err as Error).message };
     }
   }
 }
 
 let shared: LiveLookup | undefined;
+let resolved: Connection | MarinSocialError | undefined;
+let runError: pulumi.RunError | undefined;
 
-/** The configuration error the program's lookup would hit (e.g. no API key), if any. */
-export function programConnectionError(): Error | undefined {
-  try {
-    resolveConnection({ config: (k: string) => pulumi.runtime.getConfig(k), env: process.env });
-    return undefined;
-  } catch (err) {
-    return err as Error;
+/** The program's connection settings from the stack config or the environment, resolved and validated once per process. */
+function programConnection(): Connection | MarinSocialError {
+  if (!resolved) {
+    try {
+      resolved = resolveConnection({ config: (k: string) => pulumi.runtime.getConfig(k), env: process.env });
+    } catch (err) {
+      if (!MarinSocialError.isInstance(err)) throw err;
+      resolved = err;
+    }
   }
+  return resolved;
+}
+
+/** The configuration error the program's lookup would hit (no API key, a bad URL, http to a remote host), if any. */
+export function programConnectionError(): MarinSocialError | undefined {
+  const c = programConnection();
+  return MarinSocialError.isInstance(c) ? c : undefined;
+}
+
+/**
+ * Fails the program once when its configuration is bad, before anything is registered: throws
+ * a `pulumi.RunError` with the configuration error's message (always the same instance), which
+ * the SDK's runner logs once, without a stack trace, and exits with code 32. So a program with
+ * 50 `new PublisherToken` and a bad URL prints one error, not 50.
+ */
+export function assertProgramConnection(): void {
+  const err = programConnectionError();
+  if (!err) return;
+  runError ??= new pulumi.RunError(err.message);
+  throw runError;
 }
 
 /**
  * The process's lookup, connected with the stack config (`marin-social:apiUrl`,
  * `marin-social:apiKey`, `marin-social:allowInsecureHttp`) or the environment.
- * A configuration problem becomes an `error` observation for each token (a
- * clear check failure), never a crash.
+ * A configuration problem becomes an `error` observation for each token, never a crash
+ * (PublisherToken calls {@link assertProgramConnection} first, so a program never gets there).
  */
 export function programLookup(): LiveLookup {
   if (!shared) {
-    let client: MarinSocialClient | Error;
-    try {
-      const connection = resolveConnection({ config: (k: string) => pulumi.runtime.getConfig(k), env: process.env });
-      client = new MarinSocialClient({ ...connection, userAgent: USER_AGENT });
-    } catch (err) {
-      client = err as Error;
-    }
-    shared = new LiveLookup(client);
+    const c = programConnection();
+    shared = new LiveLookup(MarinSocialError.isInstance(c) ? c : new MarinSocialClient({ ...c, userAgent: USER_AGENT }));
   }
   return shared;
 }
 
-/** Closes the shared lookup's client (tests and CLIs; a program exits without it). */
+/** Closes the shared lookup's client and forgets the resolved configuration (tests and CLIs; a program exits without it). */
 export async function closeProgramLookup(): Promise<void> {
   const s = shared;
   shared = undefined;
+  resolved = undefined;
+  runError = undefined;
   await s?.close();
 }

@@ -3,9 +3,11 @@
  * Type token `pulumi-nodejs:dynamic/marin-social:PublisherToken`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { auditLine, planToken, pulumiActor, summarizePlan, type Agency, type Publisher } from "../core";
+import { accountLabel, auditLine, planToken, pulumiActor, summarizePlan, type Agency, type DesiredToken, type Publisher } from "../core";
+import { checkInputs } from "./inputs";
 import { liveFromObservation, type Observation } from "./observation";
-import { programLookup } from "./lookup";
+import { assertProgramConnection, programLookup } from "./lookup";
+import { programTokens, type Verdict } from "./program-tokens";
 import { SECRET_OUTPUTS } from "./outputs";
 import { publisherTokenProvider } from "./shim";
 
@@ -38,12 +40,26 @@ export interface TokenAudit {
   message: string;
 }
 
+const MODULE = "marin-social";
+const TYPE_NAME = "PublisherToken";
+/** The type token of a PublisherToken, as `pulumi.dynamic.Resource` builds it from module and type name. */
+export const PUBLISHER_TOKEN_TYPE = `pulumi-nodejs:dynamic/${MODULE}:${TYPE_NAME}`;
+
+/** The exit code of a program that reported its errors itself (the Node SDK's `32`): refused tokens set it. */
+export const REPORTED_ERROR_EXIT_CODE = 32;
+
 /**
  * A publisher access token. `pulumi up` reaches `valid: false` by invalidating
  * the token (with actor `pulumi:<project>/<stack>`) and unlinking every agency.
  * `pulumi preview` logs, against this resource, the agencies it will cut off.
  * Deleting the resource changes nothing in Marin Social: a revoked token
  * cannot be un-revoked, so it only stops being managed.
+ *
+ * A token that must be refused (`valid: true` on a revoked token, an unknown account, a failed
+ * lookup, a publisher or `expectAgencies` mismatch, two resources for one account) never stops
+ * the program's other tokens: it logs the refusal as an error against itself, sets the exit
+ * code, and is registered only after every other token, then fails its check. So in one run every
+ * token that can be cut off is, whatever is refused and in whatever order. See program-tokens.ts.
  */
 export class PublisherToken extends pulumi.dynamic.Resource {
   declare readonly accountId: pulumi.Output<string>;
@@ -67,16 +83,31 @@ export class PublisherToken extends pulumi.dynamic.Resource {
   readonly audit: pulumi.Output<TokenAudit>;
 
   constructor(name: string, args: PublisherTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    const holder: { self?: PublisherToken } = {};
+    assertProgramConnection(); // a bad configuration fails the program once, registering nothing
+    // The audit is logged against the URN the engine will give this resource, computed now: the
+    // SDK delivers every log in order, each after its resource's URN is known, and a refused
+    // token's registration never completes, which would hold back its error and every later log.
+    // The SDK's log reads nothing of a resource but `urn`.
+    const about = { urn: pulumi.createUrn(name, PUBLISHER_TOKEN_TYPE, opts?.parent) } as unknown as pulumi.Resource;
     const actor = pulumiActor(pulumi.getProject(), pulumi.getStack());
+    const declared = programTokens().declare(name, opts);
     const seen = pulumi
       .all([args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies])
       .apply(async ([accountId, valid, publisher, reason, expectAgencies]) => {
-        const observed = await programLookup().observe(accountId);
-        const audit = auditOf({ accountId, valid, publisher, reason, expectAgencies }, observed, actor);
+        const desired = clean({ accountId, valid, publisher, reason, expectAgencies });
+        // The same contract rules as the provider's check: a value the API would refuse is
+        // reported as such, not looked up (which would fail as "not found" or a 400).
+        const invalid = checkInputs({ ...desired, actor }).failures;
+        const lookup = (): Promise<Observation> =>
+          invalid.length > 0
+            ? Promise.resolve({ status: "error", message: invalid.map((f) => f.reason).join("; ") })
+            : programLookup().observe(accountId);
+        const verdict = await programTokens().decide(declared, desired, actor, lookup);
+        const audit = auditOf(desired, verdict, actor);
         const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
-        void log(audit.audit.message, holder.self);
-        return { observed, audit: audit.audit };
+        void log(audit.audit.message, about);
+        if (verdict.refusal) process.exitCode = REPORTED_ERROR_EXIT_CODE;
+        return { verdict, audit: audit.audit };
       });
     super(
       publisherTokenProvider,
@@ -88,7 +119,13 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         reason: args.reason,
         expectAgencies: args.expectAgencies,
         actor,
-        observed: seen.apply((s) => s.observed),
+        // A refused token is sent to the engine only once every other token has been (the SDK
+        // sends a resource when all its inputs are known); its audit is known before that.
+        observed: seen.apply(async ({ verdict }) => {
+          await verdict.othersRegistered;
+          return verdict.observed;
+        }),
+        duplicates: seen.apply(({ verdict }) => verdict.duplicates),
         accountName: undefined,
         externalId: undefined,
         linkedAgencies: undefined,
@@ -102,44 +139,35 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS],
       },
-      "marin-social",
-      "PublisherToken",
+      MODULE,
+      TYPE_NAME,
     );
-    holder.self = this;
+    declared.resource = this;
     this.audit = seen.apply((s) => s.audit);
   }
 }
 
-function auditOf(
-  desired: { accountId: string; valid: boolean; publisher?: Publisher; reason?: string; expectAgencies?: string[] },
-  observed: Observation,
-  actor: string,
-): { severity: "info" | "warn" | "error"; audit: TokenAudit } {
-  const accountId = desired.accountId;
-  if (observed.status === "missing") {
-    const message = `account ${accountId} does not exist in Marin Social; check the accountId`;
-    return { severity: "error", audit: { accountId, status: "missing", message } };
-  }
-  if (observed.status === "error") {
-    const message = `could not read account ${accountId} from Marin Social: ${observed.message}`;
-    return { severity: "error", audit: { accountId, status: "error", message } };
+function auditOf(desired: DesiredToken, verdict: Verdict, actor: string): { severity: "info" | "warn" | "error"; audit: TokenAudit } {
+  const { accountId } = desired;
+  const { observed, refusal } = verdict;
+  if (observed.status !== "found") {
+    return { severity: "error", audit: { accountId, status: observed.status, message: refusal!.message } };
   }
   const live = liveFromObservation(accountId, observed);
-  const plan = planToken(clean(desired), live, { actor });
-  const line = auditLine(live, plan);
-  return {
-    severity: line.severity,
-    audit: {
-      accountId,
-      status: "found",
-      publisher: observed.publisher,
-      name: observed.name,
-      valid: observed.valid,
-      linkedAgencies: observed.agencies,
-      action: summarizePlan(plan),
-      message: line.message,
-    },
+  const plan = planToken(desired, live, { actor });
+  const seen = {
+    accountId,
+    status: "found" as const,
+    publisher: observed.publisher,
+    name: observed.name,
+    valid: observed.valid,
+    linkedAgencies: observed.agencies,
   };
+  if (verdict.duplicates) {
+    return { severity: "error", audit: { ...seen, action: "refuse (duplicate)", message: `${accountLabel(live)}: ${refusal!.message}` } };
+  }
+  const line = auditLine(live, plan);
+  return { severity: line.severity, audit: { ...seen, action: summarizePlan(plan), message: line.message } };
 }
 
 function clean<T extends object>(o: T): T {

@@ -35,9 +35,14 @@ const AGENCY_PREFIX = "sandbox-agency-";
 export class KeyRing {
   private readonly extra: Array<{ key: Buffer; principal: Principal }>;
 
+  /**
+   * @param demoKeys whether the well-known demo keys (`sandbox-admin`, ...) are accepted; off,
+   *   only `extraKeys` are (a sandbox reachable from other machines).
+   */
   constructor(
     extraKeys: readonly ExtraKey[],
     private readonly agencyExists: (id: string) => boolean,
+    private readonly demoKeys = true,
   ) {
     this.extra = extraKeys.map((k, i) => {
       if (typeof k.key !== "string" || k.key.length === 0) throw new Error(`extraKeys[${i}].key must be a non-empty string`);
@@ -61,6 +66,7 @@ export class KeyRing {
     for (const e of this.extra) {
       if (e.key.length === buf.length && timingSafeEqual(e.key, buf)) return e.principal;
     }
+    if (!this.demoKeys) return undefined;
     if (key === DEMO_KEYS.admin) return { label: "apikey:admin", scope: "admin" };
     if (key === DEMO_KEYS.readonly) return { label: "apikey:readonly", scope: "readonly" };
     if (key.startsWith(AGENCY_PREFIX)) {

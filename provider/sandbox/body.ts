@@ -2,12 +2,13 @@
  * Reading and parsing request bodies: a size limit (413), JSON only (415), malformed JSON (400).
  */
 import type { IncomingMessage } from "node:http";
+import { REQUEST_BODY_LIMITS } from "../generated/contract";
 import { HttpError } from "./problem";
 
-/** The body limit of `/v1` requests. */
-export const V1_BODY_LIMIT = 64 * 1024;
+/** The body limit of `/v1` requests (the contract's `x-request-body-limits`). */
+export const V1_BODY_LIMIT = REQUEST_BODY_LIMITS.v1;
 /** The body limit of `/_sandbox` requests (bulk accounts). */
-export const SANDBOX_BODY_LIMIT = 16 * 1024 * 1024;
+export const SANDBOX_BODY_LIMIT = REQUEST_BODY_LIMITS.sandbox;
 /** Past this, an oversized body is not drained any more: the connection is dropped. */
 const DRAIN_CAP = 64 * 1024 * 1024;
 

@@ -3,7 +3,7 @@
  * or given explicitly.
  */
 import type { Publisher } from "../core/types";
-import { HttpError } from "./problem";
+import { HttpError, notFound } from "./problem";
 import { checkAccounts, insertAccounts, type SeedAccount } from "./seed";
 import type { Store } from "./store";
 
@@ -27,8 +27,9 @@ export function addAccounts(store: Store, req: BulkRequest, now: string): { crea
   const accounts = req.accounts ?? generate(store, req);
   const problem = checkAccounts(accounts, (id) => store.agencyExists(id), (id) => store.accountExists(id));
   if (problem) {
-    const status = problem.kind === "duplicate" ? 409 : problem.kind === "unknown-agency" ? 404 : 400;
-    throw new HttpError(status, `body ${problem.path}: ${problem.message}`);
+    const detail = `body ${problem.path}: ${problem.message}`;
+    if (problem.kind === "unknown-agency") throw notFound("agency", detail);
+    throw new HttpError(problem.kind === "duplicate" ? 409 : 400, detail);
   }
   insertAccounts(store, accounts, now);
   return { created: accounts.length, ids: accounts.map((a) => a.id) };

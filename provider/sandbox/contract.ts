@@ -93,7 +93,7 @@ function compileContract(file: string): Contract {
       return v(value) ? [] : formatIssues("body", v.errors ?? []);
     },
     responseErrors(opKey, status, contentType, body, headers) {
-      if (opKey === null) return problemErrors(schemaValidator("Problem"), status, contentType, body);
+      if (opKey === null) return problemErrors(schemaValidator(status === 404 ? "RouteNotFoundProblem" : "Problem"), status, contentType, body);
       const op = byKey.get(opKey);
       if (!op) return [`the contract has no operation "${opKey}"`];
       return op.responseErrors(status, contentType, body, headers);

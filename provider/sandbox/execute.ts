@@ -14,9 +14,24 @@ export function problemReply(e: HttpError, instance: string): Reply {
   return { status: e.status, body: { ...problem(e.status, e.detail, e.extensions, e.slug), instance }, headers: e.headers };
 }
 
-/** A digest of what makes two requests the same: method, path with query, and raw body. */
+/**
+ * What makes two requests the same: `<method> <path with query>` and a digest of the raw body,
+ * on two lines, so a reused key can be told apart by what differs.
+ */
 export function requestFingerprint(method: string, url: string, body: Buffer): string {
-  return createHash("sha256").update(`${method} ${url}\n`).update(body).digest("hex");
+  return `${method} ${url}\n${createHash("sha256").update(body).digest("hex")}`;
+}
+
+/** The 422 for a key first used for another request: what differs, and the fix. */
+function keyReused(key: string, first: string, now: string): HttpError {
+  const [firstTarget, firstBody] = first.split("\n");
+  const [target] = now.split("\n");
+  const fix = "A retry must repeat the request exactly; a new request needs a new Idempotency-Key. Nothing was changed.";
+  if (firstBody !== undefined && firstTarget === target) {
+    return new HttpError(422, `Idempotency-Key reused with a different request body: "${key}" was first sent with another body to ${target}. ${fix}`);
+  }
+  const was = firstBody !== undefined ? ` (first used for ${firstTarget})` : "";
+  return new HttpError(422, `Idempotency-Key reused for a different request: "${key}" was first used for another method, path or body${was}. ${fix}`);
 }
 
 /**
@@ -30,9 +45,7 @@ export function execute(handler: Handler, ctx: Ctx, instance: string, idem?: { k
   return store.transaction(() => {
     if (idem) {
       const prev = store.getResponse(owner, idem.key);
-      if (prev && prev.fingerprint !== idem.fingerprint) {
-        throw new HttpError(422, "this Idempotency-Key was already used for a different request; use a new key for a new request");
-      }
+      if (prev && prev.fingerprint !== idem.fingerprint) throw keyReused(idem.key, prev.fingerprint, idem.fingerprint);
       if (prev) {
         return { status: prev.status, body: prev.body === null ? undefined : JSON.parse(prev.body), headers: { ...prev.headers, [REPLAYED_HEADER]: "true" } };
       }

@@ -1,15 +1,23 @@
 /**
  * RFC 9457 problem details: the one error shape of the API (`application/problem+json`).
  */
+import { PROBLEM_BASE } from "../core/problem-types";
 
-/** The base of every problem `type` URI. */
-export const PROBLEM_BASE = "https://marin-social.example/problems/";
+/** The 404s of the contract, each with its own problem `type` (see core/problem-types.ts). */
+export type NotFoundKind = "account" | "agency" | "link" | "route";
+
+const NOT_FOUND_TITLES: Record<NotFoundKind, string> = {
+  account: "Account not found",
+  agency: "Agency not found",
+  link: "Link not found",
+  route: "No such route",
+};
 
 const TITLES: Record<number, [slug: string, title: string]> = {
   400: ["invalid-request", "Invalid request"],
   401: ["unauthorized", "Unauthorized"],
   403: ["forbidden", "Forbidden"],
-  404: ["not-found", "Not found"],
+  404: ["route-not-found", "No such route"],
   405: ["method-not-allowed", "Method not allowed"],
   409: ["conflict", "Conflict"],
   413: ["payload-too-large", "Payload too large"],
@@ -48,8 +56,18 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A 404 problem of the contract: `account-not-found` is the only one that means the account
+ * does not exist; `route-not-found` is the answer to a path no route matches.
+ */
+export function notFound(kind: NotFoundKind, detail: string): HttpError {
+  return new HttpError(404, detail, {}, {}, `${kind}-not-found`);
+}
+
 /** Builds the problem document for `status`, with a stable `type` and `title` per status (or `slug`). */
 export function problem(status: number, detail: string, extensions: Record<string, unknown> = {}, slug?: string): Problem {
   const known = TITLES[status] ?? (status >= 500 ? ["server-fault", "Server fault"] : ["client-error", "Client error"]);
-  return { type: PROBLEM_BASE + (slug ?? known[0]), title: known[1], status, detail, ...extensions };
+  const kind = slug?.endsWith("-not-found") ? (slug.slice(0, -"-not-found".length) as NotFoundKind) : undefined;
+  const title = (kind && NOT_FOUND_TITLES[kind]) ?? known[1];
+  return { type: PROBLEM_BASE + (slug ?? known[0]), title, status, detail, ...extensions };
 }

@@ -3,14 +3,15 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Account, Publisher } from "../core/types";
+import { LIST_ACCOUNTS } from "../generated/contract";
 import { canWrite, requireAdmin } from "./auth";
 import { str, type Ctx, type Handler, type Reply } from "./handler";
-import { HttpError } from "./problem";
+import { HttpError, notFound } from "./problem";
 
 /** `GET /v1/accounts`. */
 export const listAccounts: Handler = ({ app, req }) => {
   const q = req.query;
-  const limit = (q["limit"] as number | undefined) ?? 100;
+  const limit = (q["limit"] as number | undefined) ?? LIST_ACCOUNTS.defaultLimit;
   const after = q["cursor"] === undefined ? undefined : decodeCursor(str(q["cursor"]));
   const page = app.store.listAccounts({
     ids: q["ids"] as string[] | undefined,
@@ -59,7 +60,7 @@ export const reauthorizeToken: Handler = ({ app, req, principal, now }: Ctx) => 
   const body = req.body as { actor: string; agencies?: string[] };
   const agencies = body.agencies ?? [];
   const unknown = agencies.filter((a) => !app.store.agencyExists(a));
-  if (unknown.length) throw new HttpError(404, `unknown agenc${unknown.length > 1 ? "ies" : "y"} ${unknown.map((a) => `"${a}"`).join(", ")}; list them with GET /v1/agencies`);
+  if (unknown.length) throw notFound("agency", `unknown agenc${unknown.length > 1 ? "ies" : "y"} ${unknown.map((a) => `"${a}"`).join(", ")}; list them with GET /v1/agencies`);
   app.store.reauthorize(id, `fp_${randomBytes(12).toString("hex")}`);
   app.store.addAudit({ at: now, actor: body.actor, action: "token.reauthorize", accountId: id });
   for (const agencyId of agencies) {
@@ -73,7 +74,7 @@ function accountReply(a: Account): Reply {
 }
 
 function mustGet(a: Account | undefined, id: unknown): Account {
-  if (!a) throw new HttpError(404, `account "${String(id)}" does not exist`);
+  if (!a) throw notFound("account", `account "${String(id)}" does not exist`);
   return a;
 }
 

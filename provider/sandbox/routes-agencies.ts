@@ -3,7 +3,7 @@
  */
 import { canWrite } from "./auth";
 import { str, type Handler } from "./handler";
-import { HttpError } from "./problem";
+import { HttpError, notFound } from "./problem";
 
 /** `GET /v1/agencies`: every agency, by id. */
 export const listAgencies: Handler = ({ app }) => ({ status: 200, body: app.store.listAgencies() });
@@ -18,12 +18,9 @@ export const unlinkAgency: Handler = ({ app, req, principal, now }) => {
     });
   }
   if (!app.store.unlink(accountId, agencyId)) {
-    const why = !app.store.accountExists(accountId)
-      ? `account "${accountId}" does not exist`
-      : !app.store.agencyExists(agencyId)
-        ? `agency "${agencyId}" does not exist`
-        : `account "${accountId}" is not linked to agency "${agencyId}"`;
-    throw new HttpError(404, why);
+    if (!app.store.accountExists(accountId)) throw notFound("account", `account "${accountId}" does not exist`);
+    if (!app.store.agencyExists(agencyId)) throw notFound("agency", `agency "${agencyId}" does not exist`);
+    throw notFound("link", `account "${accountId}" is not linked to agency "${agencyId}"`);
   }
   const actor = (req.headers["x-actor"] as string | undefined) ?? principal.label;
   app.store.addAudit({ at: now, actor, action: "agency.unlink", accountId, agencyId });

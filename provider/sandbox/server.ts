@@ -3,24 +3,25 @@
  * contract validation, then the handler in one transaction. Every failure is a problem response.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
+import type { Clock } from "../core/clock";
 import type { KeyRing } from "./auth";
 import { parseJson, readBody, SANDBOX_BODY_LIMIT, V1_BODY_LIMIT } from "./body";
 import { execute, problemReply, requestFingerprint } from "./execute";
 import type { App, Reply } from "./handler";
 import { describeIssues } from "./issues";
-import { HttpError } from "./problem";
+import { HttpError, notFound } from "./problem";
 import { rateLimitHeaders } from "./ratelimit-headers";
 import type { Match, Router } from "./router";
 import { HANDLERS } from "./routes";
 import { UNMATCHED } from "./stats";
 
-/** What the pipeline needs beside the app. `isClosing` turns late requests into 503s during shutdown. */
+/** What the pipeline needs beside the app. `isClosing` turns late requests into 503s during shutdown; `clock` times the latency fault. */
 export interface Pipeline {
   app: App;
   router: Router;
   keys: KeyRing;
   isClosing: () => boolean;
+  clock: Clock;
 }
 
 /** Returns the `request` listener of the sandbox's HTTP server. */
@@ -48,9 +49,9 @@ async function handle(p: Pipeline, req: IncomingMessage): Promise<Reply> {
   let route = UNMATCHED;
   let reply: Reply;
   try {
-    if (!v1 && !sandbox) throw new HttpError(404, `no route ${pathname}; the API lives under /v1`);
+    if (!v1 && !sandbox) throw notFound("route", `no route ${pathname}; the API lives under /v1`);
     const { faults } = p.app;
-    if (v1 && faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (v1 && faults.latencyMs > 0) await new Promise<void>((resolve) => p.clock.setTimeout(resolve, faults.latencyMs));
     if (p.isClosing()) throw new HttpError(503, "the sandbox is shutting down");
     let match: Match | HttpError;
     try {
@@ -67,7 +68,7 @@ async function handle(p: Pipeline, req: IncomingMessage): Promise<Reply> {
     }
     const principal = p.keys.authenticate(req.headers.authorization);
     if (match instanceof HttpError) throw match;
-    if (match.kind === "none") throw new HttpError(404, `no route ${pathname}`);
+    if (match.kind === "none") throw notFound("route", `no route ${pathname}`);
     if (match.kind === "method") {
       throw new HttpError(405, `${method} is not allowed on ${pathname}; use ${match.allow.join(", ")}`, {}, { Allow: match.allow.join(", ") });
     }

@@ -6,15 +6,20 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadDeclarations } from "../declarations";
-import { PublisherToken, type TokenAudit } from "../resource";
+import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from "../resource";
 import { programConnectionError } from "../resource/lookup";
+import { programTokens } from "../resource/program-tokens";
 
-/** Exit code for a rejected declaration file or configuration (no resource is registered). */
-export const USER_ERROR_EXIT_CODE = 32;
+/** Exit code for a rejected declaration file or configuration (no resource is registered), or a refused token. */
+export const USER_ERROR_EXIT_CODE = REPORTED_ERROR_EXIT_CODE;
 
 /** Options for {@link declaredStack}. */
 export interface DeclaredStackOptions {
-  /** The declaration file; relative paths resolve against the program directory. Default: config `marin-social:declarations`, else `tokens.yaml`. */
+  /**
+   * The declaration file; relative paths resolve against the project directory (the folder of
+   * Pulumi.yaml, not the program's working directory: for `main: dist/program.js` the CLI runs the
+   * program in dist/). Default: config `marin-social:declarations`, else `tokens.yaml`.
+   */
   file?: string;
 }
 
@@ -31,16 +36,30 @@ export interface DeclaredStackOutputs {
  * named by its accountId. A rejected file, or a missing API key, is reported
  * with `pulumi.log.error` (every problem, file:line:col) and registers nothing:
  * the program exits with code 32 and no resource is created, changed or deleted.
+ * An entry that is refused (see {@link PublisherToken}) does not stop the others.
  */
 export async function declaredStack(opts: DeclaredStackOptions = {}): Promise<Partial<DeclaredStackOutputs>> {
+  // Tokens the program declared before calling this are not decided until the file's are
+  // declared too: two resources for one account are refused whichever comes first.
+  const release = programTokens().hold();
+  try {
+    return await declareFromFile(opts);
+  } finally {
+    release();
+  }
+}
+
+async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<DeclaredStackOutputs>> {
   const configured = new pulumi.Config("marin-social").get("declarations");
-  const file = path.resolve(opts.file ?? configured ?? "tokens.yaml");
+  const projectDir = pulumi.getRootDirectory() || process.cwd();
+  const file = path.resolve(projectDir, opts.file ?? configured ?? "tokens.yaml");
+  const shown = path.relative(projectDir, file) || file;
   const result = await loadDeclarations(file);
   if (!result.ok) {
     return fail(
-      `${path.relative(process.cwd(), file) || file} was rejected; nothing was registered:\n` +
+      `${shown} was rejected; nothing was registered:\n` +
         result.problems.map(formatProblem).join("\n") +
-        `\nFix the problems above (\`marin-social validate ${path.relative(process.cwd(), file)}\` checks the file), then run the command again.`,
+        `\nFix the problems above (\`marin-social validate ${shown}\` checks the file), then run the command again.`,
     );
   }
   const connection = programConnectionError();
@@ -61,7 +80,7 @@ export async function declaredStack(opts: DeclaredStackOptions = {}): Promise<Pa
   const audit = pulumi.all(tokens.map((t) => t.audit)).apply((rows) =>
     Object.fromEntries(rows.map(({ accountId, ...rest }) => [accountId, rest])),
   );
-  return { declarations: path.relative(process.cwd(), file) || file, audit };
+  return { declarations: shown, audit };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MarinSocialError, isNotFound } from "../../provider/client";
-import { account, accounts, clientFixture, delay, fail, json, rejection } from "./helpers";
+import { account, accounts, clientFixture, fail, json, rejection } from "./helpers";
+import { ManualClock, turn } from "../support/manual-clock";
 
 const { setup } = clientFixture((baseUrl, opts) => ({ baseUrl, apiKey: "test-key-batching", retry: { baseDelayMs: 5 }, ...opts }));
 
@@ -30,7 +31,7 @@ describe("batched reads", () => {
     expect(s.hits.flatMap((h) => idsOf(h.url)).sort()).toEqual([...want].sort());
   });
 
-  it("rejects an id the batch did not return with not-found (404); the others resolve", async () => {
+  it("rejects an id a successful batch did not return with account-not-found; the others resolve", async () => {
     const { s, c } = await setup(accounts(["fb-gone"]));
     const [a, gone, b] = await Promise.allSettled([c.getAccount("fb-1"), c.getAccount("fb-gone"), c.getAccount("fb-2")]);
     expect(a).toMatchObject({ status: "fulfilled", value: { id: "fb-1" } });
@@ -38,7 +39,7 @@ describe("batched reads", () => {
     expect(gone.status).toBe("rejected");
     const e = (gone as PromiseRejectedResult).reason as MarinSocialError;
     expect(isNotFound(e)).toBe(true);
-    expect(e.status).toBe(404);
+    expect(e).toMatchObject({ code: "account-not-found", status: 200 });
     expect(e.message).toContain('no account "fb-gone"');
     expect(s.hits).toHaveLength(1);
   });
@@ -59,21 +60,28 @@ describe("batched reads", () => {
   });
 
   it("gathers calls that trickle in while a batch is in flight into the next request", async () => {
+    const clock = new ManualClock();
+    let answerFirst = (): void => undefined;
+    const firstHeld = new Promise<void>((resolve) => (answerFirst = resolve));
     const { s, c } = await setup(
       async (hit, res) => {
-        if (hit.index === 0) await delay(150);
+        if (hit.index === 0) await firstHeld;
         accounts()(hit, res, undefined as never);
       },
-      { batchWindowMs: 1000 },
+      { batchWindowMs: 1000, clock },
     );
     const first = c.getAccount("fb-0");
-    await delay(10);
+    await s.waitForHits(1);
     const later: Promise<unknown>[] = [];
     for (const id of ids(10)) {
       later.push(c.getAccount(id));
-      await delay(5); // a new macrotask each time
+      await turn(); // a new turn of the event loop each time
     }
-    await Promise.all([first, ...later]);
+    answerFirst();
+    await first;
+    expect(s.hits).toHaveLength(1);
+    await clock.advance(1000); // the quiet gap after the last lookup
+    await Promise.all(later);
     expect(s.hits).toHaveLength(2);
     expect(idsOf(s.hits[0]!.url)).toEqual(["fb-0"]);
     expect(idsOf(s.hits[1]!.url)).toEqual(ids(10));

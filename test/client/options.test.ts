@@ -45,13 +45,26 @@ describe("transport safety", () => {
     },
   );
 
-  it("classifies loopback hosts without DNS", () => {
-    for (const h of ["localhost", "LOCALHOST", "app.localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "::ffff:127.0.0.1"]) {
+  it("classifies loopback hosts without DNS: IP literals 127.0.0.0/8 and ::1, and the exact name localhost", () => {
+    for (const h of ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "::ffff:127.0.0.1", "[::ffff:7f00:1]"]) {
       expect(isLoopbackHost(h), h).toBe(true);
     }
-    for (const h of ["10.1.2.3", "128.0.0.1", "localhost.example.com", "example.com", "::2", "::ffff:10.0.0.1", "0.0.0.0"]) {
-      expect(isLoopbackHost(h), h).toBe(false);
-    }
+    // *.localhost may resolve anywhere (RFC 6761 is not enforced by every resolver), and so may "localhost." with a trailing dot.
+    const remote = ["app.localhost", "evil.localhost", "LOCALHOST.LOCALHOST", "localhost.", "localhost.example.com", "10.1.2.3", "128.0.0.1", "example.com", "::2", "::ffff:10.0.0.1", "0.0.0.0"];
+    for (const h of remote) expect(isLoopbackHost(h), h).toBe(false);
+  });
+
+  it.each(["http://app.localhost:8787", "http://localhost.:8787", "http://sandbox.localhost"])(
+    "refuses plain http to %s (a name that may not resolve to this machine) unless allowInsecureHttp",
+    async (baseUrl) => {
+      expect(thrown(() => new MarinSocialClient({ baseUrl, apiKey: "k-12345678" })).code).toBe("insecure-transport");
+      expect(thrown(() => resolveConnection({ env: { MARIN_SOCIAL_API_KEY: "k-12345678", MARIN_SOCIAL_API_URL: baseUrl } })).code).toBe("insecure-transport");
+      await new MarinSocialClient({ baseUrl, apiKey: "k-12345678", allowInsecureHttp: true }).close();
+    },
+  );
+
+  it.each(["http://127.1:8787", "http://0x7f.0.0.1:8787", "http://[::ffff:127.0.0.1]:8787"])("allows %s: the URL parser normalises it to a loopback literal", async (baseUrl) => {
+    await new MarinSocialClient({ baseUrl, apiKey: "k-12345678" }).close();
   });
 });
 
@@ -127,6 +140,26 @@ describe("resolveConnection", () => {
       expect(e.message).toContain("pulumi config set --secret marin-social:apiKey");
       expect(e.message).toContain("MARIN_SOCIAL_API_KEY");
     }
+  });
+
+  it("validates what it returns, once, naming where the URL came from", () => {
+    const cases: Array<[Record<string, string>, NodeJS.ProcessEnv, string, string]> = [
+      [{ "marin-social:apiUrl": "api.marin.example" }, {}, "config", '"api.marin.example" (config marin-social:apiUrl) is not a valid URL'],
+      [{}, { MARIN_SOCIAL_API_URL: "ftp://127.0.0.1" }, "config", "(environment MARIN_SOCIAL_API_URL) uses ftp"],
+      [{ "marin-social:apiUrl": "http://api.marin.example" }, {}, "insecure-transport", "api.marin.example"],
+      [{ "marin-social:apiUrl": "http://app.localhost:8787" }, {}, "insecure-transport", "app.localhost"],
+      [{ "marin-social:apiKey": "two words" }, {}, "config", "the API key contains spaces"],
+    ];
+    for (const [values, env, code, text] of cases) {
+      const e = thrown(() => resolveConnection({ config: config({ "marin-social:apiKey": "k-12345678", ...values }), env }));
+      expect(e.code, text).toBe(code);
+      expect(e.kind).toBe("configuration");
+      expect(e.message).toContain(text);
+    }
+    // http to a remote host is fine once opted in; a /v1 suffix is kept as given (the first request says it is wrong).
+    expect(resolveConnection({ config: config({ "marin-social:apiUrl": "http://api.marin.example/v1", "marin-social:apiKey": "k", "marin-social:allowInsecureHttp": "true" }) }).baseUrl).toBe(
+      "http://api.marin.example/v1",
+    );
   });
 
   it("rejects a flag that is neither true nor false", () => {

@@ -107,7 +107,7 @@ describe("the API key never leaks", () => {
     expect(failures).toHaveLength(20);
     const codes = new Set(failures.map((f) => (f as MarinSocialError).code));
     expect(codes).toEqual(
-      new Set(["unauthorized", "forbidden", "server", "rate-limited", "network", "not-found", "timeout", "config", "insecure-transport", "bad-request"]),
+      new Set(["unauthorized", "forbidden", "server", "rate-limited", "network", "route-not-found", "account-not-found", "timeout", "config", "insecure-transport", "bad-request"]),
     );
     // The key really was sent, so the scan below is not vacuous.
     expect(server.hits[0]!.headers.authorization).toBe(`Bearer ${KEY}`);

@@ -103,6 +103,13 @@ describe("auditLine", () => {
       'facebook account "Acme Coffee" (fb-1001) token valid, linked to 1 agency: North Agency (ag-north)',
     );
   });
+
+  it("reports a refusal as an error: the run fails for it", () => {
+    const revoked = account({ token: { valid: false, invalidatedBy: "mallory@agency.example", invalidatedAt: "2026-01-01T00:00:00Z", reason: null } });
+    const line = auditLine(revoked, planToken(desired({ valid: true }), revoked, ctx));
+    expect(line.severity).toBe("error");
+    expect(line.message).toMatch(/^facebook account "Acme Coffee" \(fb-1001\): the facebook token of "Acme Coffee" \(fb-1001\) was revoked by mallory@agency\.example/);
+  });
 });
 
 describe("properties", () => {

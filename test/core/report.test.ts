@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildReport, reauthorizations, type AuditEntry } from "../../provider/core";
-import { account } from "./accounts";
+import { account, AGENCIES } from "./accounts";
 
 const entry = (e: Partial<AuditEntry>): AuditEntry => ({ at: "2026-01-01T00:00:00Z", actor: "x", action: "token.invalidate", accountId: "fb-1001", ...e });
 
@@ -31,6 +31,30 @@ describe("buildReport", () => {
     ]);
     expect(report.rows[1]!.driftDetail).toBe("revoked by jane@agency.example at 2026-02-02T00:00:00Z");
     expect(report.summary).toEqual({ tokens: 3, drift: 1, pending: 1, refused: 1, missing: 1 });
+  });
+
+  it("carries the plan as data: whether the token is invalidated, the agencies unlinked, the refusal", () => {
+    const live = new Map([
+      ["fb-1001", account()],
+      ["fb-1002", account({ id: "fb-1002", agencies: [AGENCIES[3]!], token: { valid: false, invalidatedBy: "jane", invalidatedAt: "2026-01-01T00:00:00Z" } })],
+      ["fb-1003", account({ id: "fb-1003" })],
+    ]);
+    const report = buildReport(
+      [
+        { accountId: "fb-1001", valid: false },
+        { accountId: "fb-1002", valid: false },
+        { accountId: "fb-1003", valid: false, expectAgencies: ["ag-east"] },
+        { accountId: "fb-9999", valid: false },
+      ],
+      live,
+      [],
+    );
+    expect(report.rows.map((r) => [r.invalidate, r.unlink.map((a) => a.id), r.refusal])).toEqual([
+      [true, ["ag-east", "ag-north", "ag-south"], undefined],
+      [false, ["ag-west"], undefined],
+      [false, [], "agencies-differ"],
+      [false, [], undefined],
+    ]);
   });
 
   it("flags a token re-authorized after Pulumi invalidated it", () => {

@@ -90,7 +90,7 @@ describe("examples/typescript-stack", () => {
     expect((await sb.admin.getAccount("fb-1002")).token.valid).toBe(true);
   });
 
-  it("fails the guard when Marin Social shows another agency, and changes nothing", async () => {
+  it("fails the guard when Marin Social shows another agency, changes nothing on it, and still cuts off the others", async () => {
     const spec = specFor("typescript-stack", "marin-social-typescript-stack");
     await sb.admin.reauthorize("fb-1001", { actor: "ops@agency.example", agencies: ["ag-west"] });
     const before = (await sb.admin.audit()).length;
@@ -98,7 +98,10 @@ describe("examples/typescript-stack", () => {
     expect(u.exitCode).not.toBe(0);
     expect(u.errors.join("\n")).toMatch(/expectAgencies.*linked but not expected: West Agency \(ag-west\)/s);
     expect((await sb.admin.getAccount("fb-1001")).token.valid).toBe(true);
-    // The run stops at the first failed step; nothing it did not finish is half-done.
     for (const e of (await sb.admin.audit()).slice(before)) expect(e.accountId).not.toBe("fb-1001");
+    // The refused token is registered after the others, so it stops none of them.
+    const tw = await sb.admin.getAccount("tw-2001");
+    expect(tw.token.valid).toBe(false);
+    expect(tw.agencies).toEqual([]);
   });
 });

@@ -112,13 +112,20 @@ export function resolveSpec(spec: StackSpec): ResolvedSpec {
       ? ((runtime as { options: Record<string, unknown> }).options ?? {})
       : {};
   const main = spec.main ?? (typeof file?.main === "string" ? file.main : ".");
-  // Like the CLI: a `main` naming a directory becomes the program directory with entry point ".".
+  // Like the CLI (engine/project.go getPwdMain): a `main` naming a directory becomes the program
+  // directory with entry point "."; a `main` naming a file runs in the file's folder, with its base
+  // name as entry point (`main: dist/program.js` runs program.js in dist/).
   const mainPath = path.resolve(rootDir, main);
   let programDir = rootDir;
   let entryPoint = main;
-  if (fs.existsSync(mainPath) && fs.statSync(mainPath).isDirectory()) {
-    programDir = mainPath;
-    entryPoint = ".";
+  if (main !== "." && fs.existsSync(mainPath)) {
+    if (fs.statSync(mainPath).isDirectory()) {
+      programDir = mainPath;
+      entryPoint = ".";
+    } else {
+      programDir = path.dirname(mainPath);
+      entryPoint = path.basename(mainPath);
+    }
   }
   const typescript = spec.typescript ?? (typeof options.typescript === "boolean" ? options.typescript : true);
   const config: Record<string, string> = {};

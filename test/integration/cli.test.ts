@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
+import { account, json, startServer } from "../client/helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "dist", "cli", "main.js");
@@ -43,6 +44,36 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 const api = () => ({ MARIN_SOCIAL_API_KEY: sb.sandbox.keys.admin });
 
+/**
+ * Runs the CLI with stdout to a pipe whose reader goes away after 100 bytes (like `| head -c 100`):
+ * resolves with the exit code, stderr and the bytes read.
+ */
+function cliIntoClosedPipe(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; read: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, MARIN_SOCIAL_API_URL: "", MARIN_SOCIAL_API_KEY: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let read = 0;
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      read += d.length;
+      if (read >= 100) child.stdout.destroy();
+    });
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stderr, read }));
+  });
+}
+
+/** A declaration file of `n` tokens (enough output to overflow a pipe's buffer). */
+function bigFile(n: number, id: (i: number) => string): string {
+  const file = path.join(tmp, `big-${n}.yaml`);
+  writeFileSync(file, "tokens:\n" + Array.from({ length: n }, (_, i) => `  - accountId: ${id(i)}\n    valid: false\n`).join(""));
+  return file;
+}
+
 describe("marin-social audit", () => {
   it("prints one row per declared token with live state, desired state and action; exit 0 without drift", async () => {
     await sb.admin.sandbox.reset();
@@ -56,22 +87,86 @@ describe("marin-social audit", () => {
     expect(r.stdout).toContain("6 tokens: 4 to change, 0 refused, 0 not found, 0 drifted.");
   });
 
-  it("exits 2 on drift and explains it; --json carries the same rows", async () => {
+  it("exits 2 on drift that pulumi up would fix, and explains it; --json carries the same rows", async () => {
     await sb.admin.sandbox.reset();
-    await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example" });
+    await sb.admin.invalidateToken("fb-1001", { actor: "pulumi:marin-social/dev" });
+    await sb.admin.reauthorize("fb-1001", { actor: "jane@agency.example" });
     const table = await cli(["audit", TOKENS, "--api-url", sb.url], api());
     expect(table.code).toBe(2);
-    expect(table.stdout).toMatch(/fb-1002 .*refuse \(revoked\)\s+revoked-outside-pulumi: revoked by mallory@agency\.example/);
+    expect(table.stdout).toMatch(/fb-1001 .*reauthorized-after-invalidation: re-authorized by jane@agency\.example/);
 
     const json = await cli(["audit", TOKENS, "--json", "--api-url", sb.url], api());
     expect(json.code).toBe(2);
     const report = JSON.parse(json.stdout);
-    expect(report.summary).toEqual({ tokens: 6, drift: 1, pending: 4, refused: 1, missing: 0 });
-    expect(report.rows.find((r: { accountId: string }) => r.accountId === "fb-1002")).toMatchObject({
-      liveValid: false,
-      desiredValid: true,
-      drift: "revoked-outside-pulumi",
+    expect(report.summary).toEqual({ tokens: 6, drift: 1, pending: 4, refused: 0, missing: 0 });
+    expect(report.rows.find((r: { accountId: string }) => r.accountId === "fb-1001")).toMatchObject({
+      liveValid: true,
+      desiredValid: false,
+      drift: "reauthorized-after-invalidation",
     });
+  });
+
+  it("exits 1 when drift is also a refusal: a token revoked outside Pulumi but declared valid", async () => {
+    await sb.admin.sandbox.reset();
+    await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example" });
+    const table = await cli(["audit", TOKENS, "--api-url", sb.url], api());
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/fb-1002 .*refuse \(revoked\)\s+revoked-outside-pulumi: revoked by mallory@agency\.example/);
+    const json = await cli(["audit", TOKENS, "--json", "--api-url", sb.url], api());
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).summary).toEqual({ tokens: 6, drift: 1, pending: 4, refused: 1, missing: 0 });
+  });
+
+  // Every way `pulumi up` fails for a token makes the audit exit 1 (the table or JSON still printed).
+  it.each([
+    ["an expectAgencies mismatch", "  - { accountId: fb-1001, valid: false, expectAgencies: [ag-east] }\n", /fb-1001 .*refuse/],
+    ["a publisher mismatch", "  - { accountId: fb-1001, valid: false, publisher: twitter }\n", /fb-1001 .*refuse/],
+    ["valid: true on a token another stack revoked", "  - { accountId: fb-1002, valid: true }\n", /fb-1002 .*refuse \(revoked\)/],
+    ["an unknown account", "  - { accountId: fb-9999, valid: false }\n", /fb-9999 .*not found/],
+  ])("exits 1 on %s", async (_what, entry, row) => {
+    await sb.admin.sandbox.reset();
+    await sb.admin.invalidateToken("fb-1002", { actor: "pulumi:other-project/prod" });
+    const file = path.join(tmp, "refused.yaml");
+    writeFileSync(file, `tokens:\n  - { accountId: tw-2001, valid: false }\n${entry}`);
+    const table = await cli(["audit", file, "--api-url", sb.url], api());
+    expect(table.stderr).toBe("");
+    expect(table.stdout).toMatch(row);
+    expect(table.code).toBe(1);
+    const json = await cli(["audit", file, "--json", "--api-url", sb.url], api());
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).rows).toHaveLength(2);
+  });
+
+  it.each([
+    ["a duplicate accountId", "tokens:\n  - { accountId: fb-1001, valid: false }\n  - { accountId: fb-1001, valid: false }\n", 3, "tokens[1].accountId", /duplicate accountId/],
+    ["an id the API refuses", 'tokens:\n  - { accountId: "fb:1001", valid: false }\n', 2, "tokens[0].accountId", /must be an account id of 1 to 64/],
+    ["a reason over the API's limit", `tokens:\n  - { accountId: fb-1001, valid: false, reason: ${"x".repeat(1001)} }\n`, 2, "tokens[0].reason", /at most 1000 characters/],
+  ])("exits 1 on %s, and --json prints the problems", async (_what, text, line, at, message) => {
+    const file = path.join(tmp, "rejected.yaml");
+    writeFileSync(file, text);
+    const r = await cli(["audit", file, "--api-url", sb.url], api());
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(message);
+    const json = await cli(["audit", file, "--json", "--api-url", sb.url], api());
+    expect(json.code).toBe(1);
+    const out = JSON.parse(json.stdout);
+    expect(out).toEqual({ file, problems: [{ file, line, col: expect.any(Number), path: at, message: expect.stringMatching(message) }] });
+    const v = await cli(["validate", file, "--json"]);
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout).files[0].problems[0]).toMatchObject({ file, line, path: at });
+  });
+
+  it.each([
+    ["no API key", {}, "config", /MARIN_SOCIAL_API_KEY/],
+    ["a wrong API key", { MARIN_SOCIAL_API_KEY: "not-a-key" }, "unauthorized", /401|not recognised|API key/],
+  ])("--json with %s prints the error as JSON, exit 1", async (_what, env, code, message) => {
+    const r = await cli(["audit", TOKENS, "--json", "--api-url", sb.url], env);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out).toEqual({ error: { code, message: expect.stringMatching(message) } });
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout + r.stderr).not.toContain("not-a-key");
   });
 
   it("reports every problem of a bad file as file:line:col and audits nothing", async () => {
@@ -99,9 +194,66 @@ describe("marin-social audit", () => {
     expect(r.stderr).toMatch(/allowInsecureHttp|allow-insecure-http|MARIN_SOCIAL_ALLOW_INSECURE_HTTP/);
     expect(r.stderr).not.toContain(sb.sandbox.keys.admin);
   });
+
+  it("fails (exit 1) on an API URL ending in /v1 or a server that ignores ids; no account is reported not found", async () => {
+    const v1 = await cli(["audit", TOKENS, "--api-url", `${sb.url}/v1`], api());
+    expect(v1.code).toBe(1);
+    expect(v1.stdout).toBe("");
+    expect(v1.stderr).toContain("answered 404 for an unknown route");
+    expect(v1.stderr).toContain("it ends in /v1");
+    const ignoring = await startServer((_h, res) => json(res, 200, { items: [account("fb-0001"), account("fb-0002")], nextCursor: "page-2" }));
+    try {
+      const r = await cli(["audit", TOKENS, "--api-url", ignoring.url], api());
+      expect(r.code).toBe(1);
+      expect(r.stdout).not.toContain("not found");
+      expect(r.stderr).toContain(`does not match the API contract: it returned account "fb-0001", which was not asked for`);
+    } finally {
+      await ignoring.close();
+    }
+  });
+});
+
+describe("a reader that closes stdout early (| head -c 100)", () => {
+  const quiet = (r: { stderr: string }) => expect(r.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+
+  it("validate --json ends quietly with its own exit code", async () => {
+    const r = await cliIntoClosedPipe(["validate", "--json", bigFile(3000, (i) => `fb-${i}`)]);
+    expect(r.read).toBeGreaterThanOrEqual(100);
+    quiet(r);
+    expect(r.code).toBe(0);
+    const bad = await cliIntoClosedPipe(["validate", "--json", bigFile(3000, (i) => `fb:${i}`)]);
+    quiet(bad);
+    expect(bad.code).toBe(1);
+  });
+
+  it("audit, table and --json, ends quietly with its own exit code", async () => {
+    await sb.admin.sandbox.reset();
+    const { ids } = await sb.admin.sandbox.addAccounts({ count: 1500, agenciesPerAccount: { min: 1, max: 1 } });
+    const file = bigFile(ids.length, (i) => ids[i]!);
+    for (const json of [[], ["--json"]]) {
+      const r = await cliIntoClosedPipe(["audit", file, ...json, "--api-url", sb.url], api());
+      expect(r.read).toBeGreaterThanOrEqual(100);
+      quiet(r);
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it("demo ends quietly and still runs to the end", async () => {
+    const r = await cliIntoClosedPipe(["demo", "--without-pulumi"]);
+    quiet(r);
+    expect(r.code).toBe(0);
+  });
 });
 
 describe("marin-social", () => {
+  it.each(["validate", "audit", "sandbox"])("%s --help documents every exit code", async (command) => {
+    const r = await cli([command, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*\b0\b[\s\S]*\b1\b/);
+    if (command === "audit") expect(r.stdout).toMatch(/\n  2  drift/);
+    expect(r.stdout).not.toContain("detailed-exitcode");
+  });
+
   it("lists its commands, and rejects an unknown one", async () => {
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
@@ -118,5 +270,7 @@ describe("marin-social", () => {
     expect(r.stdout).toContain('invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies');
     expect(r.stdout).toContain("invalidate token of fb-1001 as pulumi:marin-social/demo");
     expect(r.stdout).toMatch(/fb-1002 .*revoked-outside-pulumi: revoked by jane@agency\.example/);
+    expect(r.stdout).toContain("`marin-social audit tokens.yaml` now exits 1");
+    expect(r.stdout).not.toContain("detailed-exitcode");
   });
 });

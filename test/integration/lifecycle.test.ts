@@ -4,10 +4,15 @@
  * code through the SDK's host; these pin down the behaviour in detail.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MarinSocialClient } from "../../provider/client";
+import { MarinSocialClient, MarinSocialError, type ClientOptions } from "../../provider/client";
+import { planToken, type Account } from "../../provider/core";
+import { executePlan } from "../../provider/resource/execute";
+import { PartialFailure } from "../../provider/resource/errors";
 import { TokenLifecycle } from "../../provider/resource/lifecycle";
+import { LiveLookup } from "../../provider/resource/lookup";
 import { observe } from "../../provider/resource/observation";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
+import { account, hang, json, notFoundProblem, problem, startServer, type Handler } from "../client/helpers";
 
 const actor = "pulumi:marin/test";
 let sandbox: Sandbox;
@@ -185,7 +190,7 @@ describe("read (refresh)", () => {
     expect(await invalidations("tw-2001")).toBe(2);
   });
 
-  it("returns gone only for a definite 404; a 5xx is an error", async () => {
+  it("returns gone only for a definite account-not-found; a 5xx is an error", async () => {
     expect((await lifecycle.read("fb-9999", { accountId: "fb-9999" })).id).toBe("");
     await admin.sandbox.setFaults({ errorRate: 1 });
     const flaky = new MarinSocialClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.admin, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
@@ -199,7 +204,7 @@ describe("read (refresh)", () => {
 });
 
 describe("check and diff (no API call: the engine runs them one resource at a time)", () => {
-  it("fails check for a missing account, a guard mismatch, a publisher mismatch and a revoked token", async () => {
+  it("fails check for a missing or unreadable account, a guard or publisher mismatch, a revoked token, two resources for one account", async () => {
     const acme = observe(await admin.getAccount("fb-1001"));
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ accountId: "fb-9999", valid: false, actor, observed: { status: "missing" } }, "accountId", /does not exist/],
@@ -207,6 +212,8 @@ describe("check and diff (no API call: the engine runs them one resource at a ti
       [{ accountId: "fb-1001", valid: false, actor, observed: acme, publisher: "twitter" }, "publisher", /facebook account/],
       [{ accountId: "fb-1007", valid: true, actor, observed: observe(await admin.getAccount("fb-1007")) }, "valid", /jane@agency\.example/],
       [{ accountId: "bad id!", valid: "no", actor }, "accountId", /accountId must be/],
+      [{ accountId: "fb-1001", valid: false, actor, observed: { status: "error", message: "timed out" } }, "accountId", /could not read account fb-1001 from Marin Social: timed out/],
+      [{ accountId: "fb-1001", valid: false, actor, observed: acme, duplicates: ["b", "a"] }, "accountId", /fb-1001 is declared by 2 PublisherToken resources: "a", "b"/],
     ];
     const before = (await admin.sandbox.stats()).total;
     for (const [news, property, reason] of cases) {
@@ -247,5 +254,132 @@ describe("create from the program's observation", () => {
     ).rejects.toThrow(/linked but not expected: West Agency \(ag-west\)/);
     expect(await invalidations("fb-1001")).toBe(before);
     expect((await admin.getAccount("fb-1001")).token.valid).toBe(true);
+  });
+});
+
+/** A lifecycle on its own client with `opts`, closed after `fn`. */
+async function withLifecycle<T>(opts: ClientOptions, fn: (l: TokenLifecycle, c: MarinSocialClient) => Promise<T>): Promise<T> {
+  const c = new MarinSocialClient({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 }, ...opts });
+  try {
+    return await fn(new TokenLifecycle(() => c), c);
+  } finally {
+    await c.close();
+  }
+}
+
+/** Runs `fn` with a scripted HTTP server answering every request with `handler`. */
+async function withServer<T>(handler: Handler, fn: (url: string) => Promise<T>): Promise<T> {
+  const s = await startServer(handler);
+  try {
+    return await fn(s.url);
+  } finally {
+    await s.close();
+  }
+}
+
+describe("only a definite account-not-found means gone", () => {
+  const props = { accountId: "fb-1001", valid: false, actor, unlinkedAgencies: [{ id: "ag-east", name: "East Agency" }] };
+
+  it.each([true, false])("an unknown account is gone (batchReads %s), from the contract's answer", async (batchReads) => {
+    await withLifecycle({ baseUrl: sandbox.url, apiKey: sandbox.keys.admin, batchReads }, async (l) => {
+      expect(await l.read("fb-9999", { accountId: "fb-9999" })).toEqual({ id: "" });
+    });
+  });
+
+  it.each([true, false])("refresh with an API URL ending in /v1 (batchReads %s) fails naming the cause; nothing is gone", async (batchReads) => {
+    await withLifecycle({ baseUrl: `${sandbox.url}/v1`, apiKey: sandbox.keys.admin, batchReads }, async (l) => {
+      const err = (await l.read("fb-1001", props).catch((e: unknown) => e)) as MarinSocialError;
+      expect(err).toMatchObject({ code: "route-not-found", status: 404 });
+      expect(err.message).toContain("GET /v1/v1/accounts");
+      expect(err.message).toContain("answered 404 for an unknown route");
+      expect(err.message).toContain("it ends in /v1, and the client adds /v1 itself");
+      expect(err.message).toContain(`pulumi config set marin-social:apiUrl ${sandbox.url}\``);
+      // create and update say the same, never "does not exist", and change nothing.
+      const before = await admin.audit();
+      for (const run of [() => l.create({ accountId: "fb-1001", valid: false, actor }), () => l.update("fb-1001", props, { accountId: "fb-1001", valid: false, actor })]) {
+        const e = (await run().catch((x: unknown) => x)) as Error;
+        expect(e).toMatchObject({ code: "route-not-found" });
+        expect(e.message).not.toContain("does not exist");
+      }
+      expect(await admin.audit()).toEqual(before);
+    });
+  });
+
+  const answers: Array<[string, Handler, string]> = [
+    ["a proxy's HTML 404", (_h, res) => void res.writeHead(404, { "content-type": "text/html" }).end("<h1>404</h1>"), "route-not-found"],
+    ["a 404 with another problem type", (_h, res) => notFoundProblem(res, "agency"), "agency-not-found"],
+    ["a 200 that ignores the ids filter", (_h, res) => json(res, 200, { items: [account("fb-other")], nextCursor: null }), "server"],
+    ["a 200 that is not an AccountPage", (_h, res) => json(res, 200, { accounts: [] }), "server"],
+    ["401", (_h, res) => problem(res, 401, "unknown key"), "unauthorized"],
+    ["403", (_h, res) => problem(res, 403, "no read scope"), "forbidden"],
+  ];
+
+  it.each(answers)("refresh answered by %s throws; it is never gone", async (_name, handler, code) => {
+    await withServer(handler, (url) =>
+      withLifecycle({ baseUrl: url, apiKey: "k-gone-test" }, async (l) => {
+        await expect(l.read("fb-1001", props)).rejects.toMatchObject({ code });
+      }),
+    );
+  });
+
+  it("refresh that times out throws; it is never gone", async () => {
+    await withServer(hang, (url) =>
+      withLifecycle({ baseUrl: url, apiKey: "k-gone-test", retry: { maxAttempts: 1 }, timeouts: { deadlineMs: 200 } }, async (l) => {
+        await expect(l.read("fb-1001", props)).rejects.toMatchObject({ code: "timeout" });
+      }),
+    );
+  });
+
+  it("the program's lookup sees a route 404 as an error, a definite answer as missing", async () => {
+    const wrong = new LiveLookup(new MarinSocialClient({ baseUrl: `${sandbox.url}/v1`, apiKey: sandbox.keys.admin }));
+    const right = new LiveLookup(new MarinSocialClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.admin }));
+    try {
+      const seen = await wrong.observe("fb-1001");
+      expect(seen).toMatchObject({ status: "error", message: expect.stringContaining("answered 404 for an unknown route") });
+      expect(await right.observe("fb-9999")).toEqual({ status: "missing" });
+    } finally {
+      await wrong.close();
+      await right.close();
+    }
+  });
+});
+
+describe("an unlink answered 404 is done only when the link does not exist", () => {
+  const stale = async (id: string): Promise<Account> => admin.getAccount(id);
+
+  it("link-not-found (someone else unlinked it since the read) is done, but not counted as ours", async () => {
+    const live = await stale("tw-2001");
+    await admin.unlinkAgency("ag-east", "tw-2001", { actor: "ops@agency.example" });
+    const plan = planToken({ accountId: "tw-2001", valid: false }, live, { actor });
+    const run = await executePlan(admin, live, plan);
+    expect(run.failures).toEqual([]);
+    expect(run.unlinked.map((a) => a.id)).toEqual(["ag-north"]);
+    expect(run.account.agencies).toEqual([]);
+  });
+
+  it("agency-not-found, account-not-found and an injected 404 are failures: the link stays recorded as linked", async () => {
+    const live = await stale("fb-1007"); // already invalid, linked to ag-south
+    const ghosts: Account = { ...live, agencies: [...live.agencies, { id: "ag-ghost", name: "Ghost Agency" }] };
+    const run = await executePlan(admin, ghosts, planToken({ accountId: "fb-1007", valid: false }, ghosts, { actor }));
+    expect(run.unlinked.map((a) => a.id)).toEqual(["ag-south"]);
+    expect(run.failures.map((f) => [f.description, (f.error as MarinSocialError).code])).toEqual([["unlink Ghost Agency (ag-ghost)", "agency-not-found"]]);
+    expect(run.account.agencies.map((a) => a.id)).toEqual(["ag-ghost"]);
+
+    const vanished: Account = { ...live, id: "fb-vanished" };
+    const gone = await executePlan(admin, vanished, planToken({ accountId: "fb-vanished", valid: false }, vanished, { actor }));
+    expect(gone.failures.map((f) => (f.error as MarinSocialError).code)).toEqual(["account-not-found"]);
+
+    await admin.sandbox.reset();
+    await admin.sandbox.setFaults({ failRoutes: [{ route: "DELETE /v1/agencies/{agencyId}/accounts/{accountId}", status: 404, count: 100 }] });
+    try {
+      const err = (await lifecycle.create({ accountId: "fb-1001", valid: false, actor }).catch((e: unknown) => e)) as PartialFailure;
+      expect(PartialFailure.isInstance(err)).toBe(true);
+      expect(err).toMatchObject({ code: "partial-failure", kind: "partial-failure" });
+      expect(err.message).toMatch(/unlink East Agency \(ag-east\): DELETE \/v1\/agencies\/ag-east\/accounts\/fb-1001 answered 404 with a problem of type "https:\/\/marin-social.example\/problems\/injected-fault"/);
+      expect(err.properties.unlinkedAgencies).toEqual([]);
+      expect(err.properties.linkedAgencies.map((a) => a.id).sort()).toEqual(["ag-east", "ag-north", "ag-south"]);
+    } finally {
+      await admin.sandbox.setFaults({});
+    }
   });
 });

@@ -9,14 +9,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { MarinSocialClient } from "../../provider/client";
 import type { Account, AuditEntry } from "../../provider/core/types";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { isProcessAlive, readState, refresh, up, type RunResult } from "../engine";
 import {
   auditFacts,
+  forwardingProxy,
   freePort,
+  invalidations,
+  OPERATION_GUARD_MS,
+  pollUntil,
   repoStack,
   routeCounts,
   ROUTES,
@@ -24,7 +28,6 @@ import {
   summarizeAudit,
   TOKEN_TYPE,
   upUntilConverged,
-  waitFor,
   writeDeclarations,
   type SandboxProcess,
 } from "./support";
@@ -73,10 +76,13 @@ describe("the provider host is SIGKILLed in the middle of up", () => {
     await sb?.close();
   });
 
-  it("re-runs to convergence: one invalidation per account, nothing unlinked twice, no drift", { timeout: 120_000 }, async () => {
-    // Typically 10-15 s. Latency keeps the run long enough to be caught in the middle.
+  it("re-runs to convergence: one invalidation per account, nothing unlinked twice, no drift", { timeout: 6 * OPERATION_GUARD_MS }, async () => {
+    // Typically 10-15 s. Latency keeps the run long enough to be caught in the middle. The program
+    // and the host talk to the sandbox through a proxy that sees every request through.
+    const proxy = await forwardingProxy(sb.url);
+    onTestFinished(() => proxy.close());
     const spec = repoStack({
-      apiUrl: sb.url,
+      apiUrl: proxy.url,
       apiKey: sb.sandbox.keys.admin,
       declarations: writeDeclarations(path.join(tmp, "hostkill.yaml"), ids.map((accountId) => ({ accountId, valid: false }))),
       statePath: path.join(tmp, "hostkill-state.json"),
@@ -85,37 +91,22 @@ describe("the provider host is SIGKILLed in the middle of up", () => {
     await sb.admin.sandbox.resetStats();
 
     let hostPid: number | undefined;
-    let killedAt: number | undefined;
     const running = up(spec, { onProviderHostStarted: (pid) => (hostPid = pid) });
-    let settled: RunResult | undefined;
-    void running.then((r) => (settled = r));
-    await waitFor(
-      "10 invalidations before killing the provider host",
-      async () => {
-        if (settled) throw new Error(`up ended before the kill: ${settled.errors.join("; ")}`);
-        const done = routeCounts(await sb.admin.sandbox.stats(), ROUTES.invalidate)["200"] ?? 0;
-        return done >= 10 ? done : undefined;
-      },
-      { timeoutMs: 40_000, intervalMs: 25 },
-    ).then(() => {
-      expect(hostPid).toBeDefined();
-      process.kill(hostPid!, "SIGKILL");
-      killedAt = Date.now();
-    });
+    // The kill comes once 10 invalidations were answered (an event of the proxy), unless up ends first.
+    const endedEarly = running.then((r) => Promise.reject(new Error(`up ended before the kill: ${r.errors.join("; ")}`)));
+    endedEarly.catch(() => undefined);
+    await Promise.race([proxy.until((relayed) => invalidations(relayed) >= 10), endedEarly]);
+    expect(hostPid).toBeDefined();
+    process.kill(hostPid!, "SIGKILL");
     const killed = await running;
-    expect(killedAt).toBeDefined();
     expect(isProcessAlive(hostPid!)).toBe(false);
     expect(killed.exitCode).not.toBe(0);
     expect(killed.providerHost?.pid).toBe(hostPid);
 
-    // Requests the host sent before it died still land; let them, then look at what happened.
+    // Requests the host sent before it died still land: wait until the sandbox answered every one.
     await sb.admin.sandbox.setFaults({});
-    const mid = await waitFor("the sandbox to settle after the kill", async () => {
-      const a = (await sb.admin.audit()).length;
-      await new Promise((r) => setTimeout(r, 300));
-      const b = await sb.admin.audit();
-      return a === b.length ? summarizeAudit(b) : undefined;
-    });
+    await proxy.settled();
+    const mid = await auditFacts(sb.admin);
     const invalidatedMid = ids.filter((id) => mid.invalidations.has(id)).length;
     expect(invalidatedMid).toBeGreaterThanOrEqual(10);
     expect(invalidatedMid).toBeLessThan(N); // the kill really came in the middle
@@ -125,7 +116,7 @@ describe("the provider host is SIGKILLed in the middle of up", () => {
     const links = [...original.values()].reduce((n, a) => n + a.length, 0);
 
     await sb.admin.sandbox.resetStats();
-    const runs = await upUntilConverged(spec, 3, 40_000);
+    const runs = await upUntilConverged(spec, 3);
     expect(runs.at(-1)!.errors).toEqual([]);
     await expectConverged(sb.admin, ids, original);
     // The re-run sent only what was left: no invalidation of a token the killed run had already
@@ -163,7 +154,7 @@ describe("the sandbox is SIGKILLed in the middle of up and restarted on its data
     await sandbox?.stop("SIGTERM");
   });
 
-  it("keeps every acknowledged write, and a re-run converges", { timeout: 120_000 }, async () => {
+  it("keeps every acknowledged write, and a re-run converges", { timeout: 6 * OPERATION_GUARD_MS }, async () => {
     // Typically 15-20 s.
     const { ids } = await admin.sandbox.addAccounts({ count: N, idPrefix: "durable-", agenciesPerAccount: { min: 1, max: 3 } });
     const original = await linksOf(admin, ids);
@@ -178,15 +169,12 @@ describe("the sandbox is SIGKILLed in the middle of up and restarted on its data
     const running = up(spec);
     let settled: RunResult | undefined;
     void running.then((r) => (settled = r));
-    await waitFor(
-      "15 invalidations before killing the sandbox",
-      async () => {
-        if (settled) throw new Error(`up ended before the kill: ${settled.errors.join("; ")}`);
-        const done = routeCounts(await admin.sandbox.stats(), ROUTES.invalidate)["200"] ?? 0;
-        return done >= 15 ? done : undefined;
-      },
-      { timeoutMs: 40_000, intervalMs: 25 },
-    );
+    // Poll the sandbox's counts until 15 invalidations were answered (or up ended: a failure).
+    await pollUntil(async () => {
+      if (settled) throw new Error(`up ended before the kill: ${settled.errors.join("; ")}`);
+      const done = routeCounts(await admin.sandbox.stats(), ROUTES.invalidate)["200"] ?? 0;
+      return done >= 15 ? done : undefined;
+    });
     // What the sandbox acknowledged (answered) before the kill: the audit log, the accounts, and
     // (last, so it counts at least as much as the snapshots show) the invalidations answered 200.
     const auditSeen: AuditEntry[] = await admin.audit();
@@ -223,7 +211,7 @@ describe("the sandbox is SIGKILLed in the middle of up and restarted on its data
     expect(lost).toEqual([]);
 
     const interrupted = await running;
-    const runs = interrupted.exitCode === 0 ? [interrupted] : [interrupted, ...(await upUntilConverged(spec, 3, 40_000))];
+    const runs = interrupted.exitCode === 0 ? [interrupted] : [interrupted, ...(await upUntilConverged(spec, 3))];
     expect(runs.at(-1)!.errors).toEqual([]);
     await expectConverged(admin, ids, original);
     expect(readState(spec.statePath).resources.filter((r) => r.type === TOKEN_TYPE)).toHaveLength(N);

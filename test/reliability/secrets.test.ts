@@ -16,7 +16,7 @@ import { MarinSocialClient, type RequestEvent } from "../../provider/client";
 import { TokenLifecycle } from "../../provider/resource/lifecycle";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { formatDiagnostics, preview, readState, refresh, stateText, up, type RunResult, type StackSpec } from "../engine";
-import { repoStack, routeCounts, ROUTES, TOKEN_TYPE, writeDeclarations, type Declared } from "./support";
+import { OPERATION_GUARD_MS, repoStack, routeCounts, ROUTES, TOKEN_TYPE, writeDeclarations, type Declared } from "./support";
 
 /** The random part every key of this file shares: finding it anywhere is a leak. */
 const NEEDLE = randomBytes(12).toString("hex");
@@ -66,7 +66,6 @@ function stack(name: string, tokens: Declared[], o: { key?: string; env?: Record
     ...(o.env ? { env: o.env } : { apiKey: o.key ?? KEY }),
     declarations: writeDeclarations(path.join(tmp, `${name}.yaml`), tokens),
     statePath: o.statePath ?? path.join(tmp, `${name}-state.json`),
-    timeoutMs: 30_000, // a few seconds each; tests of several operations set their own vitest timeout
     ...(o.config ? { config: o.config } : {}),
   });
 }
@@ -99,7 +98,7 @@ describe("a distinctive API key appears in nothing a run produces", () => {
     scanned.delete("control");
   });
 
-  it("preview, up and refresh with the key as secret config", { timeout: 100_000 }, async () => {
+  it("preview, up and refresh with the key as secret config", { timeout: 3 * OPERATION_GUARD_MS }, async () => {
     const p = await preview(main);
     expect(p.errors).toEqual([]);
     expect(p.logs.some((l) => l.severity === "warning" && l.message.includes("Acme Coffee"))).toBe(true);
@@ -130,7 +129,7 @@ describe("a distinctive API key appears in nothing a run produces", () => {
     scanRun("failing preview", p);
   });
 
-  it("a wrong key: preview fails with 401 after one request, refresh fails in the provider", { timeout: 100_000 }, async () => {
+  it("a wrong key: preview fails with 401 after one request, refresh fails in the provider", { timeout: 3 * OPERATION_GUARD_MS }, async () => {
     const wrong = stack("wrong", mainTokens, { key: WRONG_KEY });
     await sb.admin.sandbox.resetStats();
     const p = await preview(wrong);
@@ -168,7 +167,7 @@ describe("a distinctive API key appears in nothing a run produces", () => {
     expect((await sb.admin.getAccount("tw-2004")).token.valid).toBe(true);
   });
 
-  it("the key from MARIN_SOCIAL_API_KEY instead of config: preview and up", { timeout: 100_000 }, async () => {
+  it("the key from MARIN_SOCIAL_API_KEY instead of config: preview and up", { timeout: 3 * OPERATION_GUARD_MS }, async () => {
     const viaEnv = stack("env", [{ accountId: "tw-2002", valid: false }], { env: { MARIN_SOCIAL_API_KEY: KEY } });
     expect(viaEnv.secretConfig).toEqual({});
     const p = await preview(viaEnv);

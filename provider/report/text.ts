@@ -1,0 +1,84 @@
+/**
+ * Text that goes into a report: escaping for HTML/SVG and Mermaid, control characters made
+ * visible, and labels shortened to fit a box. Account and agency names are user data. Pure.
+ */
+
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Control characters (C0 but tab and newline, DEL, C1) and noncharacters: parse errors in HTML. */
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]|\p{Noncharacter_Code_Point}/gu;
+
+/** A surrogate half without its other half (a string from JSON can hold one; UTF-8 cannot). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Replaces control characters, noncharacters and lone surrogates with U+FFFD, so they show as a
+ * mark rather than vanish, break the page or make it invalid.
+ */
+export function printable(s: string): string {
+  return s.replace(LONE_SURROGATE, "\ufffd").replace(UNPRINTABLE, "\ufffd");
+}
+
+/** Escapes text for HTML and SVG element content and quoted attribute values. */
+export function escapeHtml(s: string): string {
+  return printable(s).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+/** Characters that mean something in a quoted Mermaid label or in Markdown around it. */
+const MERMAID_SPECIAL = /["#&<>`]|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Escapes text for a quoted Mermaid label (`id["..."]`) with Mermaid's entity codes (`#quot;`,
+ * `#35;`...), so quotes, `#`, HTML, backticks (which could end a Markdown fence) and bidi controls
+ * are shown as text. Line breaks become spaces.
+ */
+export function escapeMermaid(s: string): string {
+  return printable(s.replace(/\r\n|[\r\n\t\u2028\u2029]/g, " ")).replace(MERMAID_SPECIAL, (c) => `#${c.codePointAt(0)};`);
+}
+
+/** East Asian wide and fullwidth characters and emoji. */
+const WIDE = /^(?:[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{20000}-\u{3fffd}]|\p{Extended_Pictographic})/u;
+
+const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/** The approximate width of one grapheme in em, in a bold sans-serif font (DejaVu Sans is the widest common one). */
+function graphemeEm(g: string): number {
+  if (WIDE.test(g)) return 1.05;
+  if (/^[ .,:;'!|()[\]{}ijlItf]/.test(g)) return 0.4;
+  if (/^[mwMW@%]/.test(g)) return 1;
+  if (/^[A-Z0-9<>=+~#&?_"*$^\\/-]/.test(g)) return 0.75;
+  return 0.66;
+}
+
+/** The approximate width of `s` in em (an estimate on the wide side: labels are cut to it). */
+export function emWidth(s: string): number {
+  let w = 0;
+  for (const { segment } of segmenter.segment(s)) w += graphemeEm(segment);
+  return w;
+}
+
+/**
+ * `s` shortened to about `maxEm` em, cut between graphemes (never inside an emoji or a
+ * combining sequence) and ended with `…`; `s` itself when it fits.
+ */
+export function fit(s: string, maxEm: number): string {
+  if (emWidth(s) <= maxEm) return s;
+  let out = "";
+  let w = 1;
+  for (const { segment } of segmenter.segment(s)) {
+    w += graphemeEm(segment);
+    if (w > maxEm) break;
+    out += segment;
+  }
+  return out.trimEnd() + "…";
+}
+
+/** `1,234` */
+export function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** `1 account`, `2 accounts` */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
