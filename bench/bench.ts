@@ -22,6 +22,7 @@ import {
   upTimeFloorMs,
 } from "./floors";
 import { measureLoad, type LoadMeasurement } from "./load";
+import { nativeAvailable, nativeRows } from "./native";
 import { measure, type EngineOp, type Measurement } from "./measure";
 import { stateSize, type StateSize } from "./state-size";
 import { NAIVE_ENV, remoteOutcome, startWorkload, type Workload } from "./workload";
@@ -40,6 +41,8 @@ export interface BenchOptions {
   loadRuns: number;
   /** The engine's `--parallel` (`pulumi up --parallel N`); default the CLI's, unbounded. */
   parallel?: number;
+  /** Also run the native provider through the real CLI (when it is there). Default true. */
+  native: boolean;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -51,6 +54,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   baselineUpMaxN: 1_000,
   loadEntries: LOAD_ENTRIES,
   loadRuns: 5,
+  native: true,
 };
 
 /** One figure against its limit. */
@@ -74,6 +78,8 @@ export type NaiveFigures =
 /** One row of the table. */
 export interface Row {
   operation: EngineOp | "load" | "memory" | "state";
+  /** `native` for the native provider's rows (bench/native.ts); absent for the dynamic path's. */
+  path?: "native";
   /** Stack size (entries, for load). */
   n: number;
   /** Wall time, ms (engine operations and load). */
@@ -123,11 +129,13 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function check(name: string, value: number, limit: number, unit: Check["unit"], strict = false): Check {
+/** One figure against its limit. */
+export function check(name: string, value: number, limit: number, unit: Check["unit"], strict = false): Check {
   return { name, value, limit, unit, pass: strict ? value < limit : value <= limit, ...(strict ? { strict } : {}) };
 }
 
-function row(r: Omit<Row, "pass">): Row {
+/** A row, passing when every check passes. */
+export function row(r: Omit<Row, "pass">): Row {
   return { ...r, pass: r.checks.every((c) => c.pass) };
 }
 
@@ -350,6 +358,11 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
       }
     }
     rows.push(...rowsForN(n, w.links, ours, naive, skipped));
+    if (o.native) {
+      const available = nativeAvailable();
+      if (available.ok) rows.push(...(await nativeRows(n, timeoutFor(n), log, o.parallel)));
+      else notes.push(available.reason);
+    }
   }
   const dir = mkdtempSync(path.join(tmpdir(), "marin-bench-load-"));
   try {

@@ -18,6 +18,7 @@ options:
   --n N[,N...]        stack sizes (repeatable); default 100,1000,5000
   --quick             N=100 only, 3 load runs (a minute or so)
   --no-baseline       skip the naive baseline
+  --no-native         skip the native provider's rows (they need the pulumi CLI with its YAML host)
   --baseline-up-max N run the naive up and refresh only up to this N (default 1000)
   --parallel N        the engine's --parallel (default: the pulumi CLI's, unbounded)
   --out FILE          where to write the results (default bench/results.json)
@@ -47,6 +48,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
       n: { type: "string", multiple: true },
       quick: { type: "boolean" },
       "no-baseline": { type: "boolean" },
+      "no-native": { type: "boolean" },
       "baseline-up-max": { type: "string" },
       out: { type: "string" },
       parallel: { type: "string" },
@@ -64,6 +66,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
   }
   if (values.n) bench.sizes = values.n.flatMap((v) => v.split(",")).map((v) => positiveInt("--n", v.trim()));
   if (values["no-baseline"]) bench.baseline = false;
+  if (values["no-native"]) bench.native = false;
   if (values.parallel !== undefined) bench.parallel = positiveInt("--parallel", values.parallel);
   if (values["baseline-up-max"] !== undefined) bench.baselineUpMaxN = positiveInt("--baseline-up-max", values["baseline-up-max"]);
   return { bench, out: path.resolve(values.out ?? path.join(__dirname, "results.json")), json: values.json ?? false };

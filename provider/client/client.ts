@@ -209,6 +209,17 @@ export class MarinSocialClient {
   }
 
   /**
+   * One page of `GET /v1/accounts?limit=&cursor=` (every account, in the API's order), for
+   * callers that stop early; `nextCursor` is null on the last page. `limit` is 1..500 (default 100).
+   */
+  async listAccountsPage(cursor?: string, limit = 100): Promise<{ items: Account[]; nextCursor: string | null }> {
+    const path = "/v1/accounts" + query({ limit, cursor });
+    const page = this.readPage<Account>(await this.call({ method: "GET", path }), path);
+    const next = page.nextCursor;
+    return { items: page.items, nextCursor: typeof next === "string" && next !== "" && next !== cursor ? next : null };
+  }
+
+  /**
    * `POST /v1/accounts/{id}/token/invalidate` with `{ actor, reason? }`.
    * Always sends an Idempotency-Key (random unless given; the same on every
    * retry), so it is retried like a GET. `ifMatch` sends `If-Match: "<version>"`.

@@ -47,8 +47,12 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
     const changed = DIFF_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     let work = false;
     const { inputs, failures } = checkInputs(news);
-    if (failures.length === 0 && inputs.observed?.status === "found" && !hasUnknown(inputs.valid)) {
-      const plan = planToken(inputs, liveFromObservation(inputs.accountId, inputs.observed), { actor: inputs.actor });
+    // Refresh calls diff with the stored inputs as `news`: their observation predates the outputs
+    // read just now, and planning from it would report work that the last `up` already did.
+    const obs = inputs.observed;
+    const stale = obs?.status === "found" && typeof olds.accountVersion === "number" && (obs.version ?? 0) < olds.accountVersion;
+    if (failures.length === 0 && obs?.status === "found" && !stale && !hasUnknown(inputs.valid)) {
+      const plan = planToken(inputs, liveFromObservation(inputs.accountId, obs), { actor: inputs.actor });
       work = plan.actions.length > 0;
     }
     return { changes: replaces.length > 0 || changed.length > 0 || work, replaces, deleteBeforeReplace: false };
@@ -72,11 +76,12 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
    * `valid: true => false`). Only a definite "this account does not exist" (`account-not-found`:
    * the contract's problem type, or an id absent from a successful batch) returns "gone"; every
    * other failure throws, so refresh fails and state keeps the resource (and its history).
+   * `current`: the account as just read by the caller (the native plugin reads ahead in pages).
    */
-  async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+  async read(id: string, props: Record<string, unknown>, current?: Account): Promise<dynamic.ReadResult> {
     let live: Account;
     try {
-      live = await this.client().getAccount(id);
+      live = current ?? (await this.client().getAccount(id));
     } catch (err) {
       if (MarinSocialError.isInstance(err, "account-not-found")) return { id: "" };
       throw err;

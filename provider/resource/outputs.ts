@@ -19,6 +19,12 @@ export interface TokenOutputs extends Omit<TokenInputs, "observed"> {
   revokedOutsidePulumi: boolean;
   /** Identifies the token instance (changes on re-authorization). A secret output. */
   tokenFingerprint: string;
+  /**
+   * The account's version when these outputs were read. Diff compares it with the version of the
+   * program's observation, so an observation older than the state (refresh diffs the stored
+   * inputs, observed before the last `up`, against what read returned) plans no work.
+   */
+  accountVersion: number;
 }
 
 /** Output keys that are always stored as secrets. */
@@ -46,6 +52,7 @@ export function buildOutputs(inputs: TokenInputs, live: Account, unlinked: reado
     invalidatedBy: live.token.invalidatedBy,
     revokedOutsidePulumi: !live.token.valid && !isPulumiActor(live.token.invalidatedBy),
     tokenFingerprint: live.token.fingerprint,
+    accountVersion: live.version,
   };
 }
 

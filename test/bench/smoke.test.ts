@@ -22,7 +22,7 @@ describe("npm run bench, at N = 50", () => {
   it(
     "produces every row, keeps requests within their floors, and converges",
     async () => {
-      const res = await runBench({ sizes: [N], baseline: true, baselineUpMaxN: 0, loadEntries: 2_000, loadRuns: 1 });
+      const res = await runBench({ sizes: [N], baseline: true, baselineUpMaxN: 0, loadEntries: 2_000, loadRuns: 1, native: false });
 
       expect(res.rows.map((r) => `${r.operation} ${r.n}`)).toEqual([
         `preview ${N}`,

@@ -190,6 +190,18 @@ describe("read (refresh)", () => {
     expect(await invalidations("tw-2001")).toBe(2);
   });
 
+  it("refresh right after up finds no drift: the stored observation predates what read returns", async () => {
+    // What the engine does on refresh: Read, then Diff(olds = what read returned, news = the stored inputs).
+    const news = { accountId: "fb-1001", valid: false, actor, observed: observe(await admin.getAccount("fb-1001")) };
+    const { outs } = await lifecycle.create(news);
+    const read = await lifecycle.read("fb-1001", outs);
+    expect(await lifecycle.diff("fb-1001", { ...read.inputs, ...read.props }, news)).toMatchObject({ changes: false });
+    // A re-authorization after that is newer than the state: the program's next observation shows work.
+    await admin.reauthorize("fb-1001", { actor: "ops@agency.example", agencies: ["ag-north"] });
+    const fresh = { ...news, observed: observe(await admin.getAccount("fb-1001")) };
+    expect(await lifecycle.diff("fb-1001", outs, fresh)).toMatchObject({ changes: true });
+  });
+
   it("returns gone only for a definite account-not-found; a 5xx is an error", async () => {
     expect((await lifecycle.read("fb-9999", { accountId: "fb-9999" })).id).toBe("");
     await admin.sandbox.setFaults({ errorRate: 1 });
