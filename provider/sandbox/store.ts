@@ -1,10 +1,9 @@
 /**
- * The sandbox's state in SQLite: accounts, agencies, links, the audit log and stored
+ * The sandbox's state in SQLite (either driver of ./db): accounts, agencies, links, the audit log and stored
  * idempotent responses. Methods are synchronous; callers group them with {@link Store.transaction}.
  */
-import type Database from "better-sqlite3";
 import type { Account, Agency, AuditEntry, Publisher } from "../core/types";
-import { openDatabase } from "./db";
+import { openDatabase, type SqliteDatabase } from "./db";
 
 /** An account to insert. Token fields default to a valid token. */
 export interface NewAccount {
@@ -52,7 +51,7 @@ type AccountRow = {
 
 /** The SQLite-backed store. One instance per database file; close it when done. */
 export class Store {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   private readonly st: ReturnType<typeof prepare>;
 
   /** Opens `file` (`:memory:` allowed), creating the schema when needed. */
@@ -63,7 +62,7 @@ export class Store {
 
   /** Runs `fn` in one write transaction (`BEGIN IMMEDIATE`); nested calls become savepoints. */
   transaction<T>(fn: () => T): T {
-    return this.db.inTransaction ? this.db.transaction(fn)() : this.db.transaction(fn).immediate();
+    return this.db.transaction(fn);
   }
 
   /** True when the store holds no account and no agency. */
@@ -178,7 +177,7 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    this.db.close();
   }
 
   private withAgencies(rows: AccountRow[]): Account[] {
@@ -208,7 +207,7 @@ export class Store {
   }
 }
 
-function prepare(db: Database.Database) {
+function prepare(db: SqliteDatabase) {
   return {
     anyAccount: db.prepare("SELECT 1 FROM accounts LIMIT 1"),
     anyAgency: db.prepare("SELECT 1 FROM agencies LIMIT 1"),
