@@ -19,6 +19,13 @@ export interface TokenOutputs extends Omit<TokenInputs, "observed"> {
   revokedOutsidePulumi: boolean;
   /** Identifies the token instance (changes on re-authorization). A secret output. */
   tokenFingerprint: string;
+  /**
+   * The account's `version` (the API's change counter) these outputs were read at. Diff compares
+   * it with the version of the program's lookup to tell which of the two is the newer view of the
+   * account: in `pulumi refresh` the outputs are (the stored inputs hold the lookup made before
+   * the last `up`); in `pulumi up` the lookup is.
+   */
+  version: number;
 }
 
 /** Output keys that are always stored as secrets. */
@@ -46,6 +53,7 @@ export function buildOutputs(inputs: TokenInputs, live: Account, unlinked: reado
     invalidatedBy: live.token.invalidatedBy,
     revokedOutsidePulumi: !live.token.valid && !isPulumiActor(live.token.invalidatedBy),
     tokenFingerprint: live.token.fingerprint,
+    version: live.version,
   };
 }
 
