@@ -29,23 +29,28 @@ export function refusedError(refusal: Refusal): MarinSocialError {
  * ErrorResourceInitFailed, so the engine records the progress in state and the
  * next `pulumi up` updates the resource, finishing from live state without
  * repeating what was done.
+ *
+ * `reasons` is what the engine prints (`1 error occurred: * <reason>`) and stores as the
+ * resource's init error, so it is the whole message: what failed, and that `pulumi up` finishes.
+ * `properties` must carry `__provider` (see lifecycle.ts): the SDK adds it to successful
+ * results only, and state without it breaks the next refresh and destroy of the resource.
  */
 export class PartialFailure extends MarinSocialError {
   readonly id: string;
-  readonly properties: TokenOutputs;
+  readonly properties: TokenOutputs & { __provider?: unknown };
   readonly reasons: string[];
 
-  constructor(accountId: string, properties: TokenOutputs, failures: Array<{ description: string; error: Error }>) {
-    const reasons = failures.map((f) => `${f.description}: ${f.error.message}`);
+  constructor(accountId: string, properties: TokenOutputs & { __provider?: unknown }, failures: Array<{ description: string; error: Error }>) {
+    const steps = failures.map((f) => `${f.description}: ${f.error.message}`);
     super(
       "partial-failure",
       `account ${accountId} is only partly reconciled (${failures.length} step${failures.length === 1 ? "" : "s"} failed): ` +
-        `${reasons.join("; ")}. What succeeded is recorded; run \`pulumi up\` again to finish.`,
+        `${steps.join("; ")}. What succeeded is recorded; run \`pulumi up\` again to finish.`,
     );
     this.name = "PartialFailure";
     this.id = accountId;
     this.properties = properties;
-    this.reasons = reasons;
+    this.reasons = [this.message];
   }
 
   /** True when `e` is a PartialFailure, also one made by another copy of this package. */

@@ -8,10 +8,11 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { MarinSocialError, planToken, type Account, type Agency } from "../core";
+import type { LiveToken } from "../core/plan";
 import type { MarinSocialClient } from "../client";
 import { executePlan, invalidationRequest } from "./execute";
 import { checkInputs, hasUnknown, type TokenInputs } from "./inputs";
-import { liveFromObservation, observe } from "./observation";
+import { liveFromObservation, observe, type Observation } from "./observation";
 import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
 import { accountMissingError, PartialFailure, refusedError } from "./errors";
 import { refusalOf } from "./refusal";
@@ -41,19 +42,20 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
     return { inputs: { ...inputs }, failures };
   }
 
-  /** Changes on valid, reason and expectAgencies, or when the observed live state needs work; accountId replaces. */
+  /**
+   * Changes on valid, reason and expectAgencies, or when the newest view of the account needs
+   * work; accountId replaces. The newest view is the program's lookup (`observed`) in `pulumi up`,
+   * and the outputs in `pulumi refresh`, where the engine diffs the refreshed outputs against the
+   * stored inputs (whose lookup predates the last `up`): the account versions tell them apart.
+   */
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
     const replaces = olds.accountId !== news.accountId ? ["accountId"] : [];
     const changed = DIFF_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     let work = false;
     const { inputs, failures } = checkInputs(news);
-    // Refresh calls diff with the stored inputs as `news`: their observation predates the outputs
-    // read just now, and planning from it would report work that the last `up` already did.
-    const obs = inputs.observed;
-    const stale = obs?.status === "found" && typeof olds.accountVersion === "number" && (obs.version ?? 0) < olds.accountVersion;
-    if (failures.length === 0 && obs?.status === "found" && !stale && !hasUnknown(inputs.valid)) {
-      const plan = planToken(inputs, liveFromObservation(inputs.accountId, obs), { actor: inputs.actor });
-      work = plan.actions.length > 0;
+    if (failures.length === 0 && !hasUnknown(inputs.valid)) {
+      const live = newestView(inputs.accountId, olds, inputs.observed);
+      if (live) work = planToken(inputs, live, { actor: inputs.actor }).actions.length > 0;
     }
     return { changes: replaces.length > 0 || changed.length > 0 || work, replaces, deleteBeforeReplace: false };
   }
@@ -61,14 +63,14 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
   /** Adopts the existing account and reconciles it; there is nothing to create remotely. */
   async create(news: Record<string, unknown>): Promise<dynamic.CreateResult> {
     const inputs = validInputs(news);
-    const outs = await this.reconcile(inputs, []);
+    const outs = await this.reconcile(inputs, [], news);
     return { id: inputs.accountId, outs };
   }
 
   /** Reconciles again from fresh live state, keeping what earlier runs unlinked. */
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
     const inputs = validInputs(news);
-    return { outs: await this.reconcile(inputs, storedAgencies(olds, "unlinkedAgencies")) };
+    return { outs: await this.reconcile(inputs, storedAgencies(olds, "unlinkedAgencies"), news) };
   }
 
   /**
@@ -117,7 +119,8 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
     }
   }
 
-  private async reconcile(inputs: TokenInputs, alreadyUnlinked: Agency[]): Promise<TokenOutputs> {
+  /** `news` are the raw inputs: a partial failure's recorded outputs keep their `__provider` (see PartialFailure). */
+  private async reconcile(inputs: TokenInputs, alreadyUnlinked: Agency[], news: Record<string, unknown>): Promise<TokenOutputs> {
     const client = this.client();
     const justInvalidated = await this.invalidateAsObserved(client, inputs);
     const live = justInvalidated ?? (await readLive(client, inputs.accountId));
@@ -128,7 +131,7 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
     }
     const run = await executePlan(client, live, plan);
     const outs = buildOutputs(inputs, run.account, [...alreadyUnlinked, ...run.unlinked]);
-    if (run.failures.length > 0) throw new PartialFailure(inputs.accountId, outs, run.failures);
+    if (run.failures.length > 0) throw new PartialFailure(inputs.accountId, { ...outs, __provider: news.__provider }, run.failures);
     return outs;
   }
 }
@@ -147,6 +150,31 @@ async function unlinkedEarlier(client: MarinSocialClient, live: Account): Promis
   if (ids.size === 0) return [];
   const names = new Map((await client.listAgencies()).map((a) => [a.id, a.name]));
   return [...ids].map((id) => ({ id, name: names.get(id) ?? id }));
+}
+
+/**
+ * The newest view of the account for diff: the outputs when they were read at a version at least
+ * as new as the program's lookup (or there is no usable lookup), else the lookup. Outputs of an
+ * older version of this package carry no version and lose to any lookup.
+ */
+function newestView(accountId: string, olds: Record<string, unknown>, observed: Observation | undefined): LiveToken | undefined {
+  const lookup = observed?.status === "found" ? observed : undefined;
+  const recorded = typeof olds.version === "number" && typeof olds.valid === "boolean" ? olds.version : undefined;
+  if (recorded !== undefined && (!lookup || (lookup.version !== undefined && recorded >= lookup.version))) {
+    return {
+      id: accountId,
+      publisher: olds.publisher as LiveToken["publisher"],
+      name: String(olds.accountName ?? accountId),
+      agencies: storedAgencies(olds, "linkedAgencies"),
+      token: {
+        valid: olds.valid as boolean,
+        invalidatedAt: (olds.invalidatedAt as string | null) ?? null,
+        invalidatedBy: (olds.invalidatedBy as string | null) ?? null,
+        reason: null,
+      },
+    };
+  }
+  return lookup ? liveFromObservation(accountId, lookup) : undefined;
 }
 
 /** The live account; a definite `account-not-found` becomes the clear not-found error, anything else is thrown as is. */

@@ -20,11 +20,12 @@ export interface TokenOutputs extends Omit<TokenInputs, "observed"> {
   /** Identifies the token instance (changes on re-authorization). A secret output. */
   tokenFingerprint: string;
   /**
-   * The account's version when these outputs were read. Diff compares it with the version of the
-   * program's observation, so an observation older than the state (refresh diffs the stored
-   * inputs, observed before the last `up`, against what read returned) plans no work.
+   * The account's `version` (the API's change counter) these outputs were read at. Diff compares
+   * it with the version of the program's lookup to tell which of the two is the newer view of the
+   * account: in `pulumi refresh` the outputs are (the stored inputs hold the lookup made before
+   * the last `up`); in `pulumi up` the lookup is.
    */
-  accountVersion: number;
+  version: number;
 }
 
 /** Output keys that are always stored as secrets. */
@@ -52,7 +53,7 @@ export function buildOutputs(inputs: TokenInputs, live: Account, unlinked: reado
     invalidatedBy: live.token.invalidatedBy,
     revokedOutsidePulumi: !live.token.valid && !isPulumiActor(live.token.invalidatedBy),
     tokenFingerprint: live.token.fingerprint,
-    accountVersion: live.version,
+    version: live.version,
   };
 }
 

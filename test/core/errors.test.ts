@@ -36,7 +36,8 @@ describe("codes and kinds", () => {
     expect(DeclarationError.isInstance(declaration)).toBe(true);
     expect(DeclarationError.isInstance(partial)).toBe(false);
     expect(PartialFailure.isInstance(partial)).toBe(true);
-    expect(partial).toMatchObject({ id: "fb-1", reasons: ["unlink X: boom"] });
+    expect(partial).toMatchObject({ id: "fb-1", reasons: [partial.message] });
+    expect(partial.message).toMatch(/unlink X: boom\. What succeeded is recorded; run `pulumi up` again to finish\.$/);
   });
 });
 

@@ -17,7 +17,8 @@
  * Without a CLI (`npm run pulumi:install` builds one), `describeWithPulumi` skips the suite with
  * the fix in its title, and fails it when `CI` is set.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
@@ -170,4 +171,40 @@ export async function pulumiStack(opts: PulumiStackOptions): Promise<PulumiTestS
     if (!opts.cli) cli.cleanup();
     throw err;
   }
+}
+
+/** What one CLI command printed, and its exit code. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `pulumi <args>` of the stack's CLI in its project folder, with the environment the
+ * Automation API uses (offline, same PULUMI_HOME and backend). E.g. `pulumi stack export`
+ * without `--show-secrets`, which the Automation API's `exportStack` always adds.
+ */
+export function pulumiCli(s: PulumiTestStack, args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      s.cli.install.pulumi,
+      [...args, "--stack", s.stack.name, "--non-interactive"],
+      { cwd: s.stack.workspace.workDir, env: { ...process.env, ...s.env }, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** The raw checkpoint the file backend holds for the stack (`<backend>/.pulumi/stacks/<project>/<stack>.json`). */
+export function checkpointText(s: PulumiTestStack): string {
+  const stacks = path.join(s.cli.backendDir, ".pulumi", "stacks");
+  for (const project of existsSync(stacks) ? readdirSync(stacks) : []) {
+    const file = path.join(stacks, project, `${s.stack.name}.json`);
+    if (existsSync(file)) return readFileSync(file, "utf8");
+  }
+  throw new Error(`no checkpoint of stack ${s.stack.name} under ${stacks}`);
 }

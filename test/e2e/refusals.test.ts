@@ -1,7 +1,7 @@
 /**
  * One refused line never stops the others from being cut off (issue 8, class 3), and one account
- * has one resource (class 4), through the engine-protocol path: the program via the SDK's runner,
- * the provider via the SDK's host, against a real sandbox.
+ * has one resource (class 4), through the real Pulumi engine (the Automation API driving the CLI)
+ * against a real sandbox.
  *
  * Every run mixes tokens that can be cut off with every kind of refusal, and puts the refused
  * ones first, in the middle and last: the outcome must be the same.
@@ -9,30 +9,41 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { copyExample } from "../support/example-copy";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { preview, up, type RunResult, type StackSpec } from "./index";
+import { describeWithPulumi, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
+import { runOp, stepsOf, tokenUrn, type Op, type OpRun } from "../support/stack-run";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const TYPE = "pulumi-nodejs:dynamic/marin-social:PublisherToken";
-
+const T = 300_000;
 let sb: TestSandbox;
 let tmp: string;
+const cleanups: Array<() => Promise<void>> = [];
 
-beforeAll(async () => {
-  sb = await testSandbox();
-  tmp = mkdtempSync(path.join(tmpdir(), "marin-refusals-"));
-});
-afterAll(async () => {
-  await sb?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  await sb.admin.sandbox.reset();
-  // Someone revokes the brand page by hand; the stack still declares it valid.
-  await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
-});
+/**
+ * Runs `ops` on a fresh stack `dev` (own backend) of the repository's program reading
+ * `declarations`, or of a copy of examples/typescript-stack whose index.ts is `program`.
+ */
+async function runStack(what: { declarations: string } | { program: string; tokensYaml?: string }, ops: Op[] = ["up"]): Promise<OpRun[]> {
+  let workDir: string;
+  const config: Record<string, string> = { "marin-social:apiUrl": sb.url };
+  if ("declarations" in what) {
+    workDir = repoProgramCopy();
+    config["marin-social:declarations"] = what.declarations;
+  } else {
+    workDir = copyExample("typescript-stack");
+    writeFileSync(path.join(workDir, "index.ts"), what.program);
+    if (what.tokensYaml) writeFileSync(path.join(workDir, "tokens.yaml"), what.tokensYaml);
+  }
+  const s: PulumiTestStack = await pulumiStack({ workDir, config, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+  cleanups.push(async () => {
+    await s.cleanup();
+    rmSync(path.dirname(workDir), { recursive: true, force: true });
+  });
+  const runs: OpRun[] = [];
+  for (const op of ops) runs.push(await runOp(s.stack, op));
+  return runs;
+}
 
 /** A declared token: resource name, the declaration, and (for a refused one) what its error must say. */
 interface Line {
@@ -75,10 +86,10 @@ async function changedAccounts(since: number): Promise<Set<string>> {
 }
 
 /** The run failed, every refused token has an error naming it and its reason, and nothing was done to its account. */
-async function expectRefused(run: RunResult, lines: Line[], urnOf: (name: string) => string, changed: Set<string>): Promise<void> {
+async function expectRefused(run: OpRun, lines: Line[], urnOf: (name: string) => string, changed: Set<string>): Promise<void> {
   expect(run.exitCode).not.toBe(0);
   for (const line of lines) {
-    const errors = run.logs.filter((l) => l.severity === "error" && l.urn === urnOf(line.name)).map((l) => l.message);
+    const errors = run.diagnostics.filter((l) => l.severity === "error" && l.urn === urnOf(line.name)).map((l) => l.message);
     expect(errors.join("\n"), `error diagnostic for ${line.name}`).toMatch(line.refusedFor!);
     expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
   }
@@ -94,59 +105,56 @@ async function expectCutOff(lines: Line[], actor: string): Promise<void> {
   }
 }
 
-describe("the YAML stack: refused lines never stop the others", () => {
-  const urn = (name: string) => `urn:pulumi:dev::marin-social::${TYPE}::${name}`;
+describeWithPulumi("refused tokens through the real engine", () => {
+  beforeAll(async () => {
+    sb = await testSandbox();
+    tmp = mkdtempSync(path.join(tmpdir(), "marin-refusals-"));
+  }, T);
+  afterAll(async () => {
+    for (const c of cleanups) await c();
+    await sb?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }, T);
+  beforeEach(async () => {
+    await sb.admin.sandbox.reset();
+    // Someone revokes the brand page by hand; the stack still declares it valid.
+    await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
+  });
+
+  const repoUrn = (name: string) => tokenUrn(name);
+  const tsUrn = (name: string, parentTypes?: string[]) => tokenUrn(name, { project: "marin-social-typescript-stack", ...(parentTypes ? { parentTypes } : {}) });
   const yamlLine = (l: Line) =>
     `  - { accountId: ${l.accountId}, valid: ${l.valid}` +
     (l.publisher ? `, publisher: ${l.publisher}` : "") +
     (l.reason ? `, reason: "${l.reason}"` : "") +
     (l.expectAgencies ? `, expectAgencies: [${l.expectAgencies.join(", ")}]` : "") +
     " }";
+  const declarations = (name: string, lines: Line[]) => {
+    const file = path.join(tmp, name);
+    writeFileSync(file, ["tokens:", ...lines.map(yamlLine), ""].join("\n"));
+    return file;
+  };
   // The YAML stack names each resource by its accountId.
   const named = (lines: Line[]) => lines.map((l) => ({ ...l, name: l.accountId }));
 
   for (const at of POSITIONS) {
-    it(`refused lines ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
-      const file = path.join(tmp, `tokens-${at}.yaml`);
-      writeFileSync(file, ["tokens:", ...arrange(CUT, REFUSED, at).map(yamlLine), ""].join("\n"));
-      const spec: StackSpec = {
-        programDir: ROOT,
-        project: "marin-social",
-        stack: "dev",
-        config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": file },
-        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-        statePath: path.join(tmp, `state-${at}.json`),
-      };
+    it(`YAML stack, refused lines ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
       const since = (await sb.admin.audit()).length;
-      const u = await up(spec);
+      const [u] = await runStack({ declarations: declarations(`tokens-${at}.yaml`, arrange(CUT, REFUSED, at)) });
       await expectCutOff(CUT, "pulumi:marin-social/dev");
-      await expectRefused(u, named(REFUSED), urn, await changedAccounts(since));
-    });
+      await expectRefused(u!, named(REFUSED), repoUrn, await changedAccounts(since));
+    }, T);
   }
-});
 
-describe("a TypeScript program: refused tokens never stop the others, in any order", () => {
-  const urn = (name: string) => `urn:pulumi:dev::marin-social-typescript-stack::${TYPE}::${name}`;
   const tsLine = (l: Line) => {
     const args: Record<string, unknown> = { accountId: l.accountId, valid: l.valid };
     for (const k of ["publisher", "reason", "expectAgencies"] as const) if (l[k] !== undefined) args[k] = l[k];
     return `new PublisherToken(${JSON.stringify(l.name)}, ${JSON.stringify(args)});`;
   };
-  function program(lines: Line[]): StackSpec {
-    const dir = copyExample("typescript-stack");
-    writeFileSync(path.join(dir, "index.ts"), ['import { PublisherToken } from "pulumi-marin-social";', ...lines.map(tsLine), ""].join("\n"));
-    return {
-      programDir: dir,
-      project: "marin-social-typescript-stack",
-      stack: "dev",
-      config: { "marin-social:apiUrl": sb.url },
-      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-      statePath: path.join(dir, ".state.json"),
-    };
-  }
+  const tsProgram = (lines: Line[]) => ['import { PublisherToken } from "pulumi-marin-social";', ...lines.map(tsLine), ""].join("\n");
   // Beyond the YAML refusals: an account the lookup fails for (an id the API cannot take), and
   // two resources for one account (class 4), one declaring it valid and one invalid.
-  const refused: Line[] = [
+  const refusedTs: Line[] = [
     ...REFUSED,
     { name: "unreadable", accountId: "fb:1004", valid: false, refusedFor: /could not read account fb:1004 from Marin Social/ },
     { name: "juniper-keep", accountId: "tw-2004", valid: true, refusedFor: /tw-2004 is declared by 2 PublisherToken resources: "juniper-cut", "juniper-keep"/ },
@@ -154,47 +162,40 @@ describe("a TypeScript program: refused tokens never stop the others, in any ord
   ];
 
   for (const at of POSITIONS) {
-    it(`refused tokens ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
-      const spec = program(arrange(CUT, refused, at));
+    it(`TypeScript program, refused tokens ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
       const since = (await sb.admin.audit()).length;
-      const u = await up(spec);
+      const [u] = await runStack({ program: tsProgram(arrange(CUT, refusedTs, at)) });
       await expectCutOff(CUT, "pulumi:marin-social-typescript-stack/dev");
-      await expectRefused(u, refused, urn, await changedAccounts(since));
-      rmSync(path.dirname(spec.programDir), { recursive: true, force: true });
-    });
+      await expectRefused(u!, refusedTs, (n) => tsUrn(n), await changedAccounts(since));
+    }, T);
   }
 
   it("preview refuses two resources for one account before anything changes, naming both, and plans the rest", async () => {
-    const spec = program([
-      { name: "a", accountId: "tw-2004", valid: false, reason: "first reason" },
-      { name: "jane-tweets", accountId: "tw-2001", valid: false },
-      { name: "b", accountId: "tw-2004", valid: false, reason: "second reason" },
-    ]);
     const since = (await sb.admin.audit()).length;
-    const p = await preview(spec);
-    expect(p.exitCode).not.toBe(0);
+    const [p] = await runStack(
+      {
+        program: tsProgram([
+          { name: "a", accountId: "tw-2004", valid: false, reason: "first reason" },
+          { name: "jane-tweets", accountId: "tw-2001", valid: false },
+          { name: "b", accountId: "tw-2004", valid: false, reason: "second reason" },
+        ]),
+      },
+      ["preview"],
+    );
+    expect(p!.exitCode).not.toBe(0);
     for (const name of ["a", "b"]) {
-      const errors = p.logs.filter((l) => l.severity === "error" && l.urn === urn(name)).map((l) => l.message);
+      const errors = p!.diagnostics.filter((l) => l.severity === "error" && l.urn === tsUrn(name)).map((l) => l.message);
       expect(errors.join("\n")).toMatch(/account tw-2004 is declared by 2 PublisherToken resources: "a", "b"/);
     }
-    expect(p.steps.filter((s) => s.urn === urn("jane-tweets")).map((s) => s.op)).toEqual(["create"]);
+    expect(stepsOf(p!, tsUrn("jane-tweets"))).toEqual(["create"]);
     expect((await sb.admin.audit()).length).toBe(since);
-    rmSync(path.dirname(spec.programDir), { recursive: true, force: true });
-  });
-});
-
-describe("refusals beyond one file of new tokens", () => {
-  const tsUrn = (qualifiedType: string, name: string) => `urn:pulumi:dev::marin-social-typescript-stack::${qualifiedType}::${name}`;
+  }, T);
 
   it("a program mixing the YAML stack, a component and direct tokens: duplicates across them are refused, the rest proceed", async () => {
-    const dir = copyExample("typescript-stack");
-    writeFileSync(
-      path.join(dir, "tokens.yaml"),
-      ["tokens:", "  - { accountId: fb-1001, valid: false }", "  - { accountId: tw-2001, valid: false }", "  - { accountId: fb-1002, valid: true }", ""].join("\n"),
-    );
-    writeFileSync(
-      path.join(dir, "index.ts"),
-      `import * as pulumi from "@pulumi/pulumi";
+    const since = (await sb.admin.audit()).length;
+    const [u] = await runStack({
+      tokensYaml: ["tokens:", "  - { accountId: fb-1001, valid: false }", "  - { accountId: tw-2001, valid: false }", "  - { accountId: fb-1002, valid: true }", ""].join("\n"),
+      program: `import * as pulumi from "@pulumi/pulumi";
 import { declaredStack, PublisherToken } from "pulumi-marin-social";
 
 class Offboarding extends pulumi.ComponentResource {
@@ -212,19 +213,7 @@ export = async () => {
   return declared;
 };
 `,
-    );
-    const spec: StackSpec = {
-      programDir: dir,
-      project: "marin-social-typescript-stack",
-      stack: "dev",
-      config: { "marin-social:apiUrl": sb.url },
-      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-      statePath: path.join(dir, ".state.json"),
-    };
-    const since = (await sb.admin.audit()).length;
-    const u = await up(spec);
-    rmSync(path.dirname(dir), { recursive: true, force: true });
-
+    });
     await expectCutOff(
       [
         { name: "jane-granite", accountId: "fb-1007", valid: false },
@@ -235,66 +224,56 @@ export = async () => {
       "pulumi:marin-social-typescript-stack/dev",
     );
     const duplicate = /account fb-1001 is declared by 2 PublisherToken resources: "fb-1001", "jane-acme"/;
-    const inComponent = (name: string) => tsUrn(`acme:Offboarding$${TYPE}`, name);
-    const direct = (name: string) => tsUrn(TYPE, name);
-    await expectRefused(u, [{ name: "fb-1001", accountId: "fb-1001", valid: false, refusedFor: duplicate }], direct, await changedAccounts(since));
-    await expectRefused(u, [{ name: "jane-acme", accountId: "fb-1001", valid: true, refusedFor: duplicate }], inComponent, await changedAccounts(since));
-    await expectRefused(u, [{ name: "fb-1002", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], direct, await changedAccounts(since));
-  });
+    const inComponent = (name: string) => tsUrn(name, ["acme:Offboarding"]);
+    const direct = (name: string) => tsUrn(name);
+    const changed = await changedAccounts(since);
+    await expectRefused(u!, [{ name: "fb-1001", accountId: "fb-1001", valid: false, refusedFor: duplicate }], direct, changed);
+    await expectRefused(u!, [{ name: "jane-acme", accountId: "fb-1001", valid: true, refusedFor: duplicate }], inComponent, changed);
+    await expectRefused(u!, [{ name: "fb-1002", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], direct, changed);
+  }, T);
 
   it("a token that dependsOn a refused one waits for it (and is not cut off), without holding the others or hanging the program", async () => {
-    const dir = copyExample("typescript-stack");
-    writeFileSync(
-      path.join(dir, "index.ts"),
-      `import { PublisherToken } from "pulumi-marin-social";
+    const since = (await sb.admin.audit()).length;
+    const [u] = await runStack({
+      program: `import { PublisherToken } from "pulumi-marin-social";
 const brand = new PublisherToken("brand", { accountId: "fb-1002", valid: true });
 new PublisherToken("after-brand", { accountId: "tw-2005", valid: false }, { dependsOn: [brand] });
 new PublisherToken("acme", { accountId: "fb-1001", valid: false });
 `,
-    );
-    const spec: StackSpec = {
-      programDir: dir,
-      project: "marin-social-typescript-stack",
-      stack: "dev",
-      config: { "marin-social:apiUrl": sb.url },
-      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-      statePath: path.join(dir, ".state.json"),
-    };
-    const since = (await sb.admin.audit()).length;
-    const u = await up(spec);
-    rmSync(path.dirname(dir), { recursive: true, force: true });
-    expect(u.programExitCode).toBe(32); // it exited by itself, having reported its errors
+    });
+    // The program exited by itself with 32, having reported its errors: the language host bails
+    // instead of reporting a crashed program.
+    expect(u!.message).not.toContain("exited with non-zero exit code");
     await expectCutOff([{ name: "acme", accountId: "fb-1001", valid: false }], "pulumi:marin-social-typescript-stack/dev");
     expect((await sb.admin.getAccount("tw-2005")).token.valid).toBe(true);
-    await expectRefused(u, [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], (n) => tsUrn(TYPE, n), await changedAccounts(since));
-  });
+    await expectRefused(u!, [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], (n) => tsUrn(n), await changedAccounts(since));
+  }, T);
 
   it("existing tokens: a re-authorized one is invalidated again (an update) although a hand-revoked valid: true one comes first", async () => {
-    const file = path.join(tmp, "existing.yaml");
-    const lines = (brandValid: boolean) => ["tokens:", `  - { accountId: fb-1002, valid: ${brandValid} }`, "  - { accountId: tw-2001, valid: false }", "  - { accountId: fb-1001, valid: false }", ""];
-    const spec: StackSpec = {
-      programDir: ROOT,
-      project: "marin-social",
-      stack: "dev",
-      config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": file },
-      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-      statePath: path.join(tmp, "state-existing.json"),
-    };
     // A first run that succeeds (the brand page's revocation accepted), then the brand page is
     // declared valid again while revoked, and tw-2001 is re-authorized in the web UI.
-    writeFileSync(file, lines(false).join("\n"));
-    expect((await up(spec)).errors).toEqual([]);
-    writeFileSync(file, lines(true).join("\n"));
+    const file = path.join(tmp, "existing.yaml");
+    const lines = (brandValid: boolean) => ["tokens:", `  - { accountId: fb-1002, valid: ${brandValid} }`, "  - { accountId: tw-2001, valid: false }", "  - { accountId: fb-1001, valid: false }", ""].join("\n");
+    writeFileSync(file, lines(false));
+    const workDir = repoProgramCopy();
+    const s = await pulumiStack({ workDir, config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": file }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+    cleanups.push(async () => {
+      await s.cleanup();
+      rmSync(path.dirname(workDir), { recursive: true, force: true });
+    });
+    const first = await runOp(s.stack, "up");
+    expect(first.exitCode, first.message).toBe(0);
+    writeFileSync(file, lines(true));
     await sb.admin.reauthorize("tw-2001", { actor: "ops@agency.example", agencies: ["ag-west"] });
 
-    const u = await up(spec);
-    expect(u.steps.find((s) => s.urn.endsWith("::tw-2001"))?.op).toBe("update");
+    const u = await runOp(s.stack, "up");
+    expect(stepsOf(u, repoUrn("tw-2001"))).toEqual(["update"]);
     const tw = await sb.admin.getAccount("tw-2001");
     expect(tw.token).toMatchObject({ valid: false, invalidatedBy: "pulumi:marin-social/dev" });
     expect(tw.agencies).toEqual([]);
     expect(u.exitCode).not.toBe(0);
-    expect(u.logs.filter((l) => l.severity === "error" && l.urn.endsWith("::fb-1002")).map((l) => l.message).join("\n")).toMatch(/revoked by mallory/);
-  });
+    expect(u.diagnostics.filter((l) => l.severity === "error" && l.urn === repoUrn("fb-1002")).map((l) => l.message).join("\n")).toMatch(/revoked by mallory/);
+  }, T);
 
   it("150 tokens in two lookup batches, refusals spread through them by a seeded shuffle: every other token is cut off", async () => {
     const seed = 20261130;
@@ -309,25 +288,12 @@ new PublisherToken("acme", { accountId: "fb-1001", valid: false });
     ];
     const refusedIds = new Set(refused.map((l) => l.accountId));
     const lines = shuffle([...cut.filter((l) => !refusedIds.has(l.accountId)), ...refused], seed);
-    const file = path.join(tmp, "many.yaml");
-    writeFileSync(
-      file,
-      ["tokens:", ...lines.map((l) => `  - { accountId: ${l.accountId}, valid: ${l.valid}${l.publisher ? `, publisher: ${l.publisher}` : ""}${l.expectAgencies ? `, expectAgencies: [${l.expectAgencies.join(", ")}]` : ""} }`), ""].join("\n"),
-    );
-    const spec: StackSpec = {
-      programDir: ROOT,
-      project: "marin-social",
-      stack: "dev",
-      config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": file },
-      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-      statePath: path.join(tmp, "state-many.json"),
-    };
     const since = (await sb.admin.audit()).length;
-    const u = await up(spec);
+    const [u] = await runStack({ declarations: declarations("many.yaml", lines) });
     const stillValid = [...(await sb.admin.getAccounts(ids)).values()].filter((a) => !refusedIds.has(a.id) && (a.token.valid || a.agencies.length > 0));
     expect(stillValid.map((a) => a.id)).toEqual([]);
-    await expectRefused(u, refused.map((l) => ({ ...l, name: l.accountId })), (n) => `urn:pulumi:dev::marin-social::${TYPE}::${n}`, await changedAccounts(since));
-  });
+    await expectRefused(u!, named(refused), repoUrn, await changedAccounts(since));
+  }, T);
 });
 
 /** A deterministic Fisher-Yates shuffle (mulberry32). */
