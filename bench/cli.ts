@@ -10,9 +10,9 @@ import { formatReport } from "./report";
 
 const USAGE = `usage: npm run bench -- [options]
 
-Runs the repository's stack through the engine-protocol harness against a
-sandbox (10 ms latency, 200 requests/s) with N generated accounts, and prints
-each figure beside its floor. Writes bench/results.json.
+Runs the repository's stack through the real pulumi CLI (npm run pulumi:install)
+against a sandbox (10 ms latency, 200 requests/s) with N generated accounts, and
+prints each figure beside its floor. Writes bench/results.json.
 
 options:
   --n N[,N...]        stack sizes (repeatable); default 100,1000,5000
@@ -20,7 +20,7 @@ options:
   --no-baseline       skip the naive baseline
   --no-native         skip the native provider's rows (they need the pulumi CLI with its YAML host)
   --baseline-up-max N run the naive up and refresh only up to this N (default 1000)
-  --parallel N        the engine's --parallel (default: the pulumi CLI's, unbounded)
+  --parallel N        the CLI's --parallel (default: none given, so the CLI's own, 4 per CPU)
   --out FILE          where to write the results (default bench/results.json)
   --json              print the results as JSON instead of the table
   -h, --help          this help`;

@@ -16,7 +16,7 @@ import { stringify } from "yaml";
 import { offlineEnv, PULUMI_BIN } from "../test/e2e/native-cli";
 import { check, row, type Check, type Row } from "./bench";
 import { LATENCY_MS, previewRequestFloor, RATE_LIMIT_PER_SECOND, refreshRequestFloor, up429Floor, upRequestFloor, upTimeFloorMs } from "./floors";
-import { childrenMatching, PeakRssMonitor } from "./host-memory";
+import { descendantsMatching, PeakRssMonitor } from "./host-memory";
 import { remoteOutcome, ROOT, startWorkload, type Workload } from "./workload";
 
 /** Peak RSS allowed for the plugin (issue 10, at N = 5,000; applied at every N). */
@@ -42,7 +42,7 @@ function pulumi(dir: string, env: Record<string, string>, args: string[], timeou
     const started = performance.now();
     // Its own process group, so a timeout stops the CLI with its language host and plugin.
     const child = spawn(path.join(PULUMI_BIN!, "pulumi"), [...args, "--non-interactive", "--color", "never"], { cwd: dir, env: { ...process.env, ...env }, detached: true });
-    const monitor = new PeakRssMonitor(50, () => childrenMatching(child.pid!, "pulumi-resource-marin-social")).start();
+    const monitor = new PeakRssMonitor(50, () => descendantsMatching(child.pid!, "pulumi-resource-marin-social")).start();
     let out = "";
     child.stdout.on("data", (d) => (out += String(d)));
     child.stderr.on("data", (d) => (out += String(d)));

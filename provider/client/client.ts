@@ -198,6 +198,29 @@ export class MarinSocialClient {
     return out;
   }
 
+  /**
+   * One page of the account list: the `limit` accounts (default and at most the contract's
+   * `LIST_ACCOUNTS.maxLimit`) around `id`, `GET /v1/accounts?containing=<id>&limit=`. For reading
+   * ahead (read-ahead.ts). Every item must be an Account of the contract, else it rejects with a
+   * `server` error. An id missing from the page is no answer: only {@link getAccount} says gone.
+   */
+  async accountPageContaining(id: string, limit: number = ACCOUNT_PAGE): Promise<{ items: Account[]; nextCursor: string | null }> {
+    checkAccountId("accountId", id, this.caller.redact.text);
+    const path = "/v1/accounts" + query({ containing: id, limit });
+    const res = await this.call({ method: "GET", path, orderKey: this.orderOf(id) });
+    const page = this.readPage<unknown>(res, path, true);
+    page.items.forEach((item, i) => {
+      const problem = accountProblem(item);
+      if (problem) throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, `items[${i}]: ${problem}`);
+    });
+    return { items: page.items as Account[], nextCursor: typeof page.nextCursor === "string" && page.nextCursor !== "" ? page.nextCursor : null };
+  }
+
+  /** True when lookups are coalesced (`batchReads`); read-ahead is a kind of batching and follows it. */
+  get readsInBatches(): boolean {
+    return this.o.batchReads;
+  }
+
   /** Lists accounts matching the filters, following `nextCursor` through every page. */
   async listAccounts(q: ListAccountsQuery = {}): Promise<Account[]> {
     return this.paginate<Account>("/v1/accounts", {

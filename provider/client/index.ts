@@ -45,3 +45,13 @@ export {
 } from "./ratelimit-headers";
 export { realClock, type Clock } from "../core/clock";
 export { VERSION, USER_AGENT } from "./version";
+export {
+  ReadAhead,
+  READ_AHEAD_PAGE,
+  READ_AHEAD_FRESH_MS,
+  PROBE_PAGES,
+  ASKS_PER_PAGE,
+  type ReadAheadClient,
+  type ReadAheadOptions,
+  type ReadAheadStats,
+} from "./read-ahead";

@@ -25,6 +25,8 @@ export interface AccountFilter {
   agency?: string;
   valid?: boolean;
   after?: string;
+  /** The page (cut every `limit` accounts) that lists this id, or would; not with `after`. */
+  containing?: string;
   limit: number;
 }
 
@@ -80,16 +82,23 @@ export class Store {
     return row ? this.withAgencies([row])[0] : undefined;
   }
 
-  /** One page of accounts, ordered by id; `hasMore` says whether another page follows. */
+  /**
+   * One page of accounts, ordered by id; `hasMore` says whether another page follows. With
+   * `containing`, the page (the list cut every `limit` accounts) that lists that id, or would.
+   */
   listAccounts(f: AccountFilter): { items: Account[]; hasMore: boolean } {
-    const rows = this.st.list.all({
+    const filters = {
       ids: f.ids ? JSON.stringify(f.ids) : null,
       publisher: f.publisher ?? null,
       agency: f.agency ?? null,
       valid: f.valid === undefined ? null : Number(f.valid),
-      after: f.after ?? null,
-      limit: f.limit + 1,
-    }) as AccountRow[];
+    };
+    let offset = 0;
+    if (f.containing !== undefined) {
+      const { n } = this.st.countBefore.get({ ...filters, id: f.containing }) as { n: number };
+      offset = Math.floor(n / f.limit) * f.limit;
+    }
+    const rows = this.st.list.all({ ...filters, after: f.after ?? null, limit: f.limit + 1, offset }) as AccountRow[];
     const hasMore = rows.length > f.limit;
     return { items: this.withAgencies(hasMore ? rows.slice(0, f.limit) : rows), hasMore };
   }
@@ -207,19 +216,22 @@ export class Store {
   }
 }
 
+/** The list's filters (`@ids`, `@publisher`, `@valid`, `@agency`; null means any). */
+const LIST_FILTERS = `(@ids IS NULL OR a.id IN (SELECT value FROM json_each(@ids)))
+        AND (@publisher IS NULL OR a.publisher = @publisher)
+        AND (@valid IS NULL OR a.valid = @valid)
+        AND (@agency IS NULL OR EXISTS (SELECT 1 FROM links l WHERE l.account_id = a.id AND l.agency_id = @agency))`;
+
 function prepare(db: SqliteDatabase) {
   return {
     anyAccount: db.prepare("SELECT 1 FROM accounts LIMIT 1"),
     anyAgency: db.prepare("SELECT 1 FROM agencies LIMIT 1"),
     counts: db.prepare("SELECT (SELECT COUNT(*) FROM agencies) AS agencies, (SELECT COUNT(*) FROM accounts) AS accounts"),
     account: db.prepare("SELECT * FROM accounts WHERE id = ?"),
-    list: db.prepare(`SELECT a.* FROM accounts a
-      WHERE (@ids IS NULL OR a.id IN (SELECT value FROM json_each(@ids)))
-        AND (@publisher IS NULL OR a.publisher = @publisher)
-        AND (@valid IS NULL OR a.valid = @valid)
-        AND (@agency IS NULL OR EXISTS (SELECT 1 FROM links l WHERE l.account_id = a.id AND l.agency_id = @agency))
+    list: db.prepare(`SELECT a.* FROM accounts a WHERE ${LIST_FILTERS}
         AND (@after IS NULL OR a.id > @after)
-      ORDER BY a.id LIMIT @limit`),
+      ORDER BY a.id LIMIT @limit OFFSET @offset`),
+    countBefore: db.prepare(`SELECT COUNT(*) AS n FROM accounts a WHERE ${LIST_FILTERS} AND a.id < @id`),
     linksOf: db.prepare(`SELECT l.account_id AS accountId, g.id, g.name FROM links l JOIN agencies g ON g.id = l.agency_id
       WHERE l.account_id IN (SELECT value FROM json_each(?)) ORDER BY l.seq`),
     agencies: db.prepare("SELECT id, name FROM agencies ORDER BY id"),
