@@ -10,40 +10,15 @@ import { buildReport, type Account, type Report } from "../core";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { formatProblem, loadDeclarations } from "../declarations";
 import { AUDIT_COLUMNS, auditCells, renderHtml, renderMermaid, REPORT_FORMATS } from "../report";
-import { choice, parse } from "./args";
+import { choice, helpText, parse } from "./args";
+import { AUDIT } from "./commands";
 import { err, errorInfo, out } from "./output";
 import { renderTable } from "./table";
 
 /** The exit codes of `marin-social audit`. */
 export const AUDIT_EXIT = { ok: 0, fails: 1, drift: 2 } as const;
 
-const USAGE = `usage: marin-social audit FILE [--format FORMAT] [-o OUT] [--api-url URL] [--allow-insecure-http]
-
-Reads the live state of every token FILE declares and prints, per token: the account,
-publisher, name and live validity, the linked agencies, the desired state, the action
-\`pulumi up\` would take, and drift (revoked outside Pulumi, or re-authorized after
-Pulumi invalidated it).
-
-  --format FORMAT        text (the table; default), json (for CI), html (one self-contained
-                         page: who is cut off, as a graph, then the table) or mermaid (a
-                         flowchart of what changes, fenced for Markdown and CI job summaries)
-  --json                 the same as --format json. In JSON a rejected file prints
-                         {"file", "problems": [{file, line, col, path, message}]}, and any
-                         other error {"error": {code, message}}
-  -o, --output OUT       write the report to OUT instead of standard output
-  --api-url URL          the API (default: MARIN_SOCIAL_API_URL, else http://127.0.0.1:8787)
-  --allow-insecure-http  allow http:// to a non-loopback host
-
-The API key is read from MARIN_SOCIAL_API_KEY.
-
-Exit codes:
-  0  \`pulumi up\` would succeed, and nothing drifted
-  1  \`pulumi up\` would fail for a token (publisher mismatch, expectAgencies differing from the
-     live links, valid: true on a revoked token, an unknown account), or the audit could not
-     run (bad file, bad arguments, configuration or API error)
-  2  drift found (revoked outside Pulumi, or re-authorized after Pulumi invalidated it), and
-     \`pulumi up\` would not fail
-A reader that closes stdout early (| head) does not change the exit code.`;
+const USAGE = helpText(AUDIT);
 
 /** The exit code for a report: whether `pulumi up` would fail, else whether anything drifted. */
 export function auditExitCode(report: Report): number {
@@ -65,14 +40,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function audit(argv: string[]): Promise<number> {
-  const { values, positionals } = parse("audit", argv, {
-    json: { type: "boolean" },
-    format: { type: "string" },
-    output: { type: "string", short: "o" },
-    "api-url": { type: "string" },
-    "allow-insecure-http": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values, positionals } = parse(AUDIT, argv);
   if (values.help) {
     out(USAGE + "\n");
     return 0;
