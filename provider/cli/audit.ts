@@ -13,7 +13,7 @@ import { AUDIT_COLUMNS, auditCells, renderHtml, renderMermaid, REPORT_FORMATS } 
 import { choice, helpText, parse } from "./args";
 import { AUDIT } from "./commands";
 import { err, errorInfo, out } from "./output";
-import { renderTable } from "./table";
+import { renderTable, visible } from "./table";
 
 /** The exit codes of `marin-social audit`. */
 export const AUDIT_EXIT = { ok: 0, fails: 1, drift: 2 } as const;
@@ -124,12 +124,12 @@ function writeOutput(file: string, text: string): void {
   }
 }
 
-/** The table, then notes for refusals, then a summary line. */
+/** The table, then notes for refusals, then a summary line (user data shown with {@link visible}). */
 export function renderReport(report: Report): string {
   const lines = [renderTable(AUDIT_COLUMNS, report.rows.map(auditCells))];
   const notes = report.rows.filter((r) => r.detail);
   if (notes.length > 0) {
-    lines.push("", ...notes.map((r) => `${r.accountId}: ${r.detail}`));
+    lines.push("", ...notes.map((r) => visible(`${r.accountId}: ${r.detail}`)));
   }
   const s = report.summary;
   lines.push(

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { account, json, startServer } from "../client/helpers";
+import { displayWidth } from "../../provider/cli/width";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "dist", "cli", "main.js");
@@ -135,6 +136,27 @@ describe("marin-social audit", () => {
     const json = await cli(["audit", file, "--json", "--api-url", sb.url], api());
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).rows).toHaveLength(2);
+  });
+
+  it("lines the table up in terminal columns whatever the names hold, and shows control characters as escapes", async () => {
+    await sb.admin.sandbox.reset();
+    const names = ["東京カフェ", "Café ☕ Ünïcödé", "🇯🇵 👨‍👩‍👧 Shop", "Cafe\u0301 Bleu", "한국 베이커리", "Evil\x1b[2J\x1b[31m Red\nSecond line"];
+    const accounts = names.map((name, i) => ({ id: `wide-${i}`, publisher: "facebook", name, agencies: ["ag-north"] }));
+    await sb.admin.sandbox.addAccounts({ accounts });
+    const file = path.join(tmp, "wide.yaml");
+    writeFileSync(file, "tokens:\n" + accounts.map((a) => `  - { accountId: ${a.id}, valid: true }\n`).join(""));
+    const r = await cli(["audit", file, "--api-url", sb.url], api());
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(r.stdout).toContain("Evil\\u001b[2J\\u001b[31m Red\\u000aSecond line");
+    const lines = r.stdout.split("\n");
+    const rows = lines.filter((l) => l.startsWith("wide-"));
+    expect(rows).toHaveLength(names.length);
+    // Every row's LIVE cell ("valid") starts in the header's LIVE column, counted in terminal columns.
+    const column = (line: string, at: number) => displayWidth(line.slice(0, at));
+    const live = column(lines[0]!, lines[0]!.indexOf("LIVE"));
+    for (const row of rows) expect(column(row, row.indexOf("  valid  ") + 2), row).toBe(live);
   });
 
   it.each([
