@@ -3,17 +3,31 @@
  * declarations, one row per declared token. Exit 0 when `pulumi up` would succeed and nothing
  * drifted, 1 when `pulumi up` would fail (a refusal or an unknown account) or the audit could
  * not run, 2 on drift otherwise. The API key comes from MARIN_SOCIAL_API_KEY (never a flag:
- * flags end up in shell history and process lists).
+ * flags end up in shell history and process lists, and never Pulumi config: this is no stack).
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { buildReport, type Account, type Report } from "../core";
-import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
+import { ENV_SETTINGS, MarinSocialClient, resolveConnection, settingEnv, USER_AGENT, type ConnectionSource, type SettingHelp } from "../client";
 import { formatProblem, loadDeclarations } from "../declarations";
 import { AUDIT_COLUMNS, auditCells, renderHtml, renderMermaid, REPORT_FORMATS } from "../report";
 import { choice, helpText, parse } from "./args";
 import { AUDIT } from "./commands";
 import { err, errorInfo, out } from "./output";
 import { renderTable, visible } from "./table";
+
+/**
+ * How `marin-social audit` is told the URL, the key and the opt-ins, for the fixes its errors
+ * suggest: its flags and the environment. It reads no Pulumi config.
+ */
+export const AUDIT_SETTINGS: SettingHelp = {
+  set: (name, value) =>
+    name === "apiUrl"
+      ? `--api-url ${value} or ${ENV_SETTINGS.set(name, value)}`
+      : name === "allowInsecureHttp"
+        ? `--allow-insecure-http or ${ENV_SETTINGS.set(name, value)}`
+        : ENV_SETTINGS.set(name, value),
+  show: (name) => (name === "apiUrl" ? `--api-url (else ${settingEnv(name)})` : ENV_SETTINGS.show(name)),
+};
 
 /** The exit codes of `marin-social audit`. */
 export const AUDIT_EXIT = { ok: 0, fails: 1, drift: 2 } as const;
@@ -58,11 +72,12 @@ async function audit(argv: string[]): Promise<number> {
     return AUDIT_EXIT.fails;
   }
 
-  const env = { ...process.env };
-  if (typeof values["api-url"] === "string") env.MARIN_SOCIAL_API_URL = values["api-url"];
-  if (values["allow-insecure-http"]) env.MARIN_SOCIAL_ALLOW_INSECURE_HTTP = "true";
-  const connection = resolveConnection({ env });
-  const client = new MarinSocialClient({ ...connection, userAgent: USER_AGENT });
+  const flags: ConnectionSource["flags"] = {};
+  if (values["api-url"] === "") throw new Error("--api-url is empty; give the API's base URL, e.g. --api-url https://api.example.com");
+  if (typeof values["api-url"] === "string") flags.apiUrl = { value: values["api-url"], flag: "--api-url" };
+  if (values["allow-insecure-http"]) flags.allowInsecureHttp = { value: "true", flag: "--allow-insecure-http" };
+  const connection = resolveConnection({ flags, env: process.env, settings: AUDIT_SETTINGS });
+  const client = new MarinSocialClient({ ...connection, settings: AUDIT_SETTINGS, userAgent: USER_AGENT });
   try {
     const ids = loaded.tokens.map((t) => t.accountId);
     const progress = progressReporter(ids.length);
