@@ -153,7 +153,7 @@ export class Caller {
     const deadline = DEADLINE;
     const timer = clock.setTimeout(() => ac.abort(deadline), timeouts.deadlineMs);
     const deadlineError = (attempts: number): MarinSocialError =>
-      errors.timeout({ ...ctx, attempts, phase: "deadline", ms: timeouts.deadlineMs });
+      errors.timeout({ ...ctx, attempts, phase: "deadline", ms: timeouts.deadlineMs }, this.o.settings);
 
     let attempt = 0;
     let refused = 0;
@@ -199,9 +199,9 @@ export class Caller {
             if (failure.code === "timeout") {
               const phase = failure.phase ?? "headers";
               const ms = phase === "connect" ? timeouts.connectMs : phase === "headers" ? timeouts.headersMs : timeouts.bodyMs;
-              throw errors.timeout({ ...ctx, attempts: attempt, phase, ms });
+              throw errors.timeout({ ...ctx, attempts: attempt, phase, ms }, this.o.settings);
             }
-            throw errors.network({ ...ctx, attempts: attempt, reason, origin: this.o.displayUrl, retryable: failure.retryable });
+            throw errors.network({ ...ctx, attempts: attempt, reason, origin: this.o.displayUrl, retryable: failure.retryable }, this.o.settings);
           }
           await this.pause(decision.delayMs, ac.signal, deadline, () => deadlineError(attempt));
           continue;
@@ -229,7 +229,7 @@ export class Caller {
           const contentType = res.headers["content-type"];
           throw errorForStatus(
             { ...ctx, status, attempts: attempt, ...(problem ? { problem } : {}) },
-            { ...(typeof contentType === "string" ? { contentType } : {}), baseUrl: this.o.displayUrl },
+            { ...(typeof contentType === "string" ? { contentType } : {}), baseUrl: this.o.displayUrl, settings: this.o.settings },
           );
         }
         await this.pause(decision.delayMs, ac.signal, deadline, () => deadlineError(attempt));

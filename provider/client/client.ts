@@ -396,12 +396,13 @@ export class MarinSocialClient {
       const page = this.readPage<unknown>(res, path, true);
       page.items.forEach((item, i) => {
         const problem = accountProblem(item);
-        if (problem) throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, `items[${i}]: ${problem}`);
+        if (problem) throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, `items[${i}]: ${problem}`, this.o.settings);
         const a = item as Account;
         if (!asked.has(a.id)) {
           throw errors.badResponse(
             { method: "GET", path: this.shown(path), status: res.status },
             `it returned account ${JSON.stringify(this.caller.redact.clip(a.id, 80))}, which was not asked for, so it may ignore the ids filter`,
+            this.o.settings,
           );
         }
         out.set(a.id, a);
@@ -433,12 +434,12 @@ export class MarinSocialClient {
       const next = (d as { nextCursor?: unknown }).nextCursor;
       if (next === undefined || next === null || typeof next === "string") return d as { items: T[]; nextCursor?: unknown };
     }
-    throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, "it is not a page of { items, nextCursor }");
+    throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, "it is not a page of { items, nextCursor }", this.o.settings);
   }
 
   /** The account in a 2xx answer about `id`; anything else is a `server` error (never a gone account). */
   private account(res: { status: number; data: unknown }, method: string, path: string, id: string): Account {
-    const fail = (what: string): MarinSocialError => errors.badResponse({ method, path: this.shown(path), status: res.status }, what);
+    const fail = (what: string): MarinSocialError => errors.badResponse({ method, path: this.shown(path), status: res.status }, what, this.o.settings);
     const problem = accountProblem(res.data);
     if (problem) throw fail(problem);
     const account = res.data as Account;

@@ -109,7 +109,7 @@ describe("retries", () => {
     const e = (await rejection(c.getAccount("fb-1001"))) as MarinSocialError;
     expect(e.message).toBe(
       "Marin Social rejected the API key (401 at GET /v1/accounts/fb-1001): unknown key. " +
-        "Set a valid key with `pulumi config set --secret marin-social:apiKey <key>` or MARIN_SOCIAL_API_KEY.",
+        "Set a valid key with `pulumi config set --secret marin-social:apiKey <key>` or MARIN_SOCIAL_API_KEY=<key>.",
     );
   });
 
