@@ -1,11 +1,11 @@
 /**
- * The benchmark's core: for each N, a seeded sandbox, the repository's stack
- * through the engine-protocol harness (preview, up, refresh), the same with
- * the client's naive knobs, the host's memory and the state size; plus the
- * loader on a 10,000-entry file. Produces rows, each figure beside its floor.
+ * The benchmark's core: for each N, a seeded sandbox, the repository's stack through the real
+ * `pulumi` CLI (preview, up, refresh, at the CLI's default `--parallel` unless told), the same
+ * with the client's naive knobs, the provider host's memory and the state size; plus the loader
+ * on a 10,000-entry file. Produces rows, each figure beside its floor.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, totalmem, tmpdir } from "node:os";
+import { availableParallelism, cpus, loadavg, totalmem, tmpdir } from "node:os";
 import * as path from "node:path";
 import {
   LATENCY_MS,
@@ -22,9 +22,11 @@ import {
   upTimeFloorMs,
 } from "./floors";
 import { measureLoad, type LoadMeasurement } from "./load";
+import { nativeAvailable, nativeRows } from "./native";
 import { measure, type EngineOp, type Measurement } from "./measure";
 import { stateSize, type StateSize } from "./state-size";
-import { NAIVE_ENV, remoteOutcome, startWorkload, type Workload } from "./workload";
+import { requirePulumi, type PulumiTestStack } from "../test/support/pulumi-env";
+import { NAIVE_ENV, remoteOutcome, startWorkload, workloadStack, type Workload } from "./workload";
 
 /** What to run. */
 export interface BenchOptions {
@@ -38,8 +40,10 @@ export interface BenchOptions {
   loadEntries: number;
   /** Runs of the load benchmark (the best counts). Default 5. */
   loadRuns: number;
-  /** The engine's `--parallel` (`pulumi up --parallel N`); default the CLI's, unbounded. */
+  /** The CLI's `--parallel` (`pulumi up --parallel N`); undefined runs the CLI's default (see {@link cliDefaultParallel}). */
   parallel?: number;
+  /** Also run the native provider through the real CLI (when it is there). Default true. */
+  native: boolean;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -51,6 +55,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   baselineUpMaxN: 1_000,
   loadEntries: LOAD_ENTRIES,
   loadRuns: 5,
+  native: true,
 };
 
 /** One figure against its limit. */
@@ -74,6 +79,8 @@ export type NaiveFigures =
 /** One row of the table. */
 export interface Row {
   operation: EngineOp | "load" | "memory" | "state";
+  /** `native` for the native provider's rows (bench/native.ts); absent for the dynamic path's. */
+  path?: "native";
   /** Stack size (entries, for load). */
   n: number;
   /** Wall time, ms (engine operations and load). */
@@ -113,6 +120,14 @@ export interface BenchResults {
     naiveEnv: Record<string, string>;
     baselineUpMaxN: number;
   };
+  /** The engine: the pulumi CLI and the `--parallel` every operation ran with. */
+  engine: {
+    cli: string;
+    version: string;
+    parallel: number;
+    /** `default`: no `--parallel` was passed (the CLI's own default, as users run it); `flag`: `--parallel` was given. */
+    parallelSource: "default" | "flag";
+  };
   rows: Row[];
   notes: string[];
   /** True when every row passed. */
@@ -123,11 +138,13 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function check(name: string, value: number, limit: number, unit: Check["unit"], strict = false): Check {
+/** One figure against its limit. */
+export function check(name: string, value: number, limit: number, unit: Check["unit"], strict = false): Check {
   return { name, value, limit, unit, pass: strict ? value < limit : value <= limit, ...(strict ? { strict } : {}) };
 }
 
-function row(r: Omit<Row, "pass">): Row {
+/** A row, passing when every check passes. */
+export function row(r: Omit<Row, "pass">): Row {
   return { ...r, pass: r.checks.every((c) => c.pass) };
 }
 
@@ -143,9 +160,21 @@ export function machine(loadStart: number): BenchResults["machine"] {
   };
 }
 
-/** Per-operation harness deadline: generous, so a slow run is measured rather than killed. */
+/**
+ * The `--parallel` the pulumi CLI uses when none is given: `PULUMI_PARALLEL` when set, else 4 per
+ * CPU the Go runtime may use (`GOMAXPROCS`, by default the CPUs available to the process).
+ * See pkg/cmd/pulumi/operations/up.go `defaultParallel`.
+ */
+export function cliDefaultParallel(env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = Number(env.PULUMI_PARALLEL);
+  if (Number.isSafeInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  const procs = Number(env.GOMAXPROCS);
+  return 4 * (Number.isSafeInteger(procs) && procs > 0 ? procs : availableParallelism());
+}
+
+/** Per-operation deadline: generous, so a slow run is measured rather than killed. */
 function timeoutFor(n: number): number {
-  return Math.max(120_000, n * 80);
+  return Math.max(300_000, n * 400);
 }
 
 function naiveFigures(m: Measurement): NaiveFigures {
@@ -173,9 +202,10 @@ function opDetail(m: Measurement): Record<string, unknown> {
   };
 }
 
-/** Runs preview, up and refresh on one workload; `onUp` sees the sandbox right after up. */
+/** Runs preview, up and refresh on one workload's stack; after up, reads the sandbox and the state. */
 async function runStack(
   w: Workload,
+  stack: PulumiTestStack,
   ops: EngineOp[],
   log: (line: string) => void,
   label: string,
@@ -185,7 +215,7 @@ async function runStack(
   let state: StateSize | undefined;
   for (const op of ops) {
     log(`${label} N=${w.n}: ${op}...`);
-    const r = await measure(w, op);
+    const r = await measure(w, stack, op);
     m[op] = r;
     log(
       `${label} N=${w.n}: ${op} ${(r.wallMs / 1000).toFixed(1)} s, ${r.requests} requests, ${r.rateLimited} 429s` +
@@ -194,7 +224,7 @@ async function runStack(
     if (op === "up") {
       outcome = await remoteOutcome(w);
       try {
-        state = stateSize(w.spec.statePath);
+        state = stateSize(stack);
       } catch {
         state = undefined;
       }
@@ -320,23 +350,27 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   const started = Date.now();
   const loadStart = round2(loadavg()[0] ?? 0);
   const rows: Row[] = [];
-  const notes: string[] = [
-    "The harness's per-call gRPC deadline is the operation's deadline: the Pulumi engine sets none on Create, Read or Update.",
-    o.parallel ? `The engine ran with --parallel ${o.parallel}.` : "The engine ran with the pulumi CLI's default --parallel (unbounded).",
-  ];
+  const install = requirePulumi();
+  const engine: BenchResults["engine"] = {
+    cli: install.pulumi,
+    version: install.version ?? "unknown",
+    parallel: o.parallel ?? cliDefaultParallel(),
+    parallelSource: o.parallel === undefined ? "default" : "flag",
+  };
+  const notes: string[] = [];
   for (const n of o.sizes) {
-    const w = await startWorkload({ n, timeoutMs: timeoutFor(n), ...(o.parallel ? { parallel: o.parallel } : {}) });
+    const w = await startWorkload({ n, timeoutMs: timeoutFor(n), ...(o.parallel !== undefined ? { parallel: o.parallel } : {}) });
     let ours: Awaited<ReturnType<typeof runStack>>;
     try {
       log(`N=${n}: ${w.links} agency links`);
-      ours = await runStack(w, ["preview", "up", "refresh"], log, "ours");
+      ours = await runStack(w, await workloadStack(w), ["preview", "up", "refresh"], log, "ours");
     } finally {
       await w.close();
     }
     let naive: Awaited<ReturnType<typeof runStack>> | undefined;
     const skipped: Partial<Record<EngineOp, string>> = {};
     if (o.baseline) {
-      const nw = await startWorkload({ n, timeoutMs: timeoutFor(n) * 2, env: { ...NAIVE_ENV }, ...(o.parallel ? { parallel: o.parallel } : {}) });
+      const nw = await startWorkload({ n, timeoutMs: timeoutFor(n) * 2, ...(o.parallel !== undefined ? { parallel: o.parallel } : {}) });
       try {
         const ops: EngineOp[] = n <= o.baselineUpMaxN ? ["preview", "up", "refresh"] : ["preview"];
         if (n > o.baselineUpMaxN) {
@@ -344,12 +378,17 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
           skipped.refresh = `not run above N=${o.baselineUpMaxN} (needs the naive up's state)`;
           notes.push(`The naive baseline runs up and refresh only for N <= ${o.baselineUpMaxN}, to keep the run short; at N=${n} only its preview ran.`);
         }
-        naive = await runStack(nw, ops, log, "naive");
+        naive = await runStack(nw, await workloadStack(nw, { ...NAIVE_ENV }), ops, log, "naive");
       } finally {
         await nw.close();
       }
     }
     rows.push(...rowsForN(n, w.links, ours, naive, skipped));
+    if (o.native) {
+      const available = nativeAvailable();
+      if (available.ok) rows.push(...(await nativeRows(n, timeoutFor(n), log, o.parallel)));
+      else notes.push(available.reason);
+    }
   }
   const dir = mkdtempSync(path.join(tmpdir(), "marin-bench-load-"));
   try {
@@ -380,6 +419,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
       naiveEnv: { ...NAIVE_ENV },
       baselineUpMaxN: o.baselineUpMaxN,
     },
+    engine,
     rows,
     notes: [...new Set(notes)],
     pass: rows.every((r) => r.pass),

@@ -10,16 +10,17 @@ import { formatReport } from "./report";
 
 const USAGE = `usage: npm run bench -- [options]
 
-Runs the repository's stack through the engine-protocol harness against a
-sandbox (10 ms latency, 200 requests/s) with N generated accounts, and prints
-each figure beside its floor. Writes bench/results.json.
+Runs the repository's stack through the real pulumi CLI (npm run pulumi:install)
+against a sandbox (10 ms latency, 200 requests/s) with N generated accounts, and
+prints each figure beside its floor. Writes bench/results.json.
 
 options:
   --n N[,N...]        stack sizes (repeatable); default 100,1000,5000
   --quick             N=100 only, 3 load runs (a minute or so)
   --no-baseline       skip the naive baseline
+  --no-native         skip the native provider's rows (they need the pulumi CLI with its YAML host)
   --baseline-up-max N run the naive up and refresh only up to this N (default 1000)
-  --parallel N        the engine's --parallel (default: the pulumi CLI's, unbounded)
+  --parallel N        the CLI's --parallel (default: none given, so the CLI's own, 4 per CPU)
   --out FILE          where to write the results (default bench/results.json)
   --json              print the results as JSON instead of the table
   -h, --help          this help`;
@@ -47,6 +48,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
       n: { type: "string", multiple: true },
       quick: { type: "boolean" },
       "no-baseline": { type: "boolean" },
+      "no-native": { type: "boolean" },
       "baseline-up-max": { type: "string" },
       out: { type: "string" },
       parallel: { type: "string" },
@@ -64,6 +66,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
   }
   if (values.n) bench.sizes = values.n.flatMap((v) => v.split(",")).map((v) => positiveInt("--n", v.trim()));
   if (values["no-baseline"]) bench.baseline = false;
+  if (values["no-native"]) bench.native = false;
   if (values.parallel !== undefined) bench.parallel = positiveInt("--parallel", values.parallel);
   if (values["baseline-up-max"] !== undefined) bench.baselineUpMaxN = positiveInt("--baseline-up-max", values["baseline-up-max"]);
   return { bench, out: path.resolve(values.out ?? path.join(__dirname, "results.json")), json: values.json ?? false };

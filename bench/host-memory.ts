@@ -25,7 +25,7 @@ export class PeakRssMonitor {
 
   /**
    * `findPids` is called on every poll, for processes found by scanning
-   * (e.g. {@link childrenMatching}); pids given to {@link watch} are polled too.
+   * (e.g. {@link descendantsMatching}); pids given to {@link watch} are polled too.
    */
   constructor(
     private readonly intervalMs = 50,
@@ -70,27 +70,36 @@ export class PeakRssMonitor {
 }
 
 /**
- * Pids of the direct children of `parent` whose command line contains
- * `needle` (e.g. `cmd/dynamic-provider`). Empty where /proc is unavailable.
+ * Pids of the processes below `root` (children, grandchildren, ...) whose command line contains
+ * `needle` (e.g. `cmd/dynamic-provider`: the SDK's host, which the pulumi CLI starts). Empty
+ * where /proc is unavailable.
  */
-export function childrenMatching(parent: number, needle: string): number[] {
+export function descendantsMatching(root: number, needle: string): number[] {
   let entries: string[];
   try {
-    entries = readdirSync("/proc");
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
   } catch {
     return [];
   }
-  const out: number[] = [];
+  const children = new Map<number, number[]>();
   for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
     try {
       // Field 4 of /proc/<pid>/stat is the parent pid; the command name (field 2) may hold spaces.
       const stat = readFileSync(`/proc/${e}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== parent) continue;
-      if (readFileSync(`/proc/${e}/cmdline`, "utf8").includes(needle)) out.push(Number(e));
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
     } catch {
       // The process ended while we looked.
+    }
+  }
+  const out: number[] = [];
+  const queue = [...(children.get(root) ?? [])];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    queue.push(...(children.get(pid) ?? []));
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle)) out.push(pid);
+    } catch {
+      // Ended meanwhile.
     }
   }
   return out;

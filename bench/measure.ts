@@ -1,14 +1,16 @@
 /**
- * Runs one engine-protocol operation against a workload and measures it:
- * wall time, HTTP requests and 429s (sandbox stats, reset first), and the
- * provider host's peak RSS.
+ * Runs one operation of the real `pulumi` CLI (Automation API) on a workload's stack and
+ * measures it: wall time, HTTP requests and 429s (sandbox stats, reset first), the API span, the
+ * engine's steps, and the dynamic-provider host's peak RSS.
  */
 import dc from "node:diagnostics_channel";
 import type { IncomingMessage } from "node:http";
 import { performance } from "node:perf_hooks";
-import { preview, refresh, up, type RunResult } from "../test/engine";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import type { PulumiTestStack } from "../test/support/pulumi-env";
 import { LATENCY_MS, RATE_LIMIT_PER_SECOND } from "./floors";
-import { childrenMatching, PeakRssMonitor } from "./host-memory";
+import { descendantsMatching, PeakRssMonitor } from "./host-memory";
+import { TOKEN_TYPE } from "./state-size";
 import type { Workload } from "./workload";
 
 /** The engine operations the benchmark runs. */
@@ -25,7 +27,7 @@ export interface Measurement {
   byRoute: Record<string, Record<string, number>>;
   /**
    * From the first `/v1` request the sandbox received to its last response, ms:
-   * the API phase, without the program's and the engine's own start-up and
+   * the API phase, without the CLI's, the program's and the engine's own start-up and
    * per-resource work (0 when no request was made).
    */
   apiSpanMs: number;
@@ -33,7 +35,7 @@ export interface Measurement {
   firstRequestMs?: number;
   /** Peak RSS of the dynamic-provider host, bytes (0 when it could not be read). */
   hostPeakRssBytes: number;
-  /** Engine steps by kind, e.g. `{ create: 100 }`. */
+  /** The engine's steps on PublisherTokens by kind, e.g. `{ create: 100 }`. */
   steps: Record<string, number>;
   /** The operation's error messages (empty on success), the first few only. */
   errors: string[];
@@ -47,32 +49,47 @@ interface Stats {
   byStatus: Record<string, number>;
 }
 
+/** The command line of the SDK's dynamic-provider host, which the CLI starts (via pulumi-resource-pulumi-nodejs). */
+const HOST_COMMAND = "cmd/dynamic-provider";
+
 /**
- * Runs `op` on the workload's stack (the harness's per-call deadline is the
- * operation's: the Pulumi engine sets none on Create, Read or Update). Before it: the faults are set again (so
- * the sandbox's rate-limit bucket starts full, the same for every operation)
- * and the stats are zeroed. The host's memory is polled from the moment it
- * starts (`onProviderHostStarted` for up; a scan of this process's children
- * for preview and refresh, which do not report it).
+ * Runs `op` on `stack` with the workload's `--parallel` (none: the CLI's default) and deadline.
+ * Before it: the faults are set again (so the sandbox's rate-limit bucket starts full, the same
+ * for every operation) and the stats are zeroed. The provider host's memory is polled from the
+ * moment it starts (any process below this one running the SDK's dynamic-provider host).
  */
-export async function measure(w: Workload, op: EngineOp): Promise<Measurement> {
+export async function measure(w: Workload, stack: PulumiTestStack, op: EngineOp): Promise<Measurement> {
   await w.admin.sandbox.setFaults({ latencyMs: LATENCY_MS, errorRate: 0, rateLimitPerSecond: RATE_LIMIT_PER_SECOND });
   await w.admin.sandbox.resetStats();
-  const monitor = new PeakRssMonitor(50, op === "up" ? () => [] : () => childrenMatching(process.pid, "cmd/dynamic-provider")).start();
+  const monitor = new PeakRssMonitor(50, () => descendantsMatching(process.pid, HOST_COMMAND)).start();
   const span = new ApiSpan().start();
+  const steps: Record<string, number> = {};
+  const errors: string[] = [];
+  const onEvent = (e: EngineEvent): void => {
+    const m = e.resourcePreEvent?.metadata;
+    if (m && m.type === TOKEN_TYPE) steps[m.op] = (steps[m.op] ?? 0) + 1;
+    const d = e.diagnosticEvent;
+    if (d && d.severity === "error") errors.push(d.message.trim());
+  };
+  const opts = {
+    color: "never" as const,
+    onEvent,
+    signal: AbortSignal.timeout(w.timeoutMs),
+    ...(w.parallel !== undefined ? { parallel: w.parallel } : {}),
+  };
   const started = performance.now();
-  let result: RunResult;
   try {
-    result =
-      op === "preview" ? await preview(w.spec) : op === "up" ? await up(w.spec, { onProviderHostStarted: (pid) => monitor.watch(pid) }) : await refresh(w.spec);
+    if (op === "preview") await stack.stack.preview(opts);
+    else if (op === "up") await stack.stack.up(opts);
+    else await stack.stack.refresh(opts);
+  } catch (err) {
+    if (errors.length === 0) errors.push((err as Error).message.trim());
   } finally {
     monitor.stop();
     span.stop();
   }
   const wallMs = performance.now() - started;
   const stats = (await w.admin.sandbox.stats()) as Stats;
-  const steps: Record<string, number> = {};
-  for (const s of result.steps) steps[s.op] = (steps[s.op] ?? 0) + 1;
   return {
     wallMs,
     requests: stats.total,
@@ -82,8 +99,8 @@ export async function measure(w: Workload, op: EngineOp): Promise<Measurement> {
     ...(span.first !== undefined ? { firstRequestMs: span.first - started } : {}),
     hostPeakRssBytes: monitor.peak,
     steps,
-    errors: result.errors.slice(0, 3).map((e) => (e.length > 500 ? `${e.slice(0, 500)}…` : e)),
-    errorCount: result.errors.length,
+    errors: errors.slice(0, 3).map((e) => (e.length > 500 ? `${e.slice(0, 500)}…` : e)),
+    errorCount: errors.length,
   };
 }
 

@@ -3,6 +3,7 @@
  * then what failed, the naive baseline's caveats, and the machine.
  */
 import type { BenchResults, Check, Row } from "./bench";
+import { LOAD_ENTRIES, LOAD_LIMIT_MS, MEMORY_LIMIT_BYTES, MEMORY_LIMIT_N, STATE_LIMIT_BYTES } from "./floors";
 
 const int = (v: number): string => Math.round(v).toLocaleString("en-US");
 
@@ -61,7 +62,7 @@ function cells(r: Row): string[] {
       : "not run";
   }
   const vs = r.ratio ? `req ${ratio(r.ratio.requests)}, time ${ratio(r.ratio.time)}` : "";
-  return [r.operation, int(r.n), figure, requests, limited, naive, vs, r.pass ? "pass" : "FAIL"];
+  return [r.path ? `${r.path} ${r.operation}` : r.operation, int(r.n), figure, requests, limited, naive, vs, r.pass ? "pass" : "FAIL"];
 }
 
 /** Renders rows as an aligned text table (numbers right-aligned). */
@@ -78,9 +79,12 @@ export function table(header: string[], body: string[][], right: Set<number>): s
 /** The whole printed report. */
 export function formatReport(res: BenchResults): string {
   const header = ["operation", "N", "time / figure (≤ floor)", "requests (≤ floor)", "429s (≤ floor)", "naive baseline", "ours ÷ naive", "result"];
+  const e = res.engine;
+  const parallel = e.parallelSource === "default" ? `--parallel ${e.parallel} (the CLI's default: none given)` : `--parallel ${e.parallel}`;
   const out = [
     `Marin Social benchmark: ${res.workload.latencyMs} ms latency, ${res.workload.rateLimitPerSecond} requests/s rate limit, ` +
-      `accounts linked to ${res.workload.agenciesPerAccount.min}-${res.workload.agenciesPerAccount.max} agencies; engine-protocol path`,
+      `accounts linked to ${res.workload.agenciesPerAccount.min}-${res.workload.agenciesPerAccount.max} agencies`,
+    `Engine: pulumi ${e.version} (Automation API, file backend), ${parallel}`,
     "",
     table(header, res.rows.map(cells), new Set([1, 2, 3, 4])),
     "",
@@ -109,8 +113,11 @@ export function formatReport(res: BenchResults): string {
   }
   out.push(
     "Floors: preview ≤ 2·⌈N/100⌉+5 requests; refresh ≤ ⌈N/100⌉+5; up ≤ N+links+⌈N/100⌉+5, 429s ≤ 1% of its requests, " +
-      "time ≤ 1.3 × (requests − 429s) ÷ rate limit (API: first request to last response, without program start-up); memory (provider host peak RSS) < 200 MB (set for N=5,000, applied at every N); " +
-      "state ≤ 3 KB per resource (largest); load (10,000 entries, best run) < 300 ms.",
+      "time ≤ 1.3 × (requests − 429s) ÷ rate limit (API: first request to last response, without the CLI's and program's start-up); " +
+      `memory (provider host peak RSS) < ${formatBytes(MEMORY_LIMIT_BYTES)} (set for N=${int(MEMORY_LIMIT_N)}, applied at every N); ` +
+      `state ≤ ${formatBytes(STATE_LIMIT_BYTES)} per resource (largest); load (${int(LOAD_ENTRIES)} entries, best run) < ${formatMs(LOAD_LIMIT_MS)}. ` +
+      "Native rows (the plugin through the real pulumi CLI, a Pulumi YAML program; up and refresh with --skip-preview): the same request and time floors; " +
+      "memory (plugin peak RSS) ≤ 150 MB; state (inputs + outputs per PublisherToken) ≤ 1.5 KB.",
     `Naive baseline: the same engine path with ${Object.entries(res.workload.naiveEnv).map(([k, v]) => `${k}=${v}`).join(" ")} ` +
       "(one GET per resource, no coalescing, fixed concurrency, no pacing). ours ÷ naive below 1 is better.",
   );

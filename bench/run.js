@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Entry of `npm run bench`: the benchmark is TypeScript (it drives the
- * engine-protocol harness in test/engine), loaded here through ts-node in
+ * Entry of `npm run bench`: the benchmark is TypeScript (it drives the real
+ * pulumi CLI through the Automation API), loaded here through ts-node in
  * transpile-only mode. The product itself runs compiled (dist/, built by the
  * npm script first), as users run it.
  */

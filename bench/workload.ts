@@ -1,14 +1,15 @@
 /**
- * One benchmark workload: a fresh sandbox holding N generated accounts (each
- * linked to 1-3 agencies), a declaration file offboarding all of them, and the
- * repository's stack pointed at both, ready for the engine-protocol harness.
+ * One benchmark workload: a fresh sandbox holding N generated accounts (each linked to 1-3
+ * agencies), a declaration file offboarding all of them, and the repository's stack pointed at
+ * both, as a stack of the real `pulumi` CLI (Automation API, file backend in a temporary folder,
+ * offline: test/support/pulumi-env.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { MarinSocialClient } from "../provider/client";
 import { startSandbox, type Sandbox } from "../provider/sandbox";
-import type { StackSpec } from "../test/engine";
+import { pulumiStack, repoProgramCopy, type PulumiTestStack } from "../test/support/pulumi-env";
 import { declarationText } from "./declarations";
 import { LATENCY_MS, RATE_LIMIT_PER_SECOND } from "./floors";
 
@@ -18,7 +19,7 @@ export const ROOT = path.resolve(__dirname, "..");
 /** Agencies the generated accounts are spread over. */
 const AGENCIES = 10;
 
-/** Client knobs (environment) of the naive baseline: one GET per resource, no coalescing, no adaptive concurrency. */
+/** Client knobs (environment) of the naive baseline: one GET per resource, no coalescing, no read-ahead, no adaptive concurrency. */
 export const NAIVE_ENV: Readonly<Record<string, string>> = {
   MARIN_SOCIAL_BATCH_READS: "false",
   MARIN_SOCIAL_ADAPTIVE_CONCURRENCY: "false",
@@ -27,15 +28,13 @@ export const NAIVE_ENV: Readonly<Record<string, string>> = {
 /** Options of {@link startWorkload}. */
 export interface WorkloadOptions {
   n: number;
-  /** Extra environment for the program and the provider host (the naive baseline's knobs). */
-  env?: Record<string, string>;
-  /** Deadline of one harness operation, ms. */
+  /** Deadline of one operation, ms. */
   timeoutMs: number;
-  /** The engine's --parallel; default the CLI's (unbounded). */
+  /** The CLI's `--parallel`; undefined runs the CLI's default (4 per CPU), as users do. */
   parallel?: number;
 }
 
-/** A seeded sandbox and a stack spec for it. `close()` stops the sandbox and removes the files. */
+/** A seeded sandbox and its declaration file. `close()` stops the sandbox, removes the stacks and the files. */
 export interface Workload {
   n: number;
   /** Agency links of the N accounts (what `up` must unlink). */
@@ -44,8 +43,14 @@ export interface Workload {
   sandbox: Sandbox;
   /** Admin client (its own, not the product's process clients). */
   admin: MarinSocialClient;
-  spec: StackSpec;
+  /** Temporary folder of this workload (holds tokens.yaml). */
   dir: string;
+  /** The declaration file. */
+  declarations: string;
+  timeoutMs: number;
+  parallel?: number;
+  /** Stacks opened on it ({@link workloadStack}); `close()` removes them. */
+  stacks: PulumiTestStack[];
   close(): Promise<void>;
 }
 
@@ -58,7 +63,9 @@ export async function startWorkload(opts: WorkloadOptions): Promise<Workload> {
   const sandbox = await startSandbox({ port: 0, seed: "none" });
   const admin = new MarinSocialClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.admin, maxConcurrency: 4 });
   const dir = mkdtempSync(path.join(tmpdir(), "marin-bench-"));
+  const stacks: PulumiTestStack[] = [];
   const close = async (): Promise<void> => {
+    for (const s of stacks) await s.cleanup();
     await admin.close();
     await sandbox.close();
     rmSync(dir, { recursive: true, force: true });
@@ -69,22 +76,41 @@ export async function startWorkload(opts: WorkloadOptions): Promise<Workload> {
     const declarations = path.join(dir, "tokens.yaml");
     writeFileSync(declarations, declarationText(ids));
     await admin.sandbox.setFaults({ latencyMs: LATENCY_MS, errorRate: 0, rateLimitPerSecond: RATE_LIMIT_PER_SECOND });
-    const spec: StackSpec = {
-      programDir: ROOT,
-      project: "marin-social",
-      stack: "bench",
-      config: { "marin-social:apiUrl": sandbox.url, "marin-social:declarations": declarations },
-      secretConfig: { "marin-social:apiKey": sandbox.keys.admin },
-      statePath: path.join(dir, "state.json"),
-      timeoutMs: opts.timeoutMs,
-      ...(opts.parallel ? { parallel: opts.parallel } : {}),
-      ...(opts.env ? { env: opts.env } : {}),
-    };
-    return { n: opts.n, links, ids, sandbox, admin, spec, dir, close };
+    const w: Workload = { n: opts.n, links, ids, sandbox, admin, dir, declarations, timeoutMs: opts.timeoutMs, stacks, close };
+    if (opts.parallel !== undefined) w.parallel = opts.parallel;
+    return w;
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * The repository's stack (a copy of Pulumi.yaml and package.json, with dist/ and node_modules
+ * linked, reading the workload's declarations) as a fresh stack of the real CLI, configured for
+ * the workload's sandbox. `env` reaches the CLI, the program and the provider host (the naive
+ * baseline's knobs). Removed by the workload's `close()`.
+ */
+export async function workloadStack(w: Workload, env: Record<string, string> = {}): Promise<PulumiTestStack> {
+  const workDir = repoProgramCopy({ declarations: w.declarations });
+  const programTmp = path.dirname(workDir);
+  const s = await pulumiStack({
+    workDir,
+    stackName: "bench",
+    config: { "marin-social:apiUrl": w.sandbox.url },
+    secretConfig: { "marin-social:apiKey": w.sandbox.keys.admin },
+    env,
+  });
+  const cleanup = s.cleanup.bind(s);
+  const owned: PulumiTestStack = {
+    ...s,
+    async cleanup() {
+      await cleanup();
+      rmSync(programTmp, { recursive: true, force: true });
+    },
+  };
+  w.stacks.push(owned);
+  return owned;
 }
 
 /** What the sandbox holds after an `up`: accounts still valid, and links left. Read with the faults off, uncounted. */

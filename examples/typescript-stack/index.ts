@@ -1,7 +1,8 @@
 import { PublisherToken } from "pulumi-marin-social";
 
 // Jane Doe has left. Cut off the Facebook page she connected, but only if it is linked to exactly
-// the agencies we reviewed: if Marin Social shows another agency, nothing changes and the run fails.
+// the agencies we reviewed: if Marin Social shows another agency, nothing changes for it and the run
+// fails (the other tokens are still cut off).
 const acme = new PublisherToken("acme-coffee", {
   accountId: "fb-1001",
   valid: false,

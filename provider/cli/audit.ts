@@ -3,47 +3,36 @@
  * declarations, one row per declared token. Exit 0 when `pulumi up` would succeed and nothing
  * drifted, 1 when `pulumi up` would fail (a refusal or an unknown account) or the audit could
  * not run, 2 on drift otherwise. The API key comes from MARIN_SOCIAL_API_KEY (never a flag:
- * flags end up in shell history and process lists).
+ * flags end up in shell history and process lists, and never Pulumi config: this is no stack).
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { buildReport, type Account, type Report } from "../core";
-import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
+import { ENV_SETTINGS, MarinSocialClient, resolveConnection, settingEnv, USER_AGENT, type ConnectionSource, type SettingHelp } from "../client";
 import { formatProblem, loadDeclarations } from "../declarations";
 import { AUDIT_COLUMNS, auditCells, renderHtml, renderMermaid, REPORT_FORMATS } from "../report";
-import { choice, parse } from "./args";
+import { choice, helpText, parse } from "./args";
+import { AUDIT } from "./commands";
 import { err, errorInfo, out } from "./output";
-import { renderTable } from "./table";
+import { renderTable, visible } from "./table";
+
+/**
+ * How `marin-social audit` is told the URL, the key and the opt-ins, for the fixes its errors
+ * suggest: its flags and the environment. It reads no Pulumi config.
+ */
+export const AUDIT_SETTINGS: SettingHelp = {
+  set: (name, value) =>
+    name === "apiUrl"
+      ? `--api-url ${value} or ${ENV_SETTINGS.set(name, value)}`
+      : name === "allowInsecureHttp"
+        ? `--allow-insecure-http or ${ENV_SETTINGS.set(name, value)}`
+        : ENV_SETTINGS.set(name, value),
+  show: (name) => (name === "apiUrl" ? `--api-url (else ${settingEnv(name)})` : ENV_SETTINGS.show(name)),
+};
 
 /** The exit codes of `marin-social audit`. */
 export const AUDIT_EXIT = { ok: 0, fails: 1, drift: 2 } as const;
 
-const USAGE = `usage: marin-social audit FILE [--format FORMAT] [-o OUT] [--api-url URL] [--allow-insecure-http]
-
-Reads the live state of every token FILE declares and prints, per token: the account,
-publisher, name and live validity, the linked agencies, the desired state, the action
-\`pulumi up\` would take, and drift (revoked outside Pulumi, or re-authorized after
-Pulumi invalidated it).
-
-  --format FORMAT        text (the table; default), json (for CI), html (one self-contained
-                         page: who is cut off, as a graph, then the table) or mermaid (a
-                         flowchart of what changes, fenced for Markdown and CI job summaries)
-  --json                 the same as --format json. In JSON a rejected file prints
-                         {"file", "problems": [{file, line, col, path, message}]}, and any
-                         other error {"error": {code, message}}
-  -o, --output OUT       write the report to OUT instead of standard output
-  --api-url URL          the API (default: MARIN_SOCIAL_API_URL, else http://127.0.0.1:8787)
-  --allow-insecure-http  allow http:// to a non-loopback host
-
-The API key is read from MARIN_SOCIAL_API_KEY.
-
-Exit codes:
-  0  \`pulumi up\` would succeed, and nothing drifted
-  1  \`pulumi up\` would fail for a token (publisher mismatch, expectAgencies differing from the
-     live links, valid: true on a revoked token, an unknown account), or the audit could not
-     run (bad file, bad arguments, configuration or API error)
-  2  drift found (revoked outside Pulumi, or re-authorized after Pulumi invalidated it), and
-     \`pulumi up\` would not fail
-A reader that closes stdout early (| head) does not change the exit code.`;
+const USAGE = helpText(AUDIT);
 
 /** The exit code for a report: whether `pulumi up` would fail, else whether anything drifted. */
 export function auditExitCode(report: Report): number {
@@ -65,14 +54,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function audit(argv: string[]): Promise<number> {
-  const { values, positionals } = parse("audit", argv, {
-    json: { type: "boolean" },
-    format: { type: "string" },
-    output: { type: "string", short: "o" },
-    "api-url": { type: "string" },
-    "allow-insecure-http": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values, positionals } = parse(AUDIT, argv);
   if (values.help) {
     out(USAGE + "\n");
     return 0;
@@ -90,11 +72,12 @@ async function audit(argv: string[]): Promise<number> {
     return AUDIT_EXIT.fails;
   }
 
-  const env = { ...process.env };
-  if (typeof values["api-url"] === "string") env.MARIN_SOCIAL_API_URL = values["api-url"];
-  if (values["allow-insecure-http"]) env.MARIN_SOCIAL_ALLOW_INSECURE_HTTP = "true";
-  const connection = resolveConnection({ env });
-  const client = new MarinSocialClient({ ...connection, userAgent: USER_AGENT });
+  const flags: ConnectionSource["flags"] = {};
+  if (values["api-url"] === "") throw new Error("--api-url is empty; give the API's base URL, e.g. --api-url https://api.example.com");
+  if (typeof values["api-url"] === "string") flags.apiUrl = { value: values["api-url"], flag: "--api-url" };
+  if (values["allow-insecure-http"]) flags.allowInsecureHttp = { value: "true", flag: "--allow-insecure-http" };
+  const connection = resolveConnection({ flags, env: process.env, settings: AUDIT_SETTINGS });
+  const client = new MarinSocialClient({ ...connection, settings: AUDIT_SETTINGS, userAgent: USER_AGENT });
   try {
     const ids = loaded.tokens.map((t) => t.accountId);
     const progress = progressReporter(ids.length);
@@ -156,12 +139,12 @@ function writeOutput(file: string, text: string): void {
   }
 }
 
-/** The table, then notes for refusals, then a summary line. */
+/** The table, then notes for refusals, then a summary line (user data shown with {@link visible}). */
 export function renderReport(report: Report): string {
   const lines = [renderTable(AUDIT_COLUMNS, report.rows.map(auditCells))];
   const notes = report.rows.filter((r) => r.detail);
   if (notes.length > 0) {
-    lines.push("", ...notes.map((r) => `${r.accountId}: ${r.detail}`));
+    lines.push("", ...notes.map((r) => visible(`${r.accountId}: ${r.detail}`)));
   }
   const s = report.summary;
   lines.push(

@@ -20,6 +20,8 @@ import { assertValid, loadDeclarations } from "../declarations";
 import { TokenLifecycle } from "../resource/lifecycle";
 import { startSandbox } from "../sandbox";
 import { auditExitCode, renderReport } from "./audit";
+import { helpText, parse } from "./args";
+import { DEMO } from "./commands";
 import { out } from "./output";
 import { findPulumi, offlineEnv, PULUMI_INSTALL_COMMAND, type PulumiInstall } from "./pulumi-path";
 
@@ -33,18 +35,16 @@ const heading = (text: string) => say(`\n=== ${text}`);
 
 /** Runs the demo; resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("--help")) {
-    say(
-      "usage: marin-social demo [--without-pulumi]\n\nRuns the README story against a fresh sandbox and exits.\n\n" +
-        "Exit codes: 0 the story ran to the end, 1 a step failed.",
-    );
+  const { values } = parse(DEMO, argv);
+  if (values.help) {
+    say(helpText(DEMO));
     return 0;
   }
   const sandbox = await startSandbox({ port: 0, db: ":memory:", seed: "demo" });
   say(`Marin Social sandbox (demo seed) listening on ${sandbox.url}`);
   const client = new MarinSocialClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.admin, userAgent: USER_AGENT });
   try {
-    const pulumi = argv.includes("--without-pulumi") ? undefined : findPulumi({ root: ROOT });
+    const pulumi = values["without-pulumi"] ? undefined : findPulumi({ root: ROOT });
     return pulumi ? await withPulumi(pulumi, sandbox.url, sandbox.keys.admin, client) : await withoutPulumi(client);
   } finally {
     await client.close();

@@ -4,7 +4,8 @@
  * and `*.localhost` names are looked up like any other, never trusted by their spelling.
  */
 import { lookup } from "node:dns/promises";
-import { isIPv4, isIPv6 } from "node:net";
+import { isIP, isIPv6 } from "node:net";
+import { isLoopbackHost } from "../client/options";
 
 /** The address the sandbox will listen on, as resolved from `--host`. */
 export interface ResolvedHost {
@@ -16,21 +17,19 @@ export interface ResolvedHost {
   wildcard: boolean;
 }
 
-/** An IPv6 literal in its shortest form (`0:0::1` -> `::1`, `::ffff:127.0.0.1` -> `::ffff:7f00:1`); anything else as given. */
+/** An IPv6 literal in its shortest form (`0:0:0:0:0:0:0:0` -> `::`); anything else as given. */
 function canonical(ip: string): string {
   if (!isIPv6(ip)) return ip;
   try {
     return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
   } catch {
-    return ip; // a zone id (fe80::1%eth0): link-local, never loopback
+    return ip; // a zone id (fe80::1%eth0)
   }
 }
 
-/** True for 127.0.0.0/8, `::1` and IPv4-mapped 127.0.0.0/8 (in any IPv6 spelling). */
+/** True for a loopback IP address (the client's rule for IP literals; a name is never one here). */
 export function isLoopbackAddress(ip: string): boolean {
-  if (isIPv4(ip)) return ip.split(".")[0] === "127";
-  const c = canonical(ip);
-  return c === "::1" || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(c);
+  return isIP(ip) !== 0 && isLoopbackHost(canonical(ip));
 }
 
 /** `host` for a URL: an IPv6 literal in brackets. */

@@ -2,64 +2,84 @@
 /**
  * `marin-social`: the command-line entry (package.json `bin`).
  *
- * Each subcommand lives in its own file and exports `run(argv): Promise<number>`,
- * returning the exit code. Errors go to stderr without a stack trace unless
- * `--debug` is given.
+ * The commands' options and help are in commands.ts; each command's code lives in its own
+ * file and exports `run(argv): Promise<number>`, returning the exit code. Errors go to stderr
+ * without a stack trace unless `--debug` is given.
  */
 
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { optionLines } from "./args";
+import { COMMANDS, GLOBAL_OPTIONS } from "./commands";
 import { err, guardPipes, out } from "./output";
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  sandbox: {
-    summary: "serve the local Marin Social API (the embedded default)",
-    load: async () => (require("./sandbox") as typeof import("./sandbox")).run,
-  },
-  validate: {
-    summary: "check declaration files; print every problem as file:line:col",
-    load: async () => (require("./validate") as typeof import("./validate")).run,
-  },
-  demo: {
-    summary: "run the README story against a fresh sandbox (what `npm start` runs)",
-    load: async () => (require("./demo") as typeof import("./demo")).run,
-  },
-  audit: {
-    summary: "compare declared tokens with live state; exit 2 on drift",
-    load: async () => (require("./audit") as typeof import("./audit")).run,
-  },
+const RUNNERS: Record<string, () => Command> = {
+  sandbox: () => (require("./sandbox") as typeof import("./sandbox")).run,
+  validate: () => (require("./validate") as typeof import("./validate")).run,
+  demo: () => (require("./demo") as typeof import("./demo")).run,
+  audit: () => (require("./audit") as typeof import("./audit")).run,
 };
 
+/** The version in the package's own package.json (two folders up from dist/cli/, as from provider/cli/). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version?: unknown };
+  if (typeof pkg.version !== "string") throw new Error("the package's package.json has no version; reinstall pulumi-marin-social");
+  return pkg.version;
+}
+
 function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   return [
-    "usage: marin-social <command> [options]",
+    "usage: marin-social [--version] [--help] [--debug] <command> [options]",
     "",
     "commands:",
-    ...rows,
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     "",
-    "Run `marin-social <command> --help` for a command's options and exit codes. Add --debug for stack traces.",
+    "options:",
+    optionLines(GLOBAL_OPTIONS),
+    "",
+    "Run `marin-social <command> --help` for a command's options and exit codes.",
     "Exit codes: 0 success, 1 error (usage, bad input, API or configuration); audit also 2 on drift.",
   ].join("\n");
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const debug = argv.includes("--debug");
-  const args = argv.filter((a) => a !== "--debug");
-  const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    out(usage() + "\n");
-    return name === undefined ? 1 : 0;
+  const end = argv.indexOf("--");
+  const debug = (end < 0 ? argv : argv.slice(0, end)).includes("--debug");
+  let i = 0;
+  for (; i < argv.length && argv[i]!.startsWith("-"); i++) {
+    const flag = argv[i]!;
+    if (flag === "--debug") continue;
+    if (flag === "--version" || flag === "-V") {
+      out(packageVersion() + "\n");
+      return 0;
+    }
+    if (flag === "--help" || flag === "-h") {
+      out(usage() + "\n");
+      return 0;
+    }
+    err(`marin-social: unknown option "${flag}" before the command\n\n${usage()}\n`);
+    return 1;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const [name, ...rest] = argv.slice(i);
+  if (name === undefined) {
+    err(usage() + "\n");
+    return 1;
+  }
+  if (name === "help") {
+    out(usage() + "\n");
+    return 0;
+  }
+  const load = Object.hasOwn(RUNNERS, name) ? RUNNERS[name] : undefined;
+  if (!load) {
     err(`marin-social: unknown command "${name}"\n\n${usage()}\n`);
     return 1;
   }
   try {
-    const run = await command.load();
-    return await run(rest);
+    return await load()(rest);
   } catch (thrown) {
     const e = thrown as Error;
     err(`marin-social ${name}: ${debug ? (e.stack ?? e.message) : e.message}\n`);

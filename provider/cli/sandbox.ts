@@ -1,37 +1,13 @@
 /**
  * `marin-social sandbox`: serves the local Marin Social API until SIGINT or SIGTERM.
  */
-import { parseArgs } from "node:util";
 import { DEMO_KEYS, startSandbox, type Sandbox } from "../sandbox";
 import { resolveHost, urlHost, type ResolvedHost } from "./host";
+import { helpText, parse } from "./args";
+import { ADMIN_KEY_ENV, SANDBOX } from "./commands";
 import { out } from "./output";
 
-/** The environment variable that gives the admin key instead of `--admin-key`. */
-export const ADMIN_KEY_ENV = "MARIN_SOCIAL_SANDBOX_ADMIN_KEY";
-
-const USAGE = `usage: marin-social sandbox [options]
-
-Serves the local Marin Social API (schemas/marin-social-api.yaml) until SIGINT or SIGTERM.
-
-options:
-  --host HOST          address to listen on (default 127.0.0.1). A name is resolved, and counts
-                       as loopback only if every address it resolves to is loopback
-  --port PORT          port (default 8787; 0 picks a free one)
-  --db PATH            SQLite file that keeps the state across restarts, or :memory: (default)
-  --seed SEED          demo (default), none, or a JSON seed file; applied to an empty database only
-  --admin-key KEY      accept KEY as an admin key (never printed); or set ${ADMIN_KEY_ENV}
-  -h, --help           print this help
-
-On a loopback address the well-known demo keys work (sandbox-admin, ...). Any other address
-(another interface, 0.0.0.0, ::) is reachable from other machines: the sandbox refuses to start
-there unless an admin key is given, and then accepts only that key.
-
-The first line printed is "Marin Social sandbox listening on <URL>", with the address really
-served (IPv6 in brackets; 0.0.0.0 or [::] for every interface, with a note); the keys follow.
-
-Exit codes: 0 after a clean stop (SIGINT or SIGTERM) or --help; 1 for bad options or when it
-cannot start (address refused, port in use, bad database or seed). A reader that closes stdout
-early does not stop the sandbox.`;
+const USAGE = helpText(SANDBOX);
 
 /** Parsed options of `marin-social sandbox`. */
 interface Options {
@@ -92,24 +68,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
 }
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | undefined {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        db: { type: "string" },
-        seed: { type: "string" },
-        "admin-key": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\nRun \`marin-social sandbox --help\` for the options.`);
-  }
+  const { values } = parse(SANDBOX, argv);
   if (values["help"]) return undefined;
   const portText = (values["port"] as string | undefined) ?? "8787";
   const port = Number(portText);

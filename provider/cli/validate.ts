@@ -3,24 +3,12 @@
  * with the same loader the stack program and `audit` use.
  */
 import { formatProblem, loadDeclarations, type LoadResult } from "../declarations";
-import { parse } from "./args";
+import { helpText, parse } from "./args";
+import { VALIDATE } from "./commands";
 import { err, errorInfo, out } from "./output";
 
 /** The command's help text. */
-export const USAGE = `usage: marin-social validate FILE [FILE...] [--json]
-
-Checks token declaration files (schemas/tokens.schema.json) and prints every
-problem as file:line:col: path: message on stderr, or one "ok:" line per
-valid file on stdout.
-
-options:
-  --json      print {"files": [{file, ok, tokens?, problems?}]} on stdout instead
-              (problems: [{file, line, col, path, message}]); a usage error
-              prints {"error": {code, message}}
-  -h, --help  show this help
-
-Exit codes: 0 every file is valid, 1 a file has problems or the arguments are wrong.
-A reader that closes stdout early (| head) does not change the exit code.`;
+export const USAGE = helpText(VALIDATE);
 
 function plural(n: number, word: string): string {
   return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
@@ -48,10 +36,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function validate(argv: string[]): Promise<number> {
-  const { values, positionals } = parse("validate", argv, {
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values, positionals } = parse(VALIDATE, argv);
   if (values.help) {
     out(USAGE + "\n");
     return 0;

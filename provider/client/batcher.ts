@@ -15,6 +15,8 @@
  *   a rate-limited API counts; a few milliseconds of waiting are not.
  */
 
+import { realClock, type Clock } from "../core/clock";
+
 /** Loads the given ids (at most `maxBatchSize`, no duplicates); missing ids are absent from the map. */
 export type BatchLoader<V> = (ids: string[]) => Promise<Map<string, V>>;
 
@@ -28,21 +30,25 @@ export class Batcher<V> {
   private pending = new Map<string, Waiter<V>[]>();
   private inFlight = 0;
   private immediate: NodeJS.Immediate | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private closedWith: unknown;
   /** When the last batch was sent, and when the first and last queued lookups arrived. */
   private sentAt = -Infinity;
   private firstQueuedAt = 0;
   private lastQueuedAt = 0;
 
-  /** `windowMs`: the quiet gap that ends a trickle; `maxWaitMs`: the longest a queued lookup waits. */
+  /** `windowMs`: the quiet gap that ends a trickle; `maxWaitMs`: the longest a queued lookup waits; `clock`: of both. */
   constructor(
     private readonly load: BatchLoader<V>,
     private readonly maxBatchSize: number,
     private readonly windowMs: number,
     private readonly maxWaitMs: number = Math.max(windowMs, 1000),
-    private readonly now: () => number = () => performance.now(),
+    private readonly clock: Clock = realClock,
   ) {}
+
+  private now(): number {
+    return this.clock.now();
+  }
 
   /** Resolves with the value for `id`, or undefined when the load did not return it. */
   get(id: string): Promise<V | undefined> {
@@ -88,7 +94,7 @@ export class Batcher<V> {
     while (this.pending.size >= this.maxBatchSize) this.dispatch();
     if (this.pending.size === 0 || this.immediate) return;
     const idle = this.inFlight === 0 && t - this.sentAt >= this.windowMs;
-    if (idle && !this.timer) {
+    if (idle && this.timer === undefined) {
       this.immediate = setImmediate(() => {
         this.immediate = undefined;
         this.flush();
@@ -110,8 +116,8 @@ export class Batcher<V> {
    * real quiet gap flushes a partial batch.
    */
   private arm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       if (this.immediate) return;
       this.immediate = setImmediate(() => {
@@ -125,7 +131,7 @@ export class Batcher<V> {
 
   private clearTimers(): void {
     if (this.immediate) clearImmediate(this.immediate);
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.immediate = undefined;
     this.timer = undefined;
   }

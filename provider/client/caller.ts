@@ -3,6 +3,7 @@
  * limiter -> one attempt on the keep-alive pool -> retry policy -> error
  * family, under an overall deadline. Knows nothing about endpoints.
  */
+import type { Clock } from "../core/clock";
 import { errorForStatus, errors, MarinSocialError, type ErrorContext, type ProblemDetails } from "./errors";
 import { AdaptiveLimiter, type Permit } from "./limiter";
 import { RatePacer } from "./pacer";
@@ -50,15 +51,15 @@ class DeadlinePassed extends Error {}
 /** The one abort reason for every call's deadline (each call has its own AbortController). */
 const DEADLINE = new DeadlinePassed("deadline");
 
-/** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms` on `clock`, or rejects with `signal.reason` when it aborts first. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
-      clearTimeout(t);
+      clock.clearTimeout(t);
       reject(signal.reason);
     };
-    const t = setTimeout(() => {
+    const t = clock.setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
@@ -79,9 +80,9 @@ export class Caller {
     this.redact = makeRedactor(o.apiKey);
     const pacer =
       o.adaptiveConcurrency || o.rateLimitPerSecond !== undefined
-        ? new RatePacer({ learn: o.adaptiveConcurrency, ...(o.rateLimitPerSecond !== undefined ? { initialRate: o.rateLimitPerSecond } : {}) })
+        ? new RatePacer({ learn: o.adaptiveConcurrency, ...(o.rateLimitPerSecond !== undefined ? { initialRate: o.rateLimitPerSecond } : {}) }, () => o.clock.now())
         : undefined;
-    this.limiter = new AdaptiveLimiter(o.maxConcurrency, Date.now, o.adaptiveConcurrency, pacer);
+    this.limiter = new AdaptiveLimiter(o.maxConcurrency, o.clock, o.adaptiveConcurrency, pacer);
     this.lease = leasePool(o.origin, { connections: o.connections, connectTimeoutMs: o.timeouts.connectMs });
   }
 
@@ -146,12 +147,13 @@ export class Caller {
     if (spec.idempotencyKey !== undefined) headers["idempotency-key"] = spec.idempotencyKey;
     const idempotent = spec.method !== "POST" || spec.idempotent === true || spec.idempotencyKey !== undefined;
 
-    const started = Date.now();
+    const clock = this.o.clock;
+    const started = clock.now();
     const ac = new AbortController();
     const deadline = DEADLINE;
-    const timer = setTimeout(() => ac.abort(deadline), timeouts.deadlineMs);
+    const timer = clock.setTimeout(() => ac.abort(deadline), timeouts.deadlineMs);
     const deadlineError = (attempts: number): MarinSocialError =>
-      errors.timeout({ ...ctx, attempts, phase: "deadline", ms: timeouts.deadlineMs });
+      errors.timeout({ ...ctx, attempts, phase: "deadline", ms: timeouts.deadlineMs }, this.o.settings);
 
     let attempt = 0;
     let refused = 0;
@@ -192,14 +194,14 @@ export class Caller {
           const reason = this.redact.clip(failure.reason, 200);
           this.emit({ method: spec.method, path: shownPath, attempt, error: reason });
           if (failure.refused) refused++;
-          const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (Date.now() - started) });
+          const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (clock.now() - started) });
           if (!decision.retry) {
             if (failure.code === "timeout") {
               const phase = failure.phase ?? "headers";
               const ms = phase === "connect" ? timeouts.connectMs : phase === "headers" ? timeouts.headersMs : timeouts.bodyMs;
-              throw errors.timeout({ ...ctx, attempts: attempt, phase, ms });
+              throw errors.timeout({ ...ctx, attempts: attempt, phase, ms }, this.o.settings);
             }
-            throw errors.network({ ...ctx, attempts: attempt, reason, origin: this.o.displayUrl, retryable: failure.retryable });
+            throw errors.network({ ...ctx, attempts: attempt, reason, origin: this.o.displayUrl, retryable: failure.retryable }, this.o.settings);
           }
           await this.pause(decision.delayMs, ac.signal, deadline, () => deadlineError(attempt));
           continue;
@@ -221,19 +223,19 @@ export class Caller {
           this.limiter.release(permit, status >= 500 ? { kind: "neutral", responded: true } : { kind: "ok" });
         }
         const failure: Failure = { kind: "status", status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-        const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (Date.now() - started) });
+        const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (clock.now() - started) });
         if (!decision.retry) {
           const problem = this.problemOf(res);
           const contentType = res.headers["content-type"];
           throw errorForStatus(
             { ...ctx, status, attempts: attempt, ...(problem ? { problem } : {}) },
-            { ...(typeof contentType === "string" ? { contentType } : {}), baseUrl: this.o.displayUrl },
+            { ...(typeof contentType === "string" ? { contentType } : {}), baseUrl: this.o.displayUrl, settings: this.o.settings },
           );
         }
         await this.pause(decision.delayMs, ac.signal, deadline, () => deadlineError(attempt));
       }
     } finally {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
     }
   }
 
@@ -251,7 +253,7 @@ export class Caller {
 
   private async pause(ms: number, signal: AbortSignal, deadline: DeadlinePassed, onDeadline: () => MarinSocialError): Promise<void> {
     try {
-      await sleep(ms, signal);
+      await sleep(this.o.clock, ms, signal);
     } catch (e) {
       if (e === deadline) throw onDeadline();
       throw e;

@@ -130,7 +130,7 @@ export class MarinSocialClient {
   constructor(opts: ClientOptions) {
     this.o = resolveOptions(opts);
     this.caller = new Caller(this.o);
-    this.batcher = new Batcher<Account>((ids) => this.fetchAccounts(ids), this.o.maxBatchSize, this.o.batchWindowMs, this.o.batchMaxWaitMs);
+    this.batcher = new Batcher<Account>((ids) => this.fetchAccounts(ids), this.o.maxBatchSize, this.o.batchWindowMs, this.o.batchMaxWaitMs, this.o.clock);
     this.sandbox = {
       setFaults: async (faults) => {
         await this.call({ method: "PUT", path: "/_sandbox/faults", body: faults });
@@ -198,6 +198,29 @@ export class MarinSocialClient {
     return out;
   }
 
+  /**
+   * One page of the account list: the `limit` accounts (default and at most the contract's
+   * `LIST_ACCOUNTS.maxLimit`) around `id`, `GET /v1/accounts?containing=<id>&limit=`. For reading
+   * ahead (read-ahead.ts). Every item must be an Account of the contract, else it rejects with a
+   * `server` error. An id missing from the page is no answer: only {@link getAccount} says gone.
+   */
+  async accountPageContaining(id: string, limit: number = ACCOUNT_PAGE): Promise<{ items: Account[]; nextCursor: string | null }> {
+    checkAccountId("accountId", id, this.caller.redact.text);
+    const path = "/v1/accounts" + query({ containing: id, limit });
+    const res = await this.call({ method: "GET", path, orderKey: this.orderOf(id) });
+    const page = this.readPage<unknown>(res, path, true);
+    page.items.forEach((item, i) => {
+      const problem = accountProblem(item);
+      if (problem) throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, `items[${i}]: ${problem}`);
+    });
+    return { items: page.items as Account[], nextCursor: typeof page.nextCursor === "string" && page.nextCursor !== "" ? page.nextCursor : null };
+  }
+
+  /** True when lookups are coalesced (`batchReads`); read-ahead is a kind of batching and follows it. */
+  get readsInBatches(): boolean {
+    return this.o.batchReads;
+  }
+
   /** Lists accounts matching the filters, following `nextCursor` through every page. */
   async listAccounts(q: ListAccountsQuery = {}): Promise<Account[]> {
     return this.paginate<Account>("/v1/accounts", {
@@ -206,6 +229,17 @@ export class MarinSocialClient {
       valid: q.valid,
       limit: q.limit ?? ACCOUNT_PAGE,
     });
+  }
+
+  /**
+   * One page of `GET /v1/accounts?limit=&cursor=` (every account, in the API's order), for
+   * callers that stop early; `nextCursor` is null on the last page. `limit` is 1..500 (default 100).
+   */
+  async listAccountsPage(cursor?: string, limit = 100): Promise<{ items: Account[]; nextCursor: string | null }> {
+    const path = "/v1/accounts" + query({ limit, cursor });
+    const page = this.readPage<Account>(await this.call({ method: "GET", path }), path);
+    const next = page.nextCursor;
+    return { items: page.items, nextCursor: typeof next === "string" && next !== "" && next !== cursor ? next : null };
   }
 
   /**
@@ -362,12 +396,13 @@ export class MarinSocialClient {
       const page = this.readPage<unknown>(res, path, true);
       page.items.forEach((item, i) => {
         const problem = accountProblem(item);
-        if (problem) throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, `items[${i}]: ${problem}`);
+        if (problem) throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, `items[${i}]: ${problem}`, this.o.settings);
         const a = item as Account;
         if (!asked.has(a.id)) {
           throw errors.badResponse(
             { method: "GET", path: this.shown(path), status: res.status },
             `it returned account ${JSON.stringify(this.caller.redact.clip(a.id, 80))}, which was not asked for, so it may ignore the ids filter`,
+            this.o.settings,
           );
         }
         out.set(a.id, a);
@@ -399,12 +434,12 @@ export class MarinSocialClient {
       const next = (d as { nextCursor?: unknown }).nextCursor;
       if (next === undefined || next === null || typeof next === "string") return d as { items: T[]; nextCursor?: unknown };
     }
-    throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, "it is not a page of { items, nextCursor }");
+    throw errors.badResponse({ method: "GET", path: this.shown(path), status: res.status }, "it is not a page of { items, nextCursor }", this.o.settings);
   }
 
   /** The account in a 2xx answer about `id`; anything else is a `server` error (never a gone account). */
   private account(res: { status: number; data: unknown }, method: string, path: string, id: string): Account {
-    const fail = (what: string): MarinSocialError => errors.badResponse({ method, path: this.shown(path), status: res.status }, what);
+    const fail = (what: string): MarinSocialError => errors.badResponse({ method, path: this.shown(path), status: res.status }, what, this.o.settings);
     const problem = accountProblem(res.data);
     if (problem) throw fail(problem);
     const account = res.data as Account;

@@ -11,6 +11,7 @@
  * a problem type the contract does not define) is `route-not-found`, an error.
  */
 import { MarinSocialError, PROBLEM_TYPES, type ErrorCode, type ErrorContext } from "../core";
+import { PULUMI_SETTINGS, type SettingHelp } from "./settings";
 
 export { MarinSocialError, type ErrorCode, type ErrorContext, type ErrorKind, type ProblemDetails } from "../core";
 
@@ -28,10 +29,11 @@ export function isMarinSocialError(e: unknown, code?: ErrorCode): e is MarinSoci
   return MarinSocialError.isInstance(e, code);
 }
 
-const KEY_FIX =
-  "Set a valid key with `pulumi config set --secret marin-social:apiKey <key>` or MARIN_SOCIAL_API_KEY.";
-const URL_FIX =
-  "Check `pulumi config get marin-social:apiUrl` (or MARIN_SOCIAL_API_URL) and that the server is running (`marin-social sandbox` for the local one).";
+/** The fix for a rejected key, in the words of the entry point (`help`). */
+const keyFix = (help: SettingHelp) => `Set a valid key with ${help.set("apiKey", "<key>")}.`;
+/** The fix when the server could not be reached or did not answer as the API. */
+const urlFix = (help: SettingHelp) =>
+  `Check the API URL, ${help.show("apiUrl")}, and that the server is running (\`marin-social sandbox\` for the local one).`;
 
 function where(ctx: ErrorContext): string {
   const call = ctx.method && ctx.path ? `${ctx.method} ${ctx.path}` : ctx.path ?? ctx.method ?? "the API";
@@ -53,8 +55,8 @@ function make(code: ErrorCode, message: string, ctx: ErrorContext, retryable: bo
 /** One factory per error code. Each message says what happened, why, and how to fix it. */
 export const errors = {
   /** 401: the key is missing or unknown. Never retried. */
-  unauthorized(ctx: ErrorContext): MarinSocialError {
-    return make("unauthorized", `Marin Social rejected the API key ${where(ctx)}: ${why(ctx, "missing or unknown key")}. ${KEY_FIX}`, ctx, false);
+  unauthorized(ctx: ErrorContext, help: SettingHelp = PULUMI_SETTINGS): MarinSocialError {
+    return make("unauthorized", `Marin Social rejected the API key ${where(ctx)}: ${why(ctx, "missing or unknown key")}. ${keyFix(help)}`, ctx, false);
   },
   /** 403: the key lacks a scope or an agency. Never retried. */
   forbidden(ctx: ErrorContext): MarinSocialError {
@@ -108,7 +110,8 @@ export const errors = {
    * Any other 404: no route of the API answered (a wrong base URL, a typo, a proxy's page, a
    * problem type the contract does not define). Never an answer about an account, so never "gone".
    */
-  routeNotFound(ctx: ErrorContext, response: { contentType?: string; baseUrl?: string }): MarinSocialError {
+  routeNotFound(ctx: ErrorContext, response: StatusResponse): MarinSocialError {
+    const help = response.settings ?? PULUMI_SETTINGS;
     const { method = "", path = "", attempts } = ctx;
     const tries = attempts !== undefined && attempts > 1 ? ` (after ${attempts} attempts)` : "";
     const p = ctx.problem;
@@ -124,9 +127,9 @@ export const errors = {
     const endsInV1 = /\/v1\/*$/i.test(base);
     const fix = endsInV1
       ? `The API URL ${base} looks wrong: it ends in /v1, and the client adds /v1 itself. ` +
-        `Set \`pulumi config set marin-social:apiUrl ${base.replace(/\/v1\/*$/i, "")}\` (or MARIN_SOCIAL_API_URL).`
+        `Set ${help.set("apiUrl", base.replace(/\/v1\/*$/i, ""))}.`
       : `The API URL ${base} looks wrong, or something other than the Marin Social API (a proxy, another service) answered. ` +
-        "Check `pulumi config get marin-social:apiUrl` (or MARIN_SOCIAL_API_URL): it is the API's base URL, without /v1.";
+        `Check ${help.show("apiUrl")}: it is the API's base URL, without /v1.`;
     return make(
       "route-not-found",
       `${method} ${path} ${answer}${tries}. ${fix} This is not an answer about any account, so nothing was treated as gone.`,
@@ -155,7 +158,7 @@ export const errors = {
     );
   },
   /** A connect, headers or body timeout, or the overall deadline. */
-  timeout(ctx: ErrorContext & { phase: "connect" | "headers" | "body" | "deadline"; ms?: number }): MarinSocialError {
+  timeout(ctx: ErrorContext & { phase: "connect" | "headers" | "body" | "deadline"; ms?: number }, help: SettingHelp = PULUMI_SETTINGS): MarinSocialError {
     const { phase, ms, ...rest } = ctx;
     const what =
       phase === "deadline"
@@ -164,7 +167,7 @@ export const errors = {
     return make(
       "timeout",
       `Marin Social timed out ${where(rest)}: ${what}. ` +
-        `The server is slow or unreachable; check it, or raise the client's timeouts (${phase === "deadline" ? "deadlineMs" : `${phase}Ms`}). ${URL_FIX}`,
+        `The server is slow or unreachable; check it, or raise the client's timeouts (${phase === "deadline" ? "deadlineMs" : `${phase}Ms`}). ${urlFix(help)}`,
       rest,
       true,
     );
@@ -179,22 +182,22 @@ export const errors = {
     );
   },
   /** The connection failed: refused, reset, DNS, TLS. `reason` is an error code such as ECONNREFUSED. */
-  network(ctx: ErrorContext & { reason: string; origin?: string; retryable?: boolean }): MarinSocialError {
+  network(ctx: ErrorContext & { reason: string; origin?: string; retryable?: boolean }, help: SettingHelp = PULUMI_SETTINGS): MarinSocialError {
     const { reason, origin, retryable, ...rest } = ctx;
     return make(
       "network",
-      `Could not talk to Marin Social${origin ? ` at ${origin}` : ""} ${where(rest)}: ${reason}. ${URL_FIX}`,
+      `Could not talk to Marin Social${origin ? ` at ${origin}` : ""} ${where(rest)}: ${reason}. ${urlFix(help)}`,
       rest,
       retryable ?? true,
     );
   },
   /** A 2xx whose body does not match the contract (`what` says how). Never read as data, never as "gone". */
-  badResponse(ctx: ErrorContext, what: string): MarinSocialError {
+  badResponse(ctx: ErrorContext, what: string, help: SettingHelp = PULUMI_SETTINGS): MarinSocialError {
     return make(
       "server",
       `Marin Social answered ${where(ctx)} with a body that does not match the API contract: ${what}. ` +
         "Nothing was read from it. The API URL may point at something other than the Marin Social API, or client and server disagree on the API version. " +
-        URL_FIX,
+        urlFix(help),
       ctx,
       false,
     );
@@ -228,11 +231,11 @@ export const errors = {
     return make("config", "The Marin Social client is closed, so it cannot send this request. Create a new MarinSocialClient.", {}, false);
   },
   /** Plain http:// to a host that is not loopback, without the explicit opt-in. */
-  insecureTransport(url: string, host: string, from?: string): MarinSocialError {
+  insecureTransport(url: string, host: string, from?: string, help: SettingHelp = PULUMI_SETTINGS): MarinSocialError {
     return make(
       "insecure-transport",
       `Refusing to send the Marin Social API key over plain HTTP to ${host} (${url}${from ? `, from ${from}` : ""}): anyone on the network path could read it. ` +
-        "Use an https:// URL, or, on a network you trust, opt in with `pulumi config set marin-social:allowInsecureHttp true` or MARIN_SOCIAL_ALLOW_INSECURE_HTTP=true.",
+        `Use an https:// URL, or, on a network you trust, opt in with ${help.set("allowInsecureHttp", "true")}.`,
       {},
       false,
     );
@@ -243,17 +246,23 @@ export const errors = {
   },
 } as const;
 
-/** Fix text for a missing or malformed API key (both ways to set it). */
-export const API_KEY_FIX = KEY_FIX;
+/** What {@link errorForStatus} needs of the response and the client beyond the status. */
+export interface StatusResponse {
+  contentType?: string;
+  /** The client's base URL as shown in messages. */
+  baseUrl?: string;
+  /** How the user sets the URL and key where the client is used (default {@link PULUMI_SETTINGS}). */
+  settings?: SettingHelp;
+}
 
 /**
  * The error for a response status: 401, 403, 404 (by the contract's problem type), 409, 422,
  * 429, 5xx, other 4xx. `ctx.status` must be set; `response` gives the content type and the
  * client's base URL, which a 404 needs to tell a definite answer from a wrong route.
  */
-export function errorForStatus(ctx: ErrorContext & { status: number }, response: { contentType?: string; baseUrl?: string } = {}): MarinSocialError {
+export function errorForStatus(ctx: ErrorContext & { status: number }, response: StatusResponse = {}): MarinSocialError {
   const s = ctx.status;
-  if (s === 401) return errors.unauthorized(ctx);
+  if (s === 401) return errors.unauthorized(ctx, response.settings);
   if (s === 403) return errors.forbidden(ctx);
   if (s === 404 || s === 410) {
     const problemJson = response.contentType?.toLowerCase().startsWith("application/problem+json") === true;

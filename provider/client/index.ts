@@ -32,6 +32,7 @@ export {
   type RequestEvent,
   type ResolvedOptions,
 } from "./options";
+export { ENV_SETTINGS, PULUMI_SETTINGS, settingConfigKey, settingEnv, type SettingHelp, type SettingName } from "./settings";
 export { MarinSocialClient, type ClientMetrics, type PacingState, type ListAccountsQuery, type SandboxApi } from "./client";
 export { parseRetryAfter, backoffDelay, isRetryableStatus, decideRetry, classifyTransportError, type RetryPolicy } from "./retry";
 export {
@@ -43,4 +44,15 @@ export {
   type ServiceLimit,
   type Advertisement,
 } from "./ratelimit-headers";
+export { realClock, type Clock } from "../core/clock";
 export { VERSION, USER_AGENT } from "./version";
+export {
+  ReadAhead,
+  READ_AHEAD_PAGE,
+  READ_AHEAD_FRESH_MS,
+  PROBE_PAGES,
+  ASKS_PER_PAGE,
+  type ReadAheadClient,
+  type ReadAheadOptions,
+  type ReadAheadStats,
+} from "./read-ahead";

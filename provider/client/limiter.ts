@@ -17,6 +17,7 @@
  * touched yet: operations finish in the order they began, instead of all at
  * the end.
  */
+import { realClock, type Clock } from "../core/clock";
 import type { RatePacer } from "./pacer";
 
 /** A slot held by one request attempt. Release it exactly once. */
@@ -64,20 +65,21 @@ export class AdaptiveLimiter {
   private streak = 0;
   private epoch = 0;
   private pausedUntil = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   /** Waiters in service order. */
   private readonly queue: Waiter[] = [];
   private seq = 0;
   private closedWith: unknown;
 
   /**
-   * `max` is the cap it starts at and never exceeds; `now` is injectable for
-   * tests. With `adaptive` false the cap stays at `max` (429s still pause the
-   * queue). With a `pacer`, admissions also wait for its tokens.
+   * `max` is the cap it starts at and never exceeds; `time` (the clock of its
+   * pauses and wake-ups) is injectable for tests. With `adaptive` false the cap
+   * stays at `max` (429s still pause the queue). With a `pacer`, admissions
+   * also wait for its tokens.
    */
   constructor(
     readonly max: number,
-    private readonly now: () => number = Date.now,
+    private readonly time: Clock = realClock,
     readonly adaptive: boolean = true,
     readonly pacer?: RatePacer,
   ) {
@@ -101,7 +103,7 @@ export class AdaptiveLimiter {
 
   /** Milliseconds until the 429 pause ends (0 when not paused). */
   get pauseRemainingMs(): number {
-    return Math.max(0, this.pausedUntil - this.now());
+    return Math.max(0, this.pausedUntil - this.time.now());
   }
 
   /**
@@ -135,9 +137,9 @@ export class AdaptiveLimiter {
     });
   }
 
-  /** The clock of default keys (milliseconds, `performance.now()`): keys given to {@link acquire} should use it. */
+  /** The clock of default keys (milliseconds, the limiter's clock): keys given to {@link acquire} should use it. */
   clock(): number {
-    return performance.now();
+    return this.time.now();
   }
 
   /** Inserts in service order: binary search from the back (most waiters arrive last). */
@@ -174,7 +176,7 @@ export class AdaptiveLimiter {
         this.current = Math.max(1, Math.floor(this.current / 2));
         this.epoch++;
       }
-      this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.max(0, outcome.pauseMs));
+      this.pausedUntil = Math.max(this.pausedUntil, this.time.now() + Math.max(0, outcome.pauseMs));
     }
     this.drain();
   }
@@ -182,7 +184,7 @@ export class AdaptiveLimiter {
   /** Rejects every waiter with `reason` and refuses new acquisitions. */
   close(reason: unknown): void {
     this.closedWith = reason;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.time.clearTimeout(this.timer);
     this.timer = undefined;
     for (const w of this.queue.splice(0)) {
       w.cleanup();
@@ -191,7 +193,7 @@ export class AdaptiveLimiter {
   }
 
   private canAdmit(): boolean {
-    return this.active < this.current && this.now() >= this.pausedUntil;
+    return this.active < this.current && this.time.now() >= this.pausedUntil;
   }
 
   /** Milliseconds the pacer wants before the next request, or 0 (a token was taken, or no pacer). */
@@ -214,11 +216,11 @@ export class AdaptiveLimiter {
 
   /** While paused or paced with waiters, wake up when the pause ends or the next token is due. */
   private schedule(): void {
-    if (this.timer || this.queue.length === 0 || this.active >= this.current) return;
-    const paused = this.pausedUntil - this.now();
+    if (this.timer !== undefined || this.queue.length === 0 || this.active >= this.current) return;
+    const paused = this.pausedUntil - this.time.now();
     const wait = paused > 0 ? paused + 1 : this.tokenWaitMs;
     if (wait <= 0) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.time.setTimeout(() => {
       this.timer = undefined;
       this.drain();
     }, wait);

@@ -4,9 +4,11 @@
  * or the environment.
  */
 import { isIP } from "node:net";
+import { realClock, type Clock } from "../core/clock";
 import { LIST_ACCOUNTS } from "../generated/contract";
-import { API_KEY_FIX, errors } from "./errors";
+import { errors } from "./errors";
 import { makeRedactor, truncate } from "./redact";
+import { PULUMI_SETTINGS, settingConfigKey, settingEnv, type SettingHelp, type SettingName } from "./settings";
 
 /** What the client reports to {@link ClientOptions.onRequest} after every attempt. Never holds the key. */
 export interface RequestEvent {
@@ -29,6 +31,11 @@ export interface ClientOptions {
   apiKey: string;
   /** Allow plain http:// to a non-loopback host. Default false. */
   allowInsecureHttp?: boolean;
+  /**
+   * How the user sets the URL, key and opt-ins where this client is used, named in the fixes
+   * error messages suggest. Default {@link PULUMI_SETTINGS} (Pulumi config, or the environment).
+   */
+  settings?: SettingHelp;
   /** undici Pool connections per origin. Default 8. */
   connections?: number;
   /**
@@ -114,6 +121,11 @@ export interface ClientOptions {
   userAgent?: string;
   /** Observability hook, called after every attempt. Exceptions it throws are ignored. */
   onRequest?: (e: RequestEvent) => void;
+  /**
+   * The clock and timers of every wait (backoff, Retry-After, deadline, pacing, batching
+   * windows). Default: the real ones. Tests inject a clock they move by hand.
+   */
+  clock?: Clock;
 }
 
 /** {@link ClientOptions} with every default filled in and the URL parsed. */
@@ -137,6 +149,9 @@ export interface ResolvedOptions {
   batchMaxWaitMs: number;
   userAgent?: string;
   onRequest?: (e: RequestEvent) => void;
+  clock: Clock;
+  /** See {@link ClientOptions.settings}. */
+  settings: SettingHelp;
 }
 
 /** The embedded sandbox's address, used when no API URL is configured. */
@@ -198,10 +213,12 @@ export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedO
   if (typeof opts !== "object" || opts === null) {
     throw errors.config("client options are missing", "Pass { baseUrl, apiKey } (see resolveConnection).");
   }
+  const settings = opts.settings ?? PULUMI_SETTINGS;
+  const keyFix = `Set a valid key with ${settings.set("apiKey", "<key>")}.`;
   const apiKey = typeof opts.apiKey === "string" ? opts.apiKey.trim() : "";
-  if (!apiKey) throw errors.config("the API key is empty", API_KEY_FIX);
+  if (!apiKey) throw errors.config("the API key is empty", keyFix);
   if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-    throw errors.config("the API key contains spaces, control or non-ASCII characters", API_KEY_FIX);
+    throw errors.config("the API key contains spaces, control or non-ASCII characters", keyFix);
   }
   const scrub = makeRedactor(apiKey).text;
   const raw = typeof opts.baseUrl === "string" ? opts.baseUrl.trim() : "";
@@ -212,27 +229,27 @@ export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedO
   } catch {
     throw errors.config(
       `the API URL "${scrub(raw)}"${from} is not a valid URL`,
-      "Set an absolute URL such as https://api.example.com with `pulumi config set marin-social:apiUrl <url>` or MARIN_SOCIAL_API_URL.",
+      `Set an absolute URL such as https://api.example.com with ${settings.set("apiUrl", "<url>")}.`,
     );
   }
   const display = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw errors.config(
       `the API URL ${scrub(display)}${from} uses ${url.protocol.replace(/:$/, "")}, not http or https`,
-      "Set an https:// URL with `pulumi config set marin-social:apiUrl <url>` or MARIN_SOCIAL_API_URL.",
+      `Set an https:// URL with ${settings.set("apiUrl", "<url>")}.`,
     );
   }
   if (url.username || url.password) {
     throw errors.config(
       `the API URL ${scrub(display)}${from} embeds credentials`,
-      "Remove the user:password part; the key goes in `pulumi config set --secret marin-social:apiKey <key>` or MARIN_SOCIAL_API_KEY.",
+      `Remove the user:password part; set the key with ${settings.set("apiKey", "<key>")}.`,
     );
   }
   if (url.search || url.hash) {
     throw errors.config(`the API URL ${scrub(display)}${from} has a query or fragment`, "Set only scheme, host, port and an optional path prefix.");
   }
   if (url.protocol === "http:" && !opts.allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    throw errors.insecureTransport(scrub(display), scrub(url.hostname), urlFrom);
+    throw errors.insecureTransport(scrub(display), scrub(url.hostname), urlFrom, settings);
   }
   const t = opts.timeouts ?? {};
   const r = opts.retry ?? {};
@@ -263,6 +280,8 @@ export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedO
     maxBatchSize: num(opts.maxBatchSize, DEFAULTS.maxBatchSize, "maxBatchSize", 1, API_MAX_BATCH),
     batchWindowMs: num(opts.batchWindowMs, DEFAULTS.batchWindowMs, "batchWindowMs", 0),
     batchMaxWaitMs: 0,
+    clock: opts.clock ?? realClock,
+    settings,
   };
   resolved.batchMaxWaitMs = Math.max(resolved.batchWindowMs, num(opts.batchMaxWaitMs, DEFAULTS.batchMaxWaitMs, "batchMaxWaitMs", 0));
   if (opts.userAgent !== undefined) {
@@ -277,10 +296,17 @@ export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedO
 
 /** Where {@link resolveConnection} reads settings from. */
 export interface ConnectionSource {
+  /** Values given on a command line, which win over config and the environment, each with the flag that gave it (`--api-url`). */
+  flags?: Partial<Record<SettingName, { value: string; flag: string }>>;
   /** Reads a Pulumi config value by its full key, e.g. `marin-social:apiKey`. */
   config?: (key: string) => string | undefined;
   /** Environment, usually `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * How the user sets these where they are read, for the fixes in error messages; default
+   * {@link PULUMI_SETTINGS}. Pass it to the client too (`new MarinSocialClient({ ...connection, settings })`).
+   */
+  settings?: SettingHelp;
 }
 
 /**
@@ -304,15 +330,16 @@ export interface Connection {
 
 /** A setting read by {@link resolveConnection}: its value and where it came from. */
 interface Setting {
+  name: SettingName;
   value: string;
   /** e.g. `config marin-social:batchReads` or `environment MARIN_SOCIAL_BATCH_READS`. */
   from: string;
-  configKey: string;
-  envKey: string;
+  /** How to set it where it was read. */
+  help: SettingHelp;
 }
 
 function fixOf(s: Setting, example: string): string {
-  return `Set \`pulumi config set ${s.configKey} ${example}\`, or ${s.envKey}=${example}.`;
+  return `Set it with ${s.help.set(s.name, example)}.`;
 }
 
 function parseBool(s: Setting, scrub: (s: string) => string): boolean {
@@ -321,7 +348,7 @@ function parseBool(s: Setting, scrub: (s: string) => string): boolean {
   if (["false", "0", "no", "off", ""].includes(v)) return false;
   throw errors.config(
     `${s.from} must be true or false, got "${truncate(scrub(s.value), 100)}"`,
-    `Set \`pulumi config set ${s.configKey} true\` (or false), or ${s.envKey}=true.`,
+    `Set it with ${s.help.set(s.name, "true")} (or false).`,
   );
 }
 
@@ -339,12 +366,12 @@ function parseNumber(s: Setting, scrub: (s: string) => string, min: number, max:
 
 /**
  * Reads and validates the connection settings: the one resolver behind the provider host, the
- * program's lookup and its fail-fast check, and the CLI. Pulumi config keys `marin-social:apiUrl`,
- * `marin-social:apiKey` and `marin-social:allowInsecureHttp` win over the
- * environment variables `MARIN_SOCIAL_API_URL`, `MARIN_SOCIAL_API_KEY` and
+ * program's lookup and its fail-fast check, and the CLI. Command-line `flags` win over Pulumi
+ * config keys `marin-social:apiUrl`, `marin-social:apiKey` and `marin-social:allowInsecureHttp`,
+ * which win over the environment variables `MARIN_SOCIAL_API_URL`, `MARIN_SOCIAL_API_KEY` and
  * `MARIN_SOCIAL_ALLOW_INSECURE_HTTP`; empty values count as unset. The URL
  * defaults to the embedded sandbox, {@link DEFAULT_API_URL}. A missing key
- * throws a MarinSocialError `config` naming both ways to set it. The result is validated with
+ * throws a MarinSocialError `config` naming the ways to set it (`source.settings`). The result is validated with
  * {@link resolveOptions} before it is returned, so a bad URL, plain http to a remote host
  * (`insecure-transport`) or a malformed key fails here, once, naming where the URL came from.
  * The URL is returned as given (a path prefix is kept; one ending in `/v1` is a mistake that
@@ -361,36 +388,38 @@ function parseNumber(s: Setting, scrub: (s: string) => string, min: number, max:
  * A malformed value throws a MarinSocialError `config` naming the setting and its source.
  */
 export function resolveConnection(source: ConnectionSource): Connection {
-  const read = (configKey: string, envKey: string): Setting | undefined => {
+  const help = source.settings ?? PULUMI_SETTINGS;
+  const read = (name: SettingName): Setting | undefined => {
+    const configKey = settingConfigKey(name);
+    const envKey = settingEnv(name);
+    const f = source.flags?.[name];
+    if (f && f.value.trim() !== "") return { name, value: f.value.trim(), from: f.flag, help };
     const c = source.config?.(configKey);
-    if (typeof c === "string" && c.trim() !== "") return { value: c.trim(), from: `config ${configKey}`, configKey, envKey };
+    if (typeof c === "string" && c.trim() !== "") return { name, value: c.trim(), from: `config ${configKey}`, help };
     const e = source.env?.[envKey];
-    if (typeof e === "string" && e.trim() !== "") return { value: e.trim(), from: `environment ${envKey}`, configKey, envKey };
+    if (typeof e === "string" && e.trim() !== "") return { name, value: e.trim(), from: `environment ${envKey}`, help };
     return undefined;
   };
-  const key = read("marin-social:apiKey", "MARIN_SOCIAL_API_KEY");
+  const key = read("apiKey");
   if (!key) {
-    throw errors.config(
-      "no API key is set",
-      "Set it with `pulumi config set --secret marin-social:apiKey <key>`, or export MARIN_SOCIAL_API_KEY=<key> (for the local sandbox: sandbox-admin).",
-    );
+    throw errors.config("no API key is set", `Set it with ${help.set("apiKey", "<key>")} (for the local sandbox: sandbox-admin).`);
   }
   const scrub = makeRedactor(key.value).text;
-  const url = read("marin-social:apiUrl", "MARIN_SOCIAL_API_URL");
-  const insecure = read("marin-social:allowInsecureHttp", "MARIN_SOCIAL_ALLOW_INSECURE_HTTP");
+  const url = read("apiUrl");
+  const insecure = read("allowInsecureHttp");
   const connection: Connection = {
     baseUrl: url?.value ?? DEFAULT_API_URL,
     apiKey: key.value,
     allowInsecureHttp: insecure ? parseBool(insecure, scrub) : false,
   };
-  const batch = read("marin-social:batchReads", "MARIN_SOCIAL_BATCH_READS");
+  const batch = read("batchReads");
   if (batch) connection.batchReads = parseBool(batch, scrub);
-  const adaptive = read("marin-social:adaptiveConcurrency", "MARIN_SOCIAL_ADAPTIVE_CONCURRENCY");
+  const adaptive = read("adaptiveConcurrency");
   if (adaptive) connection.adaptiveConcurrency = parseBool(adaptive, scrub);
-  const max = read("marin-social:maxConcurrency", "MARIN_SOCIAL_MAX_CONCURRENCY");
+  const max = read("maxConcurrency");
   if (max) connection.maxConcurrency = parseNumber(max, scrub, 1, 4096, true);
-  const rate = read("marin-social:rateLimit", "MARIN_SOCIAL_RATE_LIMIT");
+  const rate = read("rateLimit");
   if (rate) connection.rateLimitPerSecond = parseNumber(rate, scrub, 0.01, 1_000_000, false);
-  resolveOptions(connection, url?.from ?? `the default ${DEFAULT_API_URL}`);
+  resolveOptions({ ...connection, settings: help }, url?.from ?? `the default ${DEFAULT_API_URL}`);
   return connection;
 }

@@ -9,7 +9,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { MarinSocialError, planToken, type Account, type Agency } from "../core";
 import type { LiveToken } from "../core/plan";
-import type { MarinSocialClient } from "../client";
+import { ReadAhead, type MarinSocialClient } from "../client";
 import { executePlan, invalidationRequest } from "./execute";
 import { checkInputs, hasUnknown, type TokenInputs } from "./inputs";
 import { liveFromObservation, observe, type Observation } from "./observation";
@@ -22,6 +22,9 @@ export const DIFF_KEYS = ["valid", "reason", "expectAgencies"] as const;
 
 /** The provider implementation, given a way to get the API client. */
 export class TokenLifecycle implements dynamic.ResourceProvider {
+  /** The read-ahead of the current client: a new client (each Configure, i.e. each engine operation) starts a new one. */
+  private readAhead: { client: MarinSocialClient; reads: ReadAhead } | undefined;
+
   constructor(private readonly client: () => MarinSocialClient) {}
 
   /**
@@ -78,11 +81,14 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
    * `valid: true => false`). Only a definite "this account does not exist" (`account-not-found`:
    * the contract's problem type, or an id absent from a successful batch) returns "gone"; every
    * other failure throws, so refresh fails and state keeps the resource (and its history).
+   * `current`: the account as just read by the caller (the native plugin reads ahead in pages).
+   * The account comes from the pages read ahead when they hold it (read-ahead.ts: at most a few
+   * seconds old, and never from an earlier operation), else from a read of its own.
    */
-  async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+  async read(id: string, props: Record<string, unknown>, current?: Account): Promise<dynamic.ReadResult> {
     let live: Account;
     try {
-      live = await this.client().getAccount(id);
+      live = current ?? (await this.reads().get(id));
     } catch (err) {
       if (MarinSocialError.isInstance(err, "account-not-found")) return { id: "" };
       throw err;
@@ -94,6 +100,12 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
     inputs.observed = observe(live);
     const outs = buildOutputs(inputs, live, storedAgencies(props, "unlinkedAgencies"));
     return { id, props: outs, inputs };
+  }
+
+  private reads(): ReadAhead {
+    const client = this.client();
+    if (this.readAhead?.client !== client) this.readAhead = { client, reads: new ReadAhead(client) };
+    return this.readAhead.reads;
   }
 
   /**

@@ -63,6 +63,8 @@ export class ProgramTokens {
   private looking = 0;
   private waiting: Array<() => void> = [];
   private scheduled = false;
+  /** Tokens that may proceed, not yet in {@link proceeded}. */
+  private proceeding: pulumi.CustomResource[] = [];
   private proceeded: Promise<void> = Promise.resolve();
 
   /** Adds a token; `opts` are the options it was constructed with. */
@@ -133,7 +135,6 @@ export class ProgramTokens {
       byAccount.set(t.facts.desired.accountId, names);
     }
     const fresh = this.tokens.filter((t) => t.facts && !t.verdict);
-    const proceeding: Promise<void>[] = [];
     for (const t of fresh) {
       const facts = t.facts!;
       const names = byAccount.get(facts.desired.accountId)!;
@@ -142,10 +143,18 @@ export class ProgramTokens {
       t.verdict = { observed: facts.observed, othersRegistered: Promise.resolve() };
       if (duplicates) t.verdict.duplicates = duplicates;
       if (refusal) t.verdict.refusal = refusal;
-      else if (t.waitable && t.resource) proceeding.push(registered(t.resource));
+      else if (t.waitable && t.resource) this.proceeding.push(t.resource);
     }
-    this.proceeded = Promise.all([this.proceeded, ...proceeding]).then(() => undefined);
-    for (const t of fresh) if (t.verdict!.refusal) t.verdict!.othersRegistered = this.proceeded;
+    for (const t of fresh) if (t.verdict!.refusal) t.verdict!.othersRegistered = this.othersRegistered();
+  }
+
+  /** Resolves once every token decided so far that may proceed has been registered (only built when one is refused). */
+  private othersRegistered(): Promise<void> {
+    if (this.proceeding.length > 0) {
+      this.proceeded = Promise.all([this.proceeded, ...this.proceeding.map(registered)]).then(() => undefined);
+      this.proceeding = [];
+    }
+    return this.proceeded;
   }
 }
 

@@ -3,13 +3,16 @@
  * Type token `pulumi-nodejs:dynamic/marin-social:PublisherToken`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { accountLabel, auditLine, planToken, pulumiActor, summarizePlan, type Agency, type DesiredToken, type Publisher } from "../core";
+import { pulumiActor, type Agency, type Publisher } from "../core";
+import { auditOf, type TokenAudit } from "./audit";
 import { checkInputs } from "./inputs";
-import { liveFromObservation, type Observation } from "./observation";
+import type { Observation } from "./observation";
 import { assertProgramConnection, programLookup } from "./lookup";
-import { programTokens, type Verdict } from "./program-tokens";
+import { programTokens } from "./program-tokens";
 import { SECRET_OUTPUTS } from "./outputs";
 import { publisherTokenProvider } from "./shim";
+
+export type { TokenAudit } from "./audit";
 
 /** What a user declares. */
 export interface PublisherTokenArgs {
@@ -25,23 +28,10 @@ export interface PublisherTokenArgs {
   expectAgencies?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** What the program saw before acting, as logged: used for the stack's audit summary. */
-export interface TokenAudit {
-  accountId: string;
-  /** `found`, `missing` or `error`. */
-  status: Observation["status"];
-  publisher?: Publisher;
-  name?: string;
-  /** Live validity before this run. */
-  valid?: boolean;
-  linkedAgencies?: Agency[];
-  /** What `pulumi up` would do, e.g. `invalidate, unlink 3 agencies`. */
-  action?: string;
-  message: string;
-}
-
-/** The type token of a PublisherToken. */
-export const PUBLISHER_TOKEN_TYPE = "pulumi-nodejs:dynamic/marin-social:PublisherToken";
+const MODULE = "marin-social";
+const TYPE_NAME = "PublisherToken";
+/** The type token of a PublisherToken, as `pulumi.dynamic.Resource` builds it from module and type name. */
+export const PUBLISHER_TOKEN_TYPE = `pulumi-nodejs:dynamic/${MODULE}:${TYPE_NAME}`;
 
 /** The exit code of a program that reported its errors itself (the Node SDK's `32`): refused tokens set it. */
 export const REPORTED_ERROR_EXIT_CODE = 32;
@@ -137,35 +127,12 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS],
       },
-      "marin-social",
-      "PublisherToken",
+      MODULE,
+      TYPE_NAME,
     );
     declared.resource = this;
     this.audit = seen.apply((s) => s.audit);
   }
-}
-
-function auditOf(desired: DesiredToken, verdict: Verdict, actor: string): { severity: "info" | "warn" | "error"; audit: TokenAudit } {
-  const { accountId } = desired;
-  const { observed, refusal } = verdict;
-  if (observed.status !== "found") {
-    return { severity: "error", audit: { accountId, status: observed.status, message: refusal!.message } };
-  }
-  const live = liveFromObservation(accountId, observed);
-  const plan = planToken(desired, live, { actor });
-  const seen = {
-    accountId,
-    status: "found" as const,
-    publisher: observed.publisher,
-    name: observed.name,
-    valid: observed.valid,
-    linkedAgencies: observed.agencies,
-  };
-  if (verdict.duplicates) {
-    return { severity: "error", audit: { ...seen, action: "refuse (duplicate)", message: `${accountLabel(live)}: ${refusal!.message}` } };
-  }
-  const line = auditLine(live, plan);
-  return { severity: line.severity, audit: { ...seen, action: summarizePlan(plan), message: line.message } };
 }
 
 function clean<T extends object>(o: T): T {

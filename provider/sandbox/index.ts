@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { realClock, type Clock } from "../core/clock";
 import type { Agency } from "../core/types";
 import { DEMO_KEYS, KeyRing, type ExtraKey } from "./auth";
 import { loadContract } from "./contract";
@@ -36,6 +37,8 @@ export interface SandboxOptions {
   extraKeys?: ExtraKey[];
   /** Accept the well-known demo keys (default true). `marin-social sandbox` turns them off on a non-loopback address. */
   demoKeys?: boolean;
+  /** The clock of the latency and rate-limit faults; default the real one. Tests inject one they move by hand. */
+  clock?: Clock;
 }
 
 /** A running sandbox. */
@@ -65,9 +68,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let server: Server | undefined;
   try {
     if (store.isEmpty()) applySeed(store, seed);
-    const app: App = { store, faults: new Faults(), stats: new Stats(), contract, seed };
+    const clock = opts.clock ?? realClock;
+    const app: App = { store, faults: new Faults(() => clock.now()), stats: new Stats(), contract, seed };
     const keys = new KeyRing(opts.extraKeys ?? [], (id) => store.agencyExists(id), opts.demoKeys ?? true);
-    server = createServer(createListener({ app, router: new Router(contract.operations), keys, isClosing: () => closing }));
+    server = createServer(createListener({ app, router: new Router(contract.operations), keys, isClosing: () => closing, clock }));
     await listen(server, opts.port ?? 0, host);
   } catch (err) {
     store.close();

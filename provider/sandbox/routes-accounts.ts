@@ -13,12 +13,19 @@ export const listAccounts: Handler = ({ app, req }) => {
   const q = req.query;
   const limit = (q["limit"] as number | undefined) ?? LIST_ACCOUNTS.defaultLimit;
   const after = q["cursor"] === undefined ? undefined : decodeCursor(str(q["cursor"]));
+  const containing = q["containing"] === undefined ? undefined : str(q["containing"]);
+  if (after !== undefined && containing !== undefined) {
+    throw new HttpError(400, `query parameters "cursor" and "containing" exclude each other: continue with "cursor", or jump with "containing"`, {
+      errors: [{ in: "query", path: "containing", message: "not allowed with cursor" }],
+    });
+  }
   const page = app.store.listAccounts({
     ids: q["ids"] as string[] | undefined,
     publisher: q["publisher"] as Publisher | undefined,
     agency: q["agency"] as string | undefined,
     valid: q["valid"] as boolean | undefined,
     after,
+    containing,
     limit,
   });
   const last = page.items[page.items.length - 1];

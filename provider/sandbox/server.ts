@@ -3,7 +3,7 @@
  * contract validation, then the handler in one transaction. Every failure is a problem response.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
+import type { Clock } from "../core/clock";
 import type { KeyRing } from "./auth";
 import { parseJson, readBody, SANDBOX_BODY_LIMIT, V1_BODY_LIMIT } from "./body";
 import { execute, problemReply, requestFingerprint } from "./execute";
@@ -15,12 +15,13 @@ import type { Match, Router } from "./router";
 import { HANDLERS } from "./routes";
 import { UNMATCHED } from "./stats";
 
-/** What the pipeline needs beside the app. `isClosing` turns late requests into 503s during shutdown. */
+/** What the pipeline needs beside the app. `isClosing` turns late requests into 503s during shutdown; `clock` times the latency fault. */
 export interface Pipeline {
   app: App;
   router: Router;
   keys: KeyRing;
   isClosing: () => boolean;
+  clock: Clock;
 }
 
 /** Returns the `request` listener of the sandbox's HTTP server. */
@@ -50,7 +51,7 @@ async function handle(p: Pipeline, req: IncomingMessage): Promise<Reply> {
   try {
     if (!v1 && !sandbox) throw notFound("route", `no route ${pathname}; the API lives under /v1`);
     const { faults } = p.app;
-    if (v1 && faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (v1 && faults.latencyMs > 0) await new Promise<void>((resolve) => p.clock.setTimeout(resolve, faults.latencyMs));
     if (p.isClosing()) throw new HttpError(503, "the sandbox is shutting down");
     let match: Match | HttpError;
     try {

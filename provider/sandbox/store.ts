@@ -1,10 +1,9 @@
 /**
- * The sandbox's state in SQLite: accounts, agencies, links, the audit log and stored
+ * The sandbox's state in SQLite (either driver of ./db): accounts, agencies, links, the audit log and stored
  * idempotent responses. Methods are synchronous; callers group them with {@link Store.transaction}.
  */
-import type Database from "better-sqlite3";
 import type { Account, Agency, AuditEntry, Publisher } from "../core/types";
-import { openDatabase } from "./db";
+import { openDatabase, type SqliteDatabase } from "./db";
 
 /** An account to insert. Token fields default to a valid token. */
 export interface NewAccount {
@@ -26,6 +25,8 @@ export interface AccountFilter {
   agency?: string;
   valid?: boolean;
   after?: string;
+  /** The page (cut every `limit` accounts) that lists this id, or would; not with `after`. */
+  containing?: string;
   limit: number;
 }
 
@@ -52,7 +53,7 @@ type AccountRow = {
 
 /** The SQLite-backed store. One instance per database file; close it when done. */
 export class Store {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   private readonly st: ReturnType<typeof prepare>;
 
   /** Opens `file` (`:memory:` allowed), creating the schema when needed. */
@@ -63,7 +64,7 @@ export class Store {
 
   /** Runs `fn` in one write transaction (`BEGIN IMMEDIATE`); nested calls become savepoints. */
   transaction<T>(fn: () => T): T {
-    return this.db.inTransaction ? this.db.transaction(fn)() : this.db.transaction(fn).immediate();
+    return this.db.transaction(fn);
   }
 
   /** True when the store holds no account and no agency. */
@@ -81,16 +82,23 @@ export class Store {
     return row ? this.withAgencies([row])[0] : undefined;
   }
 
-  /** One page of accounts, ordered by id; `hasMore` says whether another page follows. */
+  /**
+   * One page of accounts, ordered by id; `hasMore` says whether another page follows. With
+   * `containing`, the page (the list cut every `limit` accounts) that lists that id, or would.
+   */
   listAccounts(f: AccountFilter): { items: Account[]; hasMore: boolean } {
-    const rows = this.st.list.all({
+    const filters = {
       ids: f.ids ? JSON.stringify(f.ids) : null,
       publisher: f.publisher ?? null,
       agency: f.agency ?? null,
       valid: f.valid === undefined ? null : Number(f.valid),
-      after: f.after ?? null,
-      limit: f.limit + 1,
-    }) as AccountRow[];
+    };
+    let offset = 0;
+    if (f.containing !== undefined) {
+      const { n } = this.st.countBefore.get({ ...filters, id: f.containing }) as { n: number };
+      offset = Math.floor(n / f.limit) * f.limit;
+    }
+    const rows = this.st.list.all({ ...filters, after: f.after ?? null, limit: f.limit + 1, offset }) as AccountRow[];
     const hasMore = rows.length > f.limit;
     return { items: this.withAgencies(hasMore ? rows.slice(0, f.limit) : rows), hasMore };
   }
@@ -178,7 +186,7 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    this.db.close();
   }
 
   private withAgencies(rows: AccountRow[]): Account[] {
@@ -208,19 +216,22 @@ export class Store {
   }
 }
 
-function prepare(db: Database.Database) {
+/** The list's filters (`@ids`, `@publisher`, `@valid`, `@agency`; null means any). */
+const LIST_FILTERS = `(@ids IS NULL OR a.id IN (SELECT value FROM json_each(@ids)))
+        AND (@publisher IS NULL OR a.publisher = @publisher)
+        AND (@valid IS NULL OR a.valid = @valid)
+        AND (@agency IS NULL OR EXISTS (SELECT 1 FROM links l WHERE l.account_id = a.id AND l.agency_id = @agency))`;
+
+function prepare(db: SqliteDatabase) {
   return {
     anyAccount: db.prepare("SELECT 1 FROM accounts LIMIT 1"),
     anyAgency: db.prepare("SELECT 1 FROM agencies LIMIT 1"),
     counts: db.prepare("SELECT (SELECT COUNT(*) FROM agencies) AS agencies, (SELECT COUNT(*) FROM accounts) AS accounts"),
     account: db.prepare("SELECT * FROM accounts WHERE id = ?"),
-    list: db.prepare(`SELECT a.* FROM accounts a
-      WHERE (@ids IS NULL OR a.id IN (SELECT value FROM json_each(@ids)))
-        AND (@publisher IS NULL OR a.publisher = @publisher)
-        AND (@valid IS NULL OR a.valid = @valid)
-        AND (@agency IS NULL OR EXISTS (SELECT 1 FROM links l WHERE l.account_id = a.id AND l.agency_id = @agency))
+    list: db.prepare(`SELECT a.* FROM accounts a WHERE ${LIST_FILTERS}
         AND (@after IS NULL OR a.id > @after)
-      ORDER BY a.id LIMIT @limit`),
+      ORDER BY a.id LIMIT @limit OFFSET @offset`),
+    countBefore: db.prepare(`SELECT COUNT(*) AS n FROM accounts a WHERE ${LIST_FILTERS} AND a.id < @id`),
     linksOf: db.prepare(`SELECT l.account_id AS accountId, g.id, g.name FROM links l JOIN agencies g ON g.id = l.agency_id
       WHERE l.account_id IN (SELECT value FROM json_each(?)) ORDER BY l.seq`),
     agencies: db.prepare("SELECT id, name FROM agencies ORDER BY id"),

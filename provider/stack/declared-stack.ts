@@ -36,6 +36,7 @@ export interface DeclaredStackOutputs {
  * named by its accountId. A rejected file, or a missing API key, is reported
  * with `pulumi.log.error` (every problem, file:line:col) and registers nothing:
  * the program exits with code 32 and no resource is created, changed or deleted.
+ * An entry that is refused (see {@link PublisherToken}) does not stop the others.
  */
 export async function declaredStack(opts: DeclaredStackOptions = {}): Promise<Partial<DeclaredStackOutputs>> {
   // Tokens the program declared before calling this are not decided until the file's are

@@ -1,14 +1,14 @@
 /**
- * A small run of the benchmark (N = 50), so that it cannot rot: the real
- * engine-protocol path against a real sandbox, every row produced, request
- * counts within their floors, and output shaped like bench/results.json.
- * No time is asserted: these are figures, not tests of speed.
+ * A small run of the benchmark (N = 50), so that it cannot rot: the real pulumi CLI against a
+ * real sandbox, every row produced, request counts within their floors, and output shaped like
+ * bench/results.json. No time is asserted: these are figures, not tests of speed.
  */
 import { describe, expect, it } from "vitest";
-import { runBench, type BenchResults, type Row } from "../../bench/bench";
+import { cliDefaultParallel, runBench, type BenchResults, type Row } from "../../bench/bench";
 import { parseCli } from "../../bench/cli";
 import { previewRequestFloor, refreshRequestFloor, upRequestFloor } from "../../bench/floors";
 import { formatReport } from "../../bench/report";
+import { describeWithPulumi } from "../support/pulumi";
 
 const N = 50;
 
@@ -18,11 +18,11 @@ function rowOf(res: BenchResults, operation: Row["operation"]): Row {
   return r;
 }
 
-describe("npm run bench, at N = 50", () => {
+describeWithPulumi("npm run bench, at N = 50", () => {
   it(
     "produces every row, keeps requests within their floors, and converges",
     async () => {
-      const res = await runBench({ sizes: [N], baseline: true, baselineUpMaxN: 0, loadEntries: 2_000, loadRuns: 1 });
+      const res = await runBench({ sizes: [N], baseline: true, baselineUpMaxN: 0, loadEntries: 2_000, loadRuns: 1, native: false });
 
       expect(res.rows.map((r) => `${r.operation} ${r.n}`)).toEqual([
         `preview ${N}`,
@@ -70,13 +70,16 @@ describe("npm run bench, at N = 50", () => {
       expect(JSON.parse(JSON.stringify(res))).toEqual(res);
       expect(res).toMatchObject({ version: 1, workload: { sizes: [N], latencyMs: 10, rateLimitPerSecond: 200 } });
       expect(res.machine.nproc).toBeGreaterThan(0);
+      // What users run: no --parallel given, so the CLI's own default, which the table names.
+      expect(res.engine).toMatchObject({ parallel: cliDefaultParallel(), parallelSource: "default" });
       expect(res.pass).toBe(res.rows.every((r) => r.pass));
 
       const text = formatReport(res);
       for (const op of ["preview", "up", "refresh", "memory", "state", "load"]) expect(text).toMatch(new RegExp(`^${op} `, "m"));
       expect(text).toContain("Machine:");
+      expect(text).toContain(`--parallel ${cliDefaultParallel()} (the CLI's default: none given)`);
     },
-    240_000,
+    900_000,
   );
 });
 
@@ -91,5 +94,14 @@ describe("bench flags", () => {
     expect(() => parseCli(["--n", "0"])).toThrow('--n: expected a whole number of at least 1, got "0"');
     expect(() => parseCli(["--n", "ten"])).toThrow("--n");
     expect(() => parseCli(["--bogus"])).toThrow();
+    expect(parseCli([])?.bench.parallel).toBeUndefined();
+    expect(parseCli(["--parallel", "1"])?.bench.parallel).toBe(1);
+    expect(() => parseCli(["--parallel", "0"])).toThrow("--parallel");
+  });
+
+  it("knows the CLI's default --parallel: PULUMI_PARALLEL, else 4 per CPU (GOMAXPROCS when set)", () => {
+    expect(cliDefaultParallel({ PULUMI_PARALLEL: "3" })).toBe(3);
+    expect(cliDefaultParallel({ GOMAXPROCS: "5" })).toBe(20);
+    expect(cliDefaultParallel({ PULUMI_PARALLEL: "0", GOMAXPROCS: "1" })).toBe(4);
   });
 });

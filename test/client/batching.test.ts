@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MarinSocialError, isNotFound } from "../../provider/client";
-import { account, accounts, clientFixture, delay, fail, json, rejection } from "./helpers";
+import { account, accounts, clientFixture, fail, json, rejection } from "./helpers";
+import { ManualClock, turn } from "../support/manual-clock";
 
 const { setup } = clientFixture((baseUrl, opts) => ({ baseUrl, apiKey: "test-key-batching", retry: { baseDelayMs: 5 }, ...opts }));
 
@@ -59,21 +60,28 @@ describe("batched reads", () => {
   });
 
   it("gathers calls that trickle in while a batch is in flight into the next request", async () => {
+    const clock = new ManualClock();
+    let answerFirst = (): void => undefined;
+    const firstHeld = new Promise<void>((resolve) => (answerFirst = resolve));
     const { s, c } = await setup(
       async (hit, res) => {
-        if (hit.index === 0) await delay(150);
+        if (hit.index === 0) await firstHeld;
         accounts()(hit, res, undefined as never);
       },
-      { batchWindowMs: 1000 },
+      { batchWindowMs: 1000, clock },
     );
     const first = c.getAccount("fb-0");
-    await delay(10);
+    await s.waitForHits(1);
     const later: Promise<unknown>[] = [];
     for (const id of ids(10)) {
       later.push(c.getAccount(id));
-      await delay(5); // a new macrotask each time
+      await turn(); // a new turn of the event loop each time
     }
-    await Promise.all([first, ...later]);
+    answerFirst();
+    await first;
+    expect(s.hits).toHaveLength(1);
+    await clock.advance(1000); // the quiet gap after the last lookup
+    await Promise.all(later);
     expect(s.hits).toHaveLength(2);
     expect(idsOf(s.hits[0]!.url)).toEqual(["fb-0"]);
     expect(idsOf(s.hits[1]!.url)).toEqual(ids(10));

@@ -7,9 +7,16 @@ const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `fb-${i
 
 describe("concurrency", () => {
   it("never has more than maxConcurrency requests in flight", async () => {
+    // The first 4 are answered once all 4 are in flight (an event, not a delay); the rest at once.
+    const held: (() => void)[] = [];
     const { s: server, c: client } = await setup(
       async (hit, res) => {
-        await delay(15);
+        if (hit.index < 4) {
+          await new Promise<void>((resolve) => {
+            held.push(resolve);
+            if (held.length === 4) for (const release of held) release();
+          });
+        }
         accounts()(hit, res, undefined as never);
       },
       { maxConcurrency: 4, connections: 8 },
@@ -37,14 +44,13 @@ describe("concurrency", () => {
     const waiting: (() => void)[] = [];
     const handler: Handler = async (hit, res) => {
       if (hit.index < BURST) {
-        // Hold the first 16 until all are in flight, then rate-limit all of them.
+        // Hold the first 16 until all are in flight (no fallback timer), then rate-limit all of them.
         await new Promise<void>((resolve) => {
           waiting.push(resolve);
           if (waiting.length === BURST) {
             released = true;
             for (const w of waiting) w();
           }
-          setTimeout(resolve, 2000);
         });
         json(res, 429, { status: 429, detail: "slow down" }, { "retry-after": "0" });
         return;

@@ -21,7 +21,7 @@ export interface Hit {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
-  /** performance.now() at arrival (after the body was read). */
+  /** The server's clock at arrival (after the body was read): performance.now(), or the `now` it was started with. */
   at: number;
   /** Requests in flight at arrival, this one included. */
   inFlight: number;
@@ -37,6 +37,8 @@ export interface TestServer {
   url: string;
   port: number;
   hits: Hit[];
+  /** Resolves once `n` requests have arrived (at once if they already have). */
+  waitForHits(n: number): Promise<void>;
   /** Highest number of requests in flight seen so far. */
   maxInFlight(): number;
   /** Connections accepted so far. */
@@ -44,9 +46,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1:0 that hands every request to `handler`. */
-export async function startServer(handler: Handler): Promise<TestServer> {
+/** Starts a server on 127.0.0.1:0 that hands every request to `handler`; `now` stamps arrivals (e.g. a ManualClock's). */
+export async function startServer(handler: Handler, now: () => number = () => performance.now()): Promise<TestServer> {
   const hits: Hit[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
   let inFlight = 0;
   let peak = 0;
   let connections = 0;
@@ -75,11 +78,15 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       query: url.searchParams,
       headers: req.headers,
       body: Buffer.concat(chunks).toString("utf8"),
-      at: performance.now(),
+      at: now(),
       inFlight,
       connection: ids.get(req.socket) ?? 0,
     };
     hits.push(hit);
+    for (const w of waiters.splice(0)) {
+      if (hits.length >= w.n) w.resolve();
+      else waiters.push(w);
+    }
     try {
       await handler(hit, res, req);
     } catch (err) {
@@ -98,6 +105,7 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     url: `http://127.0.0.1:${port}`,
     port,
     hits,
+    waitForHits: (n) => (hits.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }))),
     maxInFlight: () => peak,
     connections: () => connections,
     close: () =>
@@ -184,6 +192,49 @@ export const accounts =
     else notFoundProblem(res, m ? "account" : "route", "unknown account");
   };
 
+/** How a rate-limited test server advertises its limit: the draft's headers, nothing, or its own headers from `r` and `t`. */
+export type Advertise = "draft" | "none" | ((r: number, t: number) => Record<string, string>);
+
+/**
+ * A handler that limits like the sandbox: a token bucket of `rate` requests/s holding a second's
+ * worth, 429 with `Retry-After: 1` when empty, else the accounts asked for. Its time is `now`
+ * (give it the client's ManualClock). `drain(leave)` empties the bucket, as another client's burst would.
+ */
+export function rateLimited(
+  rate: number,
+  advertise: Advertise = "none",
+  now: () => number = () => performance.now(),
+): { handler: Handler; drain: (leave?: number) => void } {
+  let tokens = rate;
+  let last = now();
+  const headers = (): Record<string, string> => {
+    if (advertise === "none") return {};
+    const r = Math.floor(tokens);
+    const t = Math.ceil((rate - tokens) / rate);
+    if (advertise === "draft") return { "ratelimit-policy": `"default";q=${rate};w=1`, ratelimit: `"default";r=${r};t=${t}` };
+    return advertise(r, t);
+  };
+  const handler: Handler = (hit, res, req) => {
+    const t = now();
+    tokens = Math.min(rate, tokens + ((t - last) / 1000) * rate);
+    last = t;
+    if (tokens < 1) {
+      json(res, 429, { status: 429, detail: "slow down" }, { "retry-after": "1", ...headers() });
+      return;
+    }
+    tokens -= 1;
+    for (const [k, v] of Object.entries(headers())) res.setHeader(k, v);
+    return accounts()(hit, res, req);
+  };
+  return {
+    handler,
+    drain: (leave = 0) => {
+      tokens = leave;
+      last = now();
+    },
+  };
+}
+
 /** Resolves after `ms`. */
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -206,7 +257,10 @@ export async function rejection(p: Promise<unknown>): Promise<unknown> {
 
 /** Scripted servers and clients started for one test; {@link clientFixture} closes them after it. */
 export interface ClientFixture {
-  /** Starts a scripted server with `handler` and a client for it with the fixture's options for its URL and `opts`. */
+  /**
+   * Starts a scripted server with `handler` and a client for it with the fixture's options for its
+   * URL and `opts`; with a `clock` in `opts`, the server stamps arrivals with it too.
+   */
   setup(handler: Handler, opts?: Partial<ClientOptions>): Promise<{ s: TestServer; c: MarinSocialClient }>;
   /** Starts a scripted server with `handler`. */
   serve(handler: Handler): Promise<TestServer>;
@@ -229,8 +283,8 @@ export function clientFixture(optionsFor: (baseUrl: string, opts: Partial<Client
     for (const c of cs) await c.close();
     for (const s of ss) await s.close();
   });
-  const serve = async (handler: Handler): Promise<TestServer> => {
-    const s = await startServer(handler);
+  const serve = async (handler: Handler, now?: () => number): Promise<TestServer> => {
+    const s = await startServer(handler, now);
     servers.push(s);
     return s;
   };
@@ -243,7 +297,8 @@ export function clientFixture(optionsFor: (baseUrl: string, opts: Partial<Client
     serve,
     connect,
     async setup(handler, opts = {}) {
-      const s = await serve(handler);
+      const clock = opts.clock;
+      const s = await serve(handler, clock ? () => clock.now() : undefined);
       return { s, c: connect(optionsFor(s.url, opts)) };
     },
   };

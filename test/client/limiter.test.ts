@@ -1,19 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { AdaptiveLimiter, type Permit } from "../../provider/client/limiter";
+import { AdaptiveLimiter } from "../../provider/client/limiter";
+import { ManualClock, turn } from "../support/manual-clock";
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 
 describe("AdaptiveLimiter", () => {
   it("admits up to the cap and queues the rest in order", async () => {
     const l = new AdaptiveLimiter(2);
     const order: number[] = [];
     const permits = [0, 1, 2, 3].map((i) => l.acquire().then((p) => (order.push(i), p)));
-    await tick();
+    await turn();
     expect(order).toEqual([0, 1]);
     expect(l.inFlight).toBe(2);
     expect(l.waiting).toBe(2);
     l.release(await permits[0]!, { kind: "ok" });
-    await tick();
+    await turn();
     expect(order).toEqual([0, 1, 2]);
   });
 
@@ -51,16 +52,19 @@ describe("AdaptiveLimiter", () => {
   });
 
   it("pauses admissions until the 429's pause is over", async () => {
-    const l = new AdaptiveLimiter(4);
+    const clock = new ManualClock();
+    const l = new AdaptiveLimiter(4, clock);
     l.release(await l.acquire(), { kind: "rate-limited", pauseMs: 80 });
-    expect(l.pauseRemainingMs).toBeGreaterThan(0);
-    const t0 = Date.now();
-    let admitted: Permit | undefined;
-    const p = l.acquire().then((x) => (admitted = x));
-    await new Promise((r) => setTimeout(r, 30));
-    expect(admitted).toBeUndefined();
+    expect(l.pauseRemainingMs).toBe(80);
+    let admittedAt: number | undefined;
+    const p = l.acquire().then(() => (admittedAt = clock.now()));
+    await clock.advance(79);
+    expect(admittedAt).toBeUndefined();
+    expect(l.waiting).toBe(1);
+    await clock.advance(10);
     await p;
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(75);
+    expect(admittedAt).toBeGreaterThanOrEqual(80);
+    expect(l.pauseRemainingMs).toBe(0);
   });
 
   it("removes an aborted waiter and rejects with the signal's reason", async () => {

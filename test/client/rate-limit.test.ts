@@ -1,11 +1,13 @@
 /**
  * The client under a server rate limit, against a real scripted server that
  * limits like the sandbox: a token bucket of `RATE` requests/s (holding a
- * second's worth), 429 with `Retry-After: 1` when empty.
+ * second's worth), 429 with `Retry-After: 1` when empty. Client and server
+ * share a ManualClock, so the outcome does not depend on the machine's speed.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { MarinSocialClient, resolveConnection, type ClientOptions } from "../../provider/client";
-import { account, accounts, delay, json, startServer, type Handler, type TestServer } from "./helpers";
+import { account, accounts, delay, json, rateLimited, startServer, type TestServer } from "./helpers";
+import { ManualClock, runUntil } from "../support/manual-clock";
 
 const RATE = 100;
 let server: TestServer | undefined;
@@ -18,32 +20,18 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** A handler that rate-limits like the sandbox, then answers accounts after 5 ms. */
-function limited(rate: number): Handler {
-  let tokens = rate;
-  let last = performance.now();
-  return async (hit, res, req) => {
-    const now = performance.now();
-    tokens = Math.min(rate, tokens + ((now - last) / 1000) * rate);
-    last = now;
-    if (tokens < 1) {
-      json(res, 429, { status: 429, detail: "slow down" }, { "retry-after": "1" });
-      return;
-    }
-    tokens -= 1;
-    await delay(5);
-    accounts()(hit, res, req);
-  };
-}
-
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `fb-${i}`);
 
-async function run(opts: Partial<ClientOptions>, calls: number): Promise<{ c: MarinSocialClient; s: TestServer }> {
-  server = await startServer(limited(RATE));
-  client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rate", batchReads: false, ...opts });
-  const got = await Promise.all(ids(calls).map((id) => client!.getAccount(id)));
-  expect(got.map((a) => a.id)).toEqual(ids(calls));
-  return { c: client, s: server };
+/** `calls` lookups at once against a server limited to RATE/s, run on a ManualClock. */
+async function run(opts: Partial<ClientOptions>, calls: number): Promise<{ c: MarinSocialClient; s: TestServer; clock: ManualClock }> {
+  const clock = new ManualClock();
+  server = await startServer(rateLimited(RATE, "none", clock.now).handler, clock.now);
+  client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rate", batchReads: false, clock, ...opts });
+  let done = false;
+  const all = Promise.all(ids(calls).map((id) => client!.getAccount(id))).finally(() => (done = true));
+  await runUntil(clock, () => done);
+  expect((await all).map((a) => a.id)).toEqual(ids(calls));
+  return { c: client, s: server, clock };
 }
 
 describe("under a server rate limit", () => {
@@ -65,19 +53,19 @@ describe("under a server rate limit", () => {
     const naive = await run({ adaptiveConcurrency: false }, 400);
     expect(naive.c.pacing().rate).toBeNull();
     expect(naive.c.metrics().rateLimited).toBeGreaterThan(m.rateLimited);
-  }, 30_000);
+  });
 
   it("paces to a configured rate from the first request, before any 429", async () => {
-    const { c, s } = await run({ rateLimitPerSecond: 50 }, 40);
+    const { c, s, clock } = await run({ rateLimitPerSecond: 50 }, 40);
     expect(c.metrics().rateLimited).toBe(0);
     expect(c.pacing().rate).toBe(50);
-    // At most 5 at once (a tenth of a second), then one every 20 ms: 40 requests span at least 0.7 s.
-    const at = s.hits.map((h) => h.at);
-    expect(Math.max(...at) - Math.min(...at)).toBeGreaterThanOrEqual(690);
+    // The bucket starts empty and gains a token every 20 ms: the 40th request goes at 800 ms.
+    expect(s.hits[0]!.at).toBeGreaterThanOrEqual(20);
+    expect(clock.now()).toBe(800);
   });
 
   it("the environment knobs reach the client through resolveConnection", async () => {
-    server = await startServer(limited(1000));
+    server = await startServer(rateLimited(1000).handler);
     const connection = resolveConnection({
       env: {
         MARIN_SOCIAL_API_URL: server.url,
@@ -96,15 +84,19 @@ describe("under a server rate limit", () => {
 
 describe("deadline and queueing", () => {
   it("does not count time queued behind the client's own cap against a call's deadline", async () => {
+    const clock = new ManualClock();
     server = await startServer(async (hit, res, req) => {
-      await delay(100);
+      await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 100)); // 100 ms to answer
       accounts()(hit, res, req);
-    });
-    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rate", batchReads: false, maxConcurrency: 1, timeouts: { deadlineMs: 300 } });
-    // Five calls, one at a time: the last waits about 400 ms in the queue, longer than its 300 ms deadline.
-    const got = await Promise.all(ids(5).map((id) => client!.getAccount(id)));
-    expect(got).toHaveLength(5);
+    }, clock.now);
+    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rate", batchReads: false, maxConcurrency: 1, timeouts: { deadlineMs: 300 }, clock });
+    // Five calls, one at a time: the last waits 400 ms in the queue, longer than its 300 ms deadline.
+    let done = false;
+    const all = Promise.all(ids(5).map((id) => client!.getAccount(id))).finally(() => (done = true));
+    await runUntil(clock, () => done, 100); // answers only; deadlines are further out
+    expect(await all).toHaveLength(5);
     expect(server.maxInFlight()).toBe(1);
+    expect(server.hits.map((h) => h.at)).toEqual([0, 100, 200, 300, 400]);
   });
 });
 

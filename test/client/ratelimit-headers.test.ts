@@ -4,11 +4,11 @@
  * servers that limit like the sandbox (a token bucket holding a second's worth, 429 with
  * `Retry-After: 1` when empty) and advertise the limit, advertise it wrongly, or say nothing.
  */
-import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { MarinSocialClient, parseRateLimit, parseRateLimitPolicy, readAdvertisement, type ClientOptions } from "../../provider/client";
 import { RatePacer } from "../../provider/client/pacer";
-import { accounts, delay, json, startServer, type Handler, type TestServer } from "./helpers";
+import { rateLimited, startServer, type Advertise, type TestServer } from "./helpers";
+import { ManualClock, runUntil } from "../support/manual-clock";
 
 /** A clock the test moves by hand. */
 function clock(start = 1_000): { now: () => number; advance: (ms: number) => void } {
@@ -159,46 +159,6 @@ describe("RatePacer with an advertised policy", () => {
   });
 });
 
-/** How a scripted server advertises its limit. */
-type Advertise = "draft" | "none" | ((r: number, t: number) => Record<string, string>);
-
-/** A server limiting like the sandbox at `rate`/s, answering accounts after 5 ms; `drain()` empties its bucket (another client's burst). */
-function limited(rate: number, advertise: Advertise): { handler: Handler; drain: (leave?: number) => void } {
-  let tokens = rate;
-  let last = performance.now();
-  const headers = (): Record<string, string> => {
-    if (advertise === "none") return {};
-    const r = Math.floor(tokens);
-    const t = Math.ceil((rate - tokens) / rate);
-    if (advertise === "draft") return { "ratelimit-policy": `"default";q=${rate};w=1`, ratelimit: `"default";r=${r};t=${t}` };
-    return advertise(r, t);
-  };
-  const withHeaders = (res: ServerResponse, h: Record<string, string>): void => {
-    for (const [k, v] of Object.entries(h)) res.setHeader(k, v);
-  };
-  const handler: Handler = async (hit, res, req) => {
-    const now = performance.now();
-    tokens = Math.min(rate, tokens + ((now - last) / 1000) * rate);
-    last = now;
-    if (tokens < 1) {
-      json(res, 429, { status: 429, detail: "slow down" }, { "retry-after": "1", ...headers() });
-      return;
-    }
-    tokens -= 1;
-    const h = headers();
-    await delay(5);
-    withHeaders(res, h);
-    accounts()(hit, res, req);
-  };
-  return {
-    handler,
-    drain: (leave = 0) => {
-      tokens = leave;
-      last = performance.now();
-    },
-  };
-}
-
 const RATE = 100;
 let server: TestServer | undefined;
 let client: MarinSocialClient | undefined;
@@ -212,13 +172,23 @@ afterEach(async () => {
 
 const ids = (n: number, prefix = "fb"): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
+/** `calls` lookups at once against a server limited to RATE/s, client and server on one ManualClock. */
 async function burst(opts: Partial<ClientOptions>, advertise: Advertise, calls: number): Promise<MarinSocialClient> {
-  server = await startServer(limited(RATE, advertise).handler);
-  client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rl", batchReads: false, ...opts });
-  const got = await Promise.all(ids(calls).map((id) => client!.getAccount(id)));
+  const clock = new ManualClock();
+  server = await startServer(rateLimited(RATE, advertise, clock.now).handler, clock.now);
+  client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rl", batchReads: false, clock, ...opts });
+  const got = await settle(clock, Promise.all(ids(calls).map((id) => client!.getAccount(id))));
   expect(got.map((a) => a.id)).toEqual(ids(calls));
   expect(client.metrics().requests).toBe(server.hits.length);
   return client;
+}
+
+/** Runs the clock until `p` settles (see runUntil). */
+async function settle<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
+  let done = false;
+  const watched = p.finally(() => (done = true));
+  await runUntil(clock, () => done);
+  return watched;
 }
 
 describe("the client against a server that advertises its limit", () => {
@@ -227,17 +197,18 @@ describe("the client against a server that advertises its limit", () => {
     expect(c.metrics().rateLimited).toBeLessThanOrEqual(1);
     expect(c.pacing()).toMatchObject({ advertised: RATE, adjustments: 0 });
     expect(c.pacing().rate).toBeCloseTo(0.95 * RATE, 5);
-  }, 20_000);
+  });
 
   it("does not burst into a window another client exhausted", async () => {
-    const limiter = limited(RATE, "draft");
-    server = await startServer(limiter.handler);
-    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rl", batchReads: false });
+    const clock = new ManualClock();
+    const limiter = rateLimited(RATE, "draft", clock.now);
+    server = await startServer(limiter.handler, clock.now);
+    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rl", batchReads: false, clock });
     await client.getAccount("fb-first"); // learns the policy
-    await delay(150); // idle: the client's own bucket fills up (9.5 at 95/s)
+    await clock.advance(150); // idle: the client's own bucket fills up (9.5 at 95/s)
     limiter.drain(1); // someone else used the quota
-    await client.getAccount("fb-second"); // says r=0
-    await Promise.all(ids(30).map((id) => client!.getAccount(id)));
+    await settle(clock, client.getAccount("fb-second")); // says r=0
+    await settle(clock, Promise.all(ids(30).map((id) => client!.getAccount(id))));
     expect(client.metrics().rateLimited).toBeLessThanOrEqual(1);
   });
 
@@ -265,5 +236,5 @@ describe("the client against a server without usable headers learns from 429s, a
     expect(m.rateLimited).toBeGreaterThan(0);
     expect(c.pacing().adjustments).toBeGreaterThanOrEqual(1);
     expect(c.pacing().rate).not.toBeNull();
-  }, 20_000);
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MarinSocialError, isNotFound } from "../../provider/client";
-import { accounts, clientFixture, closedPort, delay, fail, json, notFoundProblem, problem, rejection, reset, script, account } from "./helpers";
+import { accounts, clientFixture, closedPort, fail, json, notFoundProblem, problem, rejection, reset, script, account } from "./helpers";
+import { ManualClock, until } from "../support/manual-clock";
 
 const KEY = "test-key-retries";
 const { setup, connect } = clientFixture((baseUrl, opts) => ({
@@ -10,6 +11,9 @@ const { setup, connect } = clientFixture((baseUrl, opts) => ({
   ...opts,
   retry: { baseDelayMs: 5, maxDelayMs: 50, ...opts.retry },
 }));
+
+/** The status of each attempt, for a test that waits for one (set by the test). */
+let onStatus: (status: number | undefined) => void = () => undefined;
 
 describe("retries", () => {
   it("retries a 503 and returns the account from the following 200", async () => {
@@ -41,28 +45,37 @@ describe("retries", () => {
   });
 
   it("honours Retry-After in seconds, and pauses other calls for it too", async () => {
-    const { s, c } = await setup(script(fail(429, { "retry-after": "1" }), accounts()));
+    const clock = new ManualClock();
+    const answered = new Promise<void>((resolve) => void (onStatus = (status) => status === 429 && resolve()));
+    const { s, c } = await setup(script(fail(429, { "retry-after": "1" }), accounts()), { clock, onRequest: (e) => onStatus(e.status) });
     const first = c.getAccount("fb-1");
-    while (s.hits.length === 0) await delay(5);
-    await delay(50); // the 429 has arrived; the queue is paused
+    await answered; // the client has the 429: its queue is paused
+    const scheduled = clock.scheduled;
     const second = c.getAccount("fb-2");
-    const [a, b] = await Promise.all([first, second]);
-    expect(a.id).toBe("fb-1");
-    expect(b.id).toBe("fb-2");
-    expect(s.hits).toHaveLength(3);
-    const t429 = s.hits[0]!.at;
+    // The unrelated call waits for the pause (the client sets a timer) instead of going out.
+    await until(() => clock.scheduled > scheduled || s.hits.length > 1);
+    expect(s.hits).toHaveLength(1);
+    await clock.advance(999);
+    expect(s.hits).toHaveLength(1);
+    await clock.advance(1);
+    expect((await first).id).toBe("fb-1");
+    await clock.advance(1); // the queue's own wake-up, a millisecond after the pause
+    expect((await second).id).toBe("fb-2");
     // Neither the retry nor the unrelated call came before the 1 s the server asked for.
-    for (const h of s.hits.slice(1)) expect(h.at - t429).toBeGreaterThanOrEqual(990);
-    expect(Math.max(...s.hits.map((h) => h.at)) - t429).toBeLessThan(3000);
+    expect(s.hits.map((h) => h.at)).toEqual([0, expect.any(Number), expect.any(Number)]);
+    for (const h of s.hits.slice(1)) expect(h.at).toBeGreaterThanOrEqual(1000);
     expect(c.metrics().rateLimited).toBe(1);
   });
 
   it("caps Retry-After at maxRetryAfterMs", async () => {
-    const { s, c } = await setup(script(fail(429, { "retry-after": "3600" }), accounts()), { retry: { maxRetryAfterMs: 150 } });
-    await c.getAccount("fb-1");
-    const gap = s.hits[1]!.at - s.hits[0]!.at;
-    expect(gap).toBeGreaterThanOrEqual(140);
-    expect(gap).toBeLessThan(2000);
+    const clock = new ManualClock();
+    const { s, c } = await setup(script(fail(429, { "retry-after": "3600" }), accounts()), { clock, retry: { maxRetryAfterMs: 150 } });
+    const call = c.getAccount("fb-1");
+    await s.waitForHits(1);
+    await until(() => clock.pending().includes(150));
+    await clock.advance(150);
+    await call;
+    expect(s.hits.map((h) => h.at)).toEqual([0, 150]);
   });
 
   it("reports rate-limited when 429 outlasts every attempt", async () => {
@@ -96,7 +109,7 @@ describe("retries", () => {
     const e = (await rejection(c.getAccount("fb-1001"))) as MarinSocialError;
     expect(e.message).toBe(
       "Marin Social rejected the API key (401 at GET /v1/accounts/fb-1001): unknown key. " +
-        "Set a valid key with `pulumi config set --secret marin-social:apiKey <key>` or MARIN_SOCIAL_API_KEY.",
+        "Set a valid key with `pulumi config set --secret marin-social:apiKey <key>` or MARIN_SOCIAL_API_KEY=<key>.",
     );
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { backoffDelay, classifyTransportError, decideRetry, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "../../provider/client";
+import { fuzzSeeds } from "../support/seeds";
 
 const policy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 5000, maxRetryAfterMs: 30_000, refusedAttempts: 3 };
 const NOW = Date.parse("2026-03-01T12:00:00Z");
@@ -36,12 +37,13 @@ describe("backoffDelay (full jitter)", () => {
     expect(backoffDelay(50, policy, () => 0.999)).toBe(4995);
   });
 
-  it("stays within bounds for any retry number and random value", () => {
+  it.each(fuzzSeeds("backoffDelay property", [20261125]))("stays within bounds for any retry number and random value (seed %i)", (seed) => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1000 }), fc.double({ min: 0, max: 0.9999999, noNaN: true }), (n, r) => {
         const d = backoffDelay(n, policy, () => r);
         return d >= 0 && d < Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1)) + 1e-9 && Number.isInteger(d);
       }),
+      { seed },
     );
   });
 });

@@ -1,7 +1,7 @@
-import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { MarinSocialClient, MarinSocialError, type ClientOptions } from "../../provider/client";
 import { fail, hang, rejection, startServer, type Handler, type TestServer } from "./helpers";
+import { ManualClock, turn } from "../support/manual-clock";
 
 let server: TestServer | undefined;
 let client: MarinSocialClient | undefined;
@@ -14,7 +14,8 @@ afterEach(async () => {
 });
 
 async function setup(handler: Handler, opts: Partial<ClientOptions>): Promise<{ s: TestServer; c: MarinSocialClient }> {
-  server = await startServer(handler);
+  const clock = opts.clock;
+  server = await startServer(handler, clock ? () => clock.now() : undefined);
   client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-timeouts", batchReads: false, ...opts });
   return { s: server, c: client };
 }
@@ -46,34 +47,47 @@ describe("timeouts", () => {
   });
 
   it("enforces the overall deadline even when per-phase timeouts are long", async () => {
-    const { c } = await setup(hang, { timeouts: { headersMs: 30_000, deadlineMs: 300 } });
-    const t0 = performance.now();
-    const e = (await rejection(c.getAccount("fb-1"))) as MarinSocialError;
-    const elapsed = performance.now() - t0;
+    const clock = new ManualClock();
+    const { s, c } = await setup(hang, { clock, timeouts: { headersMs: 30_000, deadlineMs: 300 } });
+    let settled = false;
+    const call = rejection(c.getAccount("fb-1")).finally(() => (settled = true));
+    await s.waitForHits(1);
+    await clock.advance(299);
+    expect(settled).toBe(false);
+    await clock.advance(1);
+    const e = (await call) as MarinSocialError;
     expect(e.code).toBe("timeout");
     expect(e.message).toContain("deadline of 300 ms");
-    expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(3000);
+    expect(clock.now()).toBe(300);
   });
 
   it("does not start a retry whose wait would outlast the deadline", async () => {
-    const { s, c } = await setup(fail(503, { "retry-after": "5" }, "maintenance"), { timeouts: { deadlineMs: 1000 } });
-    const t0 = performance.now();
+    const clock = new ManualClock();
+    const { s, c } = await setup(fail(503, { "retry-after": "5" }, "maintenance"), { clock, timeouts: { deadlineMs: 1000 } });
+    // No time passes: the client gives up at once instead of waiting 5 s.
     const e = (await rejection(c.getAccount("fb-1"))) as MarinSocialError;
     expect(e.code).toBe("server");
     expect(e.problem?.detail).toBe("maintenance");
     expect(s.hits).toHaveLength(1);
-    expect(performance.now() - t0).toBeLessThan(900);
+    expect(clock.now()).toBe(0);
   });
 
   it("the deadline covers backoff between attempts", async () => {
-    const { s, c } = await setup(fail(503), { timeouts: { deadlineMs: 400 }, retry: { maxAttempts: 100, baseDelayMs: 50, maxDelayMs: 50 } });
-    const t0 = performance.now();
-    const e = (await rejection(c.getAccount("fb-1"))) as MarinSocialError;
-    const elapsed = performance.now() - t0;
+    const clock = new ManualClock();
+    const { s, c } = await setup(fail(503), { clock, timeouts: { deadlineMs: 400 }, retry: { maxAttempts: 100, baseDelayMs: 50, maxDelayMs: 50 } });
+    let settled = false;
+    const call = rejection(c.getAccount("fb-1")).finally(() => (settled = true));
+    // Each attempt is answered at once; then the client waits out its backoff on the clock.
+    for (let answered = 1; !settled; answered++) {
+      await s.waitForHits(answered);
+      while (!settled && clock.pending().length < 2) await turn(); // the deadline and a backoff
+      if (!settled) await clock.next();
+    }
+    const e = (await call) as MarinSocialError;
     expect(["timeout", "server"]).toContain(e.code);
-    expect(elapsed).toBeLessThan(2000);
+    expect(clock.now()).toBeLessThanOrEqual(400);
     expect(s.hits.length).toBeGreaterThan(1);
     expect(s.hits.length).toBeLessThan(100);
+    expect(Math.max(...s.hits.map((h) => h.at))).toBeLessThanOrEqual(400);
   });
 });

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { MarinSocialClient, MarinSocialError, resolveConnection, resolveOptions } from "../../provider/client";
-import { accounts, delay, startServer, type TestServer } from "./helpers";
+import { accounts, startServer, type TestServer } from "./helpers";
+import { ManualClock, turn } from "../support/manual-clock";
 
 function thrown(fn: () => unknown): MarinSocialError {
   try {
@@ -75,16 +76,17 @@ describe("trickle batching", () => {
   });
 
   it("gathers lookups arriving one at a time into full requests, as the engine sends them", async () => {
-    server = await startServer(async (hit, res, req) => {
-      await delay(10);
-      accounts()(hit, res, req);
-    });
-    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-trickle" });
+    const clock = new ManualClock();
+    server = await startServer(accounts());
+    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-trickle", clock });
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < 250; i++) {
       calls.push(client.getAccount(`fb-${i}`));
-      await delay(1); // a new macrotask each time, as gRPC calls arrive
+      await turn(); // a new turn of the event loop each time, as gRPC calls arrive
     }
+    // The last lookups wait for the quiet gap (50 ms) to end before going out.
+    await server.waitForHits(3);
+    await clock.advance(50);
     await Promise.all(calls);
     const sizes = server.hits.map((h) => (h.query.get("ids") ?? "").split(",").length);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(250);
@@ -94,11 +96,12 @@ describe("trickle batching", () => {
   });
 
   it("still answers a lone lookup at once, without waiting for a window", async () => {
+    const clock = new ManualClock();
     server = await startServer(accounts());
-    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-trickle", batchWindowMs: 5_000 });
-    const t0 = performance.now();
+    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-trickle", batchWindowMs: 5_000, clock });
+    // The clock never moves: the lookup is answered without waiting for any timer.
     await client.getAccount("fb-1");
-    expect(performance.now() - t0).toBeLessThan(4_000);
+    expect(clock.now()).toBe(0);
     expect(server.hits).toHaveLength(1);
   });
 });

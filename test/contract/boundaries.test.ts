@@ -34,12 +34,14 @@ function nearBoundaries(rule: { minLength?: number; maxLength?: number }): fc.Ar
 
 /**
  * The loader's verdict on a file declaring one token with `fields`, written by the real yaml
- * library with double-quoted strings (so every character survives as written; how the loader
- * reads plain scalars is the YAML tests' business).
+ * library in its own style (plain where it can) and with double-quoted strings: both must agree.
  */
 function loaderAccepts(fields: Record<string, unknown>): boolean {
-  const text = stringify({ tokens: [{ accountId: "fb-1001", valid: false, ...fields }] }, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" });
-  return parseDeclarations(text, "boundary.yaml").ok;
+  const doc = { tokens: [{ accountId: "fb-1001", valid: false, ...fields }] };
+  const plain = parseDeclarations(stringify(doc), "boundary.yaml").ok;
+  const quoted = parseDeclarations(stringify(doc, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" }), "boundary.yaml").ok;
+  expect({ fields, plain }).toEqual({ fields, plain: quoted });
+  return plain;
 }
 
 /** The provider check's verdict on one property. */

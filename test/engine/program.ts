@@ -3,7 +3,6 @@
  * (`@pulumi/pulumi/cmd/run`, resolved from the program directory) with the language host's flags
  * and environment.
  */
-import { sdkNode } from "./node";
 import { Child, childEnv } from "./processes";
 import type { ResolvedSpec } from "./project";
 import { resolveFrom } from "./sdk";
@@ -57,5 +56,5 @@ export function runnerEnv(rs: ResolvedSpec): NodeJS.ProcessEnv {
 /** Spawns the program's runner against the engine at `address` (cwd = program directory). */
 export function startProgram(rs: ResolvedSpec, address: string, dryRun: boolean): Child {
   const runPath = resolveFrom(rs.programDir, "@pulumi/pulumi/cmd/run");
-  return new Child(sdkNode(), runnerArgs(rs, runPath, address, dryRun), { cwd: rs.programDir, env: runnerEnv(rs) });
+  return new Child(process.execPath, runnerArgs(rs, runPath, address, dryRun), { cwd: rs.programDir, env: runnerEnv(rs) });
 }

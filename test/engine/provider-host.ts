@@ -4,7 +4,6 @@
  * gRPC service that marshals property bags the way the engine does for it.
  */
 import type * as grpcTypes from "@grpc/grpc-js";
-import { sdkNode } from "./node";
 import { Child, childEnv } from "./processes";
 import { emptyPb, grpc, providerGrpcPb, providerPb, resolveFrom, statusPb, structPb } from "./sdk";
 import { annotateSecrets, makeSecret, marshalForProvider, type PropertyMap } from "./values";
@@ -349,7 +348,7 @@ export async function startProviderHost(opts: ProviderHostOptions): Promise<Prov
     opts.config ? { PULUMI_CONFIG: JSON.stringify(opts.config) } : undefined,
     opts.env,
   );
-  const child = new Child(sdkNode(), [script, opts.engineAddress ?? "127.0.0.1:0"], { cwd: opts.cwd, env });
+  const child = new Child(process.execPath, [script, opts.engineAddress ?? "127.0.0.1:0"], { cwd: opts.cwd, env });
   const timeoutMs = opts.startTimeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
   try {

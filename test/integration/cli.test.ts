@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { account, json, startServer } from "../client/helpers";
+import { displayWidth } from "../../provider/cli/width";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "dist", "cli", "main.js");
@@ -137,6 +138,27 @@ describe("marin-social audit", () => {
     expect(JSON.parse(json.stdout).rows).toHaveLength(2);
   });
 
+  it("lines the table up in terminal columns whatever the names hold, and shows control characters as escapes", async () => {
+    await sb.admin.sandbox.reset();
+    const names = ["東京カフェ", "Café ☕ Ünïcödé", "🇯🇵 👨‍👩‍👧 Shop", "Cafe\u0301 Bleu", "한국 베이커리", "Evil\x1b[2J\x1b[31m Red\nSecond line"];
+    const accounts = names.map((name, i) => ({ id: `wide-${i}`, publisher: "facebook", name, agencies: ["ag-north"] }));
+    await sb.admin.sandbox.addAccounts({ accounts });
+    const file = path.join(tmp, "wide.yaml");
+    writeFileSync(file, "tokens:\n" + accounts.map((a) => `  - { accountId: ${a.id}, valid: true }\n`).join(""));
+    const r = await cli(["audit", file, "--api-url", sb.url], api());
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(r.stdout).toContain("Evil\\u001b[2J\\u001b[31m Red\\u000aSecond line");
+    const lines = r.stdout.split("\n");
+    const rows = lines.filter((l) => l.startsWith("wide-"));
+    expect(rows).toHaveLength(names.length);
+    // Every row's LIVE cell ("valid") starts in the header's LIVE column, counted in terminal columns.
+    const column = (line: string, at: number) => displayWidth(line.slice(0, at));
+    const live = column(lines[0]!, lines[0]!.indexOf("LIVE"));
+    for (const row of rows) expect(column(row, row.indexOf("  valid  ") + 2), row).toBe(live);
+  });
+
   it.each([
     ["a duplicate accountId", "tokens:\n  - { accountId: fb-1001, valid: false }\n  - { accountId: fb-1001, valid: false }\n", 3, "tokens[1].accountId", /duplicate accountId/],
     ["an id the API refuses", 'tokens:\n  - { accountId: "fb:1001", valid: false }\n', 2, "tokens[0].accountId", /must be an account id of 1 to 64/],
@@ -179,13 +201,41 @@ describe("marin-social audit", () => {
     expect(r.stderr).toContain(`${bad}:4:5: tokens[1].acountId:`);
   });
 
-  it("fails without a stack trace (unless --debug) when no API key is set, naming both ways to set it", async () => {
+  it("fails without a stack trace (unless --debug) when no API key is set, naming MARIN_SOCIAL_API_KEY", async () => {
     const r = await cli(["audit", TOKENS, "--api-url", sb.url]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/MARIN_SOCIAL_API_KEY/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const d = await cli(["audit", TOKENS, "--api-url", sb.url, "--debug"]);
     expect(d.stderr).toMatch(/\n\s+at /);
+  });
+
+  // The audit reads flags and the environment, never Pulumi config: every fix it suggests says so.
+  // SANDBOX stands for the sandbox's URL; the admin key is set unless the case sets its own.
+  const S = "--api-url SANDBOX";
+  it.each([
+    ["no API key", S, { MARIN_SOCIAL_API_KEY: "" }, /no API key is set\. Set it with `export MARIN_SOCIAL_API_KEY=<key>`/],
+    ["a key the API rejects (401)", S, { MARIN_SOCIAL_API_KEY: "not-a-key" }, /rejected the API key .*Set a valid key with `export MARIN_SOCIAL_API_KEY=<key>`/],
+    ["a malformed key", S, { MARIN_SOCIAL_API_KEY: "has space" }, /Set a valid key with `export MARIN_SOCIAL_API_KEY=<key>`/],
+    ["http to a remote host from --api-url", "--api-url http://10.1.2.3:8787", {}, /from --api-url\).*opt in with --allow-insecure-http or `export MARIN_SOCIAL_ALLOW_INSECURE_HTTP=true`/],
+    ["http to a remote host from the environment", "", { MARIN_SOCIAL_API_URL: "http://10.1.2.3:8787" }, /from environment MARIN_SOCIAL_API_URL\).*--allow-insecure-http/],
+    ["a URL that is not http", "--api-url ftp://127.0.0.1", {}, /Set an https:\/\/ URL with --api-url <url> or `export MARIN_SOCIAL_API_URL=<url>`/],
+    ["a URL ending in /v1", "--api-url SANDBOX/v1", {}, /it ends in \/v1.*Set --api-url SANDBOX or `export MARIN_SOCIAL_API_URL=SANDBOX`/],
+    ["nothing listening", "--api-url http://127.0.0.1:9", {}, /Check the API URL, --api-url \(else MARIN_SOCIAL_API_URL\)/],
+    ["a bad tuning knob", S, { MARIN_SOCIAL_MAX_CONCURRENCY: "lots" }, /environment MARIN_SOCIAL_MAX_CONCURRENCY must be .*Set it with `export MARIN_SOCIAL_MAX_CONCURRENCY=16`/],
+  ])("names what the audit reads, never Pulumi config, for %s", async (_what, args, env, message) => {
+    const argv = args.split(" ").filter(Boolean).map((a) => a.replace("SANDBOX", sb.url));
+    const r = await cli(["audit", TOKENS, ...argv], { ...api(), ...env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(message.source.replaceAll("SANDBOX", sb.url.replaceAll(".", "\\."))));
+    expect(r.stderr).not.toMatch(/pulumi config/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("refuses an empty --api-url rather than falling back to the environment", async () => {
+    const r = await cli(["audit", TOKENS, "--api-url", ""], { ...api(), MARIN_SOCIAL_API_URL: sb.url });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--api-url is empty");
   });
 
   it("refuses plain http to a non-loopback host before connecting", async () => {

@@ -190,6 +190,18 @@ describe("read (refresh)", () => {
     expect(await invalidations("tw-2001")).toBe(2);
   });
 
+  it("refresh right after up finds no drift: the stored observation predates what read returns", async () => {
+    // What the engine does on refresh: Read, then Diff(olds = what read returned, news = the stored inputs).
+    const news = { accountId: "fb-1001", valid: false, actor, observed: observe(await admin.getAccount("fb-1001")) };
+    const { outs } = await lifecycle.create(news);
+    const read = await lifecycle.read("fb-1001", outs);
+    expect(await lifecycle.diff("fb-1001", { ...read.inputs, ...read.props }, news)).toMatchObject({ changes: false });
+    // A re-authorization after that is newer than the state: the program's next observation shows work.
+    await admin.reauthorize("fb-1001", { actor: "ops@agency.example", agencies: ["ag-north"] });
+    const fresh = { ...news, observed: observe(await admin.getAccount("fb-1001")) };
+    expect(await lifecycle.diff("fb-1001", outs, fresh)).toMatchObject({ changes: true });
+  });
+
   it("returns gone only for a definite account-not-found; a 5xx is an error", async () => {
     expect((await lifecycle.read("fb-9999", { accountId: "fb-9999" })).id).toBe("");
     await admin.sandbox.setFaults({ errorRate: 1 });
@@ -204,7 +216,7 @@ describe("read (refresh)", () => {
 });
 
 describe("check and diff (no API call: the engine runs them one resource at a time)", () => {
-  it("fails check for a missing account, a guard mismatch, a publisher mismatch and a revoked token", async () => {
+  it("fails check for a missing or unreadable account, a guard or publisher mismatch, a revoked token, two resources for one account", async () => {
     const acme = observe(await admin.getAccount("fb-1001"));
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ accountId: "fb-9999", valid: false, actor, observed: { status: "missing" } }, "accountId", /does not exist/],
@@ -212,6 +224,8 @@ describe("check and diff (no API call: the engine runs them one resource at a ti
       [{ accountId: "fb-1001", valid: false, actor, observed: acme, publisher: "twitter" }, "publisher", /facebook account/],
       [{ accountId: "fb-1007", valid: true, actor, observed: observe(await admin.getAccount("fb-1007")) }, "valid", /jane@agency\.example/],
       [{ accountId: "bad id!", valid: "no", actor }, "accountId", /accountId must be/],
+      [{ accountId: "fb-1001", valid: false, actor, observed: { status: "error", message: "timed out" } }, "accountId", /could not read account fb-1001 from Marin Social: timed out/],
+      [{ accountId: "fb-1001", valid: false, actor, observed: acme, duplicates: ["b", "a"] }, "accountId", /fb-1001 is declared by 2 PublisherToken resources: "a", "b"/],
     ];
     const before = (await admin.sandbox.stats()).total;
     for (const [news, property, reason] of cases) {

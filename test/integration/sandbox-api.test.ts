@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Account, AuditEntry } from "../../provider/core/types";
 import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
+import { turn } from "../support/manual-clock";
 import { contractCaller, type CallOpts } from "../support/sandbox-call";
 
 const contract = loadContract();
@@ -16,6 +17,15 @@ const invalidate = (id: string, o: Omit<CallOpts, "params"> = {}) =>
 const unlink = (agencyId: string, accountId: string, o: CallOpts = {}) =>
   call("DELETE /v1/agencies/{agencyId}/accounts/{accountId}", { params: { agencyId, accountId }, ...o });
 const audit = async (query = ""): Promise<AuditEntry[]> => (await call("GET /v1/audit", { query })).body;
+
+/** The wall clock's first ISO timestamp later than `t`, waiting turn by turn of the event loop for it to move. */
+async function nextTimestampAfter(t: string): Promise<string> {
+  for (;;) {
+    const now = new Date().toISOString();
+    if (now > t) return now;
+    await turn();
+  }
+}
 const listAll = async (query = ""): Promise<Account[]> => {
   const out: Account[] = [];
   let cursor: string | null = null;
@@ -238,9 +248,11 @@ describe("idempotency keys and audit", () => {
 
   it("filters the audit log by account and time, ordered by time", async () => {
     await invalidate("fb-1002");
-    await new Promise((r) => setTimeout(r, 5));
-    const mid = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 5));
+    // Entries carry millisecond timestamps: take a `since` strictly between the two invalidations,
+    // waiting for the clock to move past each one (a condition, not a sleep of a guessed length).
+    const before = (await audit()).at(-1)!.at;
+    const mid = await nextTimestampAfter(before);
+    await nextTimestampAfter(mid);
     await invalidate("fb-1003");
     await unlink("ag-west", "fb-1003");
     const all = await audit();

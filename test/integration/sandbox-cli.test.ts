@@ -28,22 +28,27 @@ function spawnCli(args: string[], env: Record<string, string> = {}) {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
+  // No deadline of its own: the test's timeout catches a CLI that never starts.
   const firstLine = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start line within 30 s; stdout: ${out}; stderr: ${err}`)), 30_000);
     const check = (): void => {
       const nl = out.indexOf("\n");
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl));
-      }
+      if (nl >= 0) resolve(out.slice(0, nl));
     };
     child.stdout.on("data", check);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`exited before starting; stdout: ${out}; stderr: ${err}`));
-    });
+    void exited.then(() => reject(new Error(`exited before starting; stdout: ${out}; stderr: ${err}`)));
   });
-  return { child, firstLine, exited, output: () => out + err };
+  /** Resolves once stdout matches `re` (output arrives in chunks, after the first line). */
+  const until = (re: RegExp) =>
+    new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!re.test(out)) return;
+        child.stdout.off("data", check);
+        resolve();
+      };
+      child.stdout.on("data", check);
+      check();
+    });
+  return { child, firstLine, exited, until, output: () => out + err };
 }
 
 describe("marin-social sandbox (child process)", () => {
@@ -61,6 +66,7 @@ describe("marin-social sandbox (child process)", () => {
       const account = (await res.body.json()) as { name: string };
       expect(loadContract().responseErrors("GET /v1/accounts/{id}", 200, res.headers["content-type"] as string, account)).toEqual([]);
       expect(account.name).toBe("Acme Coffee");
+      await cli.until(/^database: /m);
       const lines = cli.output().split("\n");
       for (const key of ["sandbox-admin", "sandbox-readonly", "sandbox-agency-ag-north"]) {
         expect(lines.some((l) => l.startsWith(`key ${key} `))).toBe(true);
@@ -98,6 +104,7 @@ describe("marin-social sandbox: the address it serves", () => {
       expect((await get(local, secret)).statusCode).toBe(200);
       expect((await get(local, "sandbox-admin")).statusCode).toBe(401);
       expect((await get(local, "sandbox-agency-ag-north")).statusCode).toBe(401);
+      await cli.until(/^database: /m);
       expect(cli.output()).toContain(`note: http://0.0.0.0:${m![1]} is every interface of this machine; from this machine, use ${local}`);
       expect(cli.output()).toContain("demo keys: off");
       cli.child.kill("SIGTERM");

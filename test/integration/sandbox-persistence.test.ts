@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
+import { openSqlite } from "../../provider/sandbox/db";
 import { callSandbox, type CallOpts } from "../support/sandbox-call";
 
 const contract = loadContract();
@@ -41,8 +41,8 @@ describe("persistence", () => {
     const before = await snapshot(sb);
     await sb.close();
 
-    const raw = new Database(db, { readonly: true });
-    expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+    const raw = openSqlite(db);
+    expect(raw.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     raw.close();
 
     sb = await startSandbox({ db, seed: "demo" });

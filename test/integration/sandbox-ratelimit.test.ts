@@ -5,10 +5,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
 import { policyOf } from "../../provider/sandbox/ratelimit-headers";
+import { ManualClock } from "../support/manual-clock";
 import { callSandbox, type CallOpts, type CallResult } from "../support/sandbox-call";
 
 const contract = loadContract();
 let sb: Sandbox;
+/** The sandbox's clock: its bucket refills only when a test moves it. */
+let clock: ManualClock;
 
 type Res = CallResult;
 
@@ -28,7 +31,8 @@ function limitOf(res: Res): { r: number; t: number } {
 }
 
 beforeEach(async () => {
-  sb = await startSandbox();
+  clock = new ManualClock();
+  sb = await startSandbox({ clock });
 });
 afterEach(async () => {
   await sb.close();
@@ -88,6 +92,19 @@ describe("rate-limit headers", () => {
     expect(admin.headers["ratelimit"]).toBeUndefined();
   });
 
+  it("refill one token every 1/rate seconds", async () => {
+    await setFaults({ rateLimitPerSecond: 2 });
+    expect((await agencies()).status).toBe(200);
+    expect((await agencies()).status).toBe(200);
+    expect((await agencies()).status).toBe(429);
+    await clock.advance(499);
+    expect((await agencies()).status).toBe(429);
+    await clock.advance(1);
+    const refilled = await agencies();
+    expect(refilled.status).toBe(200);
+    expect(limitOf(refilled).r).toBe(0);
+  });
+
   it("count down as requests arrive, and a replayed response carries the current values, not the stored ones", async () => {
     await setFaults({ rateLimitPerSecond: 3 });
     const first = await invalidate("fb-1001", "k-1");
@@ -109,8 +126,8 @@ describe("rate-limit headers", () => {
       expect(r).toBeLessThanOrEqual(50);
       expect(t).toBeLessThanOrEqual(1);
     }
-    // Twenty tokens were taken from fifty: some response saw the bucket well below full.
-    expect(Math.min(...rows.map((row) => limitOf(row).r))).toBeLessThan(49);
+    // No time passes: twenty tokens were taken from fifty, one each.
+    expect(rows.map((row) => limitOf(row).r).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 30 + i));
   });
 
   it("express a fractional rate with whole q and w", async () => {

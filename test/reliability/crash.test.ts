@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realp
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { MarinSocialClient } from "../../provider/client";
 import type { Account, AuditEntry } from "../../provider/core/types";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
@@ -18,20 +18,24 @@ import { checkpointText, describeWithPulumi, type PulumiTestStack } from "../sup
 import { exportedTokens, runOp, type OpRun } from "../support/stack-run";
 import {
   auditFacts,
+  forwardingProxy,
   freePort,
+  invalidations,
   isProcessAlive,
+  OPERATION_GUARD_MS,
+  pollUntil,
   repoStack,
   routeCounts,
   ROUTES,
   startSandboxProcess,
   summarizeAudit,
   upUntilConverged,
-  waitFor,
   type SandboxProcess,
 } from "./support";
 
 const ACTOR = "pulumi:marin-social/dev";
-const T = 600_000;
+/** A killed up, up to three re-runs and a refresh. */
+const T = 6 * OPERATION_GUARD_MS;
 
 let tmp: string;
 beforeAll(() => {
@@ -95,17 +99,12 @@ function backendLocks(s: PulumiTestStack): string[] {
   return existsSync(locks) ? walk(locks) : [];
 }
 
-/** Starts `up` and returns it with a probe that throws once it has ended (so a wait for the kill stops early). */
-function startUp(s: PulumiTestStack): { running: Promise<OpRun>; stillRunning: () => void } {
-  let settled: OpRun | undefined;
+/** Starts `up`, and a promise that rejects if it ends (so a wait for the kill fails instead of hanging). */
+function startUp(s: PulumiTestStack): { running: Promise<OpRun>; endedEarly: Promise<never> } {
   const running = runOp(s.stack, "up");
-  void running.then((r) => (settled = r));
-  return {
-    running,
-    stillRunning: () => {
-      if (settled) throw new Error(`up ended before the kill (exit ${settled.exitCode}): ${settled.errors.join("; ") || settled.message}`);
-    },
-  };
+  const endedEarly = running.then((r) => Promise.reject(new Error(`up ended before the kill (exit ${r.exitCode}): ${r.errors.join("; ") || r.message}`)));
+  endedEarly.catch(() => undefined);
+  return { running, endedEarly };
 }
 
 function providerPluginKilled(): void {
@@ -119,7 +118,6 @@ function providerPluginKilled(): void {
     sb = await testSandbox();
     ({ ids } = await sb.admin.sandbox.addAccounts({ count: N, idPrefix: "hostkill-", agenciesPerAccount: { min: 1, max: 3 } }));
     original = await linksOf(sb.admin, ids);
-    s = await repoStack({ apiUrl: sb.url, apiKey: sb.sandbox.keys.admin, tokens: ids.map((accountId) => ({ accountId, valid: false })) });
   }, T);
   afterAll(async () => {
     await s?.cleanup();
@@ -127,32 +125,26 @@ function providerPluginKilled(): void {
   }, T);
 
   it("SIGKILL of the provider plugin: no lock left, and a re-run converges with one invalidation per account, nothing unlinked twice, no drift", async () => {
-    // Latency keeps the run long enough to be caught in the middle.
+    // Latency keeps the run long enough to be caught in the middle. The program and the plugin
+    // talk to the sandbox through a proxy that sees every request through to its answer.
+    const proxy = await forwardingProxy(sb.url);
+    onTestFinished(() => proxy.close());
+    s = await repoStack({ apiUrl: proxy.url, apiKey: sb.sandbox.keys.admin, tokens: ids.map((accountId) => ({ accountId, valid: false })) });
     await sb.admin.sandbox.setFaults({ latencyMs: 100 });
     await sb.admin.sandbox.resetStats();
-    const { running, stillRunning } = startUp(s);
-    const plugin = await waitFor(
-      "10 invalidations, then the provider plugin",
-      async () => {
-        stillRunning();
-        const done = routeCounts(await sb.admin.sandbox.stats(), ROUTES.invalidate)["200"] ?? 0;
-        return done >= 10 ? providerPlugin(s) : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 25 },
-    );
+    const { running, endedEarly } = startUp(s);
+    // The kill comes once 10 invalidations were answered (an event of the proxy), unless up ends first.
+    await Promise.race([proxy.until((relayed) => invalidations(relayed) >= 10), endedEarly]);
+    const plugin = await Promise.race([pollUntil(async () => providerPlugin(s)), endedEarly]);
     process.kill(plugin, "SIGKILL");
     const killed = await running;
     expect(isProcessAlive(plugin)).toBe(false);
     expect(killed.exitCode).not.toBe(0);
 
-    // Requests the plugin sent before it died still land; let them, then look at what happened.
+    // Requests the plugin sent before it died still land: wait until the sandbox answered every one.
     await sb.admin.sandbox.setFaults({});
-    const mid = await waitFor("the sandbox to settle after the kill", async () => {
-      const a = (await sb.admin.audit()).length;
-      await new Promise((r) => setTimeout(r, 300));
-      const b = await sb.admin.audit();
-      return a === b.length ? summarizeAudit(b) : undefined;
-    });
+    await proxy.settled();
+    const mid = await auditFacts(sb.admin);
     const invalidatedMid = ids.filter((id) => mid.invalidations.has(id)).length;
     expect(invalidatedMid).toBeGreaterThanOrEqual(10);
     expect(invalidatedMid).toBeLessThan(N); // the kill really came in the middle
@@ -212,16 +204,15 @@ function sandboxKilled(): void {
     s = await repoStack({ apiUrl: sandbox!.url, apiKey: adminKey, tokens: ids.map((accountId) => ({ accountId, valid: false })) });
     await admin.sandbox.setFaults({ latencyMs: 50 });
 
-    const { running, stillRunning } = startUp(s);
-    await waitFor(
-      "15 invalidations before killing the sandbox",
-      async () => {
-        stillRunning();
+    const { running, endedEarly } = startUp(s);
+    // Poll the sandbox's counts until 15 invalidations were answered (or up ended: a failure).
+    await Promise.race([
+      pollUntil(async () => {
         const done = routeCounts(await admin.sandbox.stats(), ROUTES.invalidate)["200"] ?? 0;
         return done >= 15 ? done : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 25 },
-    );
+      }),
+      endedEarly,
+    ]);
     // What the sandbox acknowledged (answered) before the kill: the audit log, the accounts, and
     // (last, so it counts at least as much as the snapshots show) the invalidations answered 200.
     const auditSeen: AuditEntry[] = await admin.audit();

@@ -18,14 +18,15 @@ import { TokenLifecycle } from "../../provider/resource/lifecycle";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { checkpointText, describeWithPulumi, pulumiCli, type PulumiTestStack } from "../support/pulumi";
 import { exportedTokens, runOp, type Op, type OpRun, type RunOpOptions } from "../support/stack-run";
-import { repoStack, routeCounts, ROUTES, type Declared } from "./support";
+import { OPERATION_GUARD_MS, repoStack, routeCounts, ROUTES, type Declared } from "./support";
 
 /** The random part every key of this file shares: finding it anywhere is a leak. */
 const NEEDLE = randomBytes(12).toString("hex");
 const KEY = `msk-DISTINCTIVE-${NEEDLE}`;
 const SCOPED_KEY = `msk-DISTINCTIVE-${NEEDLE}-north`;
 const WRONG_KEY = `msk-DISTINCTIVE-${NEEDLE}-wrong`;
-const T = 300_000;
+/** Each test runs a few operations. */
+const T = 3 * OPERATION_GUARD_MS;
 
 let sb: TestSandbox;
 const stacks: PulumiTestStack[] = [];

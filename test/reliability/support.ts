@@ -1,14 +1,15 @@
 /**
  * Shared setup of the reliability suite: declaration files, stacks of the repository's program on
- * the real Pulumi engine, polling with deadlines, audit-log invariants, and the sandbox run as a
- * child process. Everything here talks to real processes and real servers on 127.0.0.1; nothing
- * is mocked.
+ * the real Pulumi engine, a forwarding proxy that knows when every request sent has landed,
+ * audit-log invariants, and the sandbox run as a child process. Everything here talks to real
+ * processes and real servers on 127.0.0.1; nothing is mocked, and nothing waits on the clock:
+ * waits are on events, and the tests' own timeouts catch a hang.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { Agent, createServer as createHttpServer, request, type IncomingMessage } from "node:http";
+import { createServer, type Socket } from "node:net";
 import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { AuditEntry } from "../../provider/core/types";
 import type { MarinSocialClient } from "../../provider/client";
 import { pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
@@ -81,32 +82,125 @@ export async function repoStack(o: RepoStackOptions): Promise<PulumiTestStack> {
 }
 
 /**
- * Polls `probe` every `intervalMs` until it returns something other than undefined/false, and
- * returns that. Throws `timed out after N ms waiting for <what>` (with the last probe error, if
- * any) at the deadline. Probe errors before the deadline are retried.
+ * The vitest timeout of one engine operation (preview, up, refresh): a guard against a hang, not a
+ * speed limit, so it is many times what a busy 2-core machine needs. Tests of several operations
+ * use a multiple of it.
  */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  opts: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 20_000;
-  const intervalMs = opts.intervalMs ?? 50;
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
+export const OPERATION_GUARD_MS = 120_000;
+
+/**
+ * Polls `probe` every `intervalMs` until it returns a value (not undefined), and returns it. An
+ * error from the probe ends the wait. No deadline: the test's own timeout catches a condition
+ * that never comes.
+ */
+export async function pollUntil<T>(probe: () => Promise<T | undefined>, intervalMs = 25): Promise<T> {
   for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() >= deadline) {
-      const why = lastError ? ` (last error: ${(lastError as Error).message})` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
-    }
-    await sleep(intervalMs);
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** One response the proxy relayed: method, path (with query) and status. */
+export interface Relayed {
+  method: string;
+  path: string;
+  status: number;
+}
+
+/** A forwarding proxy, see {@link forwardingProxy}. */
+export interface ForwardingProxy {
+  /** The proxy's base URL: give it to the program instead of the target's. */
+  url: string;
+  /** Responses the target gave so far, in order (whether or not the client was still there). */
+  relayed: Relayed[];
+  /** Resolves once `cond(relayed)` holds: checked now and after each response. */
+  until(cond: (relayed: readonly Relayed[]) => boolean): Promise<void>;
+  /**
+   * Resolves once no client connection is open and the target has answered every request
+   * forwarded: after the clients were killed, everything they managed to send has landed.
+   */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of `target` (e.g. a sandbox). It forwards each request as
+ * it came, and sees each one through to the target's answer even when the client that sent it
+ * was killed meanwhile, so a test can wait for that (an event) instead of sleeping.
+ */
+export async function forwardingProxy(target: string): Promise<ForwardingProxy> {
+  const to = new URL(target);
+  const agent = new Agent({ keepAlive: true });
+  const clients = new Set<Socket>();
+  const relayed: Relayed[] = [];
+  let forwarding = 0;
+  let waiters: Array<() => boolean> = [];
+  const check = (): void => {
+    waiters = waiters.filter((w) => !w());
+  };
+  const wait = (cond: () => boolean): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const w = (): boolean => (cond() ? (resolve(), true) : false);
+      if (!w()) waiters.push(w);
+    });
+  const server = createHttpServer((req, res) => {
+    forwarding++;
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      forwarding--;
+      check();
+    };
+    const upstream = request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer: IncomingMessage) => {
+        relayed.push({ method: req.method ?? "", path: req.url ?? "", status: answer.statusCode ?? 0 });
+        if (res.destroyed) answer.resume();
+        else {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        }
+        answer.on("close", finish);
+      },
+    );
+    upstream.on("error", (err) => {
+      if (!res.headersSent && !res.destroyed) res.writeHead(502).end(String(err));
+      finish();
+    });
+    // A request cut off before its end never reached the target whole: drop it, as the target would.
+    req.on("close", () => {
+      if (!req.complete) upstream.destroy();
+    });
+    req.pipe(upstream);
+  });
+  server.on("connection", (s: Socket) => {
+    clients.add(s);
+    s.on("close", () => {
+      clients.delete(s);
+      check();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    relayed,
+    until: (cond) => wait(() => cond(relayed)),
+    settled: () => wait(() => clients.size === 0 && forwarding === 0),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of clients) s.destroy();
+        agent.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Responses to `POST /v1/accounts/{id}/token/invalidate` with `status`, in `relayed`. */
+export function invalidations(relayed: readonly Relayed[], status = 200): number {
+  return relayed.filter((r) => r.method === "POST" && /^\/v1\/accounts\/[^/]+\/token\/invalidate$/.test(r.path) && r.status === status).length;
 }
 
 /**
@@ -204,10 +298,10 @@ export interface SandboxProcess {
 
 /**
  * Starts `node dist/cli/main.js sandbox --port PORT --db DB --admin-key KEY` and resolves once its
- * first line (the URL) is printed. Rejects with its output if it exits or stays silent for
- * `timeoutMs`. A test process that exits kills it.
+ * first line (the URL) is printed. Rejects with its output if it exits first. A test process that
+ * exits kills it.
  */
-export async function startSandboxProcess(o: { port: number; db: string; adminKey: string; timeoutMs?: number }): Promise<SandboxProcess> {
+export async function startSandboxProcess(o: { port: number; db: string; adminKey: string }): Promise<SandboxProcess> {
   const args = [path.join(ROOT, "dist", "cli", "main.js"), "sandbox", "--port", String(o.port), "--db", o.db, "--admin-key", o.adminKey];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const killOnExit = () => child.kill("SIGKILL");
@@ -229,12 +323,13 @@ export async function startSandboxProcess(o: { port: number; db: string; adminKe
     await exited;
   };
   try {
-    const line = await waitFor(
-      "the sandbox's first line",
-      () => (out.includes("\n") ? out.slice(0, out.indexOf("\n")) : ended ? { exited: true } : undefined),
-      { timeoutMs: o.timeoutMs ?? 20_000, intervalMs: 25 },
-    );
-    if (typeof line !== "string") throw new Error(`the sandbox exited before printing its URL: ${out}`);
+    // The first line, or undefined once the process has exited without printing one.
+    const line = await new Promise<string | undefined>((resolve) => {
+      const firstLine = () => (out.includes("\n") ? out.slice(0, out.indexOf("\n")) : undefined);
+      child.stdout!.on("data", () => firstLine() !== undefined && resolve(firstLine()));
+      void exited.then(() => resolve(firstLine()));
+    });
+    if (line === undefined) throw new Error(`the sandbox exited before printing its URL: ${out}`);
     const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line);
     if (!m?.[1]) throw new Error(`the sandbox's first line has no URL: ${line}`);
     return { url: m[1], pid: child.pid!, exit: () => ended, stop };

@@ -1,0 +1,132 @@
+/**
+ * `pulumi-marin-social/native`: the TypeScript SDK of the native `marin-social` provider plugin
+ * (`pulumi-resource-marin-social`). Same inputs and outputs as the dynamic `PublisherToken` of the
+ * package root, but type token `marin-social:index:PublisherToken`: served by the plugin, so it
+ * can be imported, shows detailed diffs, and stores no provider code in state.
+ *
+ * Hand-written rather than generated with `pulumi package gen-sdk`: the package has one resource
+ * and one function, and a generated SDK is a separate npm package with its own build. The class
+ * lists its outputs in {@link PUBLISHER_TOKEN_OUTPUTS}, which a test holds equal to the schema.
+ *
+ * ```ts
+ * import * as native from "pulumi-marin-social/native";
+ * new native.PublisherToken("acme", { accountId: "fb-1001", valid: false });
+ * ```
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Agency, Publisher } from "../core";
+
+/** The resource's type token. */
+export const PUBLISHER_TOKEN_TYPE = "marin-social:index:PublisherToken";
+
+/** What a user declares (as the dynamic PublisherTokenArgs). */
+export interface PublisherTokenArgs {
+  /** The Marin Social account id, e.g. `fb-1001`. Changing it replaces the resource. */
+  accountId: pulumi.Input<string>;
+  /** Desired validity. `false` invalidates the token and unlinks every agency. `true` on a revoked token fails. */
+  valid: pulumi.Input<boolean>;
+  /** When set, must match the live account's publisher. */
+  publisher?: pulumi.Input<Publisher>;
+  /** Recorded on invalidation. */
+  reason?: pulumi.Input<string>;
+  /** A guard: when set and the live linked agencies differ, the resource fails and nothing changes. */
+  expectAgencies?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** The outputs that are not inputs, in schema order. */
+export const PUBLISHER_TOKEN_OUTPUTS = [
+  "actor",
+  "accountName",
+  "externalId",
+  "linkedAgencies",
+  "unlinkedAgencies",
+  "invalidatedAt",
+  "invalidatedBy",
+  "revokedOutsidePulumi",
+  "tokenFingerprint",
+] as const;
+
+/**
+ * A publisher access token, managed by the native provider. `pulumi up` reaches `valid: false` by
+ * invalidating the token and unlinking every agency; `pulumi preview` logs who is cut off.
+ * Deleting it changes nothing in Marin Social.
+ */
+export class PublisherToken extends pulumi.CustomResource {
+  declare readonly accountId: pulumi.Output<string>;
+  /** Live validity. */
+  declare readonly valid: pulumi.Output<boolean>;
+  /** Live publisher. */
+  declare readonly publisher: pulumi.Output<Publisher>;
+  declare readonly reason: pulumi.Output<string | undefined>;
+  declare readonly expectAgencies: pulumi.Output<string[] | undefined>;
+  /** `pulumi:<project>/<stack>`, recorded as invalidatedBy. */
+  declare readonly actor: pulumi.Output<string>;
+  declare readonly accountName: pulumi.Output<string>;
+  declare readonly externalId: pulumi.Output<string>;
+  declare readonly linkedAgencies: pulumi.Output<Agency[]>;
+  /** The agencies this resource cut off. */
+  declare readonly unlinkedAgencies: pulumi.Output<Agency[]>;
+  declare readonly invalidatedAt: pulumi.Output<string | null>;
+  declare readonly invalidatedBy: pulumi.Output<string | null>;
+  declare readonly revokedOutsidePulumi: pulumi.Output<boolean>;
+  /** Secret. */
+  declare readonly tokenFingerprint: pulumi.Output<string>;
+
+  /** Looks up an existing token's state by account id (`pulumi import` adopts one into the stack). */
+  static get(name: string, accountId: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions): PublisherToken {
+    return new PublisherToken(name, undefined as unknown as PublisherTokenArgs, { ...opts, id: accountId });
+  }
+
+  constructor(name: string, args: PublisherTokenArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: pulumi.Inputs = {};
+    if (!opts?.id) {
+      props.accountId = args.accountId;
+      props.valid = args.valid;
+      props.publisher = args.publisher;
+      props.reason = args.reason;
+      props.expectAgencies = args.expectAgencies;
+    }
+    for (const k of PUBLISHER_TOKEN_OUTPUTS) props[k] = undefined;
+    super(PUBLISHER_TOKEN_TYPE, name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "tokenFingerprint"] });
+  }
+}
+
+/** Arguments of an explicit provider (otherwise the stack config and environment are used). */
+export interface ProviderArgs {
+  apiUrl?: pulumi.Input<string>;
+  /** Secret. */
+  apiKey?: pulumi.Input<string>;
+  allowInsecureHttp?: pulumi.Input<boolean>;
+}
+
+/** An explicit `marin-social` provider, e.g. for a second API endpoint. */
+export class Provider extends pulumi.ProviderResource {
+  constructor(name: string, args: ProviderArgs = {}, opts?: pulumi.ResourceOptions) {
+    const apiKey = args.apiKey === undefined ? undefined : pulumi.secret(args.apiKey);
+    super("marin-social", name, { apiUrl: args.apiUrl, apiKey, allowInsecureHttp: args.allowInsecureHttp }, opts);
+  }
+}
+
+/** The result of {@link getAccount}. */
+export interface GetAccountResult {
+  accountId: string;
+  publisher: Publisher;
+  name: string;
+  externalId: string;
+  valid: boolean;
+  linkedAgencies: Agency[];
+  invalidatedAt: string | null;
+  invalidatedBy: string | null;
+  reason: string | null;
+  revokedOutsidePulumi: boolean;
+}
+
+/** The live state of one account (`marin-social:index:getAccount`); fails when it does not exist. */
+export function getAccount(args: { accountId: string }, opts?: pulumi.InvokeOptions): Promise<GetAccountResult> {
+  return pulumi.runtime.invoke("marin-social:index:getAccount", { accountId: args.accountId }, opts);
+}
+
+/** {@link getAccount} as an Output, for inputs that are Outputs. */
+export function getAccountOutput(args: { accountId: pulumi.Input<string> }, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetAccountResult> {
+  return pulumi.runtime.invokeOutput("marin-social:index:getAccount", { accountId: args.accountId }, opts);
+}

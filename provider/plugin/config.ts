@@ -1,0 +1,53 @@
+/**
+ * Provider configuration: the provider resource's inputs (for the default provider, every stack
+ * config key under `marin-social:`), with the environment as fallback, as resolveConnection reads
+ * them. Keys this provider does not know are tolerated: the repository's own project is named
+ * `marin-social`, so its `marin-social:declarations` arrives here too.
+ */
+import { isMarinSocialError, MarinSocialClient, resolveConnection, resolveOptions, USER_AGENT, type Connection } from "../client";
+import { PACKAGE } from "./schema";
+import { isUnknown, type Props } from "./wire";
+
+/** Config keys the schema declares; `apiKey` is a secret. */
+export const CONFIG_KEYS = ["apiUrl", "apiKey", "allowInsecureHttp"] as const;
+
+/** A config reader over provider inputs, by full key (`marin-social:apiKey`), as resolveConnection wants. */
+export function configReader(values: Record<string, unknown>): (key: string) => string | undefined {
+  return (key) => {
+    if (!key.startsWith(`${PACKAGE}:`)) return undefined;
+    const v = values[key.slice(PACKAGE.length + 1)];
+    if (v === undefined || v === null || isUnknown(v)) return undefined;
+    return typeof v === "string" ? v : JSON.stringify(v);
+  };
+}
+
+/** The connection the inputs (or the environment) describe; throws the client's clear `config` errors. */
+export function connectionOf(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Connection {
+  const connection = resolveConnection({ config: configReader(values), env });
+  resolveOptions(connection); // validates the URL and transport now, not at the first request
+  return connection;
+}
+
+/** A client for the connection. */
+export function clientOf(connection: Connection): MarinSocialClient {
+  return new MarinSocialClient({ ...connection, userAgent: USER_AGENT });
+}
+
+/**
+ * CheckConfig: the failures of the inputs as a whole, each on the property it is about, and the
+ * inputs to record, with `apiKey` always a secret (even when it was set as plain config).
+ * Unknown values (preview) are not checked.
+ */
+export function checkConfig(news: Props, env: NodeJS.ProcessEnv = process.env): { secrets: Set<string>; failures: Array<{ property: string; reason: string }> } {
+  const secrets = new Set(news.secrets);
+  if (news.values.apiKey !== undefined) secrets.add("apiKey");
+  if (CONFIG_KEYS.some((k) => isUnknown(news.values[k]))) return { secrets, failures: [] };
+  try {
+    connectionOf(news.values, env);
+    return { secrets, failures: [] };
+  } catch (err) {
+    const message = (err as Error).message;
+    const property = isMarinSocialError(err) && err.code === "insecure-transport" ? "apiUrl" : (CONFIG_KEYS.find((k) => message.includes(`${PACKAGE}:${k}`)) ?? "");
+    return { secrets, failures: [{ property, reason: message }] };
+  }
+}

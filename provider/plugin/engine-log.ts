@@ -1,0 +1,41 @@
+/**
+ * Diagnostics through the engine's host `Log` service, against a resource's URN: how the audit
+ * lines of a YAML stack reach `pulumi preview`. The engine passes its address as the plugin's
+ * first argument (and again in Handshake and Attach).
+ */
+import * as grpc from "@grpc/grpc-js";
+import { EngineClient } from "@pulumi/pulumi/proto/engine_grpc_pb";
+import { LogRequest, LogSeverity } from "@pulumi/pulumi/proto/engine_pb";
+
+/** Severities as the core's audit lines name them. */
+export type Severity = "info" | "warn" | "error";
+
+const SEVERITY: Record<Severity, LogSeverity> = { info: LogSeverity.INFO, warn: LogSeverity.WARNING, error: LogSeverity.ERROR };
+
+/** Logs to the engine; without an engine address (a test calling the plugin directly) it drops lines. */
+export class EngineLog {
+  private client: EngineClient | undefined;
+
+  /** Connects to the engine at `address` (host:port); replaces an earlier connection. */
+  connect(address: string | undefined): void {
+    if (!address || this.client?.getChannel().getTarget() === `dns:${address}`) return;
+    this.client?.close();
+    this.client = new EngineClient(address, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 1 << 24,
+    });
+  }
+
+  /** Sends one line against `urn`. Resolves once the engine has it; a failure to log never fails the caller. */
+  log(urn: string, severity: Severity, message: string): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.resolve();
+    const req = new LogRequest().setSeverity(SEVERITY[severity]).setMessage(message).setUrn(urn);
+    return new Promise((resolve) => client.log(req, () => resolve()));
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The PublisherToken handlers of the native provider: Check, Diff, Create, Read, Update and
+ * Delete on decoded properties. The reconciliation itself is TokenLifecycle's, the same as the
+ * dynamic provider's; this adds what a plugin can do and a dynamic provider cannot: the live
+ * lookup and the audit line in Check, a detailed diff, predicted outputs in preview, import.
+ *
+ * Unlike the dynamic provider there are no hidden inputs: the actor comes from the URN
+ * (`pulumi:<project>/<stack>`), and the live observation stays in memory (see live.ts).
+ */
+import { applyPlan, planToken, pulumiActor, type Account, type Agency } from "../core";
+import { satisfies } from "../core/rules";
+import { ACCOUNT_ID } from "../generated/contract";
+import { auditOf, factsOf } from "../resource/audit";
+import type { TokenLifecycle } from "../resource/lifecycle";
+import { USER_INPUTS, type TokenInputs } from "../resource/inputs";
+import { liveFromObservation, observe, type FoundObservation } from "../resource/observation";
+import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../resource/outputs";
+import { detailedDiff, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
+import type { EngineLog } from "./engine-log";
+import type { LiveAccounts } from "./live";
+import { isUnknown, pick, UNKNOWN, type Props } from "./wire";
+
+/** What the handlers work with. */
+export interface TokenContext {
+  lifecycle: TokenLifecycle;
+  live: LiveAccounts;
+  log: EngineLog;
+}
+
+/** A check failure on one property. */
+export interface Failure {
+  property: string;
+  reason: string;
+}
+
+/** The Diff answer. */
+export interface DiffAnswer {
+  changes: boolean;
+  replaces: string[];
+  stables: string[];
+  detailed: Record<string, PropertyDiff>;
+}
+
+/** Properties and the top-level keys among them that are secrets. */
+export type Recorded = Props;
+
+/** `pulumi:<project>/<stack>` from `urn:pulumi:<stack>::<project>::<type>::<name>`. */
+export function actorOf(urn: string): string {
+  const m = /^urn:pulumi:(.+?)::(.+?)::/.exec(urn);
+  if (!m) throw new Error(`"${urn}" is not a resource URN (urn:pulumi:<stack>::<project>::<type>::<name>); the engine always sends one`);
+  return pulumiActor(m[2]!, m[1]!);
+}
+
+/** The secrets of recorded outputs: the secret outputs, and every property that was a secret input. */
+function outputSecrets(inputSecrets: ReadonlySet<string>): Set<string> {
+  return new Set([...SECRET_OUTPUTS, ...inputSecrets]);
+}
+
+function declared(values: Record<string, unknown>): Record<string, unknown> {
+  return pick(values, USER_INPUTS);
+}
+
+/** An observation from recorded outputs, for a Diff with nothing live seen in this operation (e.g. refresh's). */
+function observedFromOutputs(o: Record<string, unknown>): FoundObservation | undefined {
+  if (typeof o.valid !== "boolean" || (o.publisher !== "facebook" && o.publisher !== "twitter") || typeof o.accountName !== "string") return undefined;
+  return {
+    status: "found",
+    publisher: o.publisher,
+    name: o.accountName,
+    valid: o.valid,
+    invalidatedAt: typeof o.invalidatedAt === "string" ? o.invalidatedAt : null,
+    invalidatedBy: typeof o.invalidatedBy === "string" ? o.invalidatedBy : null,
+    reason: null,
+    agencies: storedAgencies(o, "linkedAgencies"),
+  };
+}
+
+function observedNow(ctx: TokenContext, accountId: unknown): FoundObservation | undefined {
+  const seen = livePeek(ctx, accountId);
+  return seen && observe(seen);
+}
+
+/**
+ * Check: the lifecycle's validation and refusals against the live account (looked up here,
+ * read ahead in pages), unknown properties named, and the audit line logged against the resource.
+ */
+export async function check(ctx: TokenContext, urn: string, olds: Props, news: Props): Promise<{ inputs: Recorded; failures: Failure[] }> {
+  const actor = actorOf(urn);
+  const failures: Failure[] = Object.keys(news.values)
+    .filter((k) => !(USER_INPUTS as readonly string[]).includes(k))
+    .map((k) => ({ property: k, reason: `unknown property "${k}"; a PublisherToken takes ${USER_INPUTS.join(", ")}` }));
+  const user = declared(news.values);
+  const { accountId } = user;
+  const observed = typeof accountId === "string" && satisfies(ACCOUNT_ID, accountId) ? await ctx.live.observe(accountId) : undefined;
+  const checked = await ctx.lifecycle.check(olds.values, { ...user, actor, ...(observed ? { observed } : {}) });
+  failures.push(...(checked.failures ?? []).map((f) => ({ property: f.property, reason: f.reason })));
+  if (observed && typeof user.valid === "boolean" && !isUnknown(user)) {
+    const { severity, audit } = auditOf(user as unknown as TokenInputs, factsOf(user as unknown as TokenInputs, observed, actor), actor);
+    await ctx.log.log(urn, severity, audit.message);
+  }
+  return { inputs: { values: user, secrets: new Set([...news.secrets].filter((k) => k in user)) }, failures };
+}
+
+/**
+ * Diff, without any request: against the account as read earlier in this operation (by Check),
+ * else as recorded in the old outputs. Whether anything changes is the lifecycle's decision.
+ */
+export async function diff(
+  ctx: TokenContext,
+  urn: string,
+  id: string,
+  oldInputs: Props,
+  oldOutputs: Props,
+  news: Props,
+  ignoreChanges: readonly string[],
+): Promise<DiffAnswer> {
+  const actor = actorOf(urn);
+  const olds = declared(oldInputs.values);
+  const user = declared(news.values);
+  for (const key of ignoreChanges) {
+    if (key in olds) user[key] = olds[key];
+    else delete user[key];
+  }
+  const observed = observedNow(ctx, user.accountId) ?? (user.accountId === olds.accountId ? observedFromOutputs(oldOutputs.values) : undefined);
+  const result = await ctx.lifecycle.diff(id, olds, { ...user, actor, ...(observed ? { observed } : {}) });
+  const replaces = result.replaces ?? [];
+  const known = observed && !isUnknown(user) && typeof user.valid === "boolean" && replaces.length === 0;
+  const plan = known ? planToken(user as unknown as TokenInputs, liveFromObservation(String(user.accountId), observed), { actor }) : undefined;
+  const detailed = result.changes ? detailedDiff(olds, oldOutputs.values, user, plan?.refusal ? undefined : plan) : {};
+  return {
+    changes: !!result.changes,
+    replaces,
+    stables: replaces.length > 0 ? [] : [...STABLE_OUTPUTS],
+    detailed,
+  };
+}
+
+/**
+ * The outputs `pulumi preview` shows for a create or update: the live account after the plan,
+ * with the time of an invalidation unknown. Without a known account or known inputs, every
+ * output but the declared ones is unknown.
+ */
+function predicted(inputs: Record<string, unknown>, actor: string, live: Account | undefined, unlinkedBefore: Agency[]): Record<string, unknown> {
+  if (!live || isUnknown(inputs) || typeof inputs.valid !== "boolean") {
+    const out: Record<string, unknown> = { ...inputs, actor };
+    for (const k of ["accountName", "externalId", "linkedAgencies", "unlinkedAgencies", "invalidatedAt", "invalidatedBy", "revokedOutsidePulumi", "tokenFingerprint"]) out[k] = UNKNOWN;
+    if (out.publisher === undefined) out.publisher = UNKNOWN;
+    return out;
+  }
+  const desired = { ...(inputs as unknown as TokenInputs), actor };
+  const plan = planToken(desired, live, { actor });
+  if (plan.refusal) return { ...buildOutputs(desired, live, unlinkedBefore) };
+  const cut = plan.actions.flatMap((a) => (a.kind === "unlink" ? [a.agency] : []));
+  return { ...buildOutputs(desired, applyPlan(live, plan.actions, UNKNOWN), [...unlinkedBefore, ...cut]) };
+}
+
+/** Create: in preview, the predicted outputs; otherwise adopts and reconciles the account (TokenLifecycle.create). */
+export async function create(ctx: TokenContext, urn: string, news: Props, preview: boolean): Promise<{ id: string; outputs: Recorded }> {
+  const actor = actorOf(urn);
+  const user = declared(news.values);
+  const secrets = outputSecrets(news.secrets);
+  if (preview) {
+    return { id: "", outputs: { values: predicted(user, actor, livePeek(ctx, user.accountId), []), secrets } };
+  }
+  const observed = observedNow(ctx, user.accountId);
+  const res = await ctx.lifecycle.create({ ...user, actor, ...(observed ? { observed } : {}) });
+  return { id: res.id, outputs: { values: res.outs as Record<string, unknown>, secrets } };
+}
+
+/** Update: in preview, the predicted outputs; otherwise reconciles again (TokenLifecycle.update). */
+export async function update(ctx: TokenContext, urn: string, id: string, oldOutputs: Props, news: Props, preview: boolean): Promise<Recorded> {
+  const actor = actorOf(urn);
+  const user = declared(news.values);
+  const secrets = outputSecrets(news.secrets);
+  if (preview) {
+    return { values: predicted(user, actor, livePeek(ctx, user.accountId), storedAgencies(oldOutputs.values, "unlinkedAgencies")), secrets };
+  }
+  const observed = observedNow(ctx, user.accountId);
+  const res = await ctx.lifecycle.update(id, oldOutputs.values, { ...user, actor, ...(observed ? { observed } : {}) });
+  return { values: res.outs as Record<string, unknown>, secrets };
+}
+
+/**
+ * Read (refresh and import): the live state, and inputs that match it, so drift shows as a
+ * change of `valid`. Optional inputs are kept only where they were declared (none on import).
+ * `id` "" means the account definitely does not exist (a 404 for that account). The account comes
+ * from the pages read ahead (live.ts) when they hold it; otherwise the lifecycle reads it itself.
+ */
+export async function read(ctx: TokenContext, urn: string, id: string, state: Props, inputs: Props): Promise<{ id: string; inputs: Recorded; outputs: Recorded }> {
+  const actor = actorOf(urn);
+  const props = { ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]), unlinkedAgencies: state.values.unlinkedAgencies, actor };
+  const res = await ctx.lifecycle.read(id, props, await ctx.live.find(id));
+  const secrets = new Set([...inputs.secrets, ...state.secrets].filter((k) => !(SECRET_OUTPUTS as readonly string[]).includes(k)));
+  if (!res.id) return { id: "", inputs: { values: {}, secrets: new Set() }, outputs: { values: {}, secrets: new Set() } };
+  return {
+    id: res.id,
+    inputs: { values: declared(res.inputs ?? {}), secrets },
+    outputs: { values: (res.props ?? {}) as Record<string, unknown>, secrets: outputSecrets(secrets) },
+  };
+}
+
+function livePeek(ctx: TokenContext, accountId: unknown): Account | undefined {
+  return typeof accountId === "string" ? ctx.live.peek(accountId) : undefined;
+}

@@ -1,0 +1,60 @@
+/**
+ * The audit of one declared token against what was seen of its live account: the line logged
+ * against the resource before anything changes (by the stack program on the dynamic path, by the
+ * plugin on the native one), and the summary the stack exports. Pure.
+ */
+import { accountLabel, auditLine, planToken, summarizePlan, type Agency, type DesiredToken, type Publisher } from "../core";
+import { liveFromObservation, type Observation } from "./observation";
+import { refusalOf, type TokenRefusal } from "./refusal";
+
+/** What the program saw before acting, as logged: used for the stack's audit summary. */
+export interface TokenAudit {
+  accountId: string;
+  /** `found`, `missing` or `error`. */
+  status: Observation["status"];
+  publisher?: Publisher;
+  name?: string;
+  /** Live validity before this run. */
+  valid?: boolean;
+  linkedAgencies?: Agency[];
+  /** What `pulumi up` would do, e.g. `invalidate, unlink 3 agencies`. */
+  action?: string;
+  message: string;
+}
+
+/** What was decided about one token: what was seen, and the refusal (duplicates included), if any. */
+export interface AuditFacts {
+  observed: Observation;
+  refusal?: TokenRefusal;
+  duplicates?: readonly string[];
+}
+
+/** The facts for a token decided alone (no other resource of the program to compare with). */
+export function factsOf(desired: DesiredToken, observed: Observation, actor: string): AuditFacts {
+  const refusal = refusalOf({ desired, observed, actor });
+  return { observed, ...(refusal ? { refusal } : {}) };
+}
+
+/** The audit of `desired` against what was decided, with the severity to log it at. */
+export function auditOf(desired: DesiredToken, facts: AuditFacts, actor: string): { severity: "info" | "warn" | "error"; audit: TokenAudit } {
+  const { accountId } = desired;
+  const { observed, refusal } = facts;
+  if (observed.status !== "found") {
+    return { severity: "error", audit: { accountId, status: observed.status, message: refusal!.message } };
+  }
+  const live = liveFromObservation(accountId, observed);
+  const plan = planToken(desired, live, { actor });
+  const seen = {
+    accountId,
+    status: "found" as const,
+    publisher: observed.publisher,
+    name: observed.name,
+    valid: observed.valid,
+    linkedAgencies: observed.agencies,
+  };
+  if (facts.duplicates) {
+    return { severity: "error", audit: { ...seen, action: "refuse (duplicate)", message: `${accountLabel(live)}: ${refusal!.message}` } };
+  }
+  const line = auditLine(live, plan);
+  return { severity: line.severity, audit: { ...seen, action: summarizePlan(plan), message: line.message } };
+}

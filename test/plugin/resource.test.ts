@@ -1,0 +1,332 @@
+/**
+ * The native plugin's PublisherToken RPCs, through its gRPC boundary, against the sandbox:
+ * Check (refusals, audit lines through the engine's Log), Diff (detailed), Create and Update
+ * (preview and real), Read (refresh and import; only a definite not-found is gone), Delete.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import * as grpc from "@grpc/grpc-js";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import * as pb from "@pulumi/pulumi/proto/provider_pb";
+import { Status } from "@pulumi/pulumi/proto/status_pb";
+import { auditCounts, testSandbox, type TestSandbox } from "../support/sandbox";
+import { checkRequest, secret, SECRET, startPlugin, struct, TYPE, UNKNOWN, urn, type Plugin } from "./support";
+
+const Kind = pb.PropertyDiff.Kind;
+const ACTOR = "pulumi:offboarding/dev";
+
+let sb: TestSandbox;
+let p: Plugin;
+
+beforeAll(async () => {
+  sb = await testSandbox();
+  p = await startPlugin();
+}, 30_000);
+afterAll(async () => {
+  await p?.close();
+  await sb?.close();
+});
+beforeEach(async () => {
+  await sb.admin.sandbox.reset();
+  await sb.admin.sandbox.setFaults({ latencyMs: 0, errorRate: 0, rateLimitPerSecond: null, failRoutes: [] });
+  // A new Configure starts a new operation: nothing read earlier is reused.
+  await p.configure({ apiUrl: sb.url, apiKey: secret(sb.sandbox.keys.admin), declarations: "tokens.yaml", version: "0.1.0" });
+  p.logs.length = 0;
+});
+
+async function check(name: string, news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
+  const res = await p.call<pb.CheckResponse>("check", checkRequest(name, news, olds));
+  return { inputs: res.getInputs()?.toJavaScript(), failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
+}
+
+async function diff(name: string, id: string, oldInputs: Record<string, unknown>, oldOutputs: Record<string, unknown>, news: Record<string, unknown>, ignore: string[] = []) {
+  const req = new pb.DiffRequest().setUrn(urn(name)).setType(TYPE).setId(id).setOldInputs(struct(oldInputs)).setOlds(struct(oldOutputs)).setNews(struct(news)).setIgnorechangesList(ignore);
+  const res = await p.call<pb.DiffResponse>("diff", req);
+  const detailed: Record<string, { kind: number; inputDiff: boolean }> = {};
+  res.getDetaileddiffMap().forEach((v, k) => (detailed[k] = { kind: v.getKind(), inputDiff: v.getInputdiff() }));
+  return { changes: res.getChanges(), replaces: res.getReplacesList(), stables: res.getStablesList(), hasDetailed: res.getHasdetaileddiff(), detailed, diffs: res.getDiffsList() };
+}
+
+async function create(name: string, props: Record<string, unknown>, preview = false) {
+  const res = await p.call<pb.CreateResponse>("create", new pb.CreateRequest().setUrn(urn(name)).setType(TYPE).setProperties(struct(props)).setPreview(preview));
+  return { id: res.getId(), outputs: res.getProperties()!.toJavaScript() as Record<string, unknown> };
+}
+
+async function update(name: string, id: string, olds: Record<string, unknown>, news: Record<string, unknown>, preview = false) {
+  const req = new pb.UpdateRequest().setUrn(urn(name)).setType(TYPE).setId(id).setOlds(struct(olds)).setNews(struct(news)).setPreview(preview);
+  return (await p.call<pb.UpdateResponse>("update", req)).getProperties()!.toJavaScript() as Record<string, unknown>;
+}
+
+async function read(name: string, id: string, state?: Record<string, unknown>, inputs?: Record<string, unknown>) {
+  const req = new pb.ReadRequest().setUrn(urn(name)).setType(TYPE).setId(id);
+  if (state) req.setProperties(struct(state));
+  if (inputs) req.setInputs(struct(inputs));
+  const res = await p.call<pb.ReadResponse>("read", req);
+  return { id: res.getId(), inputs: res.getInputs()?.toJavaScript() as Record<string, unknown> | undefined, outputs: res.getProperties()?.toJavaScript() as Record<string, unknown> | undefined };
+}
+
+async function writes(): Promise<number> {
+  const c = await auditCounts(sb.admin);
+  return (c["token.invalidate"] ?? 0) + (c["agency.unlink"] ?? 0);
+}
+
+function grpcError(err: unknown): grpc.ServiceError {
+  expect(err).toHaveProperty("code");
+  return err as grpc.ServiceError;
+}
+
+describe("Check", () => {
+  it("logs the dynamic path's audit line against the resource, for every kind of token", async () => {
+    for (const [name, news] of [
+      ["acme", { accountId: "fb-1001", valid: false }],
+      ["granite", { accountId: "fb-1007", valid: false }],
+      ["foxglove", { accountId: "fb-1006", valid: false }],
+      ["blue", { accountId: "fb-1002", valid: true }],
+    ] as const) {
+      expect((await check(name, news)).failures).toEqual([]);
+    }
+    // The lines README.md shows for the dynamic path, word for word.
+    expect(p.logs).toEqual([
+      { severity: 2, urn: urn("acme"), message: 'invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)' },
+      {
+        severity: 2,
+        urn: urn("granite"),
+        message:
+          'facebook account "Granite Fitness" (fb-1007) token already invalid: revoked by jane@agency.example (outside Pulumi) at 2026-01-15T09:30:00.000Z, reason: Client offboarded; access revoked in the web UI; still linked, will unlink 1 agency: South Agency (ag-south)',
+      },
+      { severity: 2, urn: urn("foxglove"), message: 'invalidating facebook account "Foxglove Florist" (fb-1006); it is linked to no agency, so none is cut off' },
+      { severity: 1, urn: urn("blue"), message: 'facebook account "Blue Harbor Bakery" (fb-1002) token valid, linked to 1 agency: North Agency (ag-north)' },
+    ]);
+  });
+
+  it("refuses what the planner refuses, on the property at fault, and changes nothing", async () => {
+    const before = await writes();
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ accountId: "fb-1001", valid: false, publisher: "twitter" }, "publisher", /is a facebook account, but publisher is declared as twitter/],
+      [{ accountId: "fb-1001", valid: false, expectAgencies: ["ag-east"] }, "expectAgencies", /linked but not expected: North Agency \(ag-north\), South Agency \(ag-south\)/],
+      [{ accountId: "fb-1007", valid: true }, "valid", /was revoked by jane@agency\.example .* re-authorize the account in Marin Social/],
+      [{ accountId: "fb-9999", valid: false }, "accountId", /account fb-9999 does not exist in Marin Social/],
+      [{ accountId: "fb 1001", valid: false }, "accountId", /accountId must be an account id of 1 to 64/],
+      [{ accountId: "fb-1001", valid: "no" }, "valid", /valid must be true or false/],
+      [{ accountId: "fb-1001", valid: false, acountId: "x" }, "acountId", /unknown property "acountId"; a PublisherToken takes accountId, valid, publisher, reason, expectAgencies/],
+    ];
+    for (const [news, property, reason] of cases) {
+      const { failures } = await check("t", news);
+      expect(failures.find((f) => f.property === property)?.reason, JSON.stringify(news)).toMatch(reason);
+    }
+    expect(await writes()).toBe(before);
+  });
+
+  it("in preview, unknown values are not failures and are passed through", async () => {
+    expect(await check("a", { accountId: UNKNOWN, valid: false })).toEqual({ inputs: { accountId: UNKNOWN, valid: false }, failures: [] });
+    expect(await check("b", { accountId: "fb-1001", valid: UNKNOWN })).toEqual({ inputs: { accountId: "fb-1001", valid: UNKNOWN }, failures: [] });
+    expect(p.logs).toEqual([]);
+  });
+
+  it("keeps a secret input secret in the checked inputs, and never adds hidden inputs", async () => {
+    const { inputs } = await check("s", { accountId: "fb-1002", valid: true, reason: secret("HR-7 case") });
+    expect(inputs).toEqual({ accountId: "fb-1002", valid: true, reason: { ...SECRET, value: "HR-7 case" } });
+  });
+});
+
+describe("Diff", () => {
+  const acmeOutputs = {
+    accountId: "fb-1001",
+    valid: true,
+    publisher: "facebook",
+    accountName: "Acme Coffee",
+    linkedAgencies: [
+      { id: "ag-east", name: "East Agency" },
+      { id: "ag-north", name: "North Agency" },
+      { id: "ag-south", name: "South Agency" },
+    ],
+    unlinkedAgencies: [],
+    invalidatedAt: null,
+    invalidatedBy: null,
+  };
+
+  it("shows exactly the properties that change: valid, and the agencies cut off", async () => {
+    const d = await diff("acme", "fb-1001", { accountId: "fb-1001", valid: true }, acmeOutputs, { accountId: "fb-1001", valid: false });
+    expect(d).toMatchObject({ changes: pb.DiffResponse.DiffChanges.DIFF_SOME, replaces: [], hasDetailed: true });
+    expect(d.detailed).toEqual({ valid: { kind: Kind.UPDATE, inputDiff: true }, linkedAgencies: { kind: Kind.DELETE, inputDiff: false } });
+    expect(d.stables).toContain("tokenFingerprint");
+  });
+
+  it("reports no change, with an empty detailed diff, when nothing differs and nothing is to be done", async () => {
+    const d = await diff("blue", "fb-1002", { accountId: "fb-1002", valid: true }, { ...acmeOutputs, accountId: "fb-1002", linkedAgencies: [] }, { accountId: "fb-1002", valid: true });
+    expect(d).toMatchObject({ changes: pb.DiffResponse.DiffChanges.DIFF_NONE, detailed: {}, diffs: [] });
+  });
+
+  it("names added, removed and replacing properties by kind", async () => {
+    const olds = { accountId: "fb-1001", valid: true, expectAgencies: ["ag-east", "ag-north", "ag-south"] };
+    const d = await diff("acme", "fb-1001", olds, acmeOutputs, { accountId: "fb-1001", valid: true, reason: "audit" });
+    expect(d.detailed).toEqual({ reason: { kind: Kind.ADD, inputDiff: true }, expectAgencies: { kind: Kind.DELETE, inputDiff: true } });
+    const r = await diff("acme", "fb-1001", olds, acmeOutputs, { ...olds, accountId: "tw-2001" });
+    expect(r.replaces).toEqual(["accountId"]);
+    expect(r.detailed).toEqual({ accountId: { kind: Kind.UPDATE_REPLACE, inputDiff: true } });
+    expect(r.stables).toEqual([]);
+  });
+
+  it("honours ignoreChanges", async () => {
+    const d = await diff("acme", "fb-1001", { accountId: "fb-1001", valid: true }, acmeOutputs, { accountId: "fb-1001", valid: false }, ["valid"]);
+    expect(d).toMatchObject({ changes: pb.DiffResponse.DiffChanges.DIFF_NONE, detailed: {} });
+  });
+
+  it("sees work a stale state hides, once Check has read the live account (a re-authorized token)", async () => {
+    const invalidated = { ...acmeOutputs, valid: false, linkedAgencies: [], invalidatedBy: ACTOR, invalidatedAt: "2026-01-01T00:00:00.000Z" };
+    const declared = { accountId: "fb-1001", valid: false };
+    expect((await diff("acme", "fb-1001", declared, invalidated, declared)).changes).toBe(pb.DiffResponse.DiffChanges.DIFF_NONE);
+    await check("acme", declared); // live: valid, 3 agencies
+    expect((await diff("acme", "fb-1001", declared, invalidated, declared)).changes).toBe(pb.DiffResponse.DiffChanges.DIFF_SOME);
+  });
+
+  it("makes no request", async () => {
+    await sb.admin.sandbox.resetStats();
+    await diff("acme", "fb-1001", { accountId: "fb-1001", valid: true }, acmeOutputs, { accountId: "fb-1001", valid: false });
+    expect((await sb.admin.sandbox.stats()).total).toBe(0);
+  });
+});
+
+describe("Create and Update", () => {
+  it("previews the outputs without changing anything: valid false, the agencies cut off, the time unknown", async () => {
+    const before = await writes();
+    await check("acme", { accountId: "fb-1001", valid: false });
+    const { outputs } = await create("acme", { accountId: "fb-1001", valid: false }, true);
+    expect(outputs).toMatchObject({
+      accountId: "fb-1001",
+      valid: false,
+      actor: ACTOR,
+      linkedAgencies: [],
+      unlinkedAgencies: [{ id: "ag-east", name: "East Agency" }, { id: "ag-north", name: "North Agency" }, { id: "ag-south", name: "South Agency" }],
+      invalidatedAt: UNKNOWN,
+      invalidatedBy: ACTOR,
+      tokenFingerprint: { ...SECRET },
+    });
+    expect(await writes()).toBe(before);
+  });
+
+  it("creates by adopting and reconciling; the fingerprint is a secret; a repeat does nothing twice", async () => {
+    const news = { accountId: "fb-1001", valid: false, reason: "HR-1234" };
+    await check("acme", news);
+    const first = await create("acme", news);
+    expect(first.id).toBe("fb-1001");
+    expect(first.outputs).toMatchObject({ valid: false, invalidatedBy: ACTOR, reason: "HR-1234", linkedAgencies: [], revokedOutsidePulumi: false });
+    expect(first.outputs.tokenFingerprint).toMatchObject(SECRET);
+    expect(first.outputs).not.toHaveProperty("observed");
+    const again = await create("acme", news);
+    expect(again.outputs.valid).toBe(false);
+    expect(await auditCounts(sb.admin, "fb-1001")).toMatchObject({ "token.invalidate": 1, "agency.unlink": 3 });
+  });
+
+  it("refuses in create when the live account changed since Check, changing nothing", async () => {
+    await check("blue", { accountId: "fb-1002", valid: true });
+    await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
+    const before = await writes();
+    const err = grpcError(await create("blue", { accountId: "fb-1002", valid: true }).catch((e) => e));
+    expect(err.code).toBe(grpc.status.FAILED_PRECONDITION); // not Unknown: no pending operation in state
+    expect(err.details).toMatch(/revoked by mallory@agency\.example.*\(nothing was changed\)/);
+    expect(await writes()).toBe(before);
+  });
+
+  it("records partial progress with ErrorResourceInitFailed, the fingerprint still secret", async () => {
+    await sb.admin.sandbox.setFaults({ failRoutes: [{ route: "DELETE /v1/agencies/{agencyId}/accounts/{accountId}", match: "ag-south", status: 500, count: 100 }] });
+    const err = grpcError(await create("acme", { accountId: "fb-1001", valid: false }).catch((e) => e));
+    const bin = err.metadata.get("grpc-status-details-bin")[0] as Buffer;
+    const status = Status.deserializeBinary(new Uint8Array(bin));
+    const detail = status.getDetailsList()[0]!.unpack(pb.ErrorResourceInitFailed.deserializeBinary, "pulumirpc.ErrorResourceInitFailed")!;
+    expect(detail.getId()).toBe("fb-1001");
+    const props = detail.getProperties()!.toJavaScript() as Record<string, unknown>;
+    expect(props).toMatchObject({ valid: false, unlinkedAgencies: [{ id: "ag-east" }, { id: "ag-north" }], tokenFingerprint: SECRET });
+    expect(detail.getReasonsList().join()).toMatch(/unlink South Agency \(ag-south\)/);
+  });
+
+  it("update invalidates a re-authorized token again and keeps what earlier runs cut", async () => {
+    const first = await create("acme", { accountId: "fb-1001", valid: false });
+    await sb.admin.reauthorize("fb-1001", { actor: "ops@agency.example", agencies: ["ag-east"] });
+    await p.configure({ apiUrl: sb.url, apiKey: secret(sb.sandbox.keys.admin) });
+    await check("acme", { accountId: "fb-1001", valid: false });
+    const preview = await update("acme", "fb-1001", first.outputs, { accountId: "fb-1001", valid: false }, true);
+    expect(preview).toMatchObject({ valid: false, invalidatedAt: UNKNOWN, linkedAgencies: [] });
+    const outs = await update("acme", "fb-1001", first.outputs, { accountId: "fb-1001", valid: false });
+    expect(outs).toMatchObject({ valid: false, invalidatedBy: ACTOR, linkedAgencies: [] });
+    expect((outs.unlinkedAgencies as Array<{ id: string }>).map((a) => a.id)).toEqual(["ag-east", "ag-north", "ag-south"]);
+    expect(await auditCounts(sb.admin, "fb-1001")).toMatchObject({ "token.invalidate": 2 });
+  });
+
+  it("delete changes nothing in Marin Social and makes no request", async () => {
+    await sb.admin.sandbox.resetStats();
+    const req = new pb.DeleteRequest().setUrn(urn("acme")).setType(TYPE).setId("fb-1001").setProperties(struct({ accountId: "fb-1001" }));
+    expect(await p.call("delete", req)).toBeInstanceOf(Empty);
+    expect((await sb.admin.sandbox.stats()).total).toBe(0);
+  });
+});
+
+describe("Read", () => {
+  it("refresh: a token revoked outside Pulumi comes back as valid false, with who did it", async () => {
+    const { outputs: state } = await create("blue", { accountId: "fb-1002", valid: true });
+    await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
+    const r = await read("blue", "fb-1002", state, { accountId: "fb-1002", valid: true });
+    expect(r.inputs).toEqual({ accountId: "fb-1002", valid: false });
+    expect(r.outputs).toMatchObject({ valid: false, revokedOutsidePulumi: true, invalidatedBy: "mallory@agency.example", tokenFingerprint: SECRET });
+  });
+
+  it("import: an id alone gives inputs that match the live account and the full outputs", async () => {
+    for (const [id, valid] of [["fb-1001", true], ["fb-1007", false], ["tw-2004", true]] as const) {
+      const r = await read("imported", id);
+      expect(r.id).toBe(id);
+      expect(r.inputs).toEqual({ accountId: id, valid });
+      expect(r.outputs).toMatchObject({ accountId: id, valid, actor: ACTOR, unlinkedAgencies: [], tokenFingerprint: SECRET });
+    }
+  });
+
+  it("keeps only the optional inputs that were declared, and their secrecy", async () => {
+    const r = await read("acme", "fb-1001", {}, { accountId: "fb-1001", valid: true, reason: secret("HR-7"), publisher: "facebook" });
+    expect(r.inputs).toEqual({ accountId: "fb-1001", valid: true, publisher: "facebook", reason: { ...SECRET, value: "HR-7" } });
+    expect(r.outputs!.reason).toEqual({ ...SECRET, value: "HR-7" });
+  });
+
+  it("only a definite not-found is gone; a 503 or a rejected key is an error, not a token dropped from state", async () => {
+    expect((await read("gone", "fb-9999")).id).toBe("");
+    await sb.admin.sandbox.setFaults({ failRoutes: [{ route: "GET /v1/accounts", status: 503 }] });
+    await p.configure({ apiUrl: sb.url, apiKey: secret(sb.sandbox.keys.admin) }); // a new operation: nothing read before the fault
+    const e503 = grpcError(await read("x", "fb-1001").catch((e) => e));
+    expect(e503.code).toBe(grpc.status.UNAVAILABLE);
+    await sb.admin.sandbox.setFaults({ failRoutes: [] });
+    for (const [key, code] of [["wrong-key", grpc.status.UNAUTHENTICATED], [sb.sandbox.keys.readonly, undefined]] as const) {
+      await p.configure({ apiUrl: sb.url, apiKey: secret(key) });
+      const r = await read("x", "fb-1001").catch((e) => e);
+      if (code === undefined) expect(r.id).toBe("fb-1001"); // reading needs no write scope
+      else expect(grpcError(r).code).toBe(code);
+    }
+  });
+});
+
+describe("Invoke getAccount", () => {
+  async function invoke(args: Record<string, unknown>, tok = "marin-social:index:getAccount") {
+    const res = await p.call<pb.InvokeResponse>("invoke", new pb.InvokeRequest().setTok(tok).setArgs(struct(args)));
+    return { result: res.getReturn()?.toJavaScript(), failures: res.getFailuresList().map((f) => `${f.getProperty()}: ${f.getReason()}`) };
+  }
+
+  it("returns the live validity and linked agencies of one account", async () => {
+    expect((await invoke({ accountId: "fb-1001" })).result).toEqual({
+      accountId: "fb-1001",
+      publisher: "facebook",
+      name: "Acme Coffee",
+      externalId: expect.any(String),
+      valid: true,
+      linkedAgencies: [{ id: "ag-north", name: "North Agency" }, { id: "ag-south", name: "South Agency" }, { id: "ag-east", name: "East Agency" }], // the API's order
+      invalidatedAt: null,
+      invalidatedBy: null,
+      reason: null,
+      revokedOutsidePulumi: false,
+    });
+  });
+
+  it("fails clearly for a missing account, a bad id, an unknown argument or function; a secret argument makes a secret result", async () => {
+    expect((await invoke({ accountId: "fb-9999" })).failures).toEqual([expect.stringMatching(/^accountId: account fb-9999 does not exist in Marin Social/)]);
+    expect((await invoke({ accountId: 7 })).failures).toEqual([expect.stringMatching(/^accountId: accountId must be a Marin Social account id/)]);
+    expect((await invoke({ accountId: "fb-1001", id: "x" })).failures).toEqual(['id: unknown argument "id"; getAccount takes accountId']);
+    expect(grpcError(await invoke({}, "marin-social:index:listAccounts").catch((e) => e)).details).toMatch(/no function "marin-social:index:listAccounts"/);
+    const { result } = await invoke({ accountId: secret("fb-1002") });
+    expect((result as Record<string, unknown>).valid).toEqual({ ...SECRET, value: true });
+  });
+});
