@@ -1,73 +1,93 @@
 /**
- * Secrets: runs preview, up, refresh, a failing preview, a wrong-key run, a 403 run, an env-key run
- * and an insecure-URL run through the engine-protocol path with distinctive API keys, collects
- * everything they produce (state file, raw and as a backend would hold it, `__provider`, logs,
- * stdout/stderr of the program and the provider host, error messages, stack outputs) and finds
- * the keys nowhere. Also: 401 and 403 are never retried, and plain http:// to a non-loopback host
- * is refused before any connection.
+ * Secrets, through the real Pulumi engine with the passphrase secrets provider: runs preview, up,
+ * refresh, a failing preview, a wrong key, a 403, the environment-variable path and an insecure
+ * URL with distinctive API keys, and finds the keys in nothing they produce: the CLI's stdout and
+ * stderr, every engine event, the stack outputs, `pulumi stack export`, the stack's config file
+ * (Pulumi.<stack>.yaml), every file of the file backend (the checkpoint, its history and backups)
+ * and of PULUMI_HOME, and the CLI's verbose logs with the plugins' logs flowed in
+ * (`-v=9 --logflow --logtostderr`). Also: 401 and 403 are never retried, and plain http:// to a
+ * non-loopback host is refused before any connection.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MarinSocialClient, type RequestEvent } from "../../provider/client";
 import { TokenLifecycle } from "../../provider/resource/lifecycle";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { formatDiagnostics, preview, readState, refresh, stateText, up, type RunResult, type StackSpec } from "../engine";
-import { OPERATION_GUARD_MS, repoStack, routeCounts, ROUTES, TOKEN_TYPE, writeDeclarations, type Declared } from "./support";
+import { checkpointText, describeWithPulumi, pulumiCli, type PulumiTestStack } from "../support/pulumi";
+import { exportedTokens, runOp, type Op, type OpRun, type RunOpOptions } from "../support/stack-run";
+import { OPERATION_GUARD_MS, repoStack, routeCounts, ROUTES, type Declared } from "./support";
 
 /** The random part every key of this file shares: finding it anywhere is a leak. */
 const NEEDLE = randomBytes(12).toString("hex");
 const KEY = `msk-DISTINCTIVE-${NEEDLE}`;
 const SCOPED_KEY = `msk-DISTINCTIVE-${NEEDLE}-north`;
 const WRONG_KEY = `msk-DISTINCTIVE-${NEEDLE}-wrong`;
+/** Each test runs a few operations. */
+const T = 3 * OPERATION_GUARD_MS;
 
 let sb: TestSandbox;
-let tmp: string;
+const stacks: PulumiTestStack[] = [];
 /** Everything scanned, by label (kept to show, at the end, that the scan covered every channel). */
 const scanned = new Map<string, number>();
 
 /** Asserts the key's random part is absent from `value` (a string, or anything JSON/inspect renders). */
 function expectNoKey(label: string, value: unknown): void {
-  const text = typeof value === "string" ? value : `${JSON.stringify(value)}\n${inspect(value, { depth: 10, showHidden: true })}`;
+  const text = typeof value === "string" ? value : `${JSON.stringify(value)}\n${inspect(value, { depth: 12 })}`;
   scanned.set(label, (scanned.get(label) ?? 0) + text.length);
   if (text.includes(NEEDLE)) {
     const at = text.indexOf(NEEDLE);
-    throw new Error(`${label} contains the API key: …${text.slice(Math.max(0, at - 120), at + NEEDLE.length + 40)}…`);
+    throw new Error(`${label} contains the API key: …${text.slice(Math.max(0, at - 160), at + NEEDLE.length + 40)}…`);
   }
 }
 
-/** Scans every channel of one harness run: the whole result, the diagnostics, and the state file raw and as stored. */
-function scanRun(label: string, r: RunResult, statePath?: string): void {
-  expectNoKey(`${label}: result`, r);
-  expectNoKey(`${label}: program stdout`, r.stdout);
-  expectNoKey(`${label}: program stderr`, r.stderr);
-  expectNoKey(`${label}: provider host stderr`, r.providerHost?.stderr ?? "");
-  expectNoKey(`${label}: logs`, r.logs.map((l) => l.message).join("\n"));
-  expectNoKey(`${label}: errors`, r.errors.join("\n"));
-  expectNoKey(`${label}: diagnostics`, formatDiagnostics(r));
-  expectNoKey(`${label}: stack outputs`, r.stackOutputs);
-  expectNoKey(`${label}: registrations`, r.registered);
-  if (statePath && existsSync(statePath)) {
-    expectNoKey(`${label}: raw state`, readFileSync(statePath, "utf8"));
-    expectNoKey(`${label}: state as stored`, stateText(statePath));
-    for (const res of readState(statePath).resources) {
-      if (typeof res.inputs.__provider === "string") expectNoKey(`${label}: __provider`, res.inputs.__provider);
-    }
-  }
+/** Runs `op` and scans what the CLI printed and every engine event. */
+async function scannedOp(label: string, s: PulumiTestStack, op: Op, o: RunOpOptions = {}): Promise<OpRun> {
+  const r = await runOp(s.stack, op, o);
+  expectNoKey(`${label}: stdout`, r.stdout);
+  expectNoKey(`${label}: stderr`, r.stderr);
+  expectNoKey(`${label}: error message`, r.message);
+  expectNoKey(`${label}: engine events`, r.events);
+  return r;
 }
 
-function stack(name: string, tokens: Declared[], o: { key?: string; env?: Record<string, string>; config?: Record<string, string>; statePath?: string } = {}): StackSpec {
-  return repoStack({
+/** Every file under `dir`, as text. */
+function filesUnder(dir: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) out.push(...filesUnder(p));
+    else if (st.isFile()) out.push([p, readFileSync(p, "latin1")]);
+  }
+  return out;
+}
+
+/** Scans what the stack keeps: outputs, `pulumi stack export`, its config file, the backend's and PULUMI_HOME's files. */
+async function scanStored(label: string, s: PulumiTestStack): Promise<void> {
+  expectNoKey(`${label}: stack outputs`, await s.stack.outputs());
+  const exported = await pulumiCli(s, ["stack", "export"]);
+  expect(exported.code, exported.stderr).toBe(0);
+  expectNoKey(`${label}: pulumi stack export`, exported.stdout);
+  const config = path.join(s.stack.workspace.workDir, `Pulumi.${s.stack.name}.yaml`);
+  expectNoKey(`${label}: Pulumi.${s.stack.name}.yaml`, readFileSync(config, "utf8"));
+  for (const [file, text] of filesUnder(s.cli.backendDir)) expectNoKey(`${label}: backend file ${path.relative(s.cli.backendDir, file)}`, text);
+  for (const [file, text] of filesUnder(s.cli.home)) expectNoKey(`${label}: PULUMI_HOME file ${path.relative(s.cli.home, file)}`, text);
+  scanned.set(`${label}: backend files`, filesUnder(s.cli.backendDir).length);
+}
+
+async function stack(name: string, tokens: Declared[], o: { key?: string; env?: Record<string, string>; config?: Record<string, string> } = {}): Promise<PulumiTestStack> {
+  const s = await repoStack({
     apiUrl: sb.url,
-    stack: name,
+    stackName: name,
+    tokens,
     ...(o.env ? { env: o.env } : { apiKey: o.key ?? KEY }),
-    declarations: writeDeclarations(path.join(tmp, `${name}.yaml`), tokens),
-    statePath: o.statePath ?? path.join(tmp, `${name}-state.json`),
     ...(o.config ? { config: o.config } : {}),
   });
+  stacks.push(s);
+  return s;
 }
 
 beforeAll(async () => {
@@ -77,128 +97,131 @@ beforeAll(async () => {
       { key: SCOPED_KEY, scope: { agency: "ag-north" } },
     ],
   });
-  tmp = mkdtempSync(path.join(tmpdir(), "marin-secrets-"));
 });
 afterAll(async () => {
   await sb?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe("a distinctive API key appears in nothing a run produces", () => {
+describeWithPulumi("a distinctive API key appears in nothing the real engine produces", () => {
   const mainTokens: Declared[] = [
     { accountId: "fb-1001", valid: false, reason: "offboarding" },
     { accountId: "tw-2001", valid: false },
     { accountId: "fb-1002", valid: true },
   ];
-  let main: StackSpec;
+  let main: PulumiTestStack;
 
-  it("the scan finds the key where it is meant to be (the spec's secret config)", () => {
-    main = stack("main", mainTokens);
-    expect(() => expectNoKey("control", main)).toThrow(/contains the API key/);
-    scanned.delete("control");
-  });
+  afterAll(async () => {
+    for (const s of stacks) await s.cleanup();
+  }, T);
 
-  it("preview, up and refresh with the key as secret config", { timeout: 3 * OPERATION_GUARD_MS }, async () => {
-    const p = await preview(main);
-    expect(p.errors).toEqual([]);
-    expect(p.logs.some((l) => l.severity === "warning" && l.message.includes("Acme Coffee"))).toBe(true);
-    scanRun("preview", p);
+  it("preview, up and refresh with the key as secret config (refresh with verbose logs of the CLI and the plugins)", async () => {
+    main = await stack("main", mainTokens);
+    const p = await scannedOp("preview", main, "preview");
+    expect(p.exitCode, p.message).toBe(0);
+    expect(p.diagnostics.some((d) => d.severity === "warning" && d.message.includes("Acme Coffee"))).toBe(true);
 
-    const u = await up(main);
-    expect(u.errors).toEqual([]);
+    const u = await scannedOp("up", main, "up");
+    expect(u.exitCode, u.message).toBe(0);
     expect((await sb.admin.getAccount("fb-1001")).token.valid).toBe(false);
-    scanRun("up", u, main.statePath);
-    const state = readState(main.statePath);
-    const provider = state.resources.find((r) => r.type === TOKEN_TYPE)?.inputs.__provider;
-    expect(typeof provider).toBe("string");
-    expect(Buffer.byteLength(provider as string)).toBeLessThan(2048);
-    // The harness keeps secrets wrapped in the raw state; the key is config only and never written.
-    expect(readFileSync(main.statePath, "utf8")).toContain("tokenFingerprint");
+    // The key is in the state only encrypted: the default provider's inputs hold the stack config.
+    const provider = (JSON.parse(checkpointText(main)).checkpoint.latest.resources as Array<{ type: string; inputs: Record<string, unknown> }>).find(
+      (r) => r.type === "pulumi:providers:pulumi-nodejs",
+    )!;
+    expect(provider.inputs["marin-social:apiKey"]).toMatchObject({ ciphertext: expect.any(String) });
+    // The serialized provider is a shim with no key and no path.
+    for (const t of (await exportedTokens(main.stack)).values()) {
+      expectNoKey("__provider", t.inputs!.__provider);
+      expect(Buffer.byteLength(t.inputs!.__provider as string)).toBeLessThan(2048);
+    }
+    await scanStored("up", main);
+    // The scan finds the key where it is meant to be: decrypted by `pulumi stack export --show-secrets`.
+    const shown = await pulumiCli(main, ["stack", "export", "--show-secrets"]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(() => expectNoKey("control", shown.stdout)).toThrow(/contains the API key/);
+    scanned.delete("control");
 
     await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
-    const r = await refresh(main);
-    expect(r.errors).toEqual([]);
-    expect(r.changes.map((c) => c.urn.split("::").pop())).toEqual(["fb-1002"]);
-    scanRun("refresh", r, main.statePath);
-  });
+    const r = await scannedOp("refresh", main, "refresh", { logVerbosity: 9, logFlow: true, logToStdErr: true, debug: true });
+    expect(r.exitCode, r.message).toBe(0);
+    expect(r.changes).toMatchObject({ update: 1 });
+    // The verbose log is really there: the engine's own lines and the gRPC traffic with the plugins.
+    expect(r.stderr).toMatch(/Read/);
+    scanned.set("refresh: verbose logs", r.stderr.length);
+    await scanStored("refresh", main);
+  }, T);
 
   it("a failing preview: a revoked token declared valid", async () => {
-    const p = await preview(main);
+    const p = await scannedOp("failing preview", main, "preview");
     expect(p.exitCode).not.toBe(0);
     expect(p.errors.join("\n")).toMatch(/fb-1002.*revoked by mallory@agency\.example/s);
-    scanRun("failing preview", p);
-  });
+  }, T);
 
-  it("a wrong key: preview fails with 401 after one request, refresh fails in the provider", { timeout: 3 * OPERATION_GUARD_MS }, async () => {
-    const wrong = stack("wrong", mainTokens, { key: WRONG_KEY });
-    await sb.admin.sandbox.resetStats();
-    const p = await preview(wrong);
-    expect(p.exitCode).not.toBe(0);
-    expect(p.errors.join("\n")).toMatch(/401|not recognised|unauthori[sz]ed/i);
-    scanRun("wrong-key preview", p);
-    // The program's lookups coalesce into one batched GET, answered 401 and not retried.
-    const stats = await sb.admin.sandbox.stats();
-    expect(stats).toMatchObject({ total: 1, byStatus: { "401": 1 } });
-
-    // The provider's own read with the wrong key, on a copy of the main stack's state.
-    const statePath = path.join(tmp, "wrong-refresh-state.json");
-    copyFileSync(main.statePath, statePath);
-    await sb.admin.sandbox.resetStats();
-    const r = await refresh({ ...wrong, statePath });
-    expect(r.exitCode).not.toBe(0);
-    expect(r.errors.length).toBeGreaterThan(0);
-    expect(r.errors.join("\n")).toMatch(/401|not recognised|unauthori[sz]ed/i);
-    scanRun("wrong-key refresh", r, statePath);
-    const after = await sb.admin.sandbox.stats();
-    expect(after.byStatus).toEqual({ "401": after.total });
-    expect(after.total).toBeLessThanOrEqual(3); // at most one per token, whatever the batching: no retry
-  });
+  it("a wrong key: the program's lookup and the provider's reads each get one 401, never retried", async () => {
+    await main.stack.setConfig("marin-social:apiKey", { value: WRONG_KEY, secret: true });
+    try {
+      // up: the program's lookups coalesce into one batched GET, answered 401 and not retried.
+      await sb.admin.sandbox.resetStats();
+      const u = await scannedOp("wrong-key up", main, "up");
+      expect(u.exitCode).not.toBe(0);
+      expect(u.errors.join("\n")).toMatch(/401|not recognised|unauthori[sz]ed/i);
+      expect(await sb.admin.sandbox.stats()).toMatchObject({ total: 1, byStatus: { "401": 1 } });
+      // That up stored the wrong key in the provider's configuration; refresh reads with it.
+      await sb.admin.sandbox.resetStats();
+      const r = await scannedOp("wrong-key refresh", main, "refresh");
+      expect(r.exitCode).not.toBe(0);
+      expect(r.errors.join("\n")).toMatch(/401|not recognised|unauthori[sz]ed/i);
+      const stats = await sb.admin.sandbox.stats();
+      expect(stats.byStatus).toEqual({ "401": stats.total });
+      expect(stats.total).toBeLessThanOrEqual(mainTokens.length); // at most one per token, whatever the batching: no retry
+      await scanStored("wrong key", main);
+    } finally {
+      await main.stack.setConfig("marin-social:apiKey", { value: KEY, secret: true });
+    }
+  }, T);
 
   it("a 403 from a key scoped to one agency: the invalidation is refused once, not retried", async () => {
     // tw-2004 is linked to ag-north, ag-south and ag-west; the key writes on ag-north only.
-    const scoped = stack("scoped", [{ accountId: "tw-2004", valid: false }], { key: SCOPED_KEY });
+    const scoped = await stack("scoped", [{ accountId: "tw-2004", valid: false }], { key: SCOPED_KEY });
     await sb.admin.sandbox.resetStats();
-    const u = await up(scoped);
+    const u = await scannedOp("403 up", scoped, "up");
     expect(u.exitCode).not.toBe(0);
     expect(u.errors.join("\n")).toMatch(/403|forbidden|lacks/i);
     expect(u.errors.join("\n")).toMatch(/ag-south/);
-    scanRun("403 up", u, scoped.statePath);
     expect(routeCounts(await sb.admin.sandbox.stats(), ROUTES.invalidate)).toEqual({ "403": 1 });
     expect((await sb.admin.getAccount("tw-2004")).token.valid).toBe(true);
-  });
+    await scanStored("403", scoped);
+  }, T);
 
-  it("the key from MARIN_SOCIAL_API_KEY instead of config: preview and up", { timeout: 3 * OPERATION_GUARD_MS }, async () => {
-    const viaEnv = stack("env", [{ accountId: "tw-2002", valid: false }], { env: { MARIN_SOCIAL_API_KEY: KEY } });
-    expect(viaEnv.secretConfig).toEqual({});
-    const p = await preview(viaEnv);
-    expect(p.errors).toEqual([]);
-    scanRun("env preview", p);
-    const u = await up(viaEnv);
-    expect(u.errors).toEqual([]);
+  it("the key from MARIN_SOCIAL_API_KEY instead of config: preview and up", async () => {
+    const viaEnv = await stack("env", [{ accountId: "tw-2002", valid: false }], { env: { MARIN_SOCIAL_API_KEY: KEY } });
+    const p = await scannedOp("env preview", viaEnv, "preview");
+    expect(p.exitCode, p.message).toBe(0);
+    const u = await scannedOp("env up", viaEnv, "up");
+    expect(u.exitCode, u.message).toBe(0);
     expect((await sb.admin.getAccount("tw-2002")).token).toMatchObject({ valid: false, invalidatedBy: "pulumi:marin-social/env" });
-    scanRun("env up", u, viaEnv.statePath);
-  });
+    await scanStored("env", viaEnv);
+  }, T);
 
   it("plain http:// to a non-loopback host is refused, naming allowInsecureHttp, without a connection", async () => {
-    const insecure = stack("insecure", mainTokens, { config: { "marin-social:apiUrl": "http://10.1.2.3" } });
-    expect(insecure.config!["marin-social:apiUrl"]).toBe("http://10.1.2.3");
-    const p = await preview(insecure);
+    const insecure = await stack("insecure", mainTokens, { config: { "marin-social:apiUrl": "http://10.1.2.3" } });
+    const p = await scannedOp("insecure preview", insecure, "preview");
     expect(p.exitCode).not.toBe(0);
     const text = p.errors.join("\n");
     expect(text).toMatch(/allowInsecureHttp/);
     expect(text).toMatch(/10\.1\.2\.3/);
     // Refused up front, not after trying: no connection error, no timeout.
     expect(text).not.toMatch(/ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|timed out|Could not talk/i);
-    scanRun("insecure preview", p);
-  });
+  }, T);
 
-  it("scanned every channel: result, logs, errors, diagnostics, outputs, stdout/stderr, state (raw and stored), __provider", () => {
+  it("scanned every channel: stdout, stderr, events, outputs, stack export, config file, backend and PULUMI_HOME files, verbose logs", () => {
     const labels = [...scanned.keys()];
-    for (const kind of ["result", "logs", "errors", "diagnostics", "raw state", "state as stored", "__provider", "provider host stderr", "program stderr"]) {
+    for (const kind of ["stdout", "stderr", "engine events", "stack outputs", "pulumi stack export", "Pulumi.main.yaml", "verbose logs"]) {
       expect(labels.filter((l) => l.endsWith(`: ${kind}`)).length, kind).toBeGreaterThan(0);
     }
-    expect(scanned.get("up: raw state") ?? 0).toBeGreaterThan(1000);
-    expect(scanned.get("failing preview: errors") ?? 0).toBeGreaterThan(0);
+    expect(labels.some((l) => /: backend file \.pulumi\/stacks\/marin-social\/main\.json$/.test(l)), "the checkpoint").toBe(true);
+    expect(labels.some((l) => /: backend file \.pulumi\/history\//.test(l)), "the update history").toBe(true);
+    expect(scanned.get("refresh: verbose logs") ?? 0).toBeGreaterThan(10_000);
+    expect(scanned.get("up: engine events") ?? 0).toBeGreaterThan(1000);
   });
 });
 

@@ -1,24 +1,22 @@
 /**
- * Shared setup of the reliability suite: declaration files, stack specs for the repository's own
- * program, a forwarding proxy that knows when every request sent has landed, audit-log
- * invariants, and the sandbox run as a child process. Everything here talks to real processes
- * and real servers on 127.0.0.1; nothing is mocked, and nothing waits on the clock: waits are
- * on events, and the tests' own timeouts catch a hang.
+ * Shared setup of the reliability suite: declaration files, stacks of the repository's program on
+ * the real Pulumi engine, a forwarding proxy that knows when every request sent has landed,
+ * audit-log invariants, and the sandbox run as a child process. Everything here talks to real
+ * processes and real servers on 127.0.0.1; nothing is mocked, and nothing waits on the clock:
+ * waits are on events, and the tests' own timeouts catch a hang.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { Agent, createServer as createHttpServer, request, type IncomingMessage } from "node:http";
 import { createServer, type Socket } from "node:net";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { AuditEntry } from "../../provider/core/types";
 import type { MarinSocialClient } from "../../provider/client";
-import { up, type RunResult, type StackSpec } from "../engine";
-import { Child, childEnv } from "../engine/processes";
+import { pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
+import { runOp, type OpRun, type RunOpOptions } from "../support/stack-run";
 
-/** The repository root: it holds the Pulumi.yaml whose program is `dist/program.js`. */
+/** The repository root. */
 export const ROOT = path.resolve(__dirname, "..", "..");
-
-/** The PublisherToken type token. */
-export const TOKEN_TYPE = "pulumi-nodejs:dynamic/marin-social:PublisherToken";
 
 /** The sandbox route keys the suite counts in `/_sandbox/stats`. */
 export const ROUTES = {
@@ -48,48 +46,47 @@ export function writeDeclarations(file: string, tokens: readonly Declared[]): st
   return file;
 }
 
-/**
- * How long one operation (preview, up, refresh) may run before the harness kills it: a guard
- * against a hang, not a speed limit, so it is several times what a busy 2-core machine needs.
- * Tests of several operations set their vitest timeout to a multiple of it.
- */
-export const OPERATION_GUARD_MS = 120_000;
-
-/** What {@link repoStack} needs to describe one stack of the repository's program. */
+/** What {@link repoStack} sets up. */
 export interface RepoStackOptions {
   /** Base URL of the sandbox. */
   apiUrl: string;
-  /** The API key, given as secret config `marin-social:apiKey`; leave undefined to give none. */
+  /** The API key, as secret config `marin-social:apiKey`; leave undefined to give none. */
   apiKey?: string;
-  /** The declaration file (config `marin-social:declarations`). */
-  declarations: string;
-  /** The state file of this stack. */
-  statePath: string;
-  stack?: string;
-  /** Overall deadline of one operation; default {@link OPERATION_GUARD_MS}. */
-  timeoutMs?: number;
+  /** The tokens, written to tokens.yaml in the project copy. */
+  tokens: readonly Declared[];
+  /** Default "dev". */
+  stackName?: string;
   /** Extra plain config (full keys). */
   config?: Record<string, string>;
-  /** Extra environment for the program and the provider host. */
+  /** Extra environment for the CLI and everything it starts. */
   env?: Record<string, string>;
 }
 
-/**
- * A StackSpec for the repository's own program (Pulumi.yaml at the root, project
- * `marin-social`) reading `declarations`, with the key as secret config.
- */
-export function repoStack(o: RepoStackOptions): StackSpec {
-  return {
-    programDir: ROOT,
-    project: "marin-social",
-    stack: o.stack ?? "dev",
-    config: { "marin-social:apiUrl": o.apiUrl, "marin-social:declarations": o.declarations, ...(o.config ?? {}) },
+/** A stack of a copy of the repository's program; `cleanup()` removes the stack, its backend and the copy. */
+export async function repoStack(o: RepoStackOptions): Promise<PulumiTestStack> {
+  const workDir = repoProgramCopy();
+  writeDeclarations(path.join(workDir, "tokens.yaml"), o.tokens);
+  const s = await pulumiStack({
+    workDir,
+    ...(o.stackName ? { stackName: o.stackName } : {}),
+    config: { "marin-social:apiUrl": o.apiUrl, ...(o.config ?? {}) },
     secretConfig: o.apiKey === undefined ? {} : { "marin-social:apiKey": o.apiKey },
-    statePath: o.statePath,
-    timeoutMs: o.timeoutMs ?? OPERATION_GUARD_MS,
     ...(o.env ? { env: o.env } : {}),
+  });
+  const cleanup = s.cleanup;
+  s.cleanup = async () => {
+    await cleanup();
+    rmSync(path.dirname(workDir), { recursive: true, force: true });
   };
+  return s;
 }
+
+/**
+ * The vitest timeout of one engine operation (preview, up, refresh): a guard against a hang, not a
+ * speed limit, so it is many times what a busy 2-core machine needs. Tests of several operations
+ * use a multiple of it.
+ */
+export const OPERATION_GUARD_MS = 120_000;
 
 /**
  * Polls `probe` every `intervalMs` until it returns a value (not undefined), and returns it. An
@@ -207,18 +204,17 @@ export function invalidations(relayed: readonly Relayed[], status = 200): number
 }
 
 /**
- * Runs `up` until one succeeds, at most `maxRuns` times, and returns every run's result (the
- * last one succeeded). Throws with every run's errors if no run succeeded. Each run is bounded
- * by the spec's `timeoutMs` (a hang guard), never by a budget for the whole loop.
+ * Runs `pulumi up` until one succeeds, at most `maxRuns` times, and returns every run (the last
+ * one succeeded). Throws with every run's errors if none did.
  */
-export async function upUntilConverged(spec: StackSpec, maxRuns: number): Promise<RunResult[]> {
-  const runs: RunResult[] = [];
+export async function upUntilConverged(s: PulumiTestStack, maxRuns: number, o: RunOpOptions = {}): Promise<OpRun[]> {
+  const runs: OpRun[] = [];
   while (runs.length < maxRuns) {
-    const r = await up(spec);
+    const r = await runOp(s.stack, "up", o);
     runs.push(r);
     if (r.exitCode === 0) return runs;
   }
-  const summary = runs.map((r, i) => `run ${i + 1}: ${r.errors.slice(0, 3).join(" | ")}`).join("\n");
+  const summary = runs.map((r, i) => `run ${i + 1}: ${(r.errors.length ? r.errors : [r.message]).slice(0, 3).join(" | ")}`).join("\n");
   throw new Error(`up did not converge in ${runs.length} runs:\n${summary}`);
 }
 
@@ -280,52 +276,65 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** True when a process with this pid exists. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** The sandbox CLI (`marin-social sandbox`) running as a child process. */
 export interface SandboxProcess {
   url: string;
   pid: number;
-  child: Child;
+  /** How it ended, once it has. */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Sends `signal` and resolves once the process has exited. */
   stop(signal: NodeJS.Signals): Promise<void>;
 }
 
 /**
- * Starts `node dist/cli/main.js sandbox --port PORT --db DB --admin-key KEY` and resolves once
- * its first line (the URL) is printed. The child carries the harness's watchdog, so it cannot
- * outlive the test process. Rejects with its output if it exits first.
+ * Starts `node dist/cli/main.js sandbox --port PORT --db DB --admin-key KEY` and resolves once its
+ * first line (the URL) is printed. Rejects with its output if it exits first. A test process that
+ * exits kills it.
  */
 export async function startSandboxProcess(o: { port: number; db: string; adminKey: string }): Promise<SandboxProcess> {
   const args = [path.join(ROOT, "dist", "cli", "main.js"), "sandbox", "--port", String(o.port), "--db", o.db, "--admin-key", o.adminKey];
-  const child = new Child(process.execPath, args, { cwd: ROOT, env: childEnv() });
-  const firstLine = (): string | undefined => {
-    const out = child.stdout();
-    const nl = out.indexOf("\n");
-    return nl < 0 ? undefined : out.slice(0, nl);
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  let out = "";
+  let err = "";
+  let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.on("close", (code, signal) => {
+      ended = { code, signal };
+      process.removeListener("exit", killOnExit);
+      resolve();
+    }),
+  );
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (err += c));
+  const stop = async (signal: NodeJS.Signals) => {
+    if (!ended) child.kill(signal);
+    await exited;
   };
   try {
+    // The first line, or undefined once the process has exited without printing one.
     const line = await new Promise<string | undefined>((resolve) => {
-      child.onStdout(() => {
-        const l = firstLine();
-        if (l !== undefined) resolve(l);
-      });
-      void child.exited.then(() => resolve(firstLine()));
-      const l = firstLine();
-      if (l !== undefined) resolve(l);
+      const firstLine = () => (out.includes("\n") ? out.slice(0, out.indexOf("\n")) : undefined);
+      child.stdout!.on("data", () => firstLine() !== undefined && resolve(firstLine()));
+      void exited.then(() => resolve(firstLine()));
     });
-    if (line === undefined) throw new Error(`the sandbox exited before printing its URL: ${child.stdout()}`);
+    if (line === undefined) throw new Error(`the sandbox exited before printing its URL: ${out}`);
     const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line);
     if (!m?.[1]) throw new Error(`the sandbox's first line has no URL: ${line}`);
-    const url = m[1];
-    return {
-      url,
-      pid: child.pid,
-      child,
-      async stop(signal) {
-        await child.stop(signal, 3000);
-      },
-    };
-  } catch (err) {
-    await child.stop("SIGKILL");
-    throw new Error(`${(err as Error).message}\nstderr: ${child.stderr()}`);
+    return { url: m[1], pid: child.pid!, exit: () => ended, stop };
+  } catch (e) {
+    await stop("SIGKILL");
+    throw new Error(`${(e as Error).message}\nstderr: ${err}`);
   }
 }
