@@ -97,6 +97,13 @@ describe("every option is documented", () => {
     for (const [option, o] of Object.entries(allOptions(spec))) expect(r.stdout).toContain(optionLabel(option, o));
   });
 
+  it("`marin-social help COMMAND` is `marin-social COMMAND --help`; an unknown one is refused", () => {
+    for (const c of COMMANDS) expect(cli(["help", c.name])).toEqual(cli([c.name, "--help"]));
+    const bad = cli(["help", "frobnicate"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('unknown command "frobnicate"');
+  });
+
   it("`marin-social --help` names every command and global option", () => {
     const r = cli(["--help"]);
     expect(r.code).toBe(0);
