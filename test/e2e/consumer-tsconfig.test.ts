@@ -2,19 +2,20 @@
  * The package as a user installs it: `npm pack`, then `npm install <tarball> @pulumi/pulumi
  * @types/node` in an empty project (this run's SDK version), as the README says. Nothing native is built and the sandbox's storage comes along with nothing.
  * Then examples/typescript-stack (its index.ts and tsconfig.json) in that project, with
- * TypeScript 5 and 6: `tsc --noEmit`, and a preview through the SDK's runner with the ts-node the
- * SDK vendors (what a project without ts-node gets; unlike ts-node 10 it reports compiler-option
- * errors). The runner merges its own compiler defaults into the tsconfig, so a tsconfig that
- * leaves `moduleResolution` unset fails there (TS5110) while plain `tsc` passes.
- * (ts-node 10 with TypeScript 6 is examples.test.ts.)
+ * TypeScript 5 and 6: `tsc --noEmit`, and `pulumi preview` with the real CLI, whose Node.js language
+ * host runs the SDK's runner with the ts-node the SDK vendors (what a project without ts-node gets;
+ * unlike ts-node 10 it reports compiler-option errors). The runner merges its own compiler defaults
+ * into the tsconfig, so a tsconfig that leaves `moduleResolution` unset fails there (TS5110) while
+ * plain `tsc` passes. (ts-node 10 with TypeScript 6 is examples.test.ts.)
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { preview } from "./index";
+import { describeWithPulumi, pulumiStack } from "../support/pulumi";
+import { diagnosticsOf, runOp, TOKEN_TYPE, tokenUrn } from "../support/stack-run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const EXAMPLE = path.join(ROOT, "examples", "typescript-stack");
@@ -70,7 +71,7 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe(`a user's install of the package (npm pack, then npm install with @pulumi/pulumi ${SDK})`, () => {
+describeWithPulumi(`a user's install of the package (npm pack, then npm install with @pulumi/pulumi ${SDK})`, () => {
   it("builds nothing native and brings no SQLite driver (the sandbox uses node:sqlite, or an optional better-sqlite3)", () => {
     expect(nativeBuilds(path.join(app, "node_modules"))).toEqual([]);
     expect(existsSync(path.join(app, "node_modules", "better-sqlite3"))).toBe(false);
@@ -79,7 +80,7 @@ describe(`a user's install of the package (npm pack, then npm install with @pulu
     expect(existsSync(path.join(app, "node_modules", "pulumi-marin-social", "LICENSE"))).toBe(true);
   });
 
-  it.each([6, 5] as const)("examples/typescript-stack with TypeScript %i: tsc --noEmit passes and the SDK's runner (its vendored ts-node) previews it", async (major) => {
+  it.each([6, 5] as const)("examples/typescript-stack with TypeScript %i: tsc --noEmit passes and pulumi preview runs it (the SDK's runner with its vendored ts-node)", async (major) => {
     // The repository's TypeScript of that major, as the app's `typescript`; no ts-node.
     rmSync(path.join(app, "node_modules", "typescript"), { recursive: true, force: true });
     symlinkSync(path.join(ROOT, "node_modules", major === 5 ? "typescript-5" : "typescript"), path.join(app, "node_modules", "typescript"), "dir");
@@ -90,15 +91,16 @@ describe(`a user's install of the package (npm pack, then npm install with @pulu
     expect(check.stdout + check.stderr).toBe("");
     expect(check.status).toBe(0);
 
-    const p = await preview({
-      programDir: app,
-      project: "marin-social-typescript-stack",
-      stack: "dev",
-      config: { "marin-social:apiUrl": sb.url },
-      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-      statePath: path.join(app, ".state.json"),
-    });
-    expect(p.errors).toEqual([]);
-    expect(p.registered.filter((r) => r.type.endsWith(":PublisherToken")).map((r) => r.name).sort()).toEqual(["acme-coffee", "brand-page", "jane-tweets"]);
-  });
+    const s = await pulumiStack({ workDir: app, stackName: `ts${major}`, config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+    try {
+      const p = await runOp(s.stack, "preview");
+      expect(p.exitCode, p.message).toBe(0);
+      expect(p.steps.filter((x) => x.type === TOKEN_TYPE).map((x) => x.urn.split("::").pop()).sort()).toEqual(["acme-coffee", "brand-page", "jane-tweets"]);
+      expect(diagnosticsOf(p, tokenUrn("acme-coffee", { project: "marin-social-typescript-stack", stack: `ts${major}` }))).toEqual([
+        'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
+      ]);
+    } finally {
+      await s.cleanup();
+    }
+  }, 300_000);
 });
