@@ -1,18 +1,31 @@
 /**
- * The README flow with the real `pulumi` CLI: `npm start` runs `pulumi stack init`, `preview`,
- * `up`, an out-of-band revoke, `refresh`, `preview` and `destroy` against a fresh sandbox, with a
- * local file backend in a temporary folder, offline. The CLI is the one `npm run pulumi:install`
- * built (or a `pulumi` on PATH); without one this suite is skipped, and fails under CI.
- * The README's samples of what preview, refresh and a failing preview print are checked against
- * this run.
+ * `npm start` (`marin-social demo`) with the real `pulumi` CLI: against a fresh sandbox, with a
+ * local file backend in a temporary folder, offline, it runs `pulumi stack init`, `preview`, `up`,
+ * an out-of-band revoke, `refresh --diff`, a `preview` that refuses the revoked token, and
+ * `destroy`; each step's output is checked. The CLI is the one `npm run pulumi:install` built (or
+ * a `pulumi` on PATH); without one this suite is skipped, and fails under CI. The README's samples
+ * of what preview, refresh and the refused preview print are checked against the same run.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import { describeWithPulumi, pulumiInstall } from "../support/pulumi";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const TYPE = "pulumi-nodejs:dynamic/marin-social:PublisherToken";
+
+/** Runs `node dist/cli/main.js demo` (what `npm start` runs) and returns its exit code and output. */
+function demo(): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "dist", "cli", "main.js"), "demo"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (out += c));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, out }));
+  });
+}
 
 /**
  * The chunks of the fenced samples in the README's "What preview, up and refresh show": runs of
@@ -41,24 +54,60 @@ function readmeSamples(): string[] {
 /** Text compared without its layout: whitespace runs as one space (the README wraps long lines), timestamps as <time>. */
 const normal = (s: string) => s.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>").replace(/\s+/g, " ").trim();
 
-describeWithPulumi("end to end with the pulumi CLI (npm start)", () => {
-  it("runs the README story: preview audits, up invalidates, refresh shows the out-of-band revoke; the README's samples are what it prints", () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli", "main.js"), "demo"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 300_000,
-    });
-    const out = r.stdout + r.stderr;
-    expect(r.status, out).toBe(0);
+describeWithPulumi("npm start: the README story with the real pulumi CLI", () => {
+  it("preview audits, up invalidates, refresh shows the out-of-band revoke, preview refuses it, destroy changes nothing", async () => {
+    const { code, out } = await demo();
+    expect(code, out).toBe(0);
     expect(out).toContain(`Using ${pulumiInstall!.pulumi}`);
-    expect(out).toContain('invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies');
-    expect(out).toMatch(/revokedOutsidePulumi/);
-    // The project and its stack file live in a temporary folder, not in the repository.
+    expect(out).toMatch(/with a local file backend in \S+, offline\n/);
+
+    // One section per step, in the story's order.
+    const sections = out.split("\n=== ").slice(1);
+    const titles = sections.map((s) => s.slice(0, s.indexOf("\n")));
+    expect(titles).toEqual([
+      "Create a throw-away stack: pulumi stack init demo --secrets-provider passphrase --non-interactive",
+      "Audit: what would change, and who is cut off: pulumi preview --stack demo --non-interactive",
+      "Invalidate: pulumi up --yes --stack demo --non-interactive --skip-preview",
+      "Out of band: jane@agency.example invalidates fb-1002 in the Marin Social web UI",
+      "Drift: refresh shows the token revoked outside Pulumi: pulumi refresh --yes --diff --stack demo --non-interactive --skip-preview",
+      "And preview now refuses to pretend it can restore it: pulumi preview --stack demo --non-interactive",
+      "Stop managing the tokens (changes nothing in Marin Social): pulumi destroy --yes --stack demo --non-interactive --skip-preview",
+    ]);
+    const [, preview, up, , refresh, refused, destroy] = sections as [string, string, string, string, string, string, string];
+
+    // The Diagnostics block, one entry per resource, in the order the engine received them.
+    expect(preview).toContain("\nDiagnostics:\n");
+    expect(preview).toContain(
+      `  ${TYPE} (fb-1002):\n    facebook account "Blue Harbor Bakery" (fb-1002) token valid, linked to 1 agency: North Agency (ag-north)\n`,
+    );
+    expect(preview).toContain(
+      `  ${TYPE} (fb-1001):\n    warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)\n`,
+    );
+    expect(preview).toMatch(/Resources:\n\s+\+ 7 to create/);
+
+    expect(up).toMatch(new RegExp(`\\+ {2}${TYPE} fb-1001 created`));
+    expect(up).toMatch(/Resources:\n\s+\+ 7 created/);
+
+    // refresh --diff: the drift, property by property, on fb-1002 alone.
+    expect(refresh).toMatch(new RegExp(`~ ${TYPE}: \\(update\\)\\n\\s+\\[id=fb-1002\\]`));
+    expect(refresh).toMatch(/~ valid +: true => false\n/);
+    expect(refresh).toMatch(/~ revokedOutsidePulumi: false => true\n/);
+    expect(refresh).toMatch(/\+ invalidatedBy +: "jane@agency\.example"\n/);
+    expect(refresh).toMatch(/Resources:\n\s+~ 1 updated\n\s+6 unchanged/);
+
+    expect(refused).toContain(
+      `${TYPE} resource 'fb-1002': property valid value {true} has a problem: the facebook token of "Blue Harbor Bakery" (fb-1002) was revoked by jane@agency.example`,
+    );
+    expect(refused).toContain("re-authorize the account in Marin Social (Config > Accounts), then run `pulumi refresh`");
+
+    expect(destroy).toMatch(/Resources:\n\s+- 7 deleted/);
+    // The throw-away project and its stack file were in a temporary folder, never in the repository.
     expect(existsSync(path.join(ROOT, "Pulumi.demo.yaml"))).toBe(false);
 
+    // Every sample the README shows is in what this run printed.
     const samples = readmeSamples();
     expect(samples.length).toBeGreaterThanOrEqual(11); // Diagnostics:, its 6 resources, 3 parts of the refresh, the error
     const printed = normal(out);
     for (const chunk of samples) expect(printed, `the README shows what this run did not print:\n${chunk}`).toContain(normal(chunk));
-  }, 320_000);
+  }, 600_000);
 });
