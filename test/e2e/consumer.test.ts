@@ -5,7 +5,7 @@
  * --version, validate, a sandbox started from the installed package, audit --format html -o,
  * and demo, with the pulumi CLI on PATH (the one `npm run pulumi:install` built) and without.
  * The demo's declarations and Pulumi project come from the tarball, not from this repository.
- * (What the install builds, and TypeScript against the installed types: test/engine/consumer.test.ts.)
+ * (What the install builds, and TypeScript against the installed types: test/e2e/consumer-tsconfig.test.ts.)
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
