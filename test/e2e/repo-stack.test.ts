@@ -191,13 +191,14 @@ describeWithPulumi("the README flows on the repository's stack, through the real
     expect((await auditCounts(sb.admin, "fb-1002"))["token.invalidate"]).toBe(1); // mallory's, adopted
   }, T);
 
-  it("a partial failure is recorded with its init error, and the next up updates (not re-creates) it, doing nothing twice", async () => {
+  it("a partial failure (in create, then in update) is recorded with its init error, and the next up updates (not re-creates) it, doing nothing twice", async () => {
     // fb-1003 is linked to ag-south and ag-west; the unlink from ag-south fails on every attempt.
     await declare("partial.yaml", [
       ...["fb-1001", "tw-2001", "fb-1007", "fb-1006", "fb-1002", "fb-1003"].map((id) => `  - { accountId: ${id}, valid: false }`),
       "  - { accountId: tw-2004, valid: true }",
     ]);
-    await sb.admin.sandbox.setFaults({ failRoutes: [{ route: "DELETE /v1/agencies/{agencyId}/accounts/{accountId}", match: "ag-south/accounts/fb-1003", status: 503 }] });
+    const failing = { failRoutes: [{ route: "DELETE /v1/agencies/{agencyId}/accounts/{accountId}", match: "ag-south/accounts/fb-1003", status: 503 }] };
+    await sb.admin.sandbox.setFaults(failing);
     let first;
     try {
       first = await runOp(s.stack, "up");
@@ -218,9 +219,24 @@ describeWithPulumi("the README flows on the repository's stack, through the real
     expect(r.exitCode, r.message).toBe(0);
     expect(r.changes).toEqual({ same: 7, update: 1 });
 
-    const second = await runOp(s.stack, "up");
-    expect(second.exitCode, second.message).toBe(0);
+    // The unlink still fails: the update is a partial failure too, recorded the same way.
+    await sb.admin.sandbox.setFaults(failing);
+    let second;
+    try {
+      second = await runOp(s.stack, "up");
+    } finally {
+      await sb.admin.sandbox.setFaults({});
+    }
+    expect(second.exitCode).not.toBe(0);
     expect(stepsOf(second, urn("fb-1003"))).toEqual(["update"]);
+    expect(second.errors.join("\n")).toMatch(partly);
+    const again = (await exportedTokens(s.stack)).get("fb-1003")!;
+    expect(again.initErrors).toHaveLength(1);
+    expect(again.outputs!.__provider).toBe(again.inputs!.__provider);
+
+    const third = await runOp(s.stack, "up");
+    expect(third.exitCode, third.message).toBe(0);
+    expect(stepsOf(third, urn("fb-1003"))).toEqual(["update"]);
     expect((await sb.admin.getAccount("fb-1003")).agencies).toEqual([]);
     const audit = await sb.admin.audit({ accountId: "fb-1003" });
     expect(audit.filter((e) => e.action === "token.invalidate")).toHaveLength(1);
