@@ -118,10 +118,11 @@ export const DEMO: CommandSpec = {
   name: "demo",
   summary: "run the README story against a fresh sandbox (what `npm start` runs)",
   synopsis: "[--without-pulumi]",
-  description: `Runs the README story against a fresh sandbox with the demo seed, and exits. With the
-pulumi CLI (on PATH, or built into .tools/ in the repository), a throw-away stack in a
-temporary folder, offline: pulumi preview, up, an out-of-band revoke, refresh, preview,
-destroy. Without it, the same story through the audit and the provider's own code.`,
+  description: `Runs the README story against a fresh sandbox with the demo seed and the package's own
+tokens.yaml, and exits; from the repository or from a project that installed the package. With
+the pulumi CLI (built into .tools/ in the repository, or on PATH): a throw-away project and stack
+in a temporary folder, offline, removed at the end: pulumi preview, up, an out-of-band revoke,
+refresh, preview, destroy. Without it, the same story through the audit and the provider's own code.`,
   positionals: false,
   options: {
     "without-pulumi": { type: "boolean", help: "do not use the pulumi CLI even when there is one" },

@@ -1,17 +1,18 @@
 /**
  * `marin-social demo` (what `npm start` runs): the whole story on the embedded
- * default. Starts the sandbox with the demo seed on a free port, then:
- * - with the `pulumi` CLI (built by `npm run pulumi:install` into .tools/, or on
- *   PATH): a local file backend in a temporary folder, offline (see pulumi-path.ts),
- *   `pulumi preview` (the audit), `pulumi up` (the invalidation), an
- *   out-of-band revoke through the API, and `pulumi refresh` (the drift);
+ * default, from the repository or from a project that installed the package. Starts the
+ * sandbox with the demo seed on a free port, then:
+ * - with the `pulumi` CLI (built by `npm run pulumi:install` into .tools/ in the repository, or
+ *   on PATH): a throw-away project (demo-project.ts) and a local file backend in a temporary
+ *   folder, offline (see pulumi-path.ts): `pulumi preview` (the audit), `pulumi up` (the
+ *   invalidation), an out-of-band revoke through the API, and `pulumi refresh` (the drift);
  * - without it: says so, with the install hint, and shows the audit, what
  *   preview would log, what up does (run with the provider's own lifecycle code),
  *   the out-of-band revoke, and the drift the audit then finds.
  * It exits by itself when done.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { auditLine, buildReport, describePlan, planToken, pulumiActor } from "../core";
@@ -22,11 +23,10 @@ import { startSandbox } from "../sandbox";
 import { auditExitCode, renderReport } from "./audit";
 import { helpText, parse } from "./args";
 import { DEMO } from "./commands";
+import { DEMO_DECLARATIONS, DEMO_PROJECT, PACKAGE_ROOT, writeDemoProject } from "./demo-project";
 import { out } from "./output";
 import { findPulumi, offlineEnv, PULUMI_INSTALL_COMMAND, type PulumiInstall } from "./pulumi-path";
 
-const ROOT = path.join(__dirname, "..", "..");
-const DECLARATIONS = path.join(ROOT, "tokens.yaml");
 const STACK = "demo";
 const OUT_OF_BAND = { accountId: "fb-1002", actor: "jane@agency.example", reason: "Jane revoked it by hand in the web UI" };
 
@@ -40,11 +40,14 @@ export async function run(argv: string[]): Promise<number> {
     say(helpText(DEMO));
     return 0;
   }
+  if (!existsSync(DEMO_DECLARATIONS)) {
+    throw new Error(`the demo's declarations ${DEMO_DECLARATIONS} are missing; reinstall pulumi-marin-social (npm install pulumi-marin-social)`);
+  }
   const sandbox = await startSandbox({ port: 0, db: ":memory:", seed: "demo" });
   say(`Marin Social sandbox (demo seed) listening on ${sandbox.url}`);
   const client = new MarinSocialClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.admin, userAgent: USER_AGENT });
   try {
-    const pulumi = values["without-pulumi"] ? undefined : findPulumi({ root: ROOT });
+    const pulumi = values["without-pulumi"] ? undefined : findPulumi({ root: PACKAGE_ROOT });
     return pulumi ? await withPulumi(pulumi, sandbox.url, sandbox.keys.admin, client) : await withoutPulumi(client);
   } finally {
     await client.close();
@@ -60,28 +63,29 @@ async function revokeOutOfBand(client: MarinSocialClient): Promise<void> {
 
 async function withPulumi(install: PulumiInstall, url: string, key: string, client: MarinSocialClient): Promise<number> {
   const pulumi = install.pulumi;
+  // Everything the CLI writes (its home, the backend, the project and its stack file) is in here.
   const home = mkdtempSync(path.join(tmpdir(), "marin-social-demo-"));
-  mkdirSync(path.join(home, "pulumi-home"));
-  mkdirSync(path.join(home, "backend"));
   const env = {
     ...process.env,
     ...offlineEnv(install, { home: path.join(home, "pulumi-home"), backendDir: path.join(home, "backend"), passphrase: "marin-social-demo" }),
     MARIN_SOCIAL_API_URL: url,
     MARIN_SOCIAL_API_KEY: key,
   };
-  const stackFile = path.join(ROOT, `Pulumi.${STACK}.yaml`);
-  const createdStackFile = !existsSync(stackFile);
+  const project = path.join(home, "project");
   // Asynchronous: the sandbox serves from this process, so its event loop must keep running.
   const step = async (title: string, args: string[], okCodes = [0]) => {
     heading(`${title}: pulumi ${args.join(" ")}`);
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(pulumi, args, { cwd: ROOT, env, stdio: "inherit" });
+      const child = spawn(pulumi, args, { cwd: project, env, stdio: "inherit" });
       child.on("error", reject);
       child.on("close", (status) => resolve(status ?? 1));
     });
     if (!okCodes.includes(code)) throw new Error(`pulumi ${args[0]} failed with exit code ${code}`);
   };
   try {
+    mkdirSync(path.join(home, "pulumi-home"));
+    mkdirSync(path.join(home, "backend"));
+    writeDemoProject(project);
     say(`Using ${pulumi}${install.version ? ` (${install.version})` : ""} with a local file backend in ${home}, offline`);
     await step("Create a throw-away stack", ["stack", "init", STACK, "--secrets-provider", "passphrase", "--non-interactive"]);
     await step("Audit: what would change, and who is cut off", ["preview", "--stack", STACK, "--non-interactive"]);
@@ -91,22 +95,18 @@ async function withPulumi(install: PulumiInstall, url: string, key: string, clie
     // The CLI exits 1 when the run fails (a check failure here).
     await step("And preview now refuses to pretend it can restore it", ["preview", "--stack", STACK, "--non-interactive"], [1]);
     await step("Stop managing the tokens (changes nothing in Marin Social)", ["destroy", "--yes", "--stack", STACK, "--non-interactive", "--skip-preview"]);
+    say(`\nDone. The stack, its backend and the project in ${home} are removed now, and the sandbox stops: nothing is left behind.`);
     return 0;
   } finally {
-    spawnSync(pulumi, ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"], { cwd: ROOT, env, stdio: "ignore" });
-    if (createdStackFile) rmSync(stackFile, { force: true });
+    // Removes the links in project/node_modules, never what they point to.
     rmSync(home, { recursive: true, force: true });
   }
 }
 
 async function withoutPulumi(client: MarinSocialClient): Promise<number> {
-  say(
-    "\nThere is no pulumi CLI (none built in .tools/, none on PATH), so this shows what `pulumi preview`,\n" +
-      "`pulumi up` and `pulumi refresh` do using the same code they run. Build the CLI from its Go modules\n" +
-      `with \`${PULUMI_INSTALL_COMMAND}\` (needs Go; \`npm test\` runs it too) and run \`npm start\` again for the real thing.`,
-  );
-  const tokens = assertValid(await loadDeclarations(DECLARATIONS));
-  const actor = pulumiActor("marin-social", STACK);
+  say(`\n${missingPulumi()}`);
+  const tokens = assertValid(await loadDeclarations(DEMO_DECLARATIONS));
+  const actor = pulumiActor(DEMO_PROJECT, STACK);
   const audit = async () => {
     const live = await client.getAccounts(tokens.map((t) => t.accountId));
     return { live, report: buildReport(tokens, live, await client.audit()) };
@@ -150,4 +150,16 @@ async function withoutPulumi(client: MarinSocialClient): Promise<number> {
       "Pulumi's own gate is `pulumi preview --expect-no-changes`, which fails when anything would change.",
   );
   return 0;
+}
+
+/** Why the story runs without the pulumi CLI, and how to get one: in the repository, build it; in an installed package, install it. */
+function missingPulumi(): string {
+  const inRepository = existsSync(path.join(PACKAGE_ROOT, "scripts", "pulumi-install.js"));
+  const story =
+    "so this shows what `pulumi preview`, `pulumi up` and `pulumi refresh` do using the same code they run.";
+  return inRepository
+    ? `There is no pulumi CLI (none built in .tools/, none on PATH), ${story}\nBuild the CLI from its Go modules ` +
+        `with \`${PULUMI_INSTALL_COMMAND}\` (needs Go; \`npm test\` runs it too) and run \`npm start\` again for the real thing.`
+    : `There is no pulumi CLI on PATH, ${story}\nInstall it (https://www.pulumi.com/docs/iac/download-install/) ` +
+        "and run `npx marin-social demo` again for the real thing.";
 }

@@ -40,7 +40,7 @@ function usage(): string {
     "options:",
     optionLines(GLOBAL_OPTIONS),
     "",
-    "Run `marin-social <command> --help` for a command's options and exit codes.",
+    "Run `marin-social <command> --help` (or `marin-social help <command>`) for a command's options and exit codes.",
     "Exit codes: 0 success, 1 error (usage, bad input, API or configuration); audit also 2 on drift.",
   ].join("\n");
 }
@@ -64,14 +64,17 @@ export async function main(argv: string[]): Promise<number> {
     err(`marin-social: unknown option "${flag}" before the command\n\n${usage()}\n`);
     return 1;
   }
-  const [name, ...rest] = argv.slice(i);
+  let [name, ...rest] = argv.slice(i);
   if (name === undefined) {
     err(usage() + "\n");
     return 1;
   }
   if (name === "help") {
-    out(usage() + "\n");
-    return 0;
+    if (rest[0] === undefined) {
+      out(usage() + "\n");
+      return 0;
+    }
+    [name, rest] = [rest[0], ["--help"]]; // `marin-social help audit` is `marin-social audit --help`
   }
   const load = Object.hasOwn(RUNNERS, name) ? RUNNERS[name] : undefined;
   if (!load) {

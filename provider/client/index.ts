@@ -32,7 +32,7 @@ export {
   type RequestEvent,
   type ResolvedOptions,
 } from "./options";
-export { ENV_SETTINGS, PULUMI_SETTINGS, settingConfigKey, settingEnv, type SettingHelp, type SettingName } from "./settings";
+export { ENV_SETTINGS, PULUMI_SETTINGS, settingEnv, type SettingHelp, type SettingName } from "./settings";
 export { MarinSocialClient, type ClientMetrics, type PacingState, type ListAccountsQuery, type SandboxApi } from "./client";
 export { parseRetryAfter, backoffDelay, isRetryableStatus, decideRetry, classifyTransportError, type RetryPolicy } from "./retry";
 export {

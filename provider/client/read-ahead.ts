@@ -155,6 +155,14 @@ export class ReadAhead {
   }
 
   /** The account (taken out), "absent" when a fresh page covers the id without it, or "unknown". */
+  /**
+   * Drops what was read ahead of `id`: its next read goes to the API. Called when this process
+   * changes the account (create and update), so a page read before the change never answers after it.
+   */
+  forget(id: string): void {
+    this.accounts.delete(id);
+  }
+
   private cached(id: string): Account | "absent" | "unknown" {
     const e = this.accounts.get(id);
     if (e) {

@@ -44,6 +44,7 @@ export const PUBLISHER_TOKEN_OUTPUTS = [
   "invalidatedBy",
   "revokedOutsidePulumi",
   "tokenFingerprint",
+  "version",
 ] as const;
 
 /**
@@ -71,6 +72,8 @@ export class PublisherToken extends pulumi.CustomResource {
   declare readonly revokedOutsidePulumi: pulumi.Output<boolean>;
   /** Secret. */
   declare readonly tokenFingerprint: pulumi.Output<string>;
+  /** The account's version (the API's change counter) these outputs were read at. */
+  declare readonly version: pulumi.Output<number>;
 
   /** Looks up an existing token's state by account id (`pulumi import` adopts one into the stack). */
   static get(name: string, accountId: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions): PublisherToken {

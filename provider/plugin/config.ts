@@ -12,7 +12,7 @@ import { isUnknown, type Props } from "./wire";
 export const CONFIG_KEYS = ["apiUrl", "apiKey", "allowInsecureHttp"] as const;
 
 /** A config reader over provider inputs, by full key (`marin-social:apiKey`), as resolveConnection wants. */
-export function configReader(values: Record<string, unknown>): (key: string) => string | undefined {
+function configReader(values: Record<string, unknown>): (key: string) => string | undefined {
   return (key) => {
     if (!key.startsWith(`${PACKAGE}:`)) return undefined;
     const v = values[key.slice(PACKAGE.length + 1)];

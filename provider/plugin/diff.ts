@@ -44,7 +44,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** The declared properties that differ between old and new inputs, each with its kind. */
-export function inputChanges(olds: Record<string, unknown>, news: Record<string, unknown>): Record<string, PropertyDiff> {
+function inputChanges(olds: Record<string, unknown>, news: Record<string, unknown>): Record<string, PropertyDiff> {
   const out: Record<string, PropertyDiff> = {};
   for (const key of USER_INPUTS) {
     const [o, n] = [olds[key], news[key]];

@@ -131,6 +131,7 @@ export function packageSchema(): Record<string, unknown> {
           unlinkedAgencies: agencies("The agencies this resource cut off, across runs."),
           ...liveToken,
           tokenFingerprint: str("Identifies the token instance (changes on re-authorization).", { secret: true }),
+          version: { type: "integer", description: "The account's version (the API's change counter) these outputs were read at." },
         },
         required: ["accountId", "valid", "publisher", "actor", "accountName", "externalId", "linkedAgencies", "unlinkedAgencies", "revokedOutsidePulumi", "tokenFingerprint"],
       },

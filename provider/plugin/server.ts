@@ -11,28 +11,30 @@ import { resourceProviderService } from "./rpc";
 /** A running plugin server. */
 export interface PluginServer {
   port: number;
-  provider: NativeProvider;
   /** Stops serving (in-flight calls finish) and closes the API client. */
   close(): Promise<void>;
 }
 
-/** The engine address among the plugin's arguments: the first that is not a flag. */
+/**
+ * The engine's address among the plugin's arguments: the last one. The engine puts its logging
+ * and tracing flags first (`--logtostderr -v=9 --tracing <endpoint> <engine address>`).
+ */
 export function engineAddress(args: readonly string[]): string | undefined {
-  return args.find((a) => !a.startsWith("-"));
+  const last = args[args.length - 1];
+  return last !== undefined && !last.startsWith("-") && args[args.length - 2] !== "--tracing" ? last : undefined;
 }
 
-/** Starts the server on 127.0.0.1, port 0 unless given. */
-export async function startPluginServer(opts: { engine?: string; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<PluginServer> {
-  const provider = new NativeProvider(opts.env);
-  provider.log.connect(opts.engine);
+/** Starts the server on a free port of 127.0.0.1; `engine`: the engine's address, for its Log service. */
+export async function startPluginServer(engine?: string): Promise<PluginServer> {
+  const provider = new NativeProvider();
+  provider.log.connect(engine);
   const server = new grpc.Server({ "grpc.max_receive_message_length": 1 << 30, "grpc.max_send_message_length": 1 << 30 });
   server.addService(ResourceProviderService, resourceProviderService(provider));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${opts.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     port,
-    provider,
     async close() {
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await provider.close();

@@ -41,9 +41,6 @@ export interface DiffAnswer {
   detailed: Record<string, PropertyDiff>;
 }
 
-/** Properties and the top-level keys among them that are secrets. */
-export type Recorded = Props;
-
 /** `pulumi:<project>/<stack>` from `urn:pulumi:<stack>::<project>::<type>::<name>`. */
 export function actorOf(urn: string): string {
   const m = /^urn:pulumi:(.+?)::(.+?)::/.exec(urn);
@@ -84,7 +81,7 @@ function observedNow(ctx: TokenContext, accountId: unknown): FoundObservation | 
  * Check: the lifecycle's validation and refusals against the live account (looked up here,
  * read ahead in pages), unknown properties named, and the audit line logged against the resource.
  */
-export async function check(ctx: TokenContext, urn: string, olds: Props, news: Props): Promise<{ inputs: Recorded; failures: Failure[] }> {
+export async function check(ctx: TokenContext, urn: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
   const actor = actorOf(urn);
   const failures: Failure[] = Object.keys(news.values)
     .filter((k) => !(USER_INPUTS as readonly string[]).includes(k))
@@ -155,7 +152,7 @@ function predicted(inputs: Record<string, unknown>, actor: string, live: Account
 }
 
 /** Create: in preview, the predicted outputs; otherwise adopts and reconciles the account (TokenLifecycle.create). */
-export async function create(ctx: TokenContext, urn: string, news: Props, preview: boolean): Promise<{ id: string; outputs: Recorded }> {
+export async function create(ctx: TokenContext, urn: string, news: Props, preview: boolean): Promise<{ id: string; outputs: Props }> {
   const actor = actorOf(urn);
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
@@ -168,7 +165,7 @@ export async function create(ctx: TokenContext, urn: string, news: Props, previe
 }
 
 /** Update: in preview, the predicted outputs; otherwise reconciles again (TokenLifecycle.update). */
-export async function update(ctx: TokenContext, urn: string, id: string, oldOutputs: Props, news: Props, preview: boolean): Promise<Recorded> {
+export async function update(ctx: TokenContext, urn: string, id: string, oldOutputs: Props, news: Props, preview: boolean): Promise<Props> {
   const actor = actorOf(urn);
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
@@ -186,7 +183,7 @@ export async function update(ctx: TokenContext, urn: string, id: string, oldOutp
  * `id` "" means the account definitely does not exist (a 404 for that account). The account comes
  * from the pages read ahead (live.ts) when they hold it; otherwise the lifecycle reads it itself.
  */
-export async function read(ctx: TokenContext, urn: string, id: string, state: Props, inputs: Props): Promise<{ id: string; inputs: Recorded; outputs: Recorded }> {
+export async function read(ctx: TokenContext, urn: string, id: string, state: Props, inputs: Props): Promise<{ id: string; inputs: Props; outputs: Props }> {
   const actor = actorOf(urn);
   const props = { ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]), unlinkedAgencies: state.values.unlinkedAgencies, actor };
   const res = await ctx.lifecycle.read(id, props, await ctx.live.find(id));

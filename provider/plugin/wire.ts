@@ -27,9 +27,6 @@ export interface Props {
   secrets: ReadonlySet<string>;
 }
 
-/** An empty property bag. */
-export const NO_PROPS: Props = { values: {}, secrets: new Set() };
-
 /** Unwraps a Struct (absent: empty) into plain values, recording which top-level keys were secret. */
 export function decode(struct: Struct | undefined): Props {
   const values: Record<string, unknown> = {};

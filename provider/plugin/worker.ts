@@ -2,4 +2,4 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { engineAddress, startPluginServer } from "./server";
 
-void startPluginServer({ engine: engineAddress((workerData as { args: string[] }).args) }).then((server) => parentPort!.postMessage(server.port));
+void startPluginServer(engineAddress((workerData as { args: string[] }).args)).then((server) => parentPort!.postMessage(server.port));

@@ -133,6 +133,8 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
   /** `news` are the raw inputs: a partial failure's recorded outputs keep their `__provider` (see PartialFailure). */
   private async reconcile(inputs: TokenInputs, alreadyUnlinked: Agency[], news: Record<string, unknown>): Promise<TokenOutputs> {
     const client = this.client();
+    // This changes the account: what was read ahead of it is stale from here on.
+    if (this.readAhead?.client === client) this.readAhead.reads.forget(inputs.accountId);
     const justInvalidated = await this.invalidateAsObserved(client, inputs);
     const live = justInvalidated ?? (await readLive(client, inputs.accountId));
     const plan = planToken(inputs, live, { actor: inputs.actor });

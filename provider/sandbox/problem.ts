@@ -1,6 +1,7 @@
 /**
  * RFC 9457 problem details: the one error shape of the API (`application/problem+json`).
  */
+import type { Problem as ContractProblem } from "../generated/contract";
 import { PROBLEM_BASE } from "../core/problem-types";
 
 /** The 404s of the contract, each with its own problem `type` (see core/problem-types.ts). */
@@ -28,15 +29,8 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   503: ["service-unavailable", "Service unavailable"],
 };
 
-/** A problem document. Extension members (e.g. `missingAgencies`, `errors`) sit beside the standard ones. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance?: string;
-  [extension: string]: unknown;
-}
+/** A problem document, as the contract defines it; other extension members (e.g. `errors`) sit beside the standard ones. */
+export type Problem = ContractProblem & { [extension: string]: unknown };
 
 /**
  * An error that becomes a problem response. Throw it from a handler: `status` is the HTTP

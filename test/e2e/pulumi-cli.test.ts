@@ -3,10 +3,11 @@
  * local file backend in a temporary folder, offline, it runs `pulumi stack init`, `preview`, `up`,
  * an out-of-band revoke, `refresh --diff`, a `preview` that refuses the revoked token, and
  * `destroy`; each step's output is checked. The CLI is the one `npm run pulumi:install` built (or
- * a `pulumi` on PATH); without one this suite is skipped, and fails under CI.
+ * a `pulumi` on PATH); without one this suite is skipped, and fails under CI. The README's samples
+ * of what preview, refresh and the refused preview print are checked against the same run.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import { describeWithPulumi, pulumiInstall } from "../support/pulumi";
@@ -25,6 +26,33 @@ function demo(): Promise<{ code: number | null; out: string }> {
     child.on("close", (code) => resolve({ code, out }));
   });
 }
+
+/**
+ * The chunks of the fenced samples in the README's "What preview, up and refresh show": runs of
+ * lines between blank and `...` lines, and headings (`Diagnostics:`) alone, since the CLI prints
+ * the resources' diagnostics in the order they arrived.
+ */
+function readmeSamples(): string[] {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const start = readme.indexOf("## What preview, up and refresh show");
+  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+  const chunks: string[] = [];
+  for (const [, block] of section.matchAll(/^```\n([\s\S]*?)^```$/gm)) {
+    let chunk: string[] = [];
+    for (const line of [...block!.split("\n"), ""]) {
+      const heading = /^\S.*:$/.test(line);
+      if (heading || line.trim() === "" || line.trim() === "...") {
+        if (chunk.length > 0) chunks.push(chunk.join("\n"));
+        chunk = [];
+        if (heading) chunks.push(line);
+      } else chunk.push(line);
+    }
+  }
+  return chunks;
+}
+
+/** Text compared without its layout: whitespace runs as one space (the README wraps long lines), timestamps as <time>. */
+const normal = (s: string) => s.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>").replace(/\s+/g, " ").trim();
 
 describeWithPulumi("npm start: the README story with the real pulumi CLI", () => {
   it("preview audits, up invalidates, refresh shows the out-of-band revoke, preview refuses it, destroy changes nothing", async () => {
@@ -73,7 +101,13 @@ describeWithPulumi("npm start: the README story with the real pulumi CLI", () =>
     expect(refused).toContain("re-authorize the account in Marin Social (Config > Accounts), then run `pulumi refresh`");
 
     expect(destroy).toMatch(/Resources:\n\s+- 7 deleted/);
-    // The throw-away stack's config file is gone again.
+    // The throw-away project and its stack file were in a temporary folder, never in the repository.
     expect(existsSync(path.join(ROOT, "Pulumi.demo.yaml"))).toBe(false);
+
+    // Every sample the README shows is in what this run printed.
+    const samples = readmeSamples();
+    expect(samples.length).toBeGreaterThanOrEqual(11); // Diagnostics:, its 6 resources, 3 parts of the refresh, the error
+    const printed = normal(out);
+    for (const chunk of samples) expect(printed, `the README shows what this run did not print:\n${chunk}`).toContain(normal(chunk));
   }, 600_000);
 });

@@ -1,7 +1,7 @@
 /**
  * `marin-social`'s options, as a user meets them (the built bin, in a child process): one strict
- * parser for every command, `--version`, and every option documented in `--help` (checked
- * against the specs the parser uses, provider/cli/commands.ts).
+ * parser for every command, `--version`, and every option documented in `--help` and in the
+ * README's CLI table (both checked against the specs the parser uses, provider/cli/commands.ts).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -97,10 +97,36 @@ describe("every option is documented", () => {
     for (const [option, o] of Object.entries(allOptions(spec))) expect(r.stdout).toContain(optionLabel(option, o));
   });
 
+  it("`marin-social help COMMAND` is `marin-social COMMAND --help`; an unknown one is refused", () => {
+    for (const c of COMMANDS) expect(cli(["help", c.name])).toEqual(cli([c.name, "--help"]));
+    const bad = cli(["help", "frobnicate"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('unknown command "frobnicate"');
+  });
+
   it("`marin-social --help` names every command and global option", () => {
     const r = cli(["--help"]);
     expect(r.code).toBe(0);
     for (const c of COMMANDS) expect(r.stdout).toContain(`  ${c.name} `);
     for (const [option, o] of Object.entries(GLOBAL_OPTIONS)) expect(r.stdout).toContain(optionLabel(option, o));
+  });
+
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## The `marin-social` CLI"), readme.indexOf("\n## ", readme.indexOf("## The `marin-social` CLI") + 1));
+  /** The README table's row of `name`: the line that starts with "| `marin-social NAME". */
+  const row = (name: string) => section.split("\n").find((l) => l.startsWith(`| \`marin-social ${name}`)) ?? "";
+
+  it.each(COMMANDS.map((c) => c.name))("the README's CLI table documents every option of %s, and no other", (name) => {
+    const spec = COMMANDS.find((c) => c.name === name)!;
+    const line = row(name);
+    expect(line, `no row for marin-social ${name} in the README's CLI table`).not.toBe("");
+    const own = flagsOf(spec.options);
+    for (const flag of own) expect(line, `${flag} of ${name}`).toMatch(new RegExp(`(^|[^\\w-])${flag}(?![\\w-])`));
+    const known = new Set(flagsOf(allOptions(spec)));
+    for (const flag of line.match(/(?<![\w-])--?[A-Za-z][\w-]*/g) ?? []) expect(known, `README names ${flag} for ${name}`).toContain(flag);
+  });
+
+  it("the README's CLI section documents the global options and the options every command takes", () => {
+    for (const flag of flagsOf({ ...GLOBAL_OPTIONS })) expect(section).toMatch(new RegExp(`(^|[^\\w-])${flag}(?![\\w-])`));
   });
 });

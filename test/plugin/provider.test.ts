@@ -10,6 +10,7 @@ import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import type { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import { VERSION } from "../../provider/client";
 import { packageSchema } from "../../provider/plugin/schema";
+import { engineAddress } from "../../provider/plugin/server";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { checkRequest, secret, SECRET, startPlugin, struct, UNKNOWN, type Plugin } from "./support";
 
@@ -57,6 +58,13 @@ describe("the plugin's protocol", () => {
     const p = await plugin();
     const req = new pb.CheckRequest().setUrn("urn:pulumi:dev::p::marin-social:index:Token::t").setType("marin-social:index:Token").setNews(struct({}));
     await expect(p.call("check", req)).rejects.toThrow(/no resource type "marin-social:index:Token"; it manages marin-social:index:PublisherToken/);
+  });
+
+  it("takes the engine's address from the end of its arguments, after the engine's flags", () => {
+    expect(engineAddress(["127.0.0.1:5"])).toBe("127.0.0.1:5");
+    expect(engineAddress(["--logtostderr", "-v=9", "--tracing", "http://127.0.0.1:9", "127.0.0.1:5"])).toBe("127.0.0.1:5");
+    expect(engineAddress(["--tracing", "http://127.0.0.1:9"])).toBeUndefined();
+    expect(engineAddress([])).toBeUndefined();
   });
 
   it("prints only its port on stdout", async () => {

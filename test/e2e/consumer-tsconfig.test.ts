@@ -1,0 +1,106 @@
+/**
+ * The package as a user installs it: `npm pack`, then `npm install <tarball> @pulumi/pulumi
+ * @types/node` in an empty project (this run's SDK version), as the README says. Nothing native is built and the sandbox's storage comes along with nothing.
+ * Then examples/typescript-stack (its index.ts and tsconfig.json) in that project, with
+ * TypeScript 5 and 6: `tsc --noEmit`, and `pulumi preview` with the real CLI, whose Node.js language
+ * host runs the SDK's runner with the ts-node the SDK vendors (what a project without ts-node gets;
+ * unlike ts-node 10 it reports compiler-option errors). The runner merges its own compiler defaults
+ * into the tsconfig, so a tsconfig that leaves `moduleResolution` unset fails there (TS5110) while
+ * plain `tsc` passes. (ts-node 10 with TypeScript 6 is examples.test.ts.)
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { testSandbox, type TestSandbox } from "../support/sandbox";
+import { describeWithPulumi, pulumiStack } from "../support/pulumi";
+import { diagnosticsOf, runOp, TOKEN_TYPE, tokenUrn } from "../support/stack-run";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const EXAMPLE = path.join(ROOT, "examples", "typescript-stack");
+const version = (pkg: string) => (JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+const SDK = version("@pulumi/pulumi");
+const TYPESCRIPT = { 5: version("typescript-5"), 6: version("typescript") };
+
+/** npm, as `npm test` runs it, with nothing of this checkout's npm environment. */
+function npm(args: string[], cwd: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (/^npm_(package|lifecycle)_|^npm_config_local_prefix$|^INIT_CWD$/.test(k)) delete env[k];
+  const cli = process.env.npm_execpath?.endsWith("npm-cli.js") ? process.env.npm_execpath : undefined;
+  const r = cli
+    ? spawnSync(process.execPath, [cli, ...args], { cwd, env, encoding: "utf8" })
+    : spawnSync("npm", args, { cwd, env, encoding: "utf8" });
+  const output = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0) throw new Error(`npm ${args.join(" ")} failed in ${cwd}:\n${output}`);
+  return output;
+}
+
+/** Folders under node_modules holding a compiled addon (build/Release). */
+function nativeBuilds(modules: string, depth = 0): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(modules, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const p = path.join(modules, e.name);
+    if (e.name === "build" && existsSync(path.join(p, "Release"))) out.push(path.dirname(p));
+    else if (depth < 6) out.push(...nativeBuilds(p, depth + 1));
+  }
+  return out;
+}
+
+let sb: TestSandbox;
+let tmp: string;
+let app: string;
+let installLog: string;
+
+beforeAll(async () => {
+  sb = await testSandbox();
+  tmp = mkdtempSync(path.join(tmpdir(), "marin-consumer-"));
+  // dist/ is built by `npm test` before vitest runs; packing does not build it again.
+  const packed = JSON.parse(npm(["pack", "--ignore-scripts", "--json", "--pack-destination", tmp], ROOT).replace(/^[^[]*/s, "")) as Array<{ filename: string }>;
+  app = path.join(tmp, "app");
+  mkdirSync(app);
+  writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "marin-social-typescript-stack", private: true, main: "index.ts" }));
+  installLog = npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--foreground-scripts",
+    path.join(tmp, packed[0]!.filename), `@pulumi/pulumi@${SDK}`, `@types/node@${version("@types/node")}`], app);
+  for (const f of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) copyFileSync(path.join(EXAMPLE, f), path.join(app, f));
+}, 300_000);
+
+afterAll(async () => {
+  await sb?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describeWithPulumi(`a user's install of the package (npm pack, then npm install with @pulumi/pulumi ${SDK})`, () => {
+  it("builds nothing native and brings no SQLite driver (the sandbox uses node:sqlite, or an optional better-sqlite3)", () => {
+    expect(nativeBuilds(path.join(app, "node_modules"))).toEqual([]);
+    expect(existsSync(path.join(app, "node_modules", "better-sqlite3"))).toBe(false);
+    expect(existsSync(path.join(app, "node_modules", "ts-node"))).toBe(false); // the runner uses the SDK's own
+    expect(installLog).not.toMatch(/better-sqlite3|node-gyp|prebuild-install/);
+    expect(existsSync(path.join(app, "node_modules", "pulumi-marin-social", "LICENSE"))).toBe(true);
+  });
+
+  it.each([6, 5] as const)("examples/typescript-stack with TypeScript %i: tsc --noEmit passes and pulumi preview runs it (the SDK's runner with its vendored ts-node)", async (major) => {
+    // The repository's TypeScript of that major, as the app's `typescript`; no ts-node.
+    rmSync(path.join(app, "node_modules", "typescript"), { recursive: true, force: true });
+    symlinkSync(path.join(ROOT, "node_modules", major === 5 ? "typescript-5" : "typescript"), path.join(app, "node_modules", "typescript"), "dir");
+    const tscPath = path.join(app, "node_modules", "typescript", "bin", "tsc");
+    const tsc = spawnSync(process.execPath, [tscPath, "--version"], { cwd: app, encoding: "utf8" });
+    expect(tsc.stdout.trim()).toBe(`Version ${TYPESCRIPT[major]}`);
+    const check = spawnSync(process.execPath, [tscPath, "-p", "tsconfig.json", "--noEmit"], { cwd: app, encoding: "utf8" });
+    expect(check.stdout + check.stderr).toBe("");
+    expect(check.status).toBe(0);
+
+    const s = await pulumiStack({ workDir: app, stackName: `ts${major}`, config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+    try {
+      const p = await runOp(s.stack, "preview");
+      expect(p.exitCode, p.message).toBe(0);
+      expect(p.steps.filter((x) => x.type === TOKEN_TYPE).map((x) => x.urn.split("::").pop()).sort()).toEqual(["acme-coffee", "brand-page", "jane-tweets"]);
+      expect(diagnosticsOf(p, tokenUrn("acme-coffee", { project: "marin-social-typescript-stack", stack: `ts${major}` }))).toEqual([
+        'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
+      ]);
+    } finally {
+      await s.cleanup();
+    }
+  }, 300_000);
+});
