@@ -16,7 +16,7 @@ import { pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/p
 import { runOp, type OpRun, type RunOpOptions } from "../support/stack-run";
 
 /** The repository root. */
-export const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 
 /** The sandbox route keys the suite counts in `/_sandbox/stats`. */
 export const ROUTES = {
@@ -36,7 +36,7 @@ export interface Declared {
  * Writes a declaration file (`tokens: [...]`) at `file` and returns `file`. Values are
  * JSON-quoted, which is valid YAML, so any account id or reason round-trips.
  */
-export function writeDeclarations(file: string, tokens: readonly Declared[]): string {
+function writeDeclarations(file: string, tokens: readonly Declared[]): string {
   const lines = ["tokens:"];
   for (const t of tokens) {
     const reason = t.reason === undefined ? "" : `, reason: ${JSON.stringify(t.reason)}`;

@@ -120,8 +120,11 @@ export async function pulumiStack(opts: PulumiStackOptions): Promise<PulumiTestS
       { stackName: opts.stackName ?? "dev", workDir: opts.workDir },
       { pulumiCommand, envVars: env, pulumiHome: cli.home, secretsProvider: "passphrase" },
     );
-    for (const [key, value] of Object.entries(opts.config ?? {})) await stack.setConfig(key, { value });
-    for (const [key, value] of Object.entries(opts.secretConfig ?? {})) await stack.setConfig(key, { value, secret: true });
+    // One `pulumi config set-all` for every key (each CLI call costs a second or more on a busy machine).
+    const all: Record<string, { value: string; secret?: boolean }> = {};
+    for (const [key, value] of Object.entries(opts.config ?? {})) all[key] = { value };
+    for (const [key, value] of Object.entries(opts.secretConfig ?? {})) all[key] = { value, secret: true };
+    if (Object.keys(all).length > 0) await stack.setAllConfig(all);
     return {
       stack,
       cli,
