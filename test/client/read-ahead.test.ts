@@ -86,8 +86,8 @@ describe("requests of a refresh, by layout and parallelism (real sandbox)", () =
   it("5,000 tokens in the order the last up finished them (a quarter straggling), read at the engine's pace: ≤ ⌈N/100⌉+5 requests", async () => {
     // The engine refreshes in state order, which is up's completion order: mostly the list's, with
     // stragglers far behind. A refresh comes back to a page long after it read it, so the
-    // freshness window matters: the clock advances as the engine reads (150 reads/s at
-    // --parallel 8, 50 at 1, measured on the real engine).
+    // freshness window matters: the clock advances as the engine reads, at 150 reads/s (the real
+    // engine's pace here, at --parallel 8 and 1 alike) and at 50/s (a machine three times slower).
     const big = await testSandbox({ seed: "none" });
     try {
       const { ids } = await big.admin.sandbox.addAccounts({ count: 5000, idPrefix: "st-", agenciesPerAccount: { min: 1, max: 2 }, agencies: 4 });
