@@ -44,6 +44,11 @@ export interface BenchOptions {
   parallel?: number;
   /** Also run the native provider through the real CLI (when it is there). Default true. */
   native: boolean;
+  /**
+   * Run the CLI with `PULUMI_SKIP_CHECKPOINTS=true`: the file backend then writes the state once,
+   * at the end, instead of the whole checkpoint after every step (O(N²) bytes). Default false.
+   */
+  skipCheckpoints?: boolean;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -127,6 +132,8 @@ export interface BenchResults {
     parallel: number;
     /** `default`: no `--parallel` was passed (the CLI's own default, as users run it); `flag`: `--parallel` was given. */
     parallelSource: "default" | "flag";
+    /** PULUMI_SKIP_CHECKPOINTS was set (see {@link BenchOptions.skipCheckpoints}). */
+    skipCheckpoints: boolean;
   };
   rows: Row[];
   notes: string[];
@@ -174,7 +181,7 @@ export function cliDefaultParallel(env: NodeJS.ProcessEnv = process.env): number
 
 /** Per-operation deadline: generous, so a slow run is measured rather than killed. */
 function timeoutFor(n: number): number {
-  return Math.max(300_000, n * 400);
+  return Math.max(600_000, n * 1_200);
 }
 
 function naiveFigures(m: Measurement): NaiveFigures {
@@ -356,14 +363,16 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
     version: install.version ?? "unknown",
     parallel: o.parallel ?? cliDefaultParallel(),
     parallelSource: o.parallel === undefined ? "default" : "flag",
+    skipCheckpoints: o.skipCheckpoints === true,
   };
+  const engineEnv: Record<string, string> = o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
   const notes: string[] = [];
   for (const n of o.sizes) {
     const w = await startWorkload({ n, timeoutMs: timeoutFor(n), ...(o.parallel !== undefined ? { parallel: o.parallel } : {}) });
     let ours: Awaited<ReturnType<typeof runStack>>;
     try {
       log(`N=${n}: ${w.links} agency links`);
-      ours = await runStack(w, await workloadStack(w), ["preview", "up", "refresh"], log, "ours");
+      ours = await runStack(w, await workloadStack(w, engineEnv), ["preview", "up", "refresh"], log, "ours");
     } finally {
       await w.close();
     }
@@ -378,7 +387,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
           skipped.refresh = `not run above N=${o.baselineUpMaxN} (needs the naive up's state)`;
           notes.push(`The naive baseline runs up and refresh only for N <= ${o.baselineUpMaxN}, to keep the run short; at N=${n} only its preview ran.`);
         }
-        naive = await runStack(nw, await workloadStack(nw, { ...NAIVE_ENV }), ops, log, "naive");
+        naive = await runStack(nw, await workloadStack(nw, { ...engineEnv, ...NAIVE_ENV }), ops, log, "naive");
       } finally {
         await nw.close();
       }
@@ -386,7 +395,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
     rows.push(...rowsForN(n, w.links, ours, naive, skipped));
     if (o.native) {
       const available = nativeAvailable();
-      if (available.ok) rows.push(...(await nativeRows(n, timeoutFor(n), log, o.parallel)));
+      if (available.ok) rows.push(...(await nativeRows(n, timeoutFor(n), log, o.parallel, engineEnv)));
       else notes.push(available.reason);
     }
   }

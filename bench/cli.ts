@@ -21,6 +21,8 @@ options:
   --no-native         skip the native provider's rows (they need the pulumi CLI with its YAML host)
   --baseline-up-max N run the naive up and refresh only up to this N (default 1000)
   --parallel N        the CLI's --parallel (default: none given, so the CLI's own, 4 per CPU)
+  --skip-checkpoints  PULUMI_SKIP_CHECKPOINTS=true: the file backend writes the state once, at
+                      the end, not after every step (which costs O(N^2) at large N)
   --out FILE          where to write the results (default bench/results.json)
   --json              print the results as JSON instead of the table
   -h, --help          this help`;
@@ -52,6 +54,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
       "baseline-up-max": { type: "string" },
       out: { type: "string" },
       parallel: { type: "string" },
+      "skip-checkpoints": { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -68,6 +71,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
   if (values["no-baseline"]) bench.baseline = false;
   if (values["no-native"]) bench.native = false;
   if (values.parallel !== undefined) bench.parallel = positiveInt("--parallel", values.parallel);
+  if (values["skip-checkpoints"]) bench.skipCheckpoints = true;
   if (values["baseline-up-max"] !== undefined) bench.baselineUpMaxN = positiveInt("--baseline-up-max", values["baseline-up-max"]);
   return { bench, out: path.resolve(values.out ?? path.join(__dirname, "results.json")), json: values.json ?? false };
 }

@@ -74,7 +74,7 @@ function errorsOf(r: CliRun): string[] {
 }
 
 /** Measures one N; returns its rows (operation rows, memory, state), each marked `path: "native"`. */
-export async function nativeRows(n: number, timeoutMs: number, log: (line: string) => void, parallel?: number): Promise<Row[]> {
+export async function nativeRows(n: number, timeoutMs: number, log: (line: string) => void, parallel?: number, engineEnv: Record<string, string> = {}): Promise<Row[]> {
   const w = await startWorkload({ n, timeoutMs });
   try {
     const dir = path.join(w.dir, "native");
@@ -84,10 +84,9 @@ export async function nativeRows(n: number, timeoutMs: number, log: (line: strin
     const env = {
       ...offlineEnv(PULUMI_BIN!, path.join(dir, "home"), path.join(dir, "backend")),
       MARIN_SOCIAL_API_KEY: w.sandbox.keys.admin,
-      // State is written once, at the end, as the harness of the dynamic rows does. Otherwise the
-      // engine re-serializes the whole snapshot after every step, even in preview: O(N²) in the
-      // engine alone (a preview of 700 tokens: 62 s with, 7 s without, on this machine).
-      PULUMI_SKIP_CHECKPOINTS: "true",
+      // The same engine settings as the dynamic rows (`--skip-checkpoints`): without it the file
+      // backend re-serializes the whole snapshot after every step, O(N²) in the engine alone.
+      ...engineEnv,
     };
     for (const args of [["stack", "init", "bench"], ["config", "set", "marin-social:apiUrl", w.sandbox.url]]) {
       const r = await pulumi(dir, env, args, 60_000);

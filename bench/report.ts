@@ -84,7 +84,7 @@ export function formatReport(res: BenchResults): string {
   const out = [
     `Marin Social benchmark: ${res.workload.latencyMs} ms latency, ${res.workload.rateLimitPerSecond} requests/s rate limit, ` +
       `accounts linked to ${res.workload.agenciesPerAccount.min}-${res.workload.agenciesPerAccount.max} agencies`,
-    `Engine: pulumi ${e.version} (Automation API, file backend), ${parallel}`,
+    `Engine: pulumi ${e.version} (Automation API, file backend${e.skipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}), ${parallel}`,
     "",
     table(header, res.rows.map(cells), new Set([1, 2, 3, 4])),
     "",

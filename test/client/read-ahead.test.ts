@@ -83,6 +83,47 @@ describe("requests of a refresh, by layout and parallelism (real sandbox)", () =
     }
   }
 
+  it("5,000 tokens in the order the last up finished them (a quarter straggling), read at the engine's pace: ≤ ⌈N/100⌉+5 requests", async () => {
+    // The engine refreshes in state order, which is up's completion order: mostly the list's, with
+    // stragglers far behind. A refresh comes back to a page long after it read it, so the
+    // freshness window matters: the clock advances as the engine reads, at 150 reads/s (the real
+    // engine's pace here, at --parallel 8 and 1 alike) and at 50/s (a machine three times slower).
+    const big = await testSandbox({ seed: "none" });
+    try {
+      const { ids } = await big.admin.sandbox.addAccounts({ count: 5000, idPrefix: "st-", agenciesPerAccount: { min: 1, max: 2 }, agencies: 4 });
+      let s = seed! >>> 0;
+      const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      const order = ids
+        .map((id, i) => [next() < 0.25 ? i + next() * ids.length * 0.5 : i, id] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, id]) => id);
+      for (const [parallel, perSecond] of [[8, 150], [1, 50]] as const) {
+        let now = 0;
+        const client = new MarinSocialClient({ baseUrl: big.url, apiKey: big.sandbox.keys.admin });
+        try {
+          const reads = new ReadAhead(client, { now: () => now });
+          await big.admin.sandbox.resetStats();
+          let i = 0;
+          await Promise.all(
+            Array.from({ length: parallel }, async () => {
+              while (i < order.length) {
+                const id = order[i++]!;
+                now += 1000 / perSecond;
+                expect((await reads.get(id)).id).toBe(id);
+              }
+            }),
+          );
+          const { total } = (await big.admin.sandbox.stats()) as { total: number };
+          expect(total, `--parallel ${parallel}`).toBeLessThanOrEqual(Math.ceil(order.length / 100) + 5);
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
+      await big.close();
+    }
+  });
+
   it("a sliver of the organization (2%): what coalescing alone costs, plus at most the read-ahead's budget", async () => {
     const stack = shuffled(all, seed! + 2).slice(0, 30);
     for (const parallel of [8, 64]) {
@@ -218,6 +259,17 @@ describe("a page that fails is a normal read error, never gone", () => {
       expect(e).toMatchObject({ code: "server" });
       expect(isNotFound(e)).toBe(false);
     }
+  });
+
+  it("a string that is no account id is refused by the read (bad-request) and does not stop the read-ahead", async () => {
+    const { s, c } = await setup(serve((_h, res) => json(res, 200, items(["fb-1", "fb-2"]))));
+    const reads = new ReadAhead(c);
+    expect(await rejection(reads.get("not an id"))).toMatchObject({ code: "bad-request" });
+    expect((await reads.get("fb-1")).id).toBe("fb-1");
+    expect((await reads.get("fb-2")).id).toBe("fb-2");
+    expect(reads.stats).toMatchObject({ pages: 1, served: 2 });
+    expect(reads.stats.stopped).toBeUndefined();
+    expect(s.hits).toHaveLength(1);
   });
 
   it("a page that succeeds but does not list the id: the read's own 503 is the answer, not gone", async () => {
