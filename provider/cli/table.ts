@@ -1,5 +1,5 @@
 /** Plain-text tables for the CLI: columns padded to their widest cell, in terminal columns. */
-import { displayWidth } from "./width";
+import { displayWidth } from "../core/width";
 
 /**
  * Control characters (C0, DEL, C1), bidi controls and lone surrogates: they would move the

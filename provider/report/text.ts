@@ -3,6 +3,8 @@
  * visible, and labels shortened to fit a box. Account and agency names are user data. Pure.
  */
 
+import { clusterWidth } from "../core/width";
+
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 /** Control characters (C0 but tab and newline, DEL, C1) and noncharacters: parse errors in HTML. */
@@ -36,14 +38,13 @@ export function escapeMermaid(s: string): string {
   return printable(s.replace(/\r\n|[\r\n\t\u2028\u2029]/g, " ")).replace(MERMAID_SPECIAL, (c) => `#${c.codePointAt(0)};`);
 }
 
-/** East Asian wide and fullwidth characters and emoji. */
-const WIDE = /^(?:[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{20000}-\u{3fffd}]|\p{Extended_Pictographic})/u;
-
 const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
 
 /** The approximate width of one grapheme in em, in a bold sans-serif font (DejaVu Sans is the widest common one). */
 function graphemeEm(g: string): number {
-  if (WIDE.test(g)) return 1.05;
+  const columns = clusterWidth(g);
+  if (columns === 2) return 1.05; // East Asian wide or fullwidth, or an emoji
+  if (columns === 0) return 0;
   if (/^[ .,:;'!|()[\]{}ijlItf]/.test(g)) return 0.4;
   if (/^[mwMW@%]/.test(g)) return 1;
   if (/^[A-Z0-9<>=+~#&?_"*$^\\/-]/.test(g)) return 0.75;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { renderTable, visible } from "../../provider/cli/table";
-import { displayWidth } from "../../provider/cli/width";
+import { displayWidth } from "../../provider/core/width";
 
 describe("displayWidth", () => {
   it.each([

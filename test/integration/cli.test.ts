@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { account, json, startServer } from "../client/helpers";
-import { displayWidth } from "../../provider/cli/width";
+import { displayWidth } from "../../provider/core/width";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "dist", "cli", "main.js");

@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emWidth, escapeHtml, fit, printable } from "../../provider/report/text";
+import { displayWidth } from "../../provider/core/width";
 import { arbName, seeded } from "./reports";
 
 const graphemes = (s: string) => [...new Intl.Segmenter("en", { granularity: "grapheme" }).segment(s)].map((x) => x.segment);
@@ -45,5 +46,20 @@ describe("fit", () => {
   it("counts wide characters and emoji wider than Latin letters", () => {
     expect(emWidth("東京カフェ")).toBeGreaterThan(emWidth("Tokyo"));
     expect(fit("👩‍👩‍👧‍👦👩‍👩‍👧‍👦👩‍👩‍👧‍👦👩‍👩‍👧‍👦", 3)).toBe("👩‍👩‍👧‍👦…");
+  });
+});
+
+describe("emWidth", () => {
+  it("tells wide characters by the same rules as the CLI's display width", () => {
+    // Wide in a terminal, and so wide in a label: CJK, Tangut, Hangul Jamo extended A, vertical forms, emoji.
+    for (const wide of ["東", "カ", "\u{17000}", "\ua960", "\ufe10", "😀", "👩‍💻"]) {
+      expect(displayWidth(wide), wide).toBe(2);
+      expect(emWidth(wide), wide).toBe(emWidth("東"));
+    }
+    // Narrow although pictographic (text presentation), and marks that add no column of their own.
+    expect(displayWidth("©")).toBe(1);
+    expect(emWidth("©")).toBeLessThan(emWidth("東"));
+    expect(emWidth("e\u0301")).toBe(emWidth("e"));
+    expect(emWidth("東京カフェ")).toBeCloseTo(5 * emWidth("東"));
   });
 });

@@ -1,5 +1,6 @@
 /**
- * How many terminal columns a string takes, for the CLI's tables: per grapheme cluster (as
+ * How many terminal columns a string takes (the CLI's tables; the report's labels use the same
+ * rules to tell wide characters): per grapheme cluster (as
  * `Intl.Segmenter` splits it, so an emoji sequence or a letter with its accents is one unit),
  * 2 for East Asian Wide and Fullwidth characters and for emoji shown as emoji, 0 for a cluster
  * of only combining or invisible marks, 1 otherwise.
@@ -56,7 +57,7 @@ function isWide(cp: number): boolean {
 }
 
 /** The columns one grapheme cluster takes: 0, 1 or 2. */
-function clusterWidth(g: string): number {
+export function clusterWidth(g: string): number {
   if (EMOJI.test(g) && !g.includes("\ufe0e")) return 2;
   const base = [...g].find((c) => !ZERO_WIDTH.test(c));
   if (base === undefined) return 0;
