@@ -32,7 +32,8 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
    * resource at a time), refuses what refusal.ts refuses: two resources for one account, an
    * unknown account, a failed lookup, a publisher mismatch, the expectAgencies guard, and
    * `valid: true` on a revoked token. The program registers refused tokens after all others,
-   * so this failure stops nothing that can proceed (see program-tokens.ts).
+   * so this failure stops nothing that can proceed; in a preview it sends them without the
+   * observation, so the preview (which `pulumi up` runs first) does not fail (program-tokens.ts).
    */
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const { inputs, failures } = checkInputs(news);

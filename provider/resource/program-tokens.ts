@@ -21,6 +21,11 @@
  * refused token is named with its reason by the program's own error diagnostic, also those the
  * engine never gets to check because it stopped at the first.
  *
+ * A preview is different: `pulumi up` previews first and stops if the preview fails, before it
+ * cuts anything off. So in a preview the refused token is sent without its observation (its check
+ * then has nothing to refuse from) and no exit code is set: the preview shows the refusal as the
+ * error diagnostic and succeeds, and the update that follows fails on it as above.
+ *
  * Limits: a token constructed after the others were decided (after the program awaited something,
  * or inside an `apply`) is checked against them when it comes, and cannot hold back those already
  * registered; code that declares tokens after awaiting (as `declaredStack` does while it reads

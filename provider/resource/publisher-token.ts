@@ -94,7 +94,9 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         const audit = auditOf(desired, verdict, actor);
         const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
         void log(audit.audit.message, about);
-        if (verdict.refusal) process.exitCode = REPORTED_ERROR_EXIT_CODE;
+        // `pulumi up` previews first and stops there if the preview fails, so a refusal fails only
+        // the update itself (see program-tokens.ts); a preview shows it as this error and goes on.
+        if (verdict.refusal && !pulumi.runtime.isDryRun()) process.exitCode = REPORTED_ERROR_EXIT_CODE;
         return { verdict, audit: audit.audit };
       });
     super(
@@ -109,9 +111,11 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         actor,
         // A refused token is sent to the engine only once every other token has been (the SDK
         // sends a resource when all its inputs are known); its audit is known before that.
+        // In a preview a refused token goes without its observation, so that its check (which
+        // refuses from the observation) lets the preview go on: the refusal is already reported.
         observed: seen.apply(async ({ verdict }) => {
           await verdict.othersRegistered;
-          return verdict.observed;
+          return verdict.refusal && pulumi.runtime.isDryRun() ? undefined : verdict.observed;
         }),
         duplicates: seen.apply(({ verdict }) => verdict.duplicates),
         accountName: undefined,

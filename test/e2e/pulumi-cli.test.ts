@@ -95,8 +95,9 @@ describeWithPulumi("npm start: the README story with the real pulumi CLI", () =>
     expect(refresh).toMatch(/\+ invalidatedBy +: "jane@agency\.example"\n/);
     expect(refresh).toMatch(/Resources:\n\s+~ 1 updated\n\s+6 unchanged/);
 
+    // An error against fb-1002 alone; the preview still plans the others and succeeds (the step expects exit 0).
     expect(refused).toContain(
-      `${TYPE} resource 'fb-1002': property valid value {true} has a problem: the facebook token of "Blue Harbor Bakery" (fb-1002) was revoked by jane@agency.example`,
+      `${TYPE} (fb-1002):\n    error: facebook account "Blue Harbor Bakery" (fb-1002): the facebook token of "Blue Harbor Bakery" (fb-1002) was revoked by jane@agency.example`,
     );
     expect(refused).toContain("re-authorize the account in Marin Social (Config > Accounts), then run `pulumi refresh`");
 

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { copyExample } from "../support/example-copy";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { describeWithPulumi, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
+import { describeWithPulumi, pulumiCli, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
 import { runOp, stepsOf, tokenUrn, type Op, type OpRun } from "../support/stack-run";
 
 const T = 300_000;
@@ -170,7 +170,37 @@ describeWithPulumi("refused tokens through the real engine", () => {
     }, T);
   }
 
-  it("preview refuses two resources for one account before anything changes, naming both, and plans the rest", async () => {
+  // The Automation API's up passes --skip-preview. Users type `pulumi up --yes` (or answer the
+  // prompt), which previews first and stops there if the preview fails: a refusal must not fail
+  // the preview, or one stale line would stop every other token from being cut off.
+  it("`pulumi up --yes` as users type it (preview first), refused lines first: every valid: false token is cut off, the run fails naming each refused token", async () => {
+    const since = (await sb.admin.audit()).length;
+    const workDir = repoProgramCopy();
+    const s = await pulumiStack({
+      workDir,
+      config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": declarations("tokens-cli.yaml", arrange(CUT, REFUSED, "first")) },
+      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+    });
+    cleanups.push(async () => {
+      await s.cleanup();
+      rmSync(path.dirname(workDir), { recursive: true, force: true });
+    });
+    const preview = await pulumiCli(s, ["preview"]);
+    const previewText = preview.stdout + preview.stderr;
+    for (const line of REFUSED) expect(previewText, `preview names ${line.accountId}`).toMatch(line.refusedFor!);
+    expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
+    const up = await pulumiCli(s, ["up", "--yes"]);
+    const upText = up.stdout + up.stderr;
+    expect(up.code, upText).not.toBe(0);
+    await expectCutOff(CUT, "pulumi:marin-social/dev");
+    const changed = await changedAccounts(since);
+    for (const line of REFUSED) {
+      expect(upText, `up names ${line.accountId}`).toMatch(line.refusedFor!);
+      expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
+    }
+  }, T);
+
+  it("preview shows the refusal of two resources for one account as an error naming both, changes nothing, plans the rest, and succeeds (so up can go on)", async () => {
     const since = (await sb.admin.audit()).length;
     const [p] = await runStack(
       {
@@ -182,7 +212,7 @@ describeWithPulumi("refused tokens through the real engine", () => {
       },
       ["preview"],
     );
-    expect(p!.exitCode).not.toBe(0);
+    expect(p!.exitCode).toBe(0);
     for (const name of ["a", "b"]) {
       const errors = p!.diagnostics.filter((l) => l.severity === "error" && l.urn === tsUrn(name)).map((l) => l.message);
       expect(errors.join("\n")).toMatch(/account tw-2004 is declared by 2 PublisherToken resources: "a", "b"/);

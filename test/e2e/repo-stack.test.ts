@@ -135,7 +135,7 @@ describeWithPulumi("the README flows on the repository's stack, through the real
     expect(await remote()).toEqual(before);
   }, T);
 
-  it("refresh --expect-no-changes fails on a token revoked outside Pulumi, showing and recording the drift; preview then refuses it", async () => {
+  it("refresh --expect-no-changes fails on a token revoked outside Pulumi, showing and recording the drift; preview then shows its refusal as an error", async () => {
     await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
     const r = await runOp(s.stack, "refresh", { expectNoChanges: true });
     expect(r.exitCode).not.toBe(0);
@@ -157,7 +157,8 @@ describeWithPulumi("the README flows on the repository's stack, through the real
 
     const before = await remote();
     const p = await runOp(s.stack, "preview");
-    expect(p.exitCode).toBe(1); // the CLI's ExitCodeError
+    // An error against the token, and the preview goes on (pulumi up previews first: see refusals.test.ts).
+    expect(p.exitCode).toBe(0);
     expect(p.errors.join("\n")).toMatch(
       /fb-1002.*revoked by mallory@agency\.example.*outside Pulumi.*re-authorize the account in Marin Social.*pulumi refresh/s,
     );
