@@ -14,7 +14,7 @@ import { ACCOUNT_ID } from "../generated/contract";
 import { auditOf, factsOf } from "../resource/audit";
 import type { TokenLifecycle } from "../resource/lifecycle";
 import { checkInputs, USER_INPUTS, type TokenInputs } from "../resource/inputs";
-import { refusalOf, type TokenRefusal } from "../resource/refusal";
+import { refusalOf } from "../resource/refusal";
 import { liveFromObservation, observe, type FoundObservation, type Observation } from "../resource/observation";
 import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../resource/outputs";
 import { detailedDiff, Kind, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
@@ -87,8 +87,10 @@ function observedNow(ctx: TokenContext, accountId: unknown): FoundObservation | 
  * A *policy* refusal (refusal.ts: an unknown account, a failed lookup, a publisher or
  * `expectAgencies` mismatch, `valid: true` on a revoked token) is logged here as an error but is
  * not a check failure: the engine stops the whole deployment at a check failure, even with
- * `--continue-on-error`, so every token after it would never be cut off. The refusal fails the
- * token's own Create or Update instead (see {@link create}, {@link update}, {@link diff}).
+ * `--continue-on-error`, so every token after it would never be cut off. In `pulumi up` the
+ * refusal fails the token's own Create or Update (see {@link create}, {@link diff}); in a preview
+ * this error is all, so the preview shows every refusal, and the preview `pulumi up` runs first is
+ * not stopped by one.
  */
 export async function check(ctx: TokenContext, urn: string, _olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
   const actor = actorOf(urn);
@@ -110,21 +112,6 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
     await ctx.log.log(urn, severity, audit.message);
   }
   return { inputs: { values: user, secrets: new Set([...news.secrets].filter((k) => k in user)) }, failures };
-}
-
-/**
- * The policy refusal of a token with known, valid inputs, against its account as seen in this
- * operation (a lookup only when Check has not seen it), or undefined.
- */
-async function refusalNow(ctx: TokenContext, user: Record<string, unknown>, actor: string): Promise<TokenRefusal | undefined> {
-  if (isUnknown(user) || checkInputs({ ...user, actor }).failures.length > 0) return undefined;
-  const desired = { ...(user as unknown as TokenInputs), actor };
-  return refusalOf({ desired, observed: await ctx.live.observe(desired.accountId), actor });
-}
-
-/** What a refused token's preview Create or Update fails with: what, why, how to fix, and that nothing changed. */
-function refusedFailure(refusal: TokenRefusal): Error {
-  return new Error(`${refusal.message} (nothing was changed)`);
 }
 
 /**
@@ -207,17 +194,16 @@ function predicted(inputs: Record<string, unknown>, actor: string, live: Account
 }
 
 /**
- * Create: in preview, the predicted outputs, or the refusal as this token's failure; otherwise
- * adopts and reconciles the account (TokenLifecycle.create), which reads it afresh and refuses
- * from that read (so a lookup that failed in Check is tried again, not held against the token).
+ * Create: in preview, the predicted outputs (for a refused token, the account as it is: Check has
+ * logged the refusal as an error); otherwise adopts and reconciles the account
+ * (TokenLifecycle.create), which reads it afresh and refuses from that read, failing this token
+ * alone (a lookup that failed in Check is tried again, not held against the token).
  */
 export async function create(ctx: TokenContext, urn: string, news: Props, preview: boolean): Promise<{ id: string; outputs: Props }> {
   const actor = actorOf(urn);
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
   if (preview) {
-    const refusal = await refusalNow(ctx, user, actor);
-    if (refusal) throw refusedFailure(refusal);
     return { id: "", outputs: { values: predicted(user, actor, livePeek(ctx, user.accountId), []), secrets } };
   }
   const observed = observedNow(ctx, user.accountId);
@@ -231,8 +217,6 @@ export async function update(ctx: TokenContext, urn: string, id: string, oldOutp
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
   if (preview) {
-    const refusal = await refusalNow(ctx, user, actor);
-    if (refusal) throw refusedFailure(refusal);
     return { values: predicted(user, actor, livePeek(ctx, user.accountId), storedAgencies(oldOutputs.values, "unlinkedAgencies")), secrets };
   }
   const observed = observedNow(ctx, user.accountId);

@@ -4,10 +4,12 @@
  * middle and last among tokens declared `valid: false`, in a Pulumi YAML program of PublisherTokens.
  *
  * The engine stops a whole deployment at a failed Check, even with `--continue-on-error`
- * (pkg/resource/deploy/step_generator.go: check failures are a BailError), so the plugin refuses
- * in the token's own Create or Update; a failed step stops the others only without
- * `--continue-on-error` (step_executor.go, cancelDueToError). So these runs pass it, as the
- * README tells users to.
+ * (pkg/resource/deploy/step_generator.go: check failures are a BailError), so the plugin logs a
+ * refusal in Check as an error against the token and fails the token's own Create or Update in
+ * `pulumi up`; a failed step stops the others only without `--continue-on-error`
+ * (step_executor.go, cancelDueToError). So these runs pass it, as the README tells users to.
+ * A preview does not fail on a refusal: it shows each one as an error, and the preview
+ * `pulumi up` runs first is not stopped by one.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -127,15 +129,38 @@ describeWithPulumi("native provider: refused tokens through the real CLI (Pulumi
   });
 
   for (const at of ["first", "middle", "last"] as const) {
-    it(`refused tokens ${at}: up --continue-on-error cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
+    it(`refused tokens ${at}: preview shows every refusal against its token; up --continue-on-error cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
       const s = await yamlStack(arrange(CUT, REFUSED, at));
       const since = (await sb.admin.audit()).length;
+      const preview = await runOp(s.stack, "preview");
+      for (const line of REFUSED) {
+        const errors = preview.diagnostics.filter((d) => d.severity === "error" && d.urn === urnOf(line.name)).map((d) => d.message);
+        expect(errors.join("\n"), `preview error for ${line.name}`).toMatch(line.refusedFor!);
+      }
+      for (const line of CUT) expect(preview.steps.filter((st) => st.urn === urnOf(line.name)).map((st) => st.op), line.name).toEqual(["create"]);
+      expect((await sb.admin.audit()).length).toBe(since); // preview changed nothing
+
       const up = await runOp(s.stack, "up", { continueOnError: true });
       await expectCutOff(CUT);
       expectRefused(up, REFUSED, await changedAccounts(since));
       expect(up.changes).toEqual({ create: CUT.length + 1 }); // and the stack itself
     }, T);
   }
+
+  it("the command users type, pulumi up --yes --continue-on-error (its preview first), with the refused tokens first: every valid: false token is cut off", async () => {
+    const s = await yamlStack(arrange(CUT, REFUSED, "first"));
+    const since = (await sb.admin.audit()).length;
+    const up = await s.cli(["up", "--yes", "--continue-on-error"]);
+    expect(up.code, up.out).not.toBe(0);
+    await expectCutOff(CUT);
+    const changed = await changedAccounts(since);
+    for (const line of REFUSED) {
+      expect(up.out, line.name).toContain(`marin-social:index:PublisherToken (${line.name}):`);
+      expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
+    }
+    expect(up.out).toMatch(/\+ 5 created/); // the four tokens and the stack
+    expect(up.out).toMatch(/4 errored/);
+  }, T);
 
   it("a token already in state, revoked by hand since, is refused in its own update; the tokens added around it are cut off", async () => {
     await sb.admin.sandbox.reset(); // fb-1002 valid again: the first up records it valid

@@ -114,7 +114,7 @@ describe("Check", () => {
 
   // The engine stops the whole deployment at a failed Check, even with --continue-on-error, so a
   // refusal there would leave every later token in place. It fails the token's own step instead.
-  it("a policy refusal is no check failure: it is logged as an error against the token, and that token's Create fails with it, preview or not, changing nothing", async () => {
+  it("a policy refusal is no check failure: it is logged as an error against the token; a preview goes on, and up fails that token's Create alone, changing nothing", async () => {
     const before = await writes();
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ accountId: "fb-1001", valid: false, publisher: "twitter" }, /is a facebook account, but publisher is declared as twitter/],
@@ -128,13 +128,13 @@ describe("Check", () => {
       const logged = p.logs.filter((l) => l.urn === urn(name));
       expect(logged.map((l) => l.severity), JSON.stringify(news)).toEqual([3]);
       expect(logged[0]!.message).toMatch(reason);
-      for (const preview of [true, false]) {
-        const err = grpcError(await create(name, news, preview).catch((e) => e));
-        expect(err.code).toBe(grpc.status.FAILED_PRECONDITION); // not Unknown: no pending operation in state
-        expect(err.details, `${JSON.stringify(news)} preview=${preview}`).toMatch(reason);
-        if (preview) expect(err.details).toMatch(/\(nothing was changed\)$/);
-        else expect(err.details).toContain(CONTINUE_HINT);
-      }
+      // The preview shows the refusal (the error above) and carries on: what up will not do is not predicted.
+      const { outputs } = await create(name, news, true);
+      if (news.accountId !== "fb-9999") expect(outputs.invalidatedAt, JSON.stringify(news)).not.toBe(UNKNOWN); // no invalidation planned
+      const err = grpcError(await create(name, news).catch((e) => e));
+      expect(err.code).toBe(grpc.status.FAILED_PRECONDITION); // not Unknown: no pending operation in state
+      expect(err.details, JSON.stringify(news)).toMatch(reason);
+      expect(err.details).toContain(CONTINUE_HINT);
     }
     expect(await writes()).toBe(before);
   });
@@ -202,7 +202,7 @@ describe("Diff", () => {
     expect((await diff("acme", "fb-1001", declared, invalidated, declared)).changes).toBe(pb.DiffResponse.DiffChanges.DIFF_SOME);
   });
 
-  it("a refused token is a change even when nothing declared changed, so its own Update fails with the refusal", async () => {
+  it("a refused token is a change even when nothing declared changed, so its own Update (in up) fails with the refusal", async () => {
     const before = await writes();
     // Recorded valid; revoked by hand since; the program still declares valid: true.
     await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
@@ -215,10 +215,9 @@ describe("Diff", () => {
     const ghost = { accountId: "fb-9999", valid: false };
     await check("ghost", ghost);
     expect((await diff("ghost", "fb-9999", ghost, { ...acmeOutputs, accountId: "fb-9999", valid: false, linkedAgencies: [] }, ghost)).detailed).toEqual({ accountId: { kind: Kind.UPDATE, inputDiff: true } });
-    for (const preview of [true, false]) {
-      const err = grpcError(await update("blue", "fb-1002", blueOutputs, blue, preview).catch((e) => e));
-      expect(err.details).toMatch(/revoked by mallory@agency\.example/);
-    }
+    expect(await update("blue", "fb-1002", blueOutputs, blue, true)).toMatchObject({ valid: false, invalidatedBy: "mallory@agency.example" }); // as it is
+    const err = grpcError(await update("blue", "fb-1002", blueOutputs, blue).catch((e) => e));
+    expect(err.details).toMatch(/revoked by mallory@agency\.example.*\(nothing was changed\)/);
     expect(await writes()).toBe(before + 1); // the hand revocation only
   });
 
