@@ -16,7 +16,7 @@
  * Configure), and is used only to plan and to show the plan: changes are made with
  * `If-Match: <version>` or after a fresh read (see TokenLifecycle), never blindly from it.
  */
-import type { Account } from "../core";
+import { MarinSocialError, type Account } from "../core";
 import { isNotFound, type MarinSocialClient } from "../client";
 import { observe, type Observation } from "../resource/observation";
 
@@ -30,6 +30,8 @@ export const LOOKAHEAD_PER_LOOKUP = 200;
 /** The live accounts seen during one engine operation. */
 export class LiveAccounts {
   private readonly accounts = new Map<string, Account>();
+  /** Accounts whose own read answered a definite 404 (`missing`) or failed (`error`) in this operation. */
+  private readonly unseen = new Map<string, Observation>();
   private readonly asked = new Set<string>();
   /** Next page to read: undefined before the first, null when the list is finished or failed. */
   private cursor: string | null | undefined;
@@ -47,22 +49,35 @@ export class LiveAccounts {
   remember(account: Account): void {
     const known = this.accounts.get(account.id);
     if (!known || known.version <= account.version) this.accounts.set(account.id, account);
+    this.unseen.delete(account.id);
+  }
+
+  /** What this operation has seen of the account, without a request: found, `missing` or `error`, or undefined when not looked up. */
+  seen(id: string): Observation | undefined {
+    const account = this.accounts.get(id);
+    return account ? observe(account) : this.unseen.get(id);
   }
 
   /**
-   * The live account, from the pages read ahead or one read of its own. Never rejects: a definite
-   * 404 is `missing`, any other failure is `error` with the client's (redacted) message.
+   * The live account, from the pages read ahead or one read of its own. A definite 404 is
+   * `missing`, any other failure `error` with the client's (redacted) message; either is kept for
+   * the rest of the operation (a preview's Create or Update refuses on it without asking again; a
+   * real one reads the account afresh, see TokenLifecycle). Rejects only with a `configuration`
+   * error (the client cannot be made, e.g. no API key), which no lookup can get past.
    */
   async observe(id: string): Promise<Observation> {
-    const seen = await this.find(id);
-    if (seen) return observe(seen);
+    const seen = this.unseen.get(id) ?? (await this.find(id));
+    if (seen) return "status" in seen ? seen : observe(seen);
     try {
       const account = await this.client().getAccount(id);
       this.remember(account);
       return observe(account);
     } catch (err) {
-      if (isNotFound(err)) return { status: "missing" };
-      return { status: "error", message: (err as Error).message };
+      // No usable configuration (e.g. no API key): no lookup can succeed, for this token or any other.
+      if (MarinSocialError.isInstance(err) && err.kind === "configuration") throw err;
+      const failed: Observation = isNotFound(err) ? { status: "missing" } : { status: "error", message: (err as Error).message };
+      this.unseen.set(id, failed);
+      return failed;
     }
   }
 

@@ -3,19 +3,21 @@
  * Delete on decoded properties. The reconciliation itself is TokenLifecycle's, the same as the
  * dynamic provider's; this adds what a plugin can do and a dynamic provider cannot: the live
  * lookup and the audit line in Check, a detailed diff, predicted outputs in preview, import.
+ * A policy refusal fails the refused token's own Create or Update, never Check (see {@link check}).
  *
  * Unlike the dynamic provider there are no hidden inputs: the actor comes from the URN
  * (`pulumi:<project>/<stack>`), and the live observation stays in memory (see live.ts).
  */
-import { applyPlan, planToken, pulumiActor, type Account, type Agency } from "../core";
+import { applyPlan, MarinSocialError, planToken, pulumiActor, type Account, type Agency } from "../core";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID } from "../generated/contract";
 import { auditOf, factsOf } from "../resource/audit";
 import type { TokenLifecycle } from "../resource/lifecycle";
-import { USER_INPUTS, type TokenInputs } from "../resource/inputs";
-import { liveFromObservation, observe, type FoundObservation } from "../resource/observation";
+import { checkInputs, USER_INPUTS, type TokenInputs } from "../resource/inputs";
+import { refusalOf } from "../resource/refusal";
+import { liveFromObservation, observe, type FoundObservation, type Observation } from "../resource/observation";
 import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../resource/outputs";
-import { detailedDiff, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
+import { detailedDiff, Kind, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
 import type { EngineLog } from "./engine-log";
 import type { LiveAccounts } from "./live";
 import { isUnknown, pick, UNKNOWN, type Props } from "./wire";
@@ -78,24 +80,56 @@ function observedNow(ctx: TokenContext, accountId: unknown): FoundObservation | 
 }
 
 /**
- * Check: the lifecycle's validation and refusals against the live account (looked up here,
- * read ahead in pages), unknown properties named, and the audit line logged against the resource.
+ * Check: the inputs validated (a malformed input is a program error and fails Check), the live
+ * account looked up (read ahead in pages), and the audit line logged against the resource.
+ *
+ * A configuration that lets no lookup succeed (no API key, say) fails Check too: no token can proceed.
+ * A *policy* refusal (refusal.ts: an unknown account, a failed lookup, a publisher or
+ * `expectAgencies` mismatch, `valid: true` on a revoked token) is logged here as an error but is
+ * not a check failure: the engine stops the whole deployment at a check failure, even with
+ * `--continue-on-error`, so every token after it would never be cut off. In `pulumi up` the
+ * refusal fails the token's own Create or Update (see {@link create}, {@link diff}); in a preview
+ * this error is all, so the preview shows every refusal, and the preview `pulumi up` runs first is
+ * not stopped by one.
  */
-export async function check(ctx: TokenContext, urn: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
+export async function check(ctx: TokenContext, urn: string, _olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
   const actor = actorOf(urn);
   const failures: Failure[] = Object.keys(news.values)
     .filter((k) => !(USER_INPUTS as readonly string[]).includes(k))
     .map((k) => ({ property: k, reason: `unknown property "${k}"; a PublisherToken takes ${USER_INPUTS.join(", ")}` }));
   const user = declared(news.values);
+  failures.push(...checkInputs({ ...user, actor }).failures.map((f) => ({ property: f.property, reason: f.reason })));
   const { accountId } = user;
-  const observed = typeof accountId === "string" && satisfies(ACCOUNT_ID, accountId) ? await ctx.live.observe(accountId) : undefined;
-  const checked = await ctx.lifecycle.check(olds.values, { ...user, actor, ...(observed ? { observed } : {}) });
-  failures.push(...(checked.failures ?? []).map((f) => ({ property: f.property, reason: f.reason })));
-  if (observed && typeof user.valid === "boolean" && !isUnknown(user)) {
+  let observed: Observation | undefined;
+  try {
+    observed = typeof accountId === "string" && satisfies(ACCOUNT_ID, accountId) ? await ctx.live.observe(accountId) : undefined;
+  } catch (err) {
+    // The stack's configuration, not this token: nothing can proceed, so it fails Check.
+    failures.push({ property: "accountId", reason: `could not read account ${String(accountId)} from Marin Social: ${(err as Error).message}` });
+  }
+  if (observed && failures.length === 0 && typeof user.valid === "boolean" && !isUnknown(user)) {
     const { severity, audit } = auditOf(user as unknown as TokenInputs, factsOf(user as unknown as TokenInputs, observed, actor), actor);
     await ctx.log.log(urn, severity, audit.message);
   }
   return { inputs: { values: user, secrets: new Set([...news.secrets].filter((k) => k in user)) }, failures };
+}
+
+/**
+ * Added to a refusal that fails `pulumi up`: without `--continue-on-error` the engine starts no
+ * further step after a failed one, so tokens it had not reached are not cut off in this run.
+ */
+export const CONTINUE_HINT = "To cut off every other token in the same run despite a refusal, run `pulumi up --continue-on-error`.";
+
+/** Runs a real create or update; a refusal (or an account that does not exist) gets {@link CONTINUE_HINT}. */
+async function refusing<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (MarinSocialError.isInstance(err) && (err.kind === "refusal" || err.code === "account-not-found")) {
+      throw new MarinSocialError(err.code, `${err.message} ${CONTINUE_HINT}`);
+    }
+    throw err;
+  }
 }
 
 /**
@@ -121,11 +155,19 @@ export async function diff(
   const observed = observedNow(ctx, user.accountId) ?? (user.accountId === olds.accountId ? observedFromOutputs(oldOutputs.values) : undefined);
   const result = await ctx.lifecycle.diff(id, olds, { ...user, actor, ...(observed ? { observed } : {}) });
   const replaces = result.replaces ?? [];
-  const known = observed && !isUnknown(user) && typeof user.valid === "boolean" && replaces.length === 0;
-  const plan = known ? planToken(user as unknown as TokenInputs, liveFromObservation(String(user.accountId), observed), { actor }) : undefined;
-  const detailed = result.changes ? detailedDiff(olds, oldOutputs.values, user, plan?.refusal ? undefined : plan) : {};
+  const known = !isUnknown(user) && typeof user.valid === "boolean" && replaces.length === 0;
+  const plan = known && observed ? planToken(user as unknown as TokenInputs, liveFromObservation(String(user.accountId), observed), { actor }) : undefined;
+  // A refused token is a change even when nothing declared changed (e.g. `valid: true` on a token
+  // since revoked outside Pulumi, or an account this operation found missing): its Update is where
+  // the refusal fails, that token alone.
+  const lookup = typeof user.accountId === "string" ? ctx.live.seen(user.accountId) : undefined;
+  const desired: TokenInputs = { ...(user as unknown as TokenInputs), actor };
+  const refusal = plan?.refusal ?? (known && lookup && lookup.status !== "found" ? refusalOf({ desired, observed: lookup, actor }) : undefined);
+  const changes = !!result.changes || !!refusal;
+  const detailed = changes ? detailedDiff(olds, oldOutputs.values, user, refusal ? undefined : plan) : {};
+  if (refusal && !(refusal.property in detailed)) detailed[refusal.property] = { kind: Kind.UPDATE, inputDiff: true };
   return {
-    changes: !!result.changes,
+    changes,
     replaces,
     stables: replaces.length > 0 ? [] : [...STABLE_OUTPUTS],
     detailed,
@@ -151,7 +193,12 @@ function predicted(inputs: Record<string, unknown>, actor: string, live: Account
   return { ...buildOutputs(desired, applyPlan(live, plan.actions, UNKNOWN), [...unlinkedBefore, ...cut]) };
 }
 
-/** Create: in preview, the predicted outputs; otherwise adopts and reconciles the account (TokenLifecycle.create). */
+/**
+ * Create: in preview, the predicted outputs (for a refused token, the account as it is: Check has
+ * logged the refusal as an error); otherwise adopts and reconciles the account
+ * (TokenLifecycle.create), which reads it afresh and refuses from that read, failing this token
+ * alone (a lookup that failed in Check is tried again, not held against the token).
+ */
 export async function create(ctx: TokenContext, urn: string, news: Props, preview: boolean): Promise<{ id: string; outputs: Props }> {
   const actor = actorOf(urn);
   const user = declared(news.values);
@@ -160,11 +207,11 @@ export async function create(ctx: TokenContext, urn: string, news: Props, previe
     return { id: "", outputs: { values: predicted(user, actor, livePeek(ctx, user.accountId), []), secrets } };
   }
   const observed = observedNow(ctx, user.accountId);
-  const res = await ctx.lifecycle.create({ ...user, actor, ...(observed ? { observed } : {}) });
+  const res = await refusing(() => ctx.lifecycle.create({ ...user, actor, ...(observed ? { observed } : {}) }));
   return { id: res.id, outputs: { values: res.outs as Record<string, unknown>, secrets } };
 }
 
-/** Update: in preview, the predicted outputs; otherwise reconciles again (TokenLifecycle.update). */
+/** Update: as {@link create}, reconciling again (TokenLifecycle.update). */
 export async function update(ctx: TokenContext, urn: string, id: string, oldOutputs: Props, news: Props, preview: boolean): Promise<Props> {
   const actor = actorOf(urn);
   const user = declared(news.values);
@@ -173,7 +220,7 @@ export async function update(ctx: TokenContext, urn: string, id: string, oldOutp
     return { values: predicted(user, actor, livePeek(ctx, user.accountId), storedAgencies(oldOutputs.values, "unlinkedAgencies")), secrets };
   }
   const observed = observedNow(ctx, user.accountId);
-  const res = await ctx.lifecycle.update(id, oldOutputs.values, { ...user, actor, ...(observed ? { observed } : {}) });
+  const res = await refusing(() => ctx.lifecycle.update(id, oldOutputs.values, { ...user, actor, ...(observed ? { observed } : {}) }));
   return { values: res.outs as Record<string, unknown>, secrets };
 }
 

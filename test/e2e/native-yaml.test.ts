@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
 import { auditCounts, testSandbox, type TestSandbox } from "../support/sandbox";
+import { runOp } from "../support/stack-run";
 import { VERSION } from "../../provider/client";
 import { copyProject, describeWithPulumi, nativeStack, PULUMI_BIN, ROOT, type NativeStack } from "./native-support";
 
@@ -64,7 +65,7 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
     expect(await auditCounts(sb.admin, "fb-1001")).toMatchObject({ "token.invalidate": 1, "agency.unlink": 3 });
   }, 120_000);
 
-  it("refresh shows drift as valid: true => false; the next preview refuses, changing nothing", async () => {
+  it("refresh shows drift as valid: true => false; the next preview shows the refusal as an error, and up refuses, changing nothing", async () => {
     const st = await exampleStack();
     await st.stack.up();
     await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
@@ -74,9 +75,16 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
     expect(refresh.out).toMatch(/~ 1 updated/);
 
     const before = await auditCounts(sb.admin);
-    const failed = await st.stack.preview().catch((e: Error) => e);
-    expect(failed).toBeInstanceOf(Error);
-    expect(String((failed as Error).message)).toMatch(/resource 'blue-harbor': property valid value \{true\} has a problem: the facebook token of "Blue Harbor Bakery" \(fb-1002\) was revoked by mallory@agency\.example/);
+    // The refusal is an error against the token, not a failed step: a preview shows every refusal
+    // (and the preview of `pulumi up` is not stopped by one); up fails (test/e2e/native-refusals).
+    const preview = await runOp(st.stack, "preview");
+    const errors = preview.diagnostics.filter((d) => d.severity === "error" && d.urn?.endsWith("::blue-harbor")).map((d) => d.message);
+    expect(errors.join("\n")).toMatch(/the facebook token of "Blue Harbor Bakery" \(fb-1002\) was revoked by mallory@agency\.example/);
+    expect(preview.stdout).toMatch(/~ {2}marin-social:index:PublisherToken blue-harbor update \[diff: ~valid\]; error: /);
+    expect(preview.exitCode).toBe(0); // the engine does not fail a run on a provider's error diagnostic (README)
+    const up = await runOp(st.stack, "up");
+    expect(up.exitCode).not.toBe(0);
+    expect(up.diagnostics.filter((d) => d.urn?.endsWith("::blue-harbor")).map((d) => d.message).join("\n")).toMatch(/revoked by mallory@agency\.example.*\(nothing was changed\)/);
     expect(await auditCounts(sb.admin)).toEqual(before);
   }, 120_000);
 

@@ -128,8 +128,9 @@ describe("provider configuration", () => {
   it("a missing key fails the operation that needs the API, with the fix; delete needs none", async () => {
     const p = await plugin();
     await p.configure({ apiUrl: sb.url });
+    // A configuration no lookup gets past fails Check: no token can proceed, so it stops nothing that could.
     const res = await p.call<pb.CheckResponse>("check", checkRequest("a", { accountId: "fb-1002", valid: true }));
-    expect(res.getFailuresList().map((f) => f.getReason()).join()).toMatch(/no API key is set.*MARIN_SOCIAL_API_KEY/);
+    expect(res.getFailuresList().map((f) => `${f.getProperty()}: ${f.getReason()}`).join()).toMatch(/^accountId: .*no API key is set.*MARIN_SOCIAL_API_KEY/);
     expect(await p.call("delete", new pb.DeleteRequest().setUrn("urn:pulumi:dev::p::marin-social:index:PublisherToken::a").setId("fb-1002"))).toBeInstanceOf(Empty);
   });
 });

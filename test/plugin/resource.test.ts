@@ -1,6 +1,7 @@
 /**
  * The native plugin's PublisherToken RPCs, through its gRPC boundary, against the sandbox:
- * Check (refusals, audit lines through the engine's Log), Diff (detailed), Create and Update
+ * Check (malformed inputs; refusals logged, failing the token's own Create or Update), audit lines
+ * through the engine's Log, Diff (detailed), Create and Update
  * (preview and real), Read (refresh and import; only a definite not-found is gone), Delete.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { Status } from "@pulumi/pulumi/proto/status_pb";
 import { auditCounts, testSandbox, type TestSandbox } from "../support/sandbox";
+import { CONTINUE_HINT } from "../../provider/plugin/token";
 import { checkRequest, secret, SECRET, startPlugin, struct, TYPE, UNKNOWN, urn, type Plugin } from "./support";
 
 const Kind = pb.PropertyDiff.Kind;
@@ -98,13 +100,8 @@ describe("Check", () => {
     ]);
   });
 
-  it("refuses what the planner refuses, on the property at fault, and changes nothing", async () => {
-    const before = await writes();
+  it("fails only for malformed inputs (a program error), on the property at fault", async () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
-      [{ accountId: "fb-1001", valid: false, publisher: "twitter" }, "publisher", /is a facebook account, but publisher is declared as twitter/],
-      [{ accountId: "fb-1001", valid: false, expectAgencies: ["ag-east"] }, "expectAgencies", /linked but not expected: North Agency \(ag-north\), South Agency \(ag-south\)/],
-      [{ accountId: "fb-1007", valid: true }, "valid", /was revoked by jane@agency\.example .* re-authorize the account in Marin Social/],
-      [{ accountId: "fb-9999", valid: false }, "accountId", /account fb-9999 does not exist in Marin Social/],
       [{ accountId: "fb 1001", valid: false }, "accountId", /accountId must be an account id of 1 to 64/],
       [{ accountId: "fb-1001", valid: "no" }, "valid", /valid must be true or false/],
       [{ accountId: "fb-1001", valid: false, acountId: "x" }, "acountId", /unknown property "acountId"; a PublisherToken takes accountId, valid, publisher, reason, expectAgencies/],
@@ -112,6 +109,32 @@ describe("Check", () => {
     for (const [news, property, reason] of cases) {
       const { failures } = await check("t", news);
       expect(failures.find((f) => f.property === property)?.reason, JSON.stringify(news)).toMatch(reason);
+    }
+  });
+
+  // The engine stops the whole deployment at a failed Check, even with --continue-on-error, so a
+  // refusal there would leave every later token in place. It fails the token's own step instead.
+  it("a policy refusal is no check failure: it is logged as an error against the token; a preview goes on, and up fails that token's Create alone, changing nothing", async () => {
+    const before = await writes();
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ accountId: "fb-1001", valid: false, publisher: "twitter" }, /is a facebook account, but publisher is declared as twitter/],
+      [{ accountId: "fb-1001", valid: false, expectAgencies: ["ag-east"] }, /linked but not expected: North Agency \(ag-north\), South Agency \(ag-south\)/],
+      [{ accountId: "fb-1007", valid: true }, /was revoked by jane@agency\.example .* re-authorize the account in Marin Social/],
+      [{ accountId: "fb-9999", valid: false }, /account fb-9999 does not exist in Marin Social/],
+    ];
+    for (const [i, [news, reason]] of cases.entries()) {
+      const name = `t${i}`;
+      expect((await check(name, news)).failures, JSON.stringify(news)).toEqual([]);
+      const logged = p.logs.filter((l) => l.urn === urn(name));
+      expect(logged.map((l) => l.severity), JSON.stringify(news)).toEqual([3]);
+      expect(logged[0]!.message).toMatch(reason);
+      // The preview shows the refusal (the error above) and carries on: what up will not do is not predicted.
+      const { outputs } = await create(name, news, true);
+      if (news.accountId !== "fb-9999") expect(outputs.invalidatedAt, JSON.stringify(news)).not.toBe(UNKNOWN); // no invalidation planned
+      const err = grpcError(await create(name, news).catch((e) => e));
+      expect(err.code).toBe(grpc.status.FAILED_PRECONDITION); // not Unknown: no pending operation in state
+      expect(err.details, JSON.stringify(news)).toMatch(reason);
+      expect(err.details).toContain(CONTINUE_HINT);
     }
     expect(await writes()).toBe(before);
   });
@@ -177,6 +200,25 @@ describe("Diff", () => {
     expect((await diff("acme", "fb-1001", declared, invalidated, declared)).changes).toBe(pb.DiffResponse.DiffChanges.DIFF_NONE);
     await check("acme", declared); // live: valid, 3 agencies
     expect((await diff("acme", "fb-1001", declared, invalidated, declared)).changes).toBe(pb.DiffResponse.DiffChanges.DIFF_SOME);
+  });
+
+  it("a refused token is a change even when nothing declared changed, so its own Update (in up) fails with the refusal", async () => {
+    const before = await writes();
+    // Recorded valid; revoked by hand since; the program still declares valid: true.
+    await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
+    const blue = { accountId: "fb-1002", valid: true };
+    const blueOutputs = { ...acmeOutputs, accountId: "fb-1002", accountName: "Blue Harbor Bakery", linkedAgencies: [{ id: "ag-north", name: "North Agency" }] };
+    await check("blue", blue);
+    const d = await diff("blue", "fb-1002", blue, blueOutputs, blue);
+    expect(d).toMatchObject({ changes: pb.DiffResponse.DiffChanges.DIFF_SOME, detailed: { valid: { kind: Kind.UPDATE, inputDiff: true } } });
+    // An account gone from Marin Social since it was recorded.
+    const ghost = { accountId: "fb-9999", valid: false };
+    await check("ghost", ghost);
+    expect((await diff("ghost", "fb-9999", ghost, { ...acmeOutputs, accountId: "fb-9999", valid: false, linkedAgencies: [] }, ghost)).detailed).toEqual({ accountId: { kind: Kind.UPDATE, inputDiff: true } });
+    expect(await update("blue", "fb-1002", blueOutputs, blue, true)).toMatchObject({ valid: false, invalidatedBy: "mallory@agency.example" }); // as it is
+    const err = grpcError(await update("blue", "fb-1002", blueOutputs, blue).catch((e) => e));
+    expect(err.details).toMatch(/revoked by mallory@agency\.example.*\(nothing was changed\)/);
+    expect(await writes()).toBe(before + 1); // the hand revocation only
   });
 
   it("makes no request", async () => {

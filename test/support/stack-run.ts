@@ -56,6 +56,8 @@ export interface OpRun {
 
 /** Options passed through to the Automation API call (a subset every operation takes). */
 export interface RunOpOptions {
+  /** `pulumi up --continue-on-error`: a failed step does not stop the steps of resources that do not depend on it. */
+  continueOnError?: boolean;
   /** `pulumi preview --refresh`, `pulumi up --refresh`. */
   refresh?: boolean;
   expectNoChanges?: boolean;

@@ -1,0 +1,192 @@
+/**
+ * On the native plugin path, one refused token never stops the others from being cut off, through
+ * the real `pulumi` CLI (v3.274.1) and its YAML language host: the refused tokens first, in the
+ * middle and last among tokens declared `valid: false`, in a Pulumi YAML program of PublisherTokens.
+ *
+ * The engine stops a whole deployment at a failed Check, even with `--continue-on-error`
+ * (pkg/resource/deploy/step_generator.go: check failures are a BailError), so the plugin logs a
+ * refusal in Check as an error against the token and fails the token's own Create or Update in
+ * `pulumi up`; a failed step stops the others only without `--continue-on-error`
+ * (step_executor.go, cancelDueToError). So these runs pass it, as the README tells users to.
+ * A preview does not fail on a refusal: it shows each one as an error, and the preview
+ * `pulumi up` runs first is not stopped by one.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { parseDocument } from "yaml";
+import { testSandbox, type TestSandbox } from "../support/sandbox";
+import { runOp, type OpRun } from "../support/stack-run";
+import { copyProject, describeWithPulumi, nativeStack, type NativeStack } from "./native-support";
+
+const T = 300_000;
+const PROJECT = "marin-social-pulumi-yaml";
+const ACTOR = `pulumi:${PROJECT}/dev`;
+const urnOf = (name: string) => `urn:pulumi:dev::${PROJECT}::marin-social:index:PublisherToken::${name}`;
+
+let sb: TestSandbox;
+const stacks: NativeStack[] = [];
+
+/** A declared token: resource name, its properties, and (for a refused one) what its error must say. */
+interface Line {
+  name: string;
+  accountId: string;
+  valid: boolean;
+  publisher?: string;
+  expectAgencies?: string[];
+  refusedFor?: RegExp;
+}
+
+const CUT: Line[] = [
+  { name: "acme", accountId: "fb-1001", valid: false },
+  { name: "jane-tweets", accountId: "tw-2001", valid: false },
+  { name: "granite", accountId: "fb-1007", valid: false },
+  { name: "indigo", accountId: "tw-2003", valid: false, publisher: "twitter", expectAgencies: ["ag-east", "ag-west"] },
+];
+
+/** Every kind of refusal: a token revoked by hand declared valid, an unknown account, a publisher mismatch, the expectAgencies guard. */
+const REFUSED: Line[] = [
+  { name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory@agency\.example.*outside Pulumi/ },
+  { name: "ghost", accountId: "fb-9999", valid: false, refusedFor: /account fb-9999 does not exist in Marin Social/ },
+  { name: "wrong-publisher", accountId: "tw-2002", valid: false, publisher: "facebook", refusedFor: /tw-2002 is a twitter account, but publisher is declared as facebook/ },
+  { name: "guarded", accountId: "fb-1003", valid: false, expectAgencies: ["ag-north"], refusedFor: /linked but not expected: South Agency \(ag-south\), West Agency \(ag-west\)/ },
+];
+
+type Position = "first" | "middle" | "last";
+
+function arrange(cut: Line[], refused: Line[], at: Position): Line[] {
+  if (at === "first") return [...refused, ...cut];
+  if (at === "last") return [...cut, ...refused];
+  const half = Math.ceil(cut.length / 2);
+  return [...cut.slice(0, half), ...refused, ...cut.slice(half)];
+}
+
+/** Makes the resources of the Pulumi YAML program in `dir` exactly `lines`, in that order. */
+function declare(dir: string, lines: Line[]): void {
+  const file = path.join(dir, "Pulumi.yaml");
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  const resources: Record<string, unknown> = {};
+  for (const l of lines) {
+    const properties: Record<string, unknown> = { accountId: l.accountId, valid: l.valid };
+    if (l.publisher) properties.publisher = l.publisher;
+    if (l.expectAgencies) properties.expectAgencies = l.expectAgencies;
+    resources[l.name] = { type: "marin-social:index:PublisherToken", properties };
+  }
+  doc.set("resources", resources);
+  writeFileSync(file, doc.toString());
+}
+
+/** A stack of examples/pulumi-yaml (the plugin from bin/) whose resources are `lines`. */
+async function yamlStack(lines: Line[]): Promise<NativeStack> {
+  const dir = copyProject("examples/pulumi-yaml", (doc) => {
+    doc.delete("variables");
+    doc.delete("outputs");
+  });
+  declare(dir, lines);
+  const s = await nativeStack(dir, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
+  stacks.push(s);
+  return s;
+}
+
+/** The accounts the audit log records a change of after entry `since`. */
+async function changedAccounts(since: number): Promise<Set<string>> {
+  return new Set((await sb.admin.audit()).slice(since).map((e) => e.accountId));
+}
+
+/** Every token declared `valid: false` is invalid and linked to no agency. */
+async function expectCutOff(lines: Line[]): Promise<void> {
+  for (const line of lines) {
+    const live = await sb.admin.getAccount(line.accountId);
+    expect(live.token.valid, `${line.accountId} invalid`).toBe(false);
+    if (line.accountId !== "fb-1007") expect(live.token.invalidatedBy, line.accountId).toBe(ACTOR); // fb-1007 was revoked by hand before
+    expect(live.agencies, `${line.accountId} unlinked`).toEqual([]);
+  }
+}
+
+/** The run failed, every refused token has an error against its own URN saying why, and nothing was done to its account. */
+function expectRefused(run: OpRun, lines: Line[], changed: Set<string>): void {
+  expect(run.exitCode, run.stdout + run.stderr).not.toBe(0);
+  for (const line of lines) {
+    const errors = run.diagnostics.filter((d) => d.severity === "error" && d.urn === urnOf(line.name)).map((d) => d.message);
+    expect(errors.join("\n"), `error diagnostic for ${line.name}`).toMatch(line.refusedFor!);
+    expect(run.stdout, `${line.name} named in the output`).toContain(`marin-social:index:PublisherToken (${line.name}):`);
+    expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
+  }
+}
+
+describeWithPulumi("native provider: refused tokens through the real CLI (Pulumi YAML)", () => {
+  beforeAll(async () => {
+    sb = await testSandbox();
+  }, T);
+  afterAll(async () => {
+    for (const s of stacks) await s.cleanup();
+    await sb?.close();
+  }, T);
+  beforeEach(async () => {
+    await sb.admin.sandbox.reset();
+    // Someone revokes the brand page by hand; the stack declares it valid.
+    await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
+  });
+
+  for (const at of ["first", "middle", "last"] as const) {
+    it(`refused tokens ${at}: preview shows every refusal against its token; up --continue-on-error cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
+      const s = await yamlStack(arrange(CUT, REFUSED, at));
+      const since = (await sb.admin.audit()).length;
+      const preview = await runOp(s.stack, "preview");
+      for (const line of REFUSED) {
+        const errors = preview.diagnostics.filter((d) => d.severity === "error" && d.urn === urnOf(line.name)).map((d) => d.message);
+        expect(errors.join("\n"), `preview error for ${line.name}`).toMatch(line.refusedFor!);
+      }
+      for (const line of CUT) expect(preview.steps.filter((st) => st.urn === urnOf(line.name)).map((st) => st.op), line.name).toEqual(["create"]);
+      expect((await sb.admin.audit()).length).toBe(since); // preview changed nothing
+
+      const up = await runOp(s.stack, "up", { continueOnError: true });
+      await expectCutOff(CUT);
+      expectRefused(up, REFUSED, await changedAccounts(since));
+      expect(up.changes).toEqual({ create: CUT.length + 1 }); // and the stack itself
+    }, T);
+  }
+
+  it("the command users type, pulumi up --yes --continue-on-error (its preview first), with the refused tokens first: every valid: false token is cut off", async () => {
+    const s = await yamlStack(arrange(CUT, REFUSED, "first"));
+    const since = (await sb.admin.audit()).length;
+    const up = await s.cli(["up", "--yes", "--continue-on-error"]);
+    expect(up.code, up.out).not.toBe(0);
+    await expectCutOff(CUT);
+    const changed = await changedAccounts(since);
+    for (const line of REFUSED) {
+      expect(up.out, line.name).toContain(`marin-social:index:PublisherToken (${line.name}):`);
+      expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
+    }
+    expect(up.out).toMatch(/\+ 5 created/); // the four tokens and the stack
+    expect(up.out).toMatch(/4 errored/);
+  }, T);
+
+  it("without --continue-on-error, up fails and changes nothing for the refused tokens; up --continue-on-error then cuts off whatever the engine had not reached", async () => {
+    const s = await yamlStack(arrange(CUT, REFUSED, "first"));
+    const since = (await sb.admin.audit()).length;
+    // Which tokens the engine reaches before it stops starting steps depends on its scheduling: not asserted.
+    const up = await runOp(s.stack, "up");
+    expect(up.exitCode).not.toBe(0);
+    expect(up.errors.join("\n")).toContain("pulumi up --continue-on-error");
+    const again = await runOp(s.stack, "up", { continueOnError: true });
+    await expectCutOff(CUT);
+    expectRefused(again, REFUSED, await changedAccounts(since));
+  }, T);
+
+  it("a token already in state, revoked by hand since, is refused in its own update; the tokens added around it are cut off", async () => {
+    await sb.admin.sandbox.reset(); // fb-1002 valid again: the first up records it valid
+    const brand: Line = { name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory@agency\.example.*outside Pulumi/ };
+    const s = await yamlStack([brand]);
+    expect((await runOp(s.stack, "up")).exitCode).toBe(0);
+    await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
+
+    declare(s.dir, [CUT[0]!, CUT[1]!, brand, CUT[2]!, CUT[3]!]);
+    const since = (await sb.admin.audit()).length;
+    const up = await runOp(s.stack, "up", { continueOnError: true });
+    await expectCutOff(CUT);
+    expectRefused(up, [brand], await changedAccounts(since));
+    expect(up.changes).toMatchObject({ create: CUT.length });
+    expect(up.steps.filter((st) => st.urn === urnOf("brand")).map((st) => st.op)).toEqual(["update"]);
+  }, T);
+});
