@@ -49,7 +49,7 @@ export interface BenchOptions {
   native: boolean;
   /**
    * Also run the trivial dynamic program (bench/trivial.ts: preview and up of N trivial dynamic
-   * resources) for the program-memory row's baseline. Default true.
+   * resources), and the same shaped like a PublisherToken, for the program-memory row. Default true.
    */
   trivial: boolean;
   /**
@@ -268,7 +268,7 @@ function rowsForN(
   ours: Awaited<ReturnType<typeof runStack>>,
   naive: Awaited<ReturnType<typeof runStack>> | undefined,
   naiveSkipped: Partial<Record<EngineOp, string>>,
-  trivial: TrivialMeasurement | undefined,
+  trivial: { plain: TrivialMeasurement; shaped: TrivialMeasurement } | undefined,
 ): Row[] {
   const rows: Row[] = [];
   const naiveOf = (op: EngineOp): NaiveFigures | undefined => {
@@ -374,7 +374,7 @@ function rowsForN(
     const error = ours.exported && "error" in ours.exported ? ours.exported.error : "no up ran";
     rows.push(row({ operation: "state file", n, checks: [check("resources missing from the export", n, 0, "count")], detail: { errors: [error] } }));
   }
-  if (trivial) rows.push(programMemoryRow(n, ours.m, trivial));
+  if (trivial) rows.push(programMemoryRow(n, ours.m, trivial.plain, trivial.shaped));
   return rows;
 }
 
@@ -383,10 +383,16 @@ function rowsForN(
  * dist/program.js, highest of preview and up) beside the trivial program's (same runner, same N),
  * and their ratio against its floor.
  */
-export function programMemoryRow(n: number, ours: Partial<Record<EngineOp, Measurement>>, trivial: TrivialMeasurement): Row {
+export function programMemoryRow(
+  n: number,
+  ours: Partial<Record<EngineOp, Measurement>>,
+  trivial: TrivialMeasurement,
+  shaped?: TrivialMeasurement,
+): Row {
   const oursByOp = { preview: ours.preview?.programPeakRssBytes ?? 0, up: ours.up?.programPeakRssBytes ?? 0 };
   const peak = Math.max(oursByOp.preview, oursByOp.up);
   const base = Math.max(trivial.programPeakRssBytesByOp.preview, trivial.programPeakRssBytesByOp.up);
+  const shapedPeak = shaped ? Math.max(shaped.programPeakRssBytesByOp.preview, shaped.programPeakRssBytesByOp.up) : undefined;
   const detail = {
     programPeakRssBytes: peak,
     trivialPeakRssBytes: base,
@@ -395,9 +401,21 @@ export function programMemoryRow(n: number, ours: Partial<Record<EngineOp, Measu
     trivialWallMsByOp: trivial.wallMsByOp,
     /** What our program holds above the trivial one, per resource. */
     extraBytesPerResource: (peak - base) / n,
-    errors: trivial.errors,
+    ...(shaped && shapedPeak !== undefined
+      ? {
+          /** The trivial program shaped like a PublisherToken (bench/trivial.ts SHAPED_PROGRAM). */
+          shapedPeakRssBytes: shapedPeak,
+          shapedPeakRssBytesByOp: shaped.programPeakRssBytesByOp,
+          shapedWallMsByOp: shaped.wallMsByOp,
+          /** The SDK's cost of the PublisherToken's shape, per resource: shaped above trivial. */
+          shapeBytesPerResource: (shapedPeak - base) / n,
+          /** Our program's own, per resource: ours above the shaped program. */
+          ownBytesPerResource: (peak - shapedPeak) / n,
+        }
+      : {}),
+    errors: [...trivial.errors, ...(shaped?.errors.map((e) => `shaped ${e}`) ?? [])],
   };
-  if (peak === 0 || base === 0) {
+  if (peak === 0 || base === 0 || shapedPeak === 0) {
     return row({ operation: "program memory", n, checks: [check("peaks not read", 1, 0, "count")], detail });
   }
   return row({ operation: "program memory", n, checks: [check("ours ÷ trivial", peak / base, PROGRAM_MEMORY_RATIO_LIMIT, "ratio")], detail });
@@ -450,9 +468,11 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
         await nw.close();
       }
     }
-    const trivial = o.trivial
-      ? await measureTrivial(n, { env: engineEnv, timeoutMs: timeoutFor(n), log, ...(o.parallel !== undefined ? { parallel: o.parallel } : {}) })
-      : undefined;
+    let trivial: { plain: TrivialMeasurement; shaped: TrivialMeasurement } | undefined;
+    if (o.trivial) {
+      const t = { env: engineEnv, timeoutMs: timeoutFor(n), log, ...(o.parallel !== undefined ? { parallel: o.parallel } : {}) };
+      trivial = { plain: await measureTrivial(n, t), shaped: await measureTrivial(n, { ...t, shaped: true }) };
+    }
     rows.push(...rowsForN(n, w.links, ours, naive, skipped, trivial));
     if (o.native) {
       const available = nativeAvailable();

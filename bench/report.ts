@@ -22,6 +22,7 @@ export function formatMs(ms: number): string {
 
 /** `1.5 KB`, `142.3 MB` (binary units). */
 export function formatBytes(b: number): string {
+  if (b < 0) return `−${formatBytes(-b)}`;
   if (b >= 1024 * 1024) return `${(b / 1024 / 1024).toFixed(1)} MB`;
   if (b >= 1024) return `${(b / 1024).toFixed(b >= 10 * 1024 ? 0 : 2)} KB`;
   return `${int(b)} B`;
@@ -135,12 +136,21 @@ export function formatReport(res: BenchResults): string {
         programPeakRssBytesByOp: { preview: number; up: number };
         trivialPeakRssBytesByOp: { preview: number; up: number };
         extraBytesPerResource: number;
+        shapedPeakRssBytesByOp?: { preview: number; up: number };
+        shapeBytesPerResource?: number;
+        ownBytesPerResource?: number;
       };
       out.push(
         `  N=${int(r.n)}: ours preview ${formatBytes(d.programPeakRssBytesByOp.preview)}, up ${formatBytes(d.programPeakRssBytesByOp.up)}; ` +
           `trivial preview ${formatBytes(d.trivialPeakRssBytesByOp.preview)}, up ${formatBytes(d.trivialPeakRssBytesByOp.up)}; ` +
           `ours above trivial ${formatBytes(d.extraBytesPerResource)} per resource`,
       );
+      if (d.shapedPeakRssBytesByOp && d.shapeBytesPerResource !== undefined && d.ownBytesPerResource !== undefined) {
+        out.push(
+          `    of which the SDK's cost of a PublisherToken's shape (16 properties; trivial program shaped so: preview ${formatBytes(d.shapedPeakRssBytesByOp.preview)}, ` +
+            `up ${formatBytes(d.shapedPeakRssBytesByOp.up)}) ${formatBytes(d.shapeBytesPerResource)} per resource, our program's own ${formatBytes(d.ownBytesPerResource)}`,
+        );
+      }
     }
     out.push("");
   }
