@@ -70,11 +70,9 @@ export class PublisherToken extends pulumi.dynamic.Resource {
   declare readonly tokenFingerprint: pulumi.Output<string>;
   /** What the program saw and logged before acting (not stored in state). Made on first use. */
   get audit(): pulumi.Output<TokenAudit> {
-    const seen = this.seen;
-    return (this.auditOutput ??= pulumi.Output.isInstance(seen) ? seen.apply((x) => x.audit) : pulumi.output(seen.then((x) => x.audit)));
+    const audit = tokenAudit(this);
+    return (this.auditOutput ??= pulumi.Output.isInstance(audit) ? audit : pulumi.output(audit));
   }
-  /** What was decided: a plain promise when the token's inputs were plain values (see the constructor). */
-  private readonly seen: pulumi.Output<Seen> | Promise<Seen>;
   private auditOutput: pulumi.Output<TokenAudit> | undefined;
 
   constructor(name: string, args: PublisherTokenArgs, opts?: pulumi.CustomResourceOptions) {
@@ -153,8 +151,21 @@ export class PublisherToken extends pulumi.dynamic.Resource {
       TYPE_NAME,
     );
     declared.resource = this;
-    this.seen = derived.seen;
+    decided.set(this, derived.seen);
   }
+}
+
+/** What was decided about each token: a plain promise when its inputs were plain values (see the constructor). */
+const decided = new WeakMap<PublisherToken, pulumi.Output<Seen> | Promise<Seen>>();
+
+/**
+ * The token's audit as decided: a plain promise when its inputs were plain values, else an Output
+ * (the {@link PublisherToken.audit} Output is made from it). Internal: declaredStack builds its
+ * stack output from these, without an Output per token.
+ */
+export function tokenAudit(token: PublisherToken): pulumi.Output<TokenAudit> | Promise<TokenAudit> {
+  const seen = decided.get(token)!;
+  return pulumi.Output.isInstance(seen) ? seen.apply((x) => x.audit) : seen.then((x) => x.audit);
 }
 
 /** The user inputs, resolved. */

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadDeclarations } from "../declarations";
 import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from "../resource";
 import { programConnectionError } from "../resource/lookup";
+import { tokenAudit } from "../resource/publisher-token";
 import { programTokens } from "../resource/program-tokens";
 import { withoutStackTraces } from "../resource/stack-traces";
 
@@ -78,9 +79,13 @@ async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<Decl
         }),
     ),
   );
-  const audit = pulumi.all(tokens.map((t) => t.audit)).apply((rows) =>
-    Object.fromEntries(rows.map(({ accountId, ...rest }) => [accountId, rest])),
-  );
+  // The tokens' inputs are the file's plain values, so their audits are plain promises (see
+  // PublisherToken): one Output for the whole summary, not one per token.
+  const audits = tokens.map(tokenAudit);
+  const rows = audits.every((a): a is Promise<TokenAudit> => !pulumi.Output.isInstance(a))
+    ? pulumi.output(Promise.all(audits))
+    : pulumi.all(audits);
+  const audit = rows.apply((all) => Object.fromEntries(all.map(({ accountId, ...rest }) => [accountId, rest])));
   return { declarations: shown, audit };
 }
 
