@@ -13,7 +13,9 @@ import {
   LOAD_LIMIT_MS,
   MEMORY_LIMIT_BYTES,
   MEMORY_LIMIT_N,
+  PROGRAM_MEMORY_RATIO_LIMIT,
   RATE_LIMIT_PER_SECOND,
+  STATE_FILE_LIMIT_BYTES,
   STATE_LIMIT_BYTES,
   previewRequestFloor,
   refreshRequestFloor,
@@ -24,7 +26,8 @@ import {
 import { measureLoad, type LoadMeasurement } from "./load";
 import { nativeAvailable, nativeRows } from "./native";
 import { measure, type EngineOp, type Measurement } from "./measure";
-import { stateSize, type StateSize } from "./state-size";
+import { exportedState, stateSize, type ExportedState, type StateSize } from "./state-size";
+import { measureTrivial, type TrivialMeasurement } from "./trivial";
 import { requirePulumi, type PulumiTestStack } from "../test/support/pulumi-env";
 import { NAIVE_ENV, remoteOutcome, startWorkload, workloadStack, type Workload } from "./workload";
 
@@ -45,6 +48,11 @@ export interface BenchOptions {
   /** Also run the native provider through the real CLI (when it is there). Default true. */
   native: boolean;
   /**
+   * Also run the trivial dynamic program (bench/trivial.ts: preview and up of N trivial dynamic
+   * resources), and the same shaped like a PublisherToken, for the program-memory row. Default true.
+   */
+  trivial: boolean;
+  /**
    * Run the CLI with `PULUMI_SKIP_CHECKPOINTS=true`: the file backend then writes the state once,
    * at the end, instead of the whole checkpoint after every step (O(N²) bytes). Default false.
    */
@@ -61,6 +69,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   loadEntries: LOAD_ENTRIES,
   loadRuns: 5,
   native: true,
+  trivial: true,
 };
 
 /** One figure against its limit. */
@@ -72,7 +81,7 @@ export interface Check {
   limit: number;
   /** True when the value must be strictly below the limit. */
   strict?: boolean;
-  unit: "requests" | "count" | "ms" | "bytes";
+  unit: "requests" | "count" | "ms" | "bytes" | "ratio";
   pass: boolean;
 }
 
@@ -83,7 +92,7 @@ export type NaiveFigures =
 
 /** One row of the table. */
 export interface Row {
-  operation: EngineOp | "load" | "memory" | "state";
+  operation: EngineOp | "load" | "memory" | "state" | "program memory" | "state file";
   /** `native` for the native provider's rows (bench/native.ts); absent for the dynamic path's. */
   path?: "native";
   /** Stack size (entries, for load). */
@@ -204,6 +213,7 @@ function opDetail(m: Measurement): Record<string, unknown> {
     byRoute: m.byRoute,
     steps: m.steps,
     hostPeakRssBytes: m.hostPeakRssBytes,
+    programPeakRssBytes: m.programPeakRssBytes,
     errors: m.errors,
     errorCount: m.errorCount,
   };
@@ -216,10 +226,16 @@ async function runStack(
   ops: EngineOp[],
   log: (line: string) => void,
   label: string,
-): Promise<{ m: Partial<Record<EngineOp, Measurement>>; outcome?: { stillValid: number; linksLeft: number }; state?: StateSize }> {
+): Promise<{
+  m: Partial<Record<EngineOp, Measurement>>;
+  outcome?: { stillValid: number; linksLeft: number };
+  state?: StateSize;
+  exported?: ExportedState | { error: string };
+}> {
   const m: Partial<Record<EngineOp, Measurement>> = {};
   let outcome: { stillValid: number; linksLeft: number } | undefined;
   let state: StateSize | undefined;
+  let exported: ExportedState | { error: string } | undefined;
   for (const op of ops) {
     log(`${label} N=${w.n}: ${op}...`);
     const r = await measure(w, stack, op);
@@ -235,9 +251,10 @@ async function runStack(
       } catch {
         state = undefined;
       }
+      exported = await exportedState(stack).catch((err: Error) => ({ error: err.message.slice(0, 500) }));
     }
   }
-  return { m, ...(outcome ? { outcome } : {}), ...(state ? { state } : {}) };
+  return { m, ...(outcome ? { outcome } : {}), ...(state ? { state } : {}), ...(exported ? { exported } : {}) };
 }
 
 function errorsCheck(m: Measurement): Check {
@@ -251,6 +268,7 @@ function rowsForN(
   ours: Awaited<ReturnType<typeof runStack>>,
   naive: Awaited<ReturnType<typeof runStack>> | undefined,
   naiveSkipped: Partial<Record<EngineOp, string>>,
+  trivial: { plain: TrivialMeasurement; shaped: TrivialMeasurement } | undefined,
 ): Row[] {
   const rows: Row[] = [];
   const naiveOf = (op: EngineOp): NaiveFigures | undefined => {
@@ -342,7 +360,65 @@ function rowsForN(
   } else {
     rows.push(row({ operation: "state", n, checks: [check("resources missing from the state", n, 0, "count")], detail: { error: "no PublisherToken in the state after up" } }));
   }
+  if (ours.exported && !("error" in ours.exported)) {
+    const e = ours.exported;
+    rows.push(
+      row({
+        operation: "state file",
+        n,
+        checks: [check("export bytes/resource", e.bytesPerResource, STATE_FILE_LIMIT_BYTES, "bytes")],
+        detail: { ...e },
+      }),
+    );
+  } else {
+    const error = ours.exported && "error" in ours.exported ? ours.exported.error : "no up ran";
+    rows.push(row({ operation: "state file", n, checks: [check("resources missing from the export", n, 0, "count")], detail: { errors: [error] } }));
+  }
+  if (trivial) rows.push(programMemoryRow(n, ours.m, trivial.plain, trivial.shaped));
   return rows;
+}
+
+/**
+ * The program-memory row: the peak RSS of our program's process (the SDK runner running
+ * dist/program.js, highest of preview and up) beside the trivial program's (same runner, same N),
+ * and their ratio against its floor.
+ */
+export function programMemoryRow(
+  n: number,
+  ours: Partial<Record<EngineOp, Measurement>>,
+  trivial: TrivialMeasurement,
+  shaped?: TrivialMeasurement,
+): Row {
+  const oursByOp = { preview: ours.preview?.programPeakRssBytes ?? 0, up: ours.up?.programPeakRssBytes ?? 0 };
+  const peak = Math.max(oursByOp.preview, oursByOp.up);
+  const base = Math.max(trivial.programPeakRssBytesByOp.preview, trivial.programPeakRssBytesByOp.up);
+  const shapedPeak = shaped ? Math.max(shaped.programPeakRssBytesByOp.preview, shaped.programPeakRssBytesByOp.up) : undefined;
+  const detail = {
+    programPeakRssBytes: peak,
+    trivialPeakRssBytes: base,
+    programPeakRssBytesByOp: oursByOp,
+    trivialPeakRssBytesByOp: trivial.programPeakRssBytesByOp,
+    trivialWallMsByOp: trivial.wallMsByOp,
+    /** What our program holds above the trivial one, per resource. */
+    extraBytesPerResource: (peak - base) / n,
+    ...(shaped && shapedPeak !== undefined
+      ? {
+          /** The trivial program shaped like a PublisherToken (bench/trivial.ts SHAPED_PROGRAM). */
+          shapedPeakRssBytes: shapedPeak,
+          shapedPeakRssBytesByOp: shaped.programPeakRssBytesByOp,
+          shapedWallMsByOp: shaped.wallMsByOp,
+          /** The SDK's cost of the PublisherToken's shape, per resource: shaped above trivial. */
+          shapeBytesPerResource: (shapedPeak - base) / n,
+          /** Our program's own, per resource: ours above the shaped program. */
+          ownBytesPerResource: (peak - shapedPeak) / n,
+        }
+      : {}),
+    errors: [...trivial.errors, ...(shaped?.errors.map((e) => `shaped ${e}`) ?? [])],
+  };
+  if (peak === 0 || base === 0 || shapedPeak === 0) {
+    return row({ operation: "program memory", n, checks: [check("peaks not read", 1, 0, "count")], detail });
+  }
+  return row({ operation: "program memory", n, checks: [check("ours ÷ trivial", peak / base, PROGRAM_MEMORY_RATIO_LIMIT, "ratio")], detail });
 }
 
 /**
@@ -392,7 +468,12 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
         await nw.close();
       }
     }
-    rows.push(...rowsForN(n, w.links, ours, naive, skipped));
+    let trivial: { plain: TrivialMeasurement; shaped: TrivialMeasurement } | undefined;
+    if (o.trivial) {
+      const t = { env: engineEnv, timeoutMs: timeoutFor(n), log, ...(o.parallel !== undefined ? { parallel: o.parallel } : {}) };
+      trivial = { plain: await measureTrivial(n, t), shaped: await measureTrivial(n, { ...t, shaped: true }) };
+    }
+    rows.push(...rowsForN(n, w.links, ours, naive, skipped, trivial));
     if (o.native) {
       const available = nativeAvailable();
       if (available.ok) rows.push(...(await nativeRows(n, timeoutFor(n), log, o.parallel, engineEnv)));

@@ -19,6 +19,7 @@ options:
   --quick             N=100 only, 3 load runs (a minute or so)
   --no-baseline       skip the naive baseline
   --no-native         skip the native provider's rows (they need the pulumi CLI with its YAML host)
+  --no-trivial        skip the trivial dynamic program (the program-memory row's baseline; no such row then)
   --baseline-up-max N run the naive up and refresh only up to this N (default 1000)
   --parallel N        the CLI's --parallel (default: none given, so the CLI's own, 4 per CPU)
   --skip-checkpoints  PULUMI_SKIP_CHECKPOINTS=true: the file backend writes the state once, at
@@ -51,6 +52,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
       quick: { type: "boolean" },
       "no-baseline": { type: "boolean" },
       "no-native": { type: "boolean" },
+      "no-trivial": { type: "boolean" },
       "baseline-up-max": { type: "string" },
       out: { type: "string" },
       parallel: { type: "string" },
@@ -70,6 +72,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
   if (values.n) bench.sizes = values.n.flatMap((v) => v.split(",")).map((v) => positiveInt("--n", v.trim()));
   if (values["no-baseline"]) bench.baseline = false;
   if (values["no-native"]) bench.native = false;
+  if (values["no-trivial"]) bench.trivial = false;
   if (values.parallel !== undefined) bench.parallel = positiveInt("--parallel", values.parallel);
   if (values["skip-checkpoints"]) bench.skipCheckpoints = true;
   if (values["baseline-up-max"] !== undefined) bench.baselineUpMaxN = positiveInt("--baseline-up-max", values["baseline-up-max"]);

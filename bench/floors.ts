@@ -15,6 +15,17 @@ export const MEMORY_LIMIT_BYTES = 200 * 1024 * 1024;
 export const MEMORY_LIMIT_N = 5_000;
 /** Stored bytes allowed per resource. */
 export const STATE_LIMIT_BYTES = 3 * 1024;
+/**
+ * Bytes per resource of `pulumi stack export`'s output: the state as the file really holds it
+ * (both copies of `__provider`, the hidden input `observed`, the CLI's indentation). The same
+ * 3 KB per resource as {@link STATE_LIMIT_BYTES}, applied to the whole file.
+ */
+export const STATE_FILE_LIMIT_BYTES = 3 * 1024;
+/**
+ * The program process's peak RSS (the SDK runner running dist/program.js) may be at most this
+ * many times a trivial dynamic program's with the same N under the same runner.
+ */
+export const PROGRAM_MEMORY_RATIO_LIMIT = 1.2;
 /** Entries of the generated declaration file of the load benchmark. */
 export const LOAD_ENTRIES = 10_000;
 /** Time allowed to validate it, ms. */

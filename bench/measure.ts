@@ -35,6 +35,11 @@ export interface Measurement {
   firstRequestMs?: number;
   /** Peak RSS of the dynamic-provider host, bytes (0 when it could not be read). */
   hostPeakRssBytes: number;
+  /**
+   * Peak RSS of the program process (the SDK's runner, `@pulumi/pulumi/cmd/run`, running
+   * dist/program.js), bytes; 0 when it could not be read or no program ran (refresh).
+   */
+  programPeakRssBytes: number;
   /** The engine's steps on PublisherTokens by kind, e.g. `{ create: 100 }`. */
   steps: Record<string, number>;
   /** The operation's error messages (empty on success), the first few only. */
@@ -53,6 +58,12 @@ interface Stats {
 const HOST_COMMAND = "cmd/dynamic-provider";
 
 /**
+ * The command line of the SDK's program runner, which the Node.js language host starts for preview
+ * and up (`node <sdk>/cmd/run/index.js --monitor ... --pwd <program dir>`): the program's process.
+ */
+export const PROGRAM_COMMAND = "@pulumi/pulumi/cmd/run/index.js";
+
+/**
  * Runs `op` on `stack` with the workload's `--parallel` (none: the CLI's default) and deadline.
  * Before it: the faults are set again (so the sandbox's rate-limit bucket starts full, the same
  * for every operation) and the stats are zeroed. The provider host's memory is polled from the
@@ -62,6 +73,7 @@ export async function measure(w: Workload, stack: PulumiTestStack, op: EngineOp)
   await w.admin.sandbox.setFaults({ latencyMs: LATENCY_MS, errorRate: 0, rateLimitPerSecond: RATE_LIMIT_PER_SECOND });
   await w.admin.sandbox.resetStats();
   const monitor = new PeakRssMonitor(50, () => descendantsMatching(process.pid, HOST_COMMAND)).start();
+  const program = new PeakRssMonitor(50, () => descendantsMatching(process.pid, PROGRAM_COMMAND)).start();
   const span = new ApiSpan().start();
   const steps: Record<string, number> = {};
   const errors: string[] = [];
@@ -86,6 +98,7 @@ export async function measure(w: Workload, stack: PulumiTestStack, op: EngineOp)
     if (errors.length === 0) errors.push((err as Error).message.trim());
   } finally {
     monitor.stop();
+    program.stop();
     span.stop();
   }
   const wallMs = performance.now() - started;
@@ -98,6 +111,7 @@ export async function measure(w: Workload, stack: PulumiTestStack, op: EngineOp)
     apiSpanMs: span.first === undefined || span.last === undefined ? 0 : span.last - span.first,
     ...(span.first !== undefined ? { firstRequestMs: span.first - started } : {}),
     hostPeakRssBytes: monitor.peak,
+    programPeakRssBytes: program.peak,
     steps,
     errors: errors.slice(0, 3).map((e) => (e.length > 500 ? `${e.slice(0, 500)}…` : e)),
     errorCount: errors.length,

@@ -3,7 +3,15 @@
  * then what failed, the naive baseline's caveats, and the machine.
  */
 import type { BenchResults, Check, Row } from "./bench";
-import { LOAD_ENTRIES, LOAD_LIMIT_MS, MEMORY_LIMIT_BYTES, MEMORY_LIMIT_N, STATE_LIMIT_BYTES } from "./floors";
+import {
+  LOAD_ENTRIES,
+  LOAD_LIMIT_MS,
+  MEMORY_LIMIT_BYTES,
+  MEMORY_LIMIT_N,
+  PROGRAM_MEMORY_RATIO_LIMIT,
+  STATE_FILE_LIMIT_BYTES,
+  STATE_LIMIT_BYTES,
+} from "./floors";
 
 const int = (v: number): string => Math.round(v).toLocaleString("en-US");
 
@@ -14,17 +22,22 @@ export function formatMs(ms: number): string {
 
 /** `1.5 KB`, `142.3 MB` (binary units). */
 export function formatBytes(b: number): string {
+  if (b < 0) return `−${formatBytes(-b)}`;
   if (b >= 1024 * 1024) return `${(b / 1024 / 1024).toFixed(1)} MB`;
   if (b >= 1024) return `${(b / 1024).toFixed(b >= 10 * 1024 ? 0 : 2)} KB`;
   return `${int(b)} B`;
 }
 
+function format(c: Check, v: number): string {
+  return c.unit === "ms" ? formatMs(v) : c.unit === "bytes" ? formatBytes(v) : c.unit === "ratio" ? `${v.toFixed(2)}×` : int(v);
+}
+
 function value(c: Check): string {
-  return c.unit === "ms" ? formatMs(c.value) : c.unit === "bytes" ? formatBytes(c.value) : int(c.value);
+  return format(c, c.value);
 }
 
 function limit(c: Check): string {
-  return c.unit === "ms" ? formatMs(c.limit) : c.unit === "bytes" ? formatBytes(c.limit) : int(c.limit);
+  return format(c, c.limit);
 }
 
 /** `value ≤ limit`, or `value < limit` for strict checks, with `!` when it fails. */
@@ -44,7 +57,11 @@ function ratio(x: number): string {
 function cells(r: Row): string[] {
   const time = find(r, "time");
   let figure = "";
-  if (r.operation === "memory" || r.operation === "state") figure = beside(r.checks[0]!);
+  if (r.operation === "memory" || r.operation === "state" || r.operation === "state file") figure = beside(r.checks[0]!);
+  else if (r.operation === "program memory") {
+    const d = r.detail as { programPeakRssBytes: number; trivialPeakRssBytes: number };
+    figure = `${formatBytes(d.programPeakRssBytes)} vs trivial ${formatBytes(d.trivialPeakRssBytes)}: ${beside(r.checks[0]!)}`;
+  }
   else if (time) {
     figure = beside(time);
     const api = r.detail.apiSpanMs;
@@ -111,11 +128,53 @@ export function formatReport(res: BenchResults): string {
     }
     out.push("");
   }
+  const programs = res.rows.filter((r) => r.operation === "program memory");
+  if (programs.length) {
+    out.push("Program memory (peak RSS of the program process, the SDK runner; highest of preview and up):");
+    for (const r of programs) {
+      const d = r.detail as {
+        programPeakRssBytesByOp: { preview: number; up: number };
+        trivialPeakRssBytesByOp: { preview: number; up: number };
+        extraBytesPerResource: number;
+        shapedPeakRssBytesByOp?: { preview: number; up: number };
+        shapeBytesPerResource?: number;
+        ownBytesPerResource?: number;
+      };
+      out.push(
+        `  N=${int(r.n)}: ours preview ${formatBytes(d.programPeakRssBytesByOp.preview)}, up ${formatBytes(d.programPeakRssBytesByOp.up)}; ` +
+          `trivial preview ${formatBytes(d.trivialPeakRssBytesByOp.preview)}, up ${formatBytes(d.trivialPeakRssBytesByOp.up)}; ` +
+          `ours above trivial ${formatBytes(d.extraBytesPerResource)} per resource`,
+      );
+      if (d.shapedPeakRssBytesByOp && d.shapeBytesPerResource !== undefined && d.ownBytesPerResource !== undefined) {
+        out.push(
+          `    of which the SDK's cost of a PublisherToken's shape (16 properties; trivial program shaped so: preview ${formatBytes(d.shapedPeakRssBytesByOp.preview)}, ` +
+            `up ${formatBytes(d.shapedPeakRssBytesByOp.up)}) ${formatBytes(d.shapeBytesPerResource)} per resource, our program's own ${formatBytes(d.ownBytesPerResource)}`,
+        );
+      }
+    }
+    out.push("");
+  }
+  const files = res.rows.filter((r) => r.operation === "state file" && r.detail.perToken);
+  if (files.length) {
+    out.push("State file (`pulumi stack export` ÷ N) and what one PublisherToken entry holds (mean, compact JSON):");
+    for (const r of files) {
+      const d = r.detail as { bytesPerResource: number; compactBytesPerResource: number; perToken: Record<string, number> };
+      const p = d.perToken;
+      out.push(
+        `  N=${int(r.n)}: ${formatBytes(d.bytesPerResource)} per resource as printed, ${formatBytes(d.compactBytesPerResource)} without the indentation; ` +
+          `entry ${formatBytes(p.entry!)} = __provider in inputs ${formatBytes(p.inputsProvider!)} + observed ${formatBytes(p.observed!)} + ` +
+          `other inputs ${formatBytes(p.otherInputs!)} + __provider in outputs ${formatBytes(p.outputsProvider!)} + other outputs ${formatBytes(p.otherOutputs!)} + ` +
+          `urn, type, id, dependencies... ${formatBytes(p.rest!)}`,
+      );
+    }
+    out.push("");
+  }
   out.push(
     "Floors: preview ≤ 2·⌈N/100⌉+5 requests; refresh ≤ ⌈N/100⌉+5; up ≤ N+links+⌈N/100⌉+5, 429s ≤ 1% of its requests, " +
       "time ≤ 1.3 × (requests − 429s) ÷ rate limit (API: first request to last response, without the CLI's and program's start-up); " +
       `memory (provider host peak RSS) < ${formatBytes(MEMORY_LIMIT_BYTES)} (set for N=${int(MEMORY_LIMIT_N)}, applied at every N); ` +
-      `state ≤ ${formatBytes(STATE_LIMIT_BYTES)} per resource (largest); load (${int(LOAD_ENTRIES)} entries, best run) < ${formatMs(LOAD_LIMIT_MS)}. ` +
+      `state ≤ ${formatBytes(STATE_LIMIT_BYTES)} per resource (largest); state file (\`pulumi stack export\` bytes ÷ N) ≤ ${formatBytes(STATE_FILE_LIMIT_BYTES)}; ` +
+      `program memory (our program's peak RSS ÷ a trivial dynamic program's, same N, same runner) ≤ ${PROGRAM_MEMORY_RATIO_LIMIT.toFixed(2)}×; load (${int(LOAD_ENTRIES)} entries, best run) < ${formatMs(LOAD_LIMIT_MS)}. ` +
       "Native rows (the plugin through the real pulumi CLI, a Pulumi YAML program; up and refresh with --skip-preview): the same request and time floors; " +
       "memory (plugin peak RSS) ≤ 150 MB; state (inputs + outputs per PublisherToken) ≤ 1.5 KB.",
     `Naive baseline: the same engine path with ${Object.entries(res.workload.naiveEnv).map(([k, v]) => `${k}=${v}`).join(" ")} ` +

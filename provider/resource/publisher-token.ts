@@ -8,9 +8,10 @@ import { auditOf, type TokenAudit } from "./audit";
 import { checkInputs } from "./inputs";
 import type { Observation } from "./observation";
 import { assertProgramConnection, programLookup } from "./lookup";
-import { programTokens } from "./program-tokens";
+import { programTokens, type Verdict } from "./program-tokens";
 import { SECRET_OUTPUTS } from "./outputs";
 import { publisherTokenProvider } from "./shim";
+import { withoutStackTraces } from "./stack-traces";
 
 export type { TokenAudit } from "./audit";
 
@@ -67,38 +68,64 @@ export class PublisherToken extends pulumi.dynamic.Resource {
   declare readonly revokedOutsidePulumi: pulumi.Output<boolean>;
   /** Secret. */
   declare readonly tokenFingerprint: pulumi.Output<string>;
-  /** What the program saw and logged before acting (not stored in state). */
-  readonly audit: pulumi.Output<TokenAudit>;
+  /** What the program saw and logged before acting (not stored in state). Made on first use. */
+  get audit(): pulumi.Output<TokenAudit> {
+    const audit = tokenAudit(this);
+    return (this.auditOutput ??= pulumi.Output.isInstance(audit) ? audit : pulumi.output(audit));
+  }
+  private auditOutput: pulumi.Output<TokenAudit> | undefined;
 
   constructor(name: string, args: PublisherTokenArgs, opts?: pulumi.CustomResourceOptions) {
     assertProgramConnection(); // a bad configuration fails the program once, registering nothing
     // The audit is logged against the URN the engine will give this resource, computed now: the
     // SDK delivers every log in order, each after its resource's URN is known, and a refused
     // token's registration never completes, which would hold back its error and every later log.
-    // The SDK's log reads nothing of a resource but `urn`.
-    const about = { urn: pulumi.createUrn(name, PUBLISHER_TOKEN_TYPE, opts?.parent) } as unknown as pulumi.Resource;
+    // The SDK's log reads nothing of a resource but `urn`. Logged without stack traces (see
+    // stack-traces.ts): the SDK captures one per promise of a log call.
+    const about = { urn: urnOf(name, opts?.parent) } as unknown as pulumi.Resource;
     const actor = pulumiActor(pulumi.getProject(), pulumi.getStack());
     const declared = programTokens().declare(name, opts);
-    const seen = pulumi
-      .all([args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies])
-      .apply(async ([accountId, valid, publisher, reason, expectAgencies]) => {
-        const desired = clean({ accountId, valid, publisher, reason, expectAgencies });
-        // The same contract rules as the provider's check: a value the API would refuse is
-        // reported as such, not looked up (which would fail as "not found" or a 400).
-        const invalid = checkInputs({ ...desired, actor }).failures;
-        const lookup = (): Promise<Observation> =>
-          invalid.length > 0
-            ? Promise.resolve({ status: "error", message: invalid.map((f) => f.reason).join("; ") })
-            : programLookup().observe(accountId);
-        const verdict = await programTokens().decide(declared, desired, actor, lookup);
-        const audit = auditOf(desired, verdict, actor);
-        const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
-        void log(audit.audit.message, about);
-        // `pulumi up` previews first and stops there if the preview fails, so a refusal fails only
-        // the update itself (see program-tokens.ts); a preview shows it as this error and goes on.
-        if (verdict.refusal && !pulumi.runtime.isDryRun()) process.exitCode = REPORTED_ERROR_EXIT_CODE;
-        return { verdict, audit: audit.audit };
-      });
+    const decide = async ([accountId, valid, publisher, reason, expectAgencies]: Unwrapped): Promise<Seen> => {
+      const desired = clean({ accountId, valid, publisher, reason, expectAgencies });
+      // The same contract rules as the provider's check: a value the API would refuse is
+      // reported as such, not looked up (which would fail as "not found" or a 400).
+      const invalid = checkInputs({ ...desired, actor }).failures;
+      const lookup = (): Promise<Observation> =>
+        invalid.length > 0
+          ? Promise.resolve({ status: "error", message: invalid.map((f) => f.reason).join("; ") })
+          : programLookup().observe(accountId);
+      const verdict = await programTokens().decide(declared, desired, actor, lookup);
+      const audit = auditOf(desired, verdict, actor);
+      const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
+      withoutStackTraces(() => void log(audit.audit.message, about));
+      // `pulumi up` previews first and stops there if the preview fails, so a refusal fails only
+      // the update itself (see program-tokens.ts); a preview shows it as this error and goes on.
+      if (verdict.refusal && !pulumi.runtime.isDryRun()) process.exitCode = REPORTED_ERROR_EXIT_CODE;
+      return { verdict, audit: audit.audit };
+    };
+    const inputs: unknown[] = [args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies];
+    // A refused token is sent to the engine only once every other token has been (the SDK
+    // sends a resource when all its inputs are known); its audit is known before that.
+    // In a preview a refused token goes without its observation, so that its check (which
+    // refuses from the observation) lets the preview go on: the refusal is already reported.
+    const observed = async ({ verdict }: Seen): Promise<Observation | undefined> => {
+      await verdict.othersRegistered;
+      return verdict.refusal && pulumi.runtime.isDryRun() ? undefined : verdict.observed;
+    };
+    const duplicates = ({ verdict }: Seen): string[] | undefined => verdict.duplicates;
+    let derived: { seen: pulumi.Output<Seen> | Promise<Seen>; observed: pulumi.Input<Observation | undefined>; duplicates: pulumi.Input<string[] | undefined> };
+    if (inputs.every(isPlain)) {
+      // Plain values (a declaration file's): decided through plain promises, which the SDK takes as
+      // inputs like Outputs. An Output costs several promises, closures and captured stack traces
+      // of the SDK's; for thousands of tokens they were most of the program's memory above the
+      // SDK's own per-resource cost. Nothing can be unknown, secret or depended on here.
+      const seen = decide(inputs as unknown as Unwrapped);
+      derived = { seen, observed: handled(seen.then(observed)), duplicates: handled(seen.then(duplicates)) };
+    } else {
+      // Outputs or promises: their unknowns (preview), secrets and dependencies carry through.
+      const seen = pulumi.all([args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies]).apply(decide);
+      derived = { seen, observed: seen.apply(observed), duplicates: seen.apply(duplicates) };
+    }
     super(
       publisherTokenProvider,
       name,
@@ -109,15 +136,8 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         reason: args.reason,
         expectAgencies: args.expectAgencies,
         actor,
-        // A refused token is sent to the engine only once every other token has been (the SDK
-        // sends a resource when all its inputs are known); its audit is known before that.
-        // In a preview a refused token goes without its observation, so that its check (which
-        // refuses from the observation) lets the preview go on: the refusal is already reported.
-        observed: seen.apply(async ({ verdict }) => {
-          await verdict.othersRegistered;
-          return verdict.refusal && pulumi.runtime.isDryRun() ? undefined : verdict.observed;
-        }),
-        duplicates: seen.apply(({ verdict }) => verdict.duplicates),
+        observed: derived.observed,
+        duplicates: derived.duplicates,
         accountName: undefined,
         externalId: undefined,
         linkedAgencies: undefined,
@@ -135,8 +155,56 @@ export class PublisherToken extends pulumi.dynamic.Resource {
       TYPE_NAME,
     );
     declared.resource = this;
-    this.audit = seen.apply((s) => s.audit);
+    decided.set(this, derived.seen);
   }
+}
+
+/** What was decided about each token: a plain promise when its inputs were plain values (see the constructor). */
+const decided = new WeakMap<PublisherToken, pulumi.Output<Seen> | Promise<Seen>>();
+
+/**
+ * The token's audit as decided: a plain promise when its inputs were plain values, else an Output
+ * (the {@link PublisherToken.audit} Output is made from it). Internal: declaredStack builds its
+ * stack output from these, without an Output per token.
+ */
+export function tokenAudit(token: PublisherToken): pulumi.Output<TokenAudit> | Promise<TokenAudit> {
+  const seen = decided.get(token)!;
+  return pulumi.Output.isInstance(seen) ? seen.apply((x) => x.audit) : seen.then((x) => x.audit);
+}
+
+/** The user inputs, resolved. */
+type Unwrapped = [string, boolean, Publisher | undefined, string | undefined, string[] | undefined];
+
+/** What the program decided about one token, and the audit it logged. */
+interface Seen {
+  verdict: Verdict;
+  audit: TokenAudit;
+}
+
+/**
+ * Marks a promise the SDK will await as handled now: it awaits a resource's inputs only after
+ * some steps of its own, and a rejection seen unhandled before then would end the program
+ * (the SDK still gets the rejection when it awaits). `decide` does not reject; this is for bugs.
+ */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/** True for a value with nothing to resolve: no Output and no promise, in it or (for a list) in its elements. */
+function isPlain(v: unknown): boolean {
+  if (pulumi.Output.isInstance(v) || (typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function")) return false;
+  return Array.isArray(v) ? v.every(isPlain) : true;
+}
+
+/**
+ * The URN the engine will give the token (what `pulumi.createUrn` computes), as an Output: for a
+ * token without a parent, made from the string directly (createUrn builds it through an
+ * interpolation of Outputs, several promises per token); with one, through createUrn.
+ */
+function urnOf(name: string, parent: pulumi.Resource | undefined): pulumi.Output<string> {
+  if (parent !== undefined) return pulumi.createUrn(name, PUBLISHER_TOKEN_TYPE, parent);
+  return pulumi.output(`urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${PUBLISHER_TOKEN_TYPE}::${name}`);
 }
 
 function clean<T extends object>(o: T): T {

@@ -8,7 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadDeclarations } from "../declarations";
 import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from "../resource";
 import { programConnectionError } from "../resource/lookup";
+import { tokenAudit } from "../resource/publisher-token";
 import { programTokens } from "../resource/program-tokens";
+import { withoutStackTraces } from "../resource/stack-traces";
 
 /** Exit code for a rejected declaration file or configuration (no resource is registered), or a refused token. */
 export const USER_ERROR_EXIT_CODE = REPORTED_ERROR_EXIT_CODE;
@@ -77,26 +79,14 @@ async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<Decl
         }),
     ),
   );
-  const audit = pulumi.all(tokens.map((t) => t.audit)).apply((rows) =>
-    Object.fromEntries(rows.map(({ accountId, ...rest }) => [accountId, rest])),
-  );
+  // The tokens' inputs are the file's plain values, so their audits are plain promises (see
+  // PublisherToken): one Output for the whole summary, not one per token.
+  const audits = tokens.map(tokenAudit);
+  const rows = audits.every((a): a is Promise<TokenAudit> => !pulumi.Output.isInstance(a))
+    ? pulumi.output(Promise.all(audits))
+    : pulumi.all(audits);
+  const audit = rows.apply((all) => Object.fromEntries(all.map(({ accountId, ...rest }) => [accountId, rest])));
   return { declarations: shown, audit };
-}
-
-/**
- * Runs `fn` with stack traces off. The SDK captures `new Error().stack` for every promise it
- * makes (runtime/debuggable.ts, for its leak report), several per resource property, and the
- * runner source-maps each frame: for thousands of tokens that dominated preview time. The
- * resources registered here are all of the same known line, so their traces say nothing.
- */
-function withoutStackTraces<T>(fn: () => T): T {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return fn();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
 }
 
 function fail(message: string): Record<string, never> {

@@ -30,6 +30,8 @@ describeWithPulumi("npm run bench, at N = 50", () => {
         `refresh ${N}`,
         `memory ${N}`,
         `state ${N}`,
+        `state file ${N}`,
+        `program memory ${N}`,
         "load 2000",
       ]);
       for (const r of res.rows) expect(r.checks.length, r.operation).toBeGreaterThan(0);
@@ -66,6 +68,23 @@ describeWithPulumi("npm run bench, at N = 50", () => {
       expect(Number(state.detail.providerBytes)).toBeGreaterThan(0);
       expect(rowOf(res, "load").detail).toMatchObject({ entries: 2_000 });
 
+      // The state as `pulumi stack export` prints it, per resource, with what one entry holds.
+      const file = rowOf(res, "state file");
+      expect(file.detail).toMatchObject({ resources: N });
+      const perToken = file.detail.perToken as Record<string, number>;
+      // The serialized provider, stored twice (the same text, as a JSON string with its escapes).
+      expect(perToken.inputsProvider).toBeGreaterThan(Number(state.detail.providerBytes));
+      expect(perToken.outputsProvider).toBe(perToken.inputsProvider);
+      expect(perToken.observed).toBeGreaterThan(0);
+      expect(Number(file.detail.bytesPerResource)).toBeGreaterThan(Number(file.detail.compactBytesPerResource));
+      expect(file.checks[0]!.value).toBe(file.detail.bytesPerResource);
+      // Our program's peak beside the trivial programs' (same runner, same N), each read.
+      const program = rowOf(res, "program memory");
+      expect(program.detail.errors).toEqual([]);
+      for (const key of ["programPeakRssBytes", "trivialPeakRssBytes", "shapedPeakRssBytes"]) expect(Number(program.detail[key]), key).toBeGreaterThan(0);
+      expect(program.checks[0]).toMatchObject({ name: "ours ÷ trivial", unit: "ratio" });
+      expect(program.checks[0]!.value).toBeCloseTo(Number(program.detail.programPeakRssBytes) / Number(program.detail.trivialPeakRssBytes), 10);
+
       // results.json: plain JSON that survives a round trip, with the machine and workload described.
       expect(JSON.parse(JSON.stringify(res))).toEqual(res);
       expect(res).toMatchObject({ version: 1, workload: { sizes: [N], latencyMs: 10, rateLimitPerSecond: 200 } });
@@ -75,7 +94,7 @@ describeWithPulumi("npm run bench, at N = 50", () => {
       expect(res.pass).toBe(res.rows.every((r) => r.pass));
 
       const text = formatReport(res);
-      for (const op of ["preview", "up", "refresh", "memory", "state", "load"]) expect(text).toMatch(new RegExp(`^${op} `, "m"));
+      for (const op of ["preview", "up", "refresh", "memory", "state", "state file", "program memory", "load"]) expect(text).toMatch(new RegExp(`^${op} `, "m"));
       expect(text).toContain("Machine:");
       expect(text).toContain(`--parallel ${cliDefaultParallel()} (the CLI's default: none given)`);
     },

@@ -262,6 +262,44 @@ export = async () => {
     await expectRefused(u!, [{ name: "fb-1002", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], direct, changed);
   }, T);
 
+  it("tokens whose inputs are Outputs or promises are audited, cut off and refused like plain ones, and their audits resolve", async () => {
+    // Plain inputs (a declaration file's) are decided through plain promises; any Output or
+    // promise among them takes the Output path (unknowns, secrets, dependencies carry through).
+    // One program mixes both: the outcome and the audits must not depend on which path a token took.
+    const since = (await sb.admin.audit()).length;
+    const [u] = await runStack({
+      program: `import * as pulumi from "@pulumi/pulumi";
+import { PublisherToken } from "pulumi-marin-social";
+const acme = new PublisherToken("acme", { accountId: pulumi.output("fb-1001"), valid: false, reason: Promise.resolve("Jane left") });
+const brand = new PublisherToken("brand", { accountId: "fb-1002", valid: pulumi.output(true) });
+const indigo = new PublisherToken("indigo", { accountId: "tw-2003", valid: false, expectAgencies: [pulumi.output("ag-east"), "ag-west"] });
+const tweets = new PublisherToken("jane-tweets", { accountId: "tw-2001", valid: false });
+pulumi.all([acme.audit, brand.audit, indigo.audit, tweets.audit]).apply((a) => pulumi.log.info("AUDITS " + JSON.stringify(a.map((x) => [x.accountId, x.status, x.action]))));
+`,
+    });
+    await expectCutOff(
+      [
+        { name: "acme", accountId: "fb-1001", valid: false },
+        { name: "indigo", accountId: "tw-2003", valid: false },
+        { name: "jane-tweets", accountId: "tw-2001", valid: false },
+      ],
+      "pulumi:marin-social-typescript-stack/dev",
+    );
+    expect((await sb.admin.getAccount("fb-1001")).token.reason).toBe("Jane left");
+    await expectRefused(u!, [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], (n) => tsUrn(n), await changedAccounts(since));
+    // Each token's audit line is logged against it, whichever path it took.
+    for (const name of ["acme", "indigo", "jane-tweets"]) {
+      expect(u!.diagnostics.some((d) => d.urn === tsUrn(name) && d.severity !== "error"), `audit of ${name}`).toBe(true);
+    }
+    const audits = u!.diagnostics.find((d) => d.message.includes("AUDITS "))?.message ?? "";
+    expect(JSON.parse(audits.slice(audits.indexOf("AUDITS ") + 7))).toEqual([
+      ["fb-1001", "found", expect.stringContaining("invalidate")],
+      ["fb-1002", "found", expect.any(String)],
+      ["tw-2003", "found", expect.stringContaining("invalidate")],
+      ["tw-2001", "found", expect.stringContaining("invalidate")],
+    ]);
+  }, T);
+
   it("a token that dependsOn a refused one waits for it (and is not cut off), without holding the others or hanging the program", async () => {
     const since = (await sb.admin.audit()).length;
     const [u] = await runStack({
