@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { parseDocument } from "yaml";
+import { arrange, CUT, POSITIONS, REFUSED, type Line } from "../support/refusal-lines";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { runOp, type OpRun } from "../support/stack-run";
 import { copyProject, describeWithPulumi, nativeStack, type NativeStack } from "./native-support";
@@ -27,40 +28,6 @@ const urnOf = (name: string) => `urn:pulumi:dev::${PROJECT}::marin-social:index:
 let sb: TestSandbox;
 const stacks: NativeStack[] = [];
 
-/** A declared token: resource name, its properties, and (for a refused one) what its error must say. */
-interface Line {
-  name: string;
-  accountId: string;
-  valid: boolean;
-  publisher?: string;
-  expectAgencies?: string[];
-  refusedFor?: RegExp;
-}
-
-const CUT: Line[] = [
-  { name: "acme", accountId: "fb-1001", valid: false },
-  { name: "jane-tweets", accountId: "tw-2001", valid: false },
-  { name: "granite", accountId: "fb-1007", valid: false },
-  { name: "indigo", accountId: "tw-2003", valid: false, publisher: "twitter", expectAgencies: ["ag-east", "ag-west"] },
-];
-
-/** Every kind of refusal: a token revoked by hand declared valid, an unknown account, a publisher mismatch, the expectAgencies guard. */
-const REFUSED: Line[] = [
-  { name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory@agency\.example.*outside Pulumi/ },
-  { name: "ghost", accountId: "fb-9999", valid: false, refusedFor: /account fb-9999 does not exist in Marin Social/ },
-  { name: "wrong-publisher", accountId: "tw-2002", valid: false, publisher: "facebook", refusedFor: /tw-2002 is a twitter account, but publisher is declared as facebook/ },
-  { name: "guarded", accountId: "fb-1003", valid: false, expectAgencies: ["ag-north"], refusedFor: /linked but not expected: South Agency \(ag-south\), West Agency \(ag-west\)/ },
-];
-
-type Position = "first" | "middle" | "last";
-
-function arrange(cut: Line[], refused: Line[], at: Position): Line[] {
-  if (at === "first") return [...refused, ...cut];
-  if (at === "last") return [...cut, ...refused];
-  const half = Math.ceil(cut.length / 2);
-  return [...cut.slice(0, half), ...refused, ...cut.slice(half)];
-}
-
 /** Makes the resources of the Pulumi YAML program in `dir` exactly `lines`, in that order. */
 function declare(dir: string, lines: Line[]): void {
   const file = path.join(dir, "Pulumi.yaml");
@@ -69,6 +36,7 @@ function declare(dir: string, lines: Line[]): void {
   for (const l of lines) {
     const properties: Record<string, unknown> = { accountId: l.accountId, valid: l.valid };
     if (l.publisher) properties.publisher = l.publisher;
+    if (l.reason) properties.reason = l.reason;
     if (l.expectAgencies) properties.expectAgencies = l.expectAgencies;
     resources[l.name] = { type: "marin-social:index:PublisherToken", properties };
   }
@@ -128,7 +96,7 @@ describeWithPulumi("native provider: refused tokens through the real CLI (Pulumi
     await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
   });
 
-  for (const at of ["first", "middle", "last"] as const) {
+  for (const at of POSITIONS) {
     it(`refused tokens ${at}: preview shows every refusal against its token; up --continue-on-error cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
       const s = await yamlStack(arrange(CUT, REFUSED, at));
       const since = (await sb.admin.audit()).length;

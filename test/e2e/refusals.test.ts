@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { copyExample } from "../support/example-copy";
+import { arrange, CUT, POSITIONS, REFUSED, type Line } from "../support/refusal-lines";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { describeWithPulumi, pulumiCli, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
 import { runOp, stepsOf, tokenUrn, type Op, type OpRun } from "../support/stack-run";
@@ -43,41 +44,6 @@ async function runStack(what: { declarations: string } | { program: string; toke
   const runs: OpRun[] = [];
   for (const op of ops) runs.push(await runOp(s.stack, op));
   return runs;
-}
-
-/** A declared token: resource name, the declaration, and (for a refused one) what its error must say. */
-interface Line {
-  name: string;
-  accountId: string;
-  valid: boolean;
-  publisher?: string;
-  reason?: string;
-  expectAgencies?: string[];
-  refusedFor?: RegExp;
-}
-
-const CUT: Line[] = [
-  { name: "acme", accountId: "fb-1001", valid: false, reason: "Jane left" },
-  { name: "jane-tweets", accountId: "tw-2001", valid: false },
-  { name: "granite", accountId: "fb-1007", valid: false },
-  { name: "indigo", accountId: "tw-2003", valid: false, publisher: "twitter", expectAgencies: ["ag-east", "ag-west"] },
-];
-
-const REFUSED: Line[] = [
-  { name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory@agency\.example.*outside Pulumi/ },
-  { name: "ghost", accountId: "fb-9999", valid: false, refusedFor: /account fb-9999 does not exist in Marin Social/ },
-  { name: "wrong-publisher", accountId: "tw-2002", valid: false, publisher: "facebook", refusedFor: /tw-2002 is a twitter account, but publisher is declared as facebook/ },
-  { name: "guarded", accountId: "fb-1003", valid: false, expectAgencies: ["ag-north"], refusedFor: /linked but not expected: South Agency \(ag-south\), West Agency \(ag-west\)/ },
-];
-
-type Position = "first" | "middle" | "last";
-const POSITIONS: Position[] = ["first", "middle", "last"];
-
-function arrange(cut: Line[], refused: Line[], at: Position): Line[] {
-  if (at === "first") return [...refused, ...cut];
-  if (at === "last") return [...cut, ...refused];
-  const half = Math.ceil(cut.length / 2);
-  return [...cut.slice(0, half), ...refused, ...cut.slice(half)];
 }
 
 /** Everything the audit log records after the test's own setup, per account. */
