@@ -12,7 +12,7 @@ import type { LiveToken } from "../core/plan";
 import { ReadAhead, type MarinSocialClient } from "../client";
 import { executePlan, invalidationRequest } from "./execute";
 import { checkInputs, hasUnknown, type TokenInputs } from "./inputs";
-import { liveFromObservation, observe, type Observation } from "./observation";
+import { isRefusedInPreview, liveFromObservation, observe, type Observation } from "./observation";
 import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
 import { accountMissingError, PartialFailure, refusedError } from "./errors";
 import { refusalOf } from "./refusal";
@@ -32,10 +32,12 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
    * resource at a time), refuses what refusal.ts refuses: two resources for one account, an
    * unknown account, a failed lookup, a publisher mismatch, the expectAgencies guard, and
    * `valid: true` on a revoked token. The program registers refused tokens after all others,
-   * so this failure stops nothing that can proceed; in a preview it sends them without the
-   * observation, so the preview (which `pulumi up` runs first) does not fail (program-tokens.ts).
+   * so this failure stops nothing that can proceed; in a preview it sends them marked
+   * {@link REFUSED_IN_PREVIEW}, so the preview (which `pulumi up` runs first) does not fail,
+   * not even on inputs check would reject (program-tokens.ts).
    */
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    if (isRefusedInPreview(news.observed)) return { inputs: news, failures: [] };
     const { inputs, failures } = checkInputs(news);
     if (failures.length > 0) return { inputs: news, failures };
     const observed = inputs.observed;

@@ -33,6 +33,18 @@ export interface FailedObservation {
   message: string;
 }
 
+/**
+ * Sent as `observed`, in a preview only, for a token the program refused and reported itself:
+ * check lets it through (even with inputs it would reject), so that the preview, which `pulumi up`
+ * runs first, goes on to the other tokens. Not an observation: {@link asObservation} ignores it.
+ */
+export const REFUSED_IN_PREVIEW = { status: "refused-in-preview" } as const;
+
+/** True for {@link REFUSED_IN_PREVIEW}. */
+export function isRefusedInPreview(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as { status?: unknown }).status === REFUSED_IN_PREVIEW.status;
+}
+
 /** The result of the program-side lookup of one account. */
 export type Observation = FoundObservation | MissingObservation | FailedObservation;
 

@@ -22,9 +22,10 @@
  * engine never gets to check because it stopped at the first.
  *
  * A preview is different: `pulumi up` previews first and stops if the preview fails, before it
- * cuts anything off. So in a preview the refused token is sent without its observation (its check
- * then has nothing to refuse from) and no exit code is set: the preview shows the refusal as the
- * error diagnostic and succeeds, and the update that follows fails on it as above.
+ * cuts anything off. So in a preview the refused token is sent marked as refused instead of with
+ * its observation (its check then lets it through, even with inputs it would reject) and no exit
+ * code is set: the preview shows the refusal as the error diagnostic and succeeds, and the update
+ * that follows fails on it as above.
  *
  * Limits: a token constructed after the others were decided (after the program awaited something,
  * or inside an `apply`) is checked against them when it comes, and cannot hold back those already

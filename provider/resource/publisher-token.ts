@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { pulumiActor, type Agency, type Publisher } from "../core";
 import { auditOf, type TokenAudit } from "./audit";
 import { checkInputs } from "./inputs";
-import type { Observation } from "./observation";
+import { REFUSED_IN_PREVIEW, type Observation } from "./observation";
 import { assertProgramConnection, programLookup } from "./lookup";
 import { programTokens, type Verdict } from "./program-tokens";
 import { SECRET_OUTPUTS } from "./outputs";
@@ -106,14 +106,14 @@ export class PublisherToken extends pulumi.dynamic.Resource {
     const inputs: unknown[] = [args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies];
     // A refused token is sent to the engine only once every other token has been (the SDK
     // sends a resource when all its inputs are known); its audit is known before that.
-    // In a preview a refused token goes without its observation, so that its check (which
-    // refuses from the observation) lets the preview go on: the refusal is already reported.
-    const observed = async ({ verdict }: Seen): Promise<Observation | undefined> => {
+    // In a preview a refused token goes marked as such instead of with its observation, so that
+    // its check lets the preview go on: the refusal is already reported.
+    const observed = async ({ verdict }: Seen): Promise<Observation | typeof REFUSED_IN_PREVIEW> => {
       await verdict.othersRegistered;
-      return verdict.refusal && pulumi.runtime.isDryRun() ? undefined : verdict.observed;
+      return verdict.refusal && pulumi.runtime.isDryRun() ? REFUSED_IN_PREVIEW : verdict.observed;
     };
     const duplicates = ({ verdict }: Seen): string[] | undefined => verdict.duplicates;
-    let derived: { seen: pulumi.Output<Seen> | Promise<Seen>; observed: pulumi.Input<Observation | undefined>; duplicates: pulumi.Input<string[] | undefined> };
+    let derived: { seen: pulumi.Output<Seen> | Promise<Seen>; observed: pulumi.Input<Observation | typeof REFUSED_IN_PREVIEW>; duplicates: pulumi.Input<string[] | undefined> };
     if (inputs.every(isPlain)) {
       // Plain values (a declaration file's): decided through plain promises, which the SDK takes as
       // inputs like Outputs. An Output costs several promises, closures and captured stack traces

@@ -21,11 +21,13 @@ let sb: TestSandbox;
 let tmp: string;
 const cleanups: Array<() => Promise<void>> = [];
 
+type StackSource = { declarations: string } | { program: string; tokensYaml?: string };
+
 /**
- * Runs `ops` on a fresh stack `dev` (own backend) of the repository's program reading
- * `declarations`, or of a copy of examples/typescript-stack whose index.ts is `program`.
+ * A fresh stack `dev` (own backend) of the repository's program reading `declarations`, or of a
+ * copy of examples/typescript-stack whose index.ts is `program`.
  */
-async function runStack(what: { declarations: string } | { program: string; tokensYaml?: string }, ops: Op[] = ["up"]): Promise<OpRun[]> {
+async function newStack(what: StackSource): Promise<PulumiTestStack> {
   let workDir: string;
   const config: Record<string, string> = { "marin-social:apiUrl": sb.url };
   if ("declarations" in what) {
@@ -41,6 +43,12 @@ async function runStack(what: { declarations: string } | { program: string; toke
     await s.cleanup();
     rmSync(path.dirname(workDir), { recursive: true, force: true });
   });
+  return s;
+}
+
+/** Runs `ops` on a fresh stack of `what` (see {@link newStack}). */
+async function runStack(what: StackSource, ops: Op[] = ["up"]): Promise<OpRun[]> {
+  const s = await newStack(what);
   const runs: OpRun[] = [];
   for (const op of ops) runs.push(await runOp(s.stack, op));
   return runs;
@@ -139,32 +147,39 @@ describeWithPulumi("refused tokens through the real engine", () => {
   // The Automation API's up passes --skip-preview. Users type `pulumi up --yes` (or answer the
   // prompt), which previews first and stops there if the preview fails: a refusal must not fail
   // the preview, or one stale line would stop every other token from being cut off.
-  it("`pulumi up --yes` as users type it (preview first), refused lines first: every valid: false token is cut off, the run fails naming each refused token", async () => {
-    const since = (await sb.admin.audit()).length;
-    const workDir = repoProgramCopy();
-    const s = await pulumiStack({
-      workDir,
-      config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": declarations("tokens-cli.yaml", arrange(CUT, REFUSED, "first")) },
-      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-    });
-    cleanups.push(async () => {
-      await s.cleanup();
-      rmSync(path.dirname(workDir), { recursive: true, force: true });
-    });
-    const preview = await pulumiCli(s, ["preview"]);
-    const previewText = preview.stdout + preview.stderr;
-    for (const line of REFUSED) expect(previewText, `preview names ${line.accountId}`).toMatch(line.refusedFor!);
-    expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
-    const up = await pulumiCli(s, ["up", "--yes"]);
-    const upText = up.stdout + up.stderr;
-    expect(up.code, upText).not.toBe(0);
-    await expectCutOff(CUT, "pulumi:marin-social/dev");
-    const changed = await changedAccounts(since);
-    for (const line of REFUSED) {
-      expect(upText, `up names ${line.accountId}`).toMatch(line.refusedFor!);
-      expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
-    }
-  }, T);
+  const asTyped: Array<{ title: string; source: () => StackSource; actor: string; refused: Line[] }> = [
+    {
+      title: "YAML stack, refused lines first",
+      source: () => ({ declarations: declarations("tokens-cli.yaml", arrange(CUT, REFUSED, "first")) }),
+      actor: "pulumi:marin-social/dev",
+      refused: REFUSED,
+    },
+    {
+      title: "TypeScript program with a failed lookup and a duplicate, refused tokens in the middle",
+      source: () => ({ program: tsProgram(arrange(CUT, refusedTs, "middle")) }),
+      actor: "pulumi:marin-social-typescript-stack/dev",
+      refused: refusedTs,
+    },
+  ];
+  for (const v of asTyped) {
+    it(`\`pulumi up --yes\` as users type it (preview first), ${v.title}: every valid: false token is cut off, the run fails naming each refused token`, async () => {
+      const since = (await sb.admin.audit()).length;
+      const s = await newStack(v.source());
+      const preview = await pulumiCli(s, ["preview"]);
+      const previewText = preview.stdout + preview.stderr;
+      for (const line of v.refused) expect(previewText, `preview names ${line.accountId}`).toMatch(line.refusedFor!);
+      expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
+      const up = await pulumiCli(s, ["up", "--yes"]);
+      const upText = up.stdout + up.stderr;
+      expect(up.code, upText).not.toBe(0);
+      await expectCutOff(CUT, v.actor);
+      const changed = await changedAccounts(since);
+      for (const line of v.refused) {
+        expect(upText, `up names ${line.accountId}`).toMatch(line.refusedFor!);
+        expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
+      }
+    }, T);
+  }
 
   it("preview shows the refusal of two resources for one account as an error naming both, changes nothing, plans the rest, and succeeds (so up can go on)", async () => {
     const since = (await sb.admin.audit()).length;
