@@ -3,7 +3,7 @@
  * Delete on decoded properties. The reconciliation itself is TokenLifecycle's, the same as the
  * dynamic provider's; this adds what a plugin can do and a dynamic provider cannot: the live
  * lookup and the audit line in Check, a detailed diff, predicted outputs in preview, import.
- * A policy refusal fails the refused token's own Create or Update, never Check (see {@link check}).
+ * A policy refusal or a malformed input fails that token's own Create or Update, never Check (see {@link check}).
  *
  * Unlike the dynamic provider there are no hidden inputs: the actor comes from the URN
  * (`pulumi:<project>/<stack>`), and the live observation stays in memory (see live.ts).
@@ -80,25 +80,52 @@ function observedNow(ctx: TokenContext, accountId: unknown): FoundObservation | 
 }
 
 /**
- * Check: the inputs validated (a malformed input is a program error and fails Check), the live
- * account looked up (read ahead in pages), and the audit line logged against the resource.
+ * What is wrong with one token's declared values themselves: a property a PublisherToken does not
+ * take, or a value the API contract does not (provider/generated/contract.ts via checkInputs).
+ * The actor is not among them: it comes from the stack, not the token (see {@link check}).
+ */
+export function malformed(values: Record<string, unknown>, actor: string): Failure[] {
+  const unknown = Object.keys(values)
+    .filter((k) => !(USER_INPUTS as readonly string[]).includes(k))
+    .map((k) => ({ property: k, reason: `unknown property "${k}"; a PublisherToken takes ${USER_INPUTS.join(", ")}` }));
+  const invalid = checkInputs({ ...declared(values), actor }).failures.filter((f) => f.property !== "actor");
+  return [...unknown, ...invalid.map((f) => ({ property: f.property, reason: f.reason }))];
+}
+
+/** What a malformed token's error says: what is wrong, that it changes nothing, and the fix. */
+function malformedMessage(bad: Failure[]): string {
+  return `malformed input, nothing is changed for this token: ${bad.map((f) => f.reason).join("; ")}. Fix it in the program and run \`pulumi up\` again.`;
+}
+
+/**
+ * Check: the live account looked up (read ahead in pages) and the audit line logged against the
+ * resource.
  *
- * A configuration that lets no lookup succeed (no API key, say) fails Check too: no token can proceed.
- * A *policy* refusal (refusal.ts: an unknown account, a failed lookup, a publisher or
- * `expectAgencies` mismatch, `valid: true` on a revoked token) is logged here as an error but is
- * not a check failure: the engine stops the whole deployment at a check failure, even with
- * `--continue-on-error`, so every token after it would never be cut off. In `pulumi up` the
- * refusal fails the token's own Create or Update (see {@link create}, {@link diff}); in a preview
- * this error is all, so the preview shows every refusal, and the preview `pulumi up` runs first is
- * not stopped by one.
+ * Check fails only for what stops every token alike: a configuration that lets no lookup succeed
+ * (no API key, say), or an actor the stack's name cannot make. The engine stops the whole
+ * deployment at a failed Check, even with `--continue-on-error`, so every token after it would
+ * never be cut off. So one token's own faults are errors logged here against that token, and fail
+ * its own Create or Update in `pulumi up` (see {@link create}, {@link diff}):
+ * - a malformed input ({@link malformed}: an unknown property, an `accountId` or `reason` the API
+ *   cannot take, `valid: "no"`); Pulumi YAML's type checker rejects some of these (a wrong type,
+ *   an unknown property) before any resource is registered, so what reaches Check is mostly a
+ *   value of the right type the contract refuses, or whatever a program in another language sends;
+ * - a *policy* refusal (refusal.ts: an unknown account, a failed lookup, a publisher or
+ *   `expectAgencies` mismatch, `valid: true` on a revoked token).
+ * In a preview the error is all, so the preview shows every fault, and the preview `pulumi up`
+ * runs first is not stopped by one. The inputs go on as declared (unknown properties too), so that
+ * Diff, Create and Update see the same fault.
  */
 export async function check(ctx: TokenContext, urn: string, _olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
   const actor = actorOf(urn);
-  const failures: Failure[] = Object.keys(news.values)
-    .filter((k) => !(USER_INPUTS as readonly string[]).includes(k))
-    .map((k) => ({ property: k, reason: `unknown property "${k}"; a PublisherToken takes ${USER_INPUTS.join(", ")}` }));
   const user = declared(news.values);
-  failures.push(...checkInputs({ ...user, actor }).failures.map((f) => ({ property: f.property, reason: f.reason })));
+  const failures: Failure[] = checkInputs({ ...user, actor }).failures.filter((f) => f.property === "actor").map((f) => ({ property: f.property, reason: f.reason }));
+  const bad = malformed(news.values, actor);
+  const inputs = { values: news.values, secrets: news.secrets };
+  if (bad.length > 0) {
+    await ctx.log.log(urn, "error", malformedMessage(bad));
+    return { inputs, failures };
+  }
   const { accountId } = user;
   let observed: Observation | undefined;
   try {
@@ -111,7 +138,7 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
     const { severity, audit } = auditOf(user as unknown as TokenInputs, factsOf(user as unknown as TokenInputs, observed, actor), actor);
     await ctx.log.log(urn, severity, audit.message);
   }
-  return { inputs: { values: user, secrets: new Set([...news.secrets].filter((k) => k in user)) }, failures };
+  return { inputs, failures };
 }
 
 /**
@@ -152,20 +179,23 @@ export async function diff(
     if (key in olds) user[key] = olds[key];
     else delete user[key];
   }
+  const bad = malformed({ ...news.values, ...user }, actor).filter((f) => !ignoreChanges.includes(f.property));
   const observed = observedNow(ctx, user.accountId) ?? (user.accountId === olds.accountId ? observedFromOutputs(oldOutputs.values) : undefined);
   const result = await ctx.lifecycle.diff(id, olds, { ...user, actor, ...(observed ? { observed } : {}) });
   const replaces = result.replaces ?? [];
-  const known = !isUnknown(user) && typeof user.valid === "boolean" && replaces.length === 0;
+  const known = bad.length === 0 && !isUnknown(user) && typeof user.valid === "boolean" && replaces.length === 0;
   const plan = known && observed ? planToken(user as unknown as TokenInputs, liveFromObservation(String(user.accountId), observed), { actor }) : undefined;
-  // A refused token is a change even when nothing declared changed (e.g. `valid: true` on a token
-  // since revoked outside Pulumi, or an account this operation found missing): its Update is where
-  // the refusal fails, that token alone.
+  // A refused or malformed token is a change even when nothing declared changed (e.g. `valid: true`
+  // on a token since revoked outside Pulumi, an account this operation found missing, or a
+  // property it does not take): its Update is where it fails, that token alone.
   const lookup = typeof user.accountId === "string" ? ctx.live.seen(user.accountId) : undefined;
   const desired: TokenInputs = { ...(user as unknown as TokenInputs), actor };
   const refusal = plan?.refusal ?? (known && lookup && lookup.status !== "found" ? refusalOf({ desired, observed: lookup, actor }) : undefined);
-  const changes = !!result.changes || !!refusal;
+  const changes = !!result.changes || !!refusal || bad.length > 0;
   const detailed = changes ? detailedDiff(olds, oldOutputs.values, user, refusal ? undefined : plan) : {};
-  if (refusal && !(refusal.property in detailed)) detailed[refusal.property] = { kind: Kind.UPDATE, inputDiff: true };
+  for (const { property } of [...(refusal ? [refusal] : []), ...bad]) {
+    if (!(property in detailed)) detailed[property] = { kind: property in olds ? Kind.UPDATE : Kind.ADD, inputDiff: true };
+  }
   return {
     changes,
     replaces,
@@ -194,8 +224,9 @@ function predicted(inputs: Record<string, unknown>, actor: string, live: Account
 }
 
 /**
- * Create: in preview, the predicted outputs (for a refused token, the account as it is: Check has
- * logged the refusal as an error); otherwise adopts and reconciles the account
+ * Create: in preview, the predicted outputs (for a refused token, the account as it is; for a
+ * malformed one, nothing known: Check has logged why as an error); otherwise fails a malformed
+ * token ({@link malformed}) changing nothing, or adopts and reconciles the account
  * (TokenLifecycle.create), which reads it afresh and refuses from that read, failing this token
  * alone (a lookup that failed in Check is tried again, not held against the token).
  */
@@ -203,9 +234,11 @@ export async function create(ctx: TokenContext, urn: string, news: Props, previe
   const actor = actorOf(urn);
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
+  const bad = malformed(news.values, actor);
   if (preview) {
-    return { id: "", outputs: { values: predicted(user, actor, livePeek(ctx, user.accountId), []), secrets } };
+    return { id: "", outputs: { values: predicted(user, actor, bad.length > 0 ? undefined : livePeek(ctx, user.accountId), []), secrets } };
   }
+  if (bad.length > 0) throw new MarinSocialError("invalid-input", `${malformedMessage(bad)} ${CONTINUE_HINT}`);
   const observed = observedNow(ctx, user.accountId);
   const res = await refusing(() => ctx.lifecycle.create({ ...user, actor, ...(observed ? { observed } : {}) }));
   return { id: res.id, outputs: { values: res.outs as Record<string, unknown>, secrets } };
@@ -216,9 +249,12 @@ export async function update(ctx: TokenContext, urn: string, id: string, oldOutp
   const actor = actorOf(urn);
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
+  const bad = malformed(news.values, actor);
   if (preview) {
-    return { values: predicted(user, actor, livePeek(ctx, user.accountId), storedAgencies(oldOutputs.values, "unlinkedAgencies")), secrets };
+    const live = bad.length > 0 ? undefined : livePeek(ctx, user.accountId);
+    return { values: predicted(user, actor, live, storedAgencies(oldOutputs.values, "unlinkedAgencies")), secrets };
   }
+  if (bad.length > 0) throw new MarinSocialError("invalid-input", `${malformedMessage(bad)} ${CONTINUE_HINT}`);
   const observed = observedNow(ctx, user.accountId);
   const res = await refusing(() => ctx.lifecycle.update(id, oldOutputs.values, { ...user, actor, ...(observed ? { observed } : {}) }));
   return { values: res.outs as Record<string, unknown>, secrets };

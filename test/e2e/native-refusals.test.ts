@@ -5,7 +5,7 @@
  *
  * The engine stops a whole deployment at a failed Check, even with `--continue-on-error`
  * (pkg/resource/deploy/step_generator.go: check failures are a BailError), so the plugin logs a
- * refusal in Check as an error against the token and fails the token's own Create or Update in
+ * refusal or a malformed value in Check as an error against the token and fails the token's own Create or Update in
  * `pulumi up`; a failed step stops the others only without `--continue-on-error`
  * (step_executor.go, cancelDueToError). So these runs pass it, as the README tells users to.
  * A preview does not fail on a refusal: it shows each one as an error, and the preview
@@ -128,6 +128,50 @@ describeWithPulumi("native provider: refused tokens through the real CLI (Pulumi
     }
     expect(up.out).toMatch(/\+ 5 created/); // the four tokens and the stack
     expect(up.out).toMatch(/4 errored/);
+  }, T);
+
+  // Values of the right type that the API contract refuses reach Check (Pulumi YAML's type
+  // checker passes them), and a failed Check would stop the whole deployment and its preview.
+  const MALFORMED: Line[] = [
+    { name: "typo", accountId: "fb:1004", valid: false, refusedFor: /accountId must be an account id of 1 to 64 .*got string "fb:1004"/ },
+    { name: "essay", accountId: "tw-2002", valid: false, reason: "x".repeat(1001), refusedFor: /reason must be a reason of at most 1000 characters/ },
+    { name: "twice", accountId: "fb-1003", valid: false, expectAgencies: ["ag-south", "ag-south"], refusedFor: /expectAgencies lists an agency twice: ag-south, ag-south/ },
+  ];
+
+  it("malformed values among the others, as users type it: pulumi preview shows each against its token and exits 0; pulumi up --yes --continue-on-error cuts off every valid: false token and fails naming each", async () => {
+    const s = await yamlStack(arrange(CUT, MALFORMED, "middle"));
+    const since = (await sb.admin.audit()).length;
+    const preview = await s.cli(["preview"]);
+    expect(preview.code, preview.out).toBe(0);
+    for (const line of MALFORMED) {
+      expect(preview.out, line.name).toContain(`marin-social:index:PublisherToken (${line.name}):`);
+      expect(preview.out, line.name).toMatch(line.refusedFor!);
+    }
+    expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
+
+    const up = await s.cli(["up", "--yes", "--continue-on-error"]);
+    expect(up.code, up.out).not.toBe(0);
+    await expectCutOff(CUT);
+    const changed = await changedAccounts(since);
+    for (const line of MALFORMED) {
+      expect(up.out, line.name).toMatch(line.refusedFor!);
+      expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
+    }
+    expect(up.out).toMatch(/\+ 5 created/); // the four tokens and the stack
+    expect(up.out).toMatch(/3 errored/);
+  }, T);
+
+  it("a wrong type (valid: no) is rejected by Pulumi YAML as a whole, at its line, before anything is registered: nothing changes", async () => {
+    const typo = { name: "typo", accountId: "fb-1005", valid: "no" as unknown as boolean };
+    const s = await yamlStack([...CUT, typo]);
+    const line = readFileSync(path.join(s.dir, "Pulumi.yaml"), "utf8").split("\n").findIndex((l) => /valid: "?no"?$/.test(l)) + 1;
+    expect(line).toBeGreaterThan(0);
+    const since = (await sb.admin.audit()).length;
+    const up = await s.cli(["up", "--yes", "--continue-on-error"]);
+    expect(up.code, up.out).not.toBe(0);
+    expect(up.out).toContain(`on Pulumi.yaml line ${line}:`);
+    expect(up.out).toMatch(/Cannot assign type 'string' to type 'boolean'|boolean is not assignable from string/);
+    expect((await sb.admin.audit()).length).toBe(since);
   }, T);
 
   it("without --continue-on-error, up fails and changes nothing for the refused tokens; up --continue-on-error then cuts off whatever the engine had not reached", async () => {

@@ -100,16 +100,58 @@ describe("Check", () => {
     ]);
   });
 
-  it("fails only for malformed inputs (a program error), on the property at fault", async () => {
-    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
-      [{ accountId: "fb 1001", valid: false }, "accountId", /accountId must be an account id of 1 to 64/],
-      [{ accountId: "fb-1001", valid: "no" }, "valid", /valid must be true or false/],
-      [{ accountId: "fb-1001", valid: false, acountId: "x" }, "acountId", /unknown property "acountId"; a PublisherToken takes accountId, valid, publisher, reason, expectAgencies/],
+  // The engine stops the whole deployment at a failed Check, even with --continue-on-error, so a
+  // malformed value in one token would leave every other token in place.
+  it("a malformed input is no check failure: it is logged as an error against the token, on the property at fault; a preview goes on, up fails that token's Create alone, changing nothing", async () => {
+    const before = await writes();
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ accountId: "fb 1001", valid: false }, /accountId must be an account id of 1 to 64/],
+      [{ accountId: "fb:1001", valid: false, reason: "Jane left" }, /accountId must be an account id of 1 to 64.*got string "fb:1001"/],
+      [{ accountId: "fb-1001", valid: "no" }, /valid must be true or false, got string "no"/],
+      [{ accountId: "fb-1001", valid: false, acountId: "x" }, /unknown property "acountId"; a PublisherToken takes accountId, valid, publisher, reason, expectAgencies/],
+      [{ accountId: "fb-1001", valid: false, reason: "x".repeat(5000) }, /reason must be/],
+      [{ accountId: "fb-1001", valid: false, publisher: "myspace" }, /publisher must be one of facebook, twitter/],
+      [{ accountId: "fb-1001", valid: false, expectAgencies: ["ag-east", "ag-east"] }, /expectAgencies lists an agency twice/],
+      [{ accountId: "fb-1001", valid: false, expectAgencies: ["ag east"] }, /each of expectAgencies must be/],
+      [{ valid: false }, /accountId must be .*got nothing/],
     ];
-    for (const [news, property, reason] of cases) {
-      const { failures } = await check("t", news);
-      expect(failures.find((f) => f.property === property)?.reason, JSON.stringify(news)).toMatch(reason);
+    for (const [i, [news, reason]] of cases.entries()) {
+      const name = `m${i}`;
+      const checked = await check(name, news);
+      expect(checked.failures, JSON.stringify(news).slice(0, 80)).toEqual([]);
+      expect(checked.inputs, "passed on as declared, so Create and Update see the same fault").toEqual(news);
+      const logged = p.logs.filter((l) => l.urn === urn(name));
+      expect(logged.map((l) => l.severity)).toEqual([3]);
+      expect(logged[0]!.message).toMatch(reason);
+      expect(logged[0]!.message).toMatch(/nothing is changed for this token.*Fix it in the program/);
+      const { outputs } = await create(name, news, true);
+      expect(outputs.invalidatedAt, "no invalidation predicted").toBe(UNKNOWN);
+      const err = grpcError(await create(name, news).catch((e) => e));
+      expect(err.code).toBe(grpc.status.FAILED_PRECONDITION); // not Unknown: no pending operation in state
+      expect(err.details).toMatch(reason);
+      expect(err.details).toContain(CONTINUE_HINT);
     }
+    expect(await writes()).toBe(before);
+  });
+
+  it("a token in state made malformed is a change, and its Update fails alone, even where the diff sees nothing else (a property it does not take)", async () => {
+    const olds = { accountId: "fb-1002", valid: true };
+    const outs = { ...olds, publisher: "facebook", accountName: "Blue Harbor Bakery", linkedAgencies: [{ id: "ag-north", name: "North Agency" }], unlinkedAgencies: [], invalidatedAt: null, invalidatedBy: null };
+    const before = await writes();
+    for (const [news, property, reason] of [
+      [{ ...olds, vaild: false }, "vaild", /unknown property "vaild"/],
+      [{ ...olds, reason: "x".repeat(1001) }, "reason", /reason must be a reason of at most 1000/],
+    ] as const) {
+      const d = await diff("blue", "fb-1002", olds, outs, news);
+      expect(d.changes, JSON.stringify(news)).toBe(pb.DiffResponse.DiffChanges.DIFF_SOME);
+      expect(Object.keys(d.detailed)).toEqual([property]);
+      const err = grpcError(await update("blue", "fb-1002", outs, news).catch((e) => e));
+      expect(err.code).toBe(grpc.status.FAILED_PRECONDITION);
+      expect(err.details).toMatch(reason);
+    }
+    // ignoreChanges on the property at fault: nothing to do.
+    expect((await diff("blue", "fb-1002", olds, outs, { ...olds, reason: "x".repeat(1001) }, ["reason"])).changes).toBe(pb.DiffResponse.DiffChanges.DIFF_NONE);
+    expect(await writes()).toBe(before);
   });
 
   // The engine stops the whole deployment at a failed Check, even with --continue-on-error, so a
