@@ -14,9 +14,10 @@ import { ACCOUNT_ID } from "../generated/contract";
 import { auditOf, factsOf } from "../resource/audit";
 import type { TokenLifecycle } from "../resource/lifecycle";
 import { checkInputs, USER_INPUTS, type TokenInputs } from "../resource/inputs";
-import { refusalOf } from "../resource/refusal";
+import { duplicateMessage, refusalOf } from "../resource/refusal";
 import { liveFromObservation, observe, type FoundObservation, type Observation } from "../resource/observation";
 import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../resource/outputs";
+import { nameOf, type Claims } from "./claims";
 import { detailedDiff, Kind, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
 import type { EngineLog } from "./engine-log";
 import type { LiveAccounts } from "./live";
@@ -26,6 +27,8 @@ import { isUnknown, pick, UNKNOWN, type Props } from "./wire";
 export interface TokenContext {
   lifecycle: TokenLifecycle;
   live: LiveAccounts;
+  /** Which resources declare which account in this operation (one account, one resource). */
+  claims: Claims;
   log: EngineLog;
 }
 
@@ -98,6 +101,22 @@ function malformedMessage(bad: Failure[]): string {
 }
 
 /**
+ * Why `accountId` is refused when more than one resource declares it in this operation, naming
+ * them all; undefined when only one does. Says which one already ran, if any did before the
+ * second was checked (see claims.ts).
+ */
+function duplicateOf(ctx: TokenContext, accountId: unknown): string | undefined {
+  const names = ctx.claims.duplicates(accountId);
+  if (!names) return undefined;
+  const ran = ctx.claims.declarers(String(accountId)).filter((u) => ctx.claims.hasStarted(u)).map((u) => JSON.stringify(nameOf(u)));
+  const outcome =
+    ran.length === 0
+      ? "None of them changes anything"
+      : `${ran.join(", ")} had already been reconciled in this run when the engine checked the others (it checks one resource at a time and runs the steps of those checked); the others change nothing`;
+  return duplicateMessage(String(accountId), names, outcome);
+}
+
+/**
  * Check: the live account looked up (read ahead in pages) and the audit line logged against the
  * resource.
  *
@@ -122,19 +141,26 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
   const failures: Failure[] = checkInputs({ ...user, actor }).failures.filter((f) => f.property === "actor").map((f) => ({ property: f.property, reason: f.reason }));
   const bad = malformed(news.values, actor);
   const inputs = { values: news.values, secrets: news.secrets };
+  const { accountId } = user;
+  const id = typeof accountId === "string" && satisfies(ACCOUNT_ID, accountId) ? accountId : undefined;
+  const declarers = id ? ctx.claims.claim(id, urn) : [urn];
+  if (declarers.length > 1) {
+    // Each of them hears of it: the earlier ones were checked before this one was known.
+    const message = duplicateOf(ctx, id)!;
+    for (const declarer of declarers) await ctx.log.log(declarer, "error", message);
+  }
   if (bad.length > 0) {
     await ctx.log.log(urn, "error", malformedMessage(bad));
     return { inputs, failures };
   }
-  const { accountId } = user;
   let observed: Observation | undefined;
   try {
-    observed = typeof accountId === "string" && satisfies(ACCOUNT_ID, accountId) ? await ctx.live.observe(accountId) : undefined;
+    observed = id ? await ctx.live.observe(id) : undefined;
   } catch (err) {
     // The stack's configuration, not this token: nothing can proceed, so it fails Check.
     failures.push({ property: "accountId", reason: `could not read account ${String(accountId)} from Marin Social: ${(err as Error).message}` });
   }
-  if (observed && failures.length === 0 && typeof user.valid === "boolean" && !isUnknown(user)) {
+  if (observed && failures.length === 0 && declarers.length === 1 && typeof user.valid === "boolean" && !isUnknown(user)) {
     const { severity, audit } = auditOf(user as unknown as TokenInputs, factsOf(user as unknown as TokenInputs, observed, actor), actor);
     await ctx.log.log(urn, severity, audit.message);
   }
@@ -190,7 +216,10 @@ export async function diff(
   // property it does not take): its Update is where it fails, that token alone.
   const lookup = typeof user.accountId === "string" ? ctx.live.seen(user.accountId) : undefined;
   const desired: TokenInputs = { ...(user as unknown as TokenInputs), actor };
-  const refusal = plan?.refusal ?? (known && lookup && lookup.status !== "found" ? refusalOf({ desired, observed: lookup, actor }) : undefined);
+  const duplicate = duplicateOf(ctx, user.accountId);
+  const refusal = duplicate
+    ? { property: "accountId", message: duplicate }
+    : (plan?.refusal ?? (known && lookup && lookup.status !== "found" ? refusalOf({ desired, observed: lookup, actor }) : undefined));
   const changes = !!result.changes || !!refusal || bad.length > 0;
   const detailed = changes ? detailedDiff(olds, oldOutputs.values, user, refusal ? undefined : plan) : {};
   for (const { property } of [...(refusal ? [refusal] : []), ...bad]) {
@@ -209,7 +238,7 @@ export async function diff(
  * with the time of an invalidation unknown. Without a known account or known inputs, every
  * output but the declared ones is unknown.
  */
-function predicted(inputs: Record<string, unknown>, actor: string, live: Account | undefined, unlinkedBefore: Agency[]): Record<string, unknown> {
+function predicted(inputs: Record<string, unknown>, actor: string, live: Account | undefined, unlinkedBefore: Agency[], refused: boolean): Record<string, unknown> {
   if (!live || isUnknown(inputs) || typeof inputs.valid !== "boolean") {
     const out: Record<string, unknown> = { ...inputs, actor };
     for (const k of ["accountName", "externalId", "linkedAgencies", "unlinkedAgencies", "invalidatedAt", "invalidatedBy", "revokedOutsidePulumi", "tokenFingerprint"]) out[k] = UNKNOWN;
@@ -218,9 +247,19 @@ function predicted(inputs: Record<string, unknown>, actor: string, live: Account
   }
   const desired = { ...(inputs as unknown as TokenInputs), actor };
   const plan = planToken(desired, live, { actor });
-  if (plan.refusal) return { ...buildOutputs(desired, live, unlinkedBefore) };
+  if (plan.refusal || refused) return { ...buildOutputs(desired, live, unlinkedBefore) };
   const cut = plan.actions.flatMap((a) => (a.kind === "unlink" ? [a.agency] : []));
   return { ...buildOutputs(desired, applyPlan(live, plan.actions, UNKNOWN), [...unlinkedBefore, ...cut]) };
+}
+
+/**
+ * Throws, changing nothing, for a malformed token or one of several for its account; else records
+ * that this token's real step has begun (so a duplicate checked later says it ran).
+ */
+function refuseUnfit(ctx: TokenContext, urn: string, bad: Failure[], duplicate: string | undefined): void {
+  if (bad.length > 0) throw new MarinSocialError("invalid-input", `${malformedMessage(bad)} ${CONTINUE_HINT}`);
+  if (duplicate) throw new MarinSocialError("invalid-input", `${duplicate} ${CONTINUE_HINT}`);
+  ctx.claims.start(urn);
 }
 
 /**
@@ -235,10 +274,11 @@ export async function create(ctx: TokenContext, urn: string, news: Props, previe
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
   const bad = malformed(news.values, actor);
+  const duplicate = duplicateOf(ctx, user.accountId);
   if (preview) {
-    return { id: "", outputs: { values: predicted(user, actor, bad.length > 0 ? undefined : livePeek(ctx, user.accountId), []), secrets } };
+    return { id: "", outputs: { values: predicted(user, actor, bad.length > 0 ? undefined : livePeek(ctx, user.accountId), [], !!duplicate), secrets } };
   }
-  if (bad.length > 0) throw new MarinSocialError("invalid-input", `${malformedMessage(bad)} ${CONTINUE_HINT}`);
+  refuseUnfit(ctx, urn, bad, duplicate);
   const observed = observedNow(ctx, user.accountId);
   const res = await refusing(() => ctx.lifecycle.create({ ...user, actor, ...(observed ? { observed } : {}) }));
   return { id: res.id, outputs: { values: res.outs as Record<string, unknown>, secrets } };
@@ -250,11 +290,12 @@ export async function update(ctx: TokenContext, urn: string, id: string, oldOutp
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
   const bad = malformed(news.values, actor);
+  const duplicate = duplicateOf(ctx, user.accountId);
   if (preview) {
     const live = bad.length > 0 ? undefined : livePeek(ctx, user.accountId);
-    return { values: predicted(user, actor, live, storedAgencies(oldOutputs.values, "unlinkedAgencies")), secrets };
+    return { values: predicted(user, actor, live, storedAgencies(oldOutputs.values, "unlinkedAgencies"), !!duplicate), secrets };
   }
-  if (bad.length > 0) throw new MarinSocialError("invalid-input", `${malformedMessage(bad)} ${CONTINUE_HINT}`);
+  refuseUnfit(ctx, urn, bad, duplicate);
   const observed = observedNow(ctx, user.accountId);
   const res = await refusing(() => ctx.lifecycle.update(id, oldOutputs.values, { ...user, actor, ...(observed ? { observed } : {}) }));
   return { values: res.outs as Record<string, unknown>, secrets };

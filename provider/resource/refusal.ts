@@ -40,12 +40,15 @@ export function refusalOf(facts: RefusalFacts): TokenRefusal | undefined {
   return plan.refusal ? { property: plan.refusal.property, message: plan.refusal.message } : undefined;
 }
 
-/** The refusal of two or more resources for one account, naming them all. */
-export function duplicateMessage(accountId: string, names: readonly string[]): string {
+/**
+ * The refusal of two or more resources for one account, naming them all. `outcome`: what became
+ * of them (the native plugin may have run one before it saw the other).
+ */
+export function duplicateMessage(accountId: string, names: readonly string[], outcome = "None of them changes anything"): string {
   const sorted = [...names].sort();
   return (
     `account ${accountId} is declared by ${sorted.length} PublisherToken resources: ${sorted.map((n) => JSON.stringify(n)).join(", ")}. ` +
     "One account needs exactly one resource: each would act on the account without knowing of the other (one invalidating " +
-    "what another declares valid, or both unlinking the same agencies). None of them changes anything; keep one and remove the others."
+    `what another declares valid, or both unlinking the same agencies). ${outcome}; keep one and remove the others.`
   );
 }

@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { parseDocument } from "yaml";
+import { startServer, type TestServer } from "../client/helpers";
 import { arrange, CUT, POSITIONS, REFUSED, type Line } from "../support/refusal-lines";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { runOp, type OpRun } from "../support/stack-run";
@@ -159,6 +160,76 @@ describeWithPulumi("native provider: refused tokens through the real CLI (Pulumi
     }
     expect(up.out).toMatch(/\+ 5 created/); // the four tokens and the stack
     expect(up.out).toMatch(/3 errored/);
+  }, T);
+
+  it("two resources for one account among the others: the preview refuses both, naming both; pulumi up --yes --continue-on-error cuts off every other valid: false token and fails on the pair", async () => {
+    const pair: Line[] = [
+      { name: "juniper-keep", accountId: "tw-2004", valid: true },
+      { name: "juniper-cut", accountId: "tw-2004", valid: false },
+    ];
+    const both = /account tw-2004 is declared by 2 PublisherToken resources: "juniper-cut", "juniper-keep"/;
+    const s = await yamlStack(arrange(CUT, pair, "middle"));
+    const since = (await sb.admin.audit()).length;
+    const preview = await runOp(s.stack, "preview");
+    for (const line of pair) {
+      const errors = preview.diagnostics.filter((d) => d.severity === "error" && d.urn === urnOf(line.name)).map((d) => d.message);
+      expect(errors.join("\n"), `preview error for ${line.name}`).toMatch(both);
+    }
+    expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
+
+    const up = await s.cli(["up", "--yes", "--continue-on-error"]);
+    expect(up.code, up.out).not.toBe(0);
+    await expectCutOff(CUT);
+    expect(up.out).toMatch(both);
+    // Which of the pair the engine ran before it checked the other is its scheduling's choice:
+    // whichever did is named as such, and the account changed only if that was juniper-cut.
+    if ((await changedAccounts(since)).has("tw-2004")) expect(up.out).toContain('"juniper-cut" had already been reconciled in this run');
+    else expect(up.out).not.toContain('"juniper-cut" had already been reconciled');
+  }, T);
+
+  // Only a definite "account does not exist" means gone: a wrong URL, a wrong key or a failing
+  // server is an error in up and refresh, and every token is kept as it was.
+  it("a wrong apiUrl (ending in /v1, another server's 404 page), a wrong key or a failing server: up and refresh fail, naming the cause, and no token is dropped or changed", async () => {
+    const s = await yamlStack(CUT);
+    expect((await runOp(s.stack, "up")).exitCode).toBe(0);
+    const tokenState = async () =>
+      ((await s.stack.exportStack()).deployment.resources as Array<Record<string, unknown>>)
+        .filter((r) => r.type === "marin-social:index:PublisherToken")
+        .map(({ urn, id, inputs, outputs, initErrors }) => ({ urn, id, inputs, outputs, initErrors }));
+    const tokens = await tokenState();
+    expect(tokens).toHaveLength(CUT.length);
+    const html: TestServer = await startServer((_h, res) => void res.writeHead(404, { "content-type": "text/html" }).end("<html><h1>404 Not Found</h1></html>"));
+    const cases: Array<{ title: string; config: [string, string, boolean]; faults?: boolean; cause: RegExp }> = [
+      { title: "apiUrl ending in /v1", config: ["marin-social:apiUrl", `${sb.url}/v1`, false], cause: /answered 404 for an unknown route.*it ends in \/v1, and the client adds \/v1 itself/ },
+      { title: "another server's 404 page", config: ["marin-social:apiUrl", html.url, false], cause: /text\/html/ },
+      { title: "a wrong key", config: ["marin-social:apiKey", "msk-not-a-key-of-this-api", true], cause: /401/ },
+      { title: "a failing server", config: ["marin-social:apiUrl", sb.url, false], faults: true, cause: /50\d/ },
+    ];
+    try {
+      for (const c of cases) {
+        await s.stack.setConfig(c.config[0], { value: c.config[1], secret: c.config[2] });
+        if (c.faults) await sb.admin.sandbox.setFaults({ errorRate: 1 });
+        // up stores the provider configuration refresh reads with (the engine's default provider).
+        const up = await runOp(s.stack, "up", { continueOnError: true });
+        expect(up.exitCode, c.title).not.toBe(0);
+        expect(up.stdout + up.stderr, c.title).toMatch(c.cause);
+        expect(up.stdout + up.stderr, c.title).not.toContain("does not exist");
+        expect(await tokenState(), `${c.title}: up`).toEqual(tokens);
+        const refresh = await runOp(s.stack, "refresh");
+        expect(refresh.exitCode, c.title).not.toBe(0);
+        expect(refresh.stdout + refresh.stderr, c.title).toMatch(c.cause);
+        expect(refresh.steps.filter((x) => x.op === "delete" || x.op === "read-discard"), c.title).toEqual([]);
+        expect(await tokenState(), `${c.title}: refresh`).toEqual(tokens);
+        if (c.faults) await sb.admin.sandbox.setFaults({ errorRate: 0 });
+        await s.stack.setConfig("marin-social:apiUrl", { value: sb.url });
+        await s.stack.setConfig("marin-social:apiKey", { value: sb.sandbox.keys.admin, secret: true });
+      }
+    } finally {
+      await html.close();
+    }
+    const back = await runOp(s.stack, "up");
+    expect(back.exitCode, back.message).toBe(0);
+    expect(back.changes).toEqual({ same: CUT.length + 1 });
   }, T);
 
   it("a wrong type (valid: no) is rejected by Pulumi YAML as a whole, at its line, before anything is registered: nothing changes", async () => {

@@ -30,10 +30,14 @@ afterAll(async () => {
 beforeEach(async () => {
   await sb.admin.sandbox.reset();
   await sb.admin.sandbox.setFaults({ latencyMs: 0, errorRate: 0, rateLimitPerSecond: null, failRoutes: [] });
-  // A new Configure starts a new operation: nothing read earlier is reused.
+  await newOperation();
+});
+
+/** A new Configure starts a new engine operation: nothing read or checked earlier counts. */
+async function newOperation(): Promise<void> {
   await p.configure({ apiUrl: sb.url, apiKey: secret(sb.sandbox.keys.admin), declarations: "tokens.yaml", version: "0.1.0" });
   p.logs.length = 0;
-});
+}
 
 async function check(name: string, news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
   const res = await p.call<pb.CheckResponse>("check", checkRequest(name, news, olds));
@@ -116,6 +120,7 @@ describe("Check", () => {
       [{ valid: false }, /accountId must be .*got nothing/],
     ];
     for (const [i, [news, reason]] of cases.entries()) {
+      await newOperation(); // each case on its own: several resources for one account are refused as such
       const name = `m${i}`;
       const checked = await check(name, news);
       expect(checked.failures, JSON.stringify(news).slice(0, 80)).toEqual([]);
@@ -165,6 +170,7 @@ describe("Check", () => {
       [{ accountId: "fb-9999", valid: false }, /account fb-9999 does not exist in Marin Social/],
     ];
     for (const [i, [news, reason]] of cases.entries()) {
+      await newOperation();
       const name = `t${i}`;
       expect((await check(name, news)).failures, JSON.stringify(news)).toEqual([]);
       const logged = p.logs.filter((l) => l.urn === urn(name));
@@ -179,6 +185,43 @@ describe("Check", () => {
       expect(err.details).toContain(CONTINUE_HINT);
     }
     expect(await writes()).toBe(before);
+  });
+
+  // One account, one resource. The plugin sees one Check at a time while the engine runs the
+  // steps of the resources checked before, so a pair is known from the second one's Check on.
+  it("two resources for one account: the second's Check logs the refusal against both, naming both; neither's Create changes anything", async () => {
+    const before = await writes();
+    const both = /account tw-2004 is declared by 2 PublisherToken resources: "juniper-cut", "juniper-keep"\..*None of them changes anything/;
+    expect((await check("juniper-keep", { accountId: "tw-2004", valid: true })).failures).toEqual([]);
+    expect(p.logs.map((l) => l.severity)).toEqual([1]); // its audit line: nothing known yet
+    expect((await check("juniper-cut", { accountId: "tw-2004", valid: false })).failures).toEqual([]);
+    for (const name of ["juniper-keep", "juniper-cut"]) {
+      expect(p.logs.filter((l) => l.urn === urn(name) && l.severity === 3).map((l) => l.message).join("\n"), name).toMatch(both);
+    }
+    const d = await diff("juniper-cut", "tw-2004", { accountId: "tw-2004", valid: true }, {}, { accountId: "tw-2004", valid: false });
+    expect(d.detailed.accountId, "the refusal is the change").toEqual({ kind: Kind.UPDATE, inputDiff: true });
+    expect((await create("juniper-cut", { accountId: "tw-2004", valid: false }, true)).outputs.valid, "preview predicts no invalidation").toBe(true);
+    for (const [name, valid] of [["juniper-keep", true], ["juniper-cut", false]] as const) {
+      const err = grpcError(await create(name, { accountId: "tw-2004", valid }).catch((e) => e));
+      expect(err.code).toBe(grpc.status.FAILED_PRECONDITION);
+      expect(err.details, name).toMatch(both);
+      expect(err.details).toContain(CONTINUE_HINT);
+    }
+    expect(await writes()).toBe(before);
+  });
+
+  it("a resource for an account another already ran for in this operation is refused, saying which one ran; a new operation starts afresh", async () => {
+    expect((await check("acme", { accountId: "fb-1001", valid: false })).failures).toEqual([]);
+    await create("acme", { accountId: "fb-1001", valid: false }); // the engine ran its step before checking the next resource
+    const cut = await writes();
+    expect((await check("acme-again", { accountId: "fb-1001", valid: false })).failures).toEqual([]);
+    const err = grpcError(await create("acme-again", { accountId: "fb-1001", valid: false }).catch((e) => e));
+    expect(err.details).toMatch(/declared by 2 PublisherToken resources: "acme", "acme-again"\..*"acme" had already been reconciled in this run when the engine checked the others.*the others change nothing; keep one and remove the others/);
+    expect(await writes()).toBe(cut);
+
+    await newOperation();
+    expect((await check("acme-again", { accountId: "fb-1001", valid: false })).failures).toEqual([]);
+    expect(p.logs.map((l) => l.severity), "only its audit line").toEqual([1]);
   });
 
   it("in preview, unknown values are not failures and are passed through", async () => {
