@@ -39,10 +39,4 @@ export class Claims {
   declarers(accountId: string): string[] {
     return [...(this.byAccount.get(accountId) ?? [])];
   }
-
-  /** The names of the resources declaring `accountId` when more than one does, else undefined. */
-  duplicates(accountId: unknown): string[] | undefined {
-    const urns = typeof accountId === "string" ? this.byAccount.get(accountId) : undefined;
-    return urns && urns.size > 1 ? [...urns].map(nameOf) : undefined;
-  }
 }

@@ -10,7 +10,7 @@
  */
 import { applyPlan, MarinSocialError, planToken, pulumiActor, type Account, type Agency } from "../core";
 import { satisfies } from "../core/rules";
-import { ACCOUNT_ID } from "../generated/contract";
+import { ACCOUNT_ID, ACTOR } from "../generated/contract";
 import { auditOf, factsOf } from "../resource/audit";
 import type { TokenLifecycle } from "../resource/lifecycle";
 import { checkInputs, USER_INPUTS, type TokenInputs } from "../resource/inputs";
@@ -106,14 +106,14 @@ function malformedMessage(bad: Failure[]): string {
  * second was checked (see claims.ts).
  */
 function duplicateOf(ctx: TokenContext, accountId: unknown): string | undefined {
-  const names = ctx.claims.duplicates(accountId);
-  if (!names) return undefined;
-  const ran = ctx.claims.declarers(String(accountId)).filter((u) => ctx.claims.hasStarted(u)).map((u) => JSON.stringify(nameOf(u)));
+  const urns = typeof accountId === "string" ? ctx.claims.declarers(accountId) : [];
+  if (urns.length < 2) return undefined;
+  const ran = urns.filter((u) => ctx.claims.hasStarted(u)).map((u) => JSON.stringify(nameOf(u)));
   const outcome =
     ran.length === 0
       ? "None of them changes anything"
       : `${ran.join(", ")} had already been reconciled in this run when the engine checked the others (it checks one resource at a time and runs the steps of those checked); the others change nothing`;
-  return duplicateMessage(String(accountId), names, outcome);
+  return duplicateMessage(String(accountId), urns.map(nameOf), outcome);
 }
 
 /**
@@ -138,7 +138,8 @@ function duplicateOf(ctx: TokenContext, accountId: unknown): string | undefined 
 export async function check(ctx: TokenContext, urn: string, _olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
   const actor = actorOf(urn);
   const user = declared(news.values);
-  const failures: Failure[] = checkInputs({ ...user, actor }).failures.filter((f) => f.property === "actor").map((f) => ({ property: f.property, reason: f.reason }));
+  // The stack's actor, not this token's (malformed() leaves it out): it would fail every token alike.
+  const failures: Failure[] = satisfies(ACTOR, actor) ? [] : checkInputs({ actor }).failures.filter((f) => f.property === "actor").map((f) => ({ property: f.property, reason: f.reason }));
   const bad = malformed(news.values, actor);
   const inputs = { values: news.values, secrets: news.secrets };
   const { accountId } = user;
