@@ -90,7 +90,7 @@ export interface ExportedState {
     entry: number;
     /** `inputs.__provider` (the serialized provider). */
     inputsProvider: number;
-    /** The hidden input `observed` (what the program saw: see provider/resource/observation.ts). */
+    /** The hidden input `observed` (what the program saw: see provider/token/observation.ts). */
     observed: number;
     /** Every other input. */
     otherInputs: number;

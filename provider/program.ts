@@ -3,6 +3,6 @@
  * file named by config `marin-social:declarations` (default `tokens.yaml`
  * beside Pulumi.yaml) and registers one PublisherToken per entry.
  */
-import { declaredStack } from "./stack/declared-stack";
+import { declaredStack } from "./dynamic/declared-stack";
 
 export = () => declaredStack();

@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { auditLine, buildReport, describePlan, planToken, pulumiActor } from "../core";
 import { MarinSocialClient, USER_AGENT } from "../client";
 import { assertValid, loadDeclarations } from "../declarations";
-import { TokenLifecycle } from "../resource/lifecycle";
+import { TokenLifecycle } from "../token/lifecycle";
 import { startSandbox } from "../sandbox";
 import { auditExitCode, renderReport } from "./audit";
 import { helpText, parse } from "./args";

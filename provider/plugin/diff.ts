@@ -9,7 +9,7 @@
  * Nothing else: the provider has no hidden inputs, so there is no noise.
  */
 import type { Plan } from "../core";
-import { USER_INPUTS } from "../resource/inputs";
+import { USER_INPUTS } from "../token/inputs";
 
 /** Kinds of a property diff, as pulumirpc.PropertyDiff.Kind numbers them. */
 export enum Kind {

@@ -13,7 +13,7 @@ import { Any } from "google-protobuf/google/protobuf/any_pb";
 import { ErrorResourceInitFailed } from "@pulumi/pulumi/proto/provider_pb";
 import { Status } from "@pulumi/pulumi/proto/status_pb";
 import { isMarinSocialError } from "../client";
-import { PartialFailure } from "../resource/errors";
+import { PartialFailure } from "../token/errors";
 import { encode } from "./wire";
 
 /** gRPC codes by client error code; any other error is FAILED_PRECONDITION (nothing changed). */

@@ -6,7 +6,7 @@ import { isNotFound, type MarinSocialClient } from "../client";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID } from "../generated/contract";
 import { revokedOutsidePulumi } from "../core";
-import { notFoundMessage } from "../resource/errors";
+import { notFoundMessage } from "../token/errors";
 import type { Failure } from "./token";
 
 /** The function's result, or the failures that explain why there is none. */

@@ -18,7 +18,7 @@
  */
 import { MarinSocialError, type Account } from "../core";
 import { isNotFound, type MarinSocialClient } from "../client";
-import { observe, type Observation } from "../resource/observation";
+import { observe, type Observation } from "../token/observation";
 
 /** Accounts per page of the list (the contract's maximum `limit`). */
 export const LIST_PAGE = 500;

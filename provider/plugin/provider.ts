@@ -3,7 +3,7 @@
  * accounts' declarers of the current operation, and the engine log. The RPC layer (rpc.ts) calls into it with decoded values.
  */
 import type { MarinSocialClient } from "../client";
-import { TokenLifecycle } from "../resource/lifecycle";
+import { TokenLifecycle } from "../token/lifecycle";
 import { Claims } from "./claims";
 import { clientOf, connectionOf } from "./config";
 import { EngineLog } from "./engine-log";

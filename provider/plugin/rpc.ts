@@ -12,7 +12,7 @@ import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { PluginInfo, type PluginAttach } from "@pulumi/pulumi/proto/plugin_pb";
 import type { IResourceProviderServer } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { VERSION } from "../client";
-import { SECRET_OUTPUTS } from "../resource/outputs";
+import { SECRET_OUTPUTS } from "../token/outputs";
 import { checkConfig, CONFIG_KEYS } from "./config";
 import { sameValue } from "./diff";
 import { toServiceError, unimplemented } from "./errors";

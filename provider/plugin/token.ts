@@ -11,12 +11,12 @@
 import { applyPlan, MarinSocialError, planToken, pulumiActor, type Account, type Agency } from "../core";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
-import { auditOf, factsOf } from "../resource/audit";
-import type { TokenLifecycle } from "../resource/lifecycle";
-import { checkInputs, USER_INPUTS, type TokenInputs } from "../resource/inputs";
-import { duplicateMessage, refusalOf } from "../resource/refusal";
-import { liveFromObservation, observe, type FoundObservation, type Observation } from "../resource/observation";
-import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../resource/outputs";
+import { auditOf, factsOf } from "../token/audit";
+import type { TokenLifecycle } from "../token/lifecycle";
+import { checkInputs, USER_INPUTS, type TokenInputs } from "../token/inputs";
+import { duplicateMessage, refusalOf } from "../token/refusal";
+import { liveFromObservation, observe, type FoundObservation, type Observation } from "../token/observation";
+import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../token/outputs";
 import { nameOf, type Claims } from "./claims";
 import { detailedDiff, Kind, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
 import type { EngineLog } from "./engine-log";

@@ -12,7 +12,7 @@
  *   sends their ids and plain values instead; a marker of another kind is refused by name.
  */
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { UNKNOWN } from "../resource/inputs";
+import { UNKNOWN } from "../token/inputs";
 
 export { UNKNOWN };
 

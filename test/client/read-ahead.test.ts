@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ASKS_PER_PAGE, MarinSocialClient, PROBE_PAGES, READ_AHEAD_FRESH_MS, ReadAhead, isNotFound } from "../../provider/client";
 import type { Account } from "../../provider/core/types";
-import { TokenLifecycle } from "../../provider/resource/lifecycle";
+import { TokenLifecycle } from "../../provider/token/lifecycle";
 import { fuzzSeeds } from "../support/seeds";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { account, accounts, clientFixture, fail, json, notFoundProblem, rejection, type Handler } from "./helpers";

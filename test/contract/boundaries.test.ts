@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { pulumiActor, satisfies, type StringRule } from "../../provider/core";
 import { parseDeclarations } from "../../provider/declarations";
 import { ACCOUNT_ID, ACTOR, AGENCY_ID, REASON } from "../../provider/generated/contract";
-import { checkInputs } from "../../provider/resource/inputs";
+import { checkInputs } from "../../provider/token/inputs";
 import { loadContract } from "../../provider/sandbox";
 
 const SEED = 20261125;

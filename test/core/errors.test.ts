@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DeclarationError, MarinSocialError, PartialFailure, kindOf, planToken, type ErrorCode } from "../../provider";
-import { refusedError } from "../../provider/resource/errors";
+import { refusedError } from "../../provider/token/errors";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** The compiled copy of the package: another set of classes in the same process, as the provider shim loads it. */

@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildReport, pulumiActor } from "../../provider/core";
 import { ACTOR, REASON } from "../../provider/generated/contract";
-import { TokenLifecycle } from "../../provider/resource/lifecycle";
-import { observe } from "../../provider/resource/observation";
+import { TokenLifecycle } from "../../provider/token/lifecycle";
+import { observe } from "../../provider/token/observation";
 import { auditCounts, testSandbox, type TestSandbox } from "../support/sandbox";
 
 let sb: TestSandbox;

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isMarinSocialError, MarinSocialClient } from "../../provider/client";
 import type { InvalidateAction } from "../../provider/core";
-import { invalidationRequest } from "../../provider/resource/execute";
-import { TokenLifecycle } from "../../provider/resource/lifecycle";
-import { observe } from "../../provider/resource/observation";
+import { invalidationRequest } from "../../provider/token/execute";
+import { TokenLifecycle } from "../../provider/token/lifecycle";
+import { observe } from "../../provider/token/observation";
 import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
 import { contractCaller } from "../support/sandbox-call";
 

@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MarinSocialClient, MarinSocialError, type ClientOptions } from "../../provider/client";
 import { planToken, type Account } from "../../provider/core";
-import { executePlan } from "../../provider/resource/execute";
-import { PartialFailure } from "../../provider/resource/errors";
-import { TokenLifecycle } from "../../provider/resource/lifecycle";
-import { LiveLookup } from "../../provider/resource/lookup";
-import { observe } from "../../provider/resource/observation";
+import { executePlan } from "../../provider/token/execute";
+import { PartialFailure } from "../../provider/token/errors";
+import { TokenLifecycle } from "../../provider/token/lifecycle";
+import { LiveLookup } from "../../provider/dynamic/lookup";
+import { observe } from "../../provider/token/observation";
 import { startSandbox, type Sandbox } from "../../provider/sandbox";
 import { account, hang, json, notFoundProblem, problem, startServer, type Handler } from "../client/helpers";
 

@@ -10,8 +10,8 @@ import { Ajv2020 } from "ajv/dist/2020";
 import { parse } from "yaml";
 import type { Account } from "../../provider/core";
 import { packageSchema, TOKEN_TYPE } from "../../provider/plugin/schema";
-import { buildOutputs } from "../../provider/resource/outputs";
-import { USER_INPUTS } from "../../provider/resource/inputs";
+import { buildOutputs } from "../../provider/token/outputs";
+import { USER_INPUTS } from "../../provider/token/inputs";
 import { PUBLISHER_TOKEN_OUTPUTS } from "../../provider/native";
 import { ROOT } from "./support";
 

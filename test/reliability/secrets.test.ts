@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MarinSocialClient, type RequestEvent } from "../../provider/client";
-import { TokenLifecycle } from "../../provider/resource/lifecycle";
+import { TokenLifecycle } from "../../provider/token/lifecycle";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { checkpointText, describeWithPulumi, pulumiCli, type PulumiTestStack } from "../support/pulumi";
 import { exportedTokens, runOp, type Op, type OpRun, type RunOpOptions } from "../support/stack-run";

@@ -4,16 +4,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { pulumiActor, type Agency, type Publisher } from "../core";
-import { auditOf, type TokenAudit } from "./audit";
-import { checkInputs } from "./inputs";
-import { REFUSED_IN_PREVIEW, type Observation } from "./observation";
+import { auditOf, type TokenAudit } from "../token/audit";
+import { checkInputs } from "../token/inputs";
+import { REFUSED_IN_PREVIEW, type Observation } from "../token/observation";
 import { assertProgramConnection, programLookup } from "./lookup";
 import { programTokens, type Verdict } from "./program-tokens";
-import { SECRET_OUTPUTS } from "./outputs";
+import { SECRET_OUTPUTS } from "../token/outputs";
 import { publisherTokenProvider } from "./shim";
 import { withoutStackTraces } from "./stack-traces";
 
-export type { TokenAudit } from "./audit";
+export type { TokenAudit } from "../token/audit";
 
 /** What a user declares. */
 export interface PublisherTokenArgs {

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MarinSocialError } from "../core";
 import { MarinSocialClient, resolveConnection, USER_AGENT, type Connection } from "../client";
-import { observe, type Observation } from "./observation";
+import { observe, type Observation } from "../token/observation";
 
 /** Looks up accounts for the program; one per process. */
 export class LiveLookup {

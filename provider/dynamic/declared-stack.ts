@@ -6,11 +6,11 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadDeclarations } from "../declarations";
-import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from "../resource";
-import { programConnectionError } from "../resource/lookup";
-import { tokenAudit } from "../resource/publisher-token";
-import { programTokens } from "../resource/program-tokens";
-import { withoutStackTraces } from "../resource/stack-traces";
+import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from ".";
+import { programConnectionError } from "./lookup";
+import { tokenAudit } from "./publisher-token";
+import { programTokens } from "./program-tokens";
+import { withoutStackTraces } from "./stack-traces";
 
 /** Exit code for a rejected declaration file or configuration (no resource is registered), or a refused token. */
 export const USER_ERROR_EXIT_CODE = REPORTED_ERROR_EXIT_CODE;

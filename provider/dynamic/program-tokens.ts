@@ -36,8 +36,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DesiredToken } from "../core";
-import type { Observation } from "./observation";
-import { refusalOf, type TokenRefusal } from "./refusal";
+import type { Observation } from "../token/observation";
+import { refusalOf, type TokenRefusal } from "../token/refusal";
 
 /** One declared token, as the registry tracks it. */
 export interface DeclaredToken {

@@ -6,7 +6,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
-import { TokenLifecycle } from "./lifecycle";
+import { TokenLifecycle } from "../token/lifecycle";
 
 let configGet: ((key: string) => string | undefined) | undefined;
 let client: MarinSocialClient | undefined;
