@@ -6,6 +6,7 @@
  * only if the user installed it (it is not a dependency). Both run the same SQLite with the same
  * settings: file databases use WAL with `synchronous=FULL`, so a committed write survives a crash.
  */
+import { PUBLISHER_SQL_CHECK } from "../generated/contract";
 
 /** A prepared statement: positional parameters, or one object of named ones (`@name`). Rows are plain objects keyed by column. */
 export interface Statement {
@@ -46,7 +47,7 @@ CREATE TABLE IF NOT EXISTS agencies (
 );
 CREATE TABLE IF NOT EXISTS accounts (
   id             TEXT PRIMARY KEY,
-  publisher      TEXT NOT NULL CHECK (publisher IN ('facebook', 'twitter')),
+  publisher      TEXT NOT NULL CHECK (${PUBLISHER_SQL_CHECK}),
   external_id    TEXT NOT NULL,
   name           TEXT NOT NULL,
   valid          INTEGER NOT NULL CHECK (valid IN (0, 1)),

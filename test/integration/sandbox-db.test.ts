@@ -2,7 +2,7 @@
 // better-sqlite3 before): durability settings, transactions, plain rows, no ExperimentalWarning,
 // and a clear error when no driver can be had.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -102,6 +102,11 @@ function runNode(flags: string[], code: string, cwd: string) {
   return { status: r.status, stderr: r.stderr };
 }
 
+/** db.js takes its publisher constraint from the generated contract (`../generated/contract.js`). */
+function copyGenerated() {
+  cpSync(path.join(ROOT, "dist", "generated"), path.join(dir, "generated"), { recursive: true });
+}
+
 describe("loading the driver (built dist/sandbox/db.js, in a child process)", () => {
   it("prints no ExperimentalWarning for SQLite, and still prints other warnings", () => {
     const r = runNode([], `
@@ -117,6 +122,7 @@ describe("loading the driver (built dist/sandbox/db.js, in a child process)", ()
     const alone = path.join(dir, "alone");
     mkdirSync(alone, { recursive: true });
     copyFileSync(BUILT_DB, path.join(alone, "db.js")); // nowhere near a node_modules
+    copyGenerated();
     const r = runNode(NO_NODE_SQLITE, `require("./db.js").openDatabase(":memory:")`, alone);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("the sandbox needs Node.js 22.13+ (node:sqlite) or `npm install better-sqlite3`");
@@ -127,6 +133,7 @@ describe("loading the driver (built dist/sandbox/db.js, in a child process)", ()
     const broken = path.join(dir, "broken");
     mkdirSync(path.join(broken, "node_modules", "better-sqlite3"), { recursive: true });
     copyFileSync(BUILT_DB, path.join(broken, "db.js"));
+    copyGenerated();
     writeFileSync(path.join(broken, "node_modules", "better-sqlite3", "index.js"),
       `throw Object.assign(new Error("was compiled against a different Node.js version using NODE_MODULE_VERSION 1"), { code: "ERR_DLOPEN_FAILED" });`);
     const r = runNode(NO_NODE_SQLITE, `require("./db.js").openDatabase(":memory:")`, broken);
