@@ -6,6 +6,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { PUBLISHER_SQL_CHECK, PUBLISHERS } from "../../provider/generated/contract";
 import { openDatabase, openSqlite, type SqliteDatabase } from "../../provider/sandbox/db";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -79,6 +80,32 @@ describe(`the sandbox database on Node ${process.version}`, () => {
       expect(() => db.transaction(() => Promise.resolve(add.run("ag-6", "Six")))).toThrow(/synchronous/);
       expect(ids()).toEqual(["ag-1", "ag-3", "ag-5"]);
       expect(db.inTransaction).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("gives a database written before a publisher was added the contract's publishers, keeping its rows and links", () => {
+    const file = path.join(dir, "older-publishers.db");
+    openDatabase(file).close();
+    // The accounts table as a sandbox knowing only the first publisher wrote it.
+    const older = openSqlite(file);
+    const sql = (older.prepare("SELECT sql FROM sqlite_master WHERE name = 'accounts'").get() as { sql: string }).sql;
+    older.exec("PRAGMA foreign_keys = OFF; DROP TABLE accounts");
+    older.exec(sql.replace(PUBLISHER_SQL_CHECK, `publisher IN ('${PUBLISHERS[0]}')`));
+    older.exec(`INSERT INTO agencies VALUES ('ag-1', 'One');
+      INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES ('a-1', '${PUBLISHERS[0]}', '1', 'A', 1, 'f');
+      INSERT INTO links (account_id, agency_id) VALUES ('a-1', 'ag-1')`);
+    expect(() => older.exec(`INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES ('a-2', '${PUBLISHERS[1]}', '2', 'B', 1, 'f')`)).toThrow(/CHECK/);
+    older.close();
+
+    const db = openDatabase(file);
+    try {
+      db.prepare("INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES (?, ?, '2', 'B', 1, 'f')").run("a-2", PUBLISHERS[1]);
+      expect(db.prepare("SELECT id, publisher FROM accounts ORDER BY id").all()).toEqual([{ id: "a-1", publisher: PUBLISHERS[0] }, { id: "a-2", publisher: PUBLISHERS[1] }]);
+      expect(db.prepare("SELECT account_id, agency_id FROM links").all()).toEqual([{ account_id: "a-1", agency_id: "ag-1" }]);
+      expect(db.prepare("PRAGMA foreign_key_check").all()).toEqual([]);
+      expect(() => db.prepare("INSERT INTO links (account_id, agency_id) VALUES ('nobody', 'ag-1')").run(), "foreign keys are on again").toThrow(/FOREIGN KEY/);
     } finally {
       db.close();
     }
