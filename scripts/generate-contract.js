@@ -255,6 +255,7 @@ function tokenDefinition(root, doc) {
     for (const [name, p] of Object.entries(props)) {
       if (typeof p.description !== "string") throw fail(`${group}.${name} needs a description`);
       if (!p.schema === !p.type) throw fail(`${group}.${name} needs either schema (a contract schema) or type`);
+      if (p.type && !["string", "boolean", "integer", "array"].includes(p.type)) throw fail(`${group}.${name}: type ${p.type} is not string, boolean, integer or array`);
       if (p.schema) schemaOf(doc, p.schema);
       if (p.type === "array") schemaOf(doc, p.items);
     }
