@@ -7,21 +7,26 @@
  * - provider/generated/contract.ts: the id, length and enum rules as constants, the request
  *   body limits, the list limits of `GET /v1/accounts`, the 404 problem types, the required
  *   members of an Account, and TypeScript types of the API's schemas;
- * - the constraint keywords (type, enum, pattern, minLength, maxLength) of the `accountId`,
- *   `publisher`, `reason` and `expectAgencies` items definitions of schemas/tokens.schema.json
- *   (titles, descriptions and examples there stay hand-written).
+ *   the publishers' account id prefixes and the sandbox's SQL constraint on publishers;
+ * - provider/generated/token.ts, from the token definition (schemas/publisher-token.yaml) and
+ *   the contract: the declared token, the PublisherToken args of both paths, its outputs and
+ *   output properties, and the package schema's PublisherToken resource;
+ * - the token's definitions in schemas/tokens.schema.json (its other keywords stay hand-written).
  *
  * `npm run build` runs it before tsc. `node scripts/generate-contract.js --check` writes
- * nothing and exits 1 naming every file that differs from what the contract gives
- * (test/contract/generated.test.ts runs the same check).
+ * nothing and exits 1 naming every file that differs from what the sources give, and every
+ * file in provider/generated that is not generated (`npm test` runs it before the build).
  */
-const { readFileSync, writeFileSync, mkdirSync } = require("node:fs");
+const { readFileSync, writeFileSync, mkdirSync, readdirSync } = require("node:fs");
 const path = require("node:path");
 const { parse } = require("yaml");
 
 const ROOT = path.resolve(__dirname, "..");
 const CONTRACT = "schemas/marin-social-api.yaml";
-const GENERATED_TS = "provider/generated/contract.ts";
+const TOKEN = "schemas/publisher-token.yaml";
+const GENERATED_DIR = "provider/generated";
+const GENERATED_TS = `${GENERATED_DIR}/contract.ts`;
+const GENERATED_TOKEN = `${GENERATED_DIR}/token.ts`;
 const TOKENS_SCHEMA = "schemas/tokens.schema.json";
 
 /** String rules exported as constants: constant name -> components.schemas name. */
@@ -30,12 +35,6 @@ const STRING_RULES = { ACCOUNT_ID: "AccountId", AGENCY_ID: "AgencyId", ACTOR: "A
 /** Schemas exported as TypeScript types (with every schema they reference). */
 const TYPES = ["Publisher", "Agency", "TokenState", "Account", "AccountPage", "AuditEntry", "Problem", "InvalidateRequest", "ReauthorizeRequest"];
 
-/**
- * tokens.schema.json definitions (a path under `definitions`) -> the contract schema whose
- * constraints they carry. The agency rule sits inline in `items`, not behind a `$ref`: ajv
- * then knows the items are strings and checks `uniqueItems` without deep comparison.
- */
-const TOKEN_DEFINITIONS = { accountId: "AccountId", publisher: "Publisher", reason: "Reason", "expectAgencies/items": "AgencyId" };
 const CONSTRAINTS = ["type", "enum", "pattern", "minLength", "maxLength"];
 
 /**
@@ -184,10 +183,30 @@ function notFoundProblemTypes(doc) {
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/**
+ * The publishers, each with the account id prefix the sandbox's demo seed gives its accounts
+ * (`x-publisher-id-prefixes`, beside the schemas: ajv's strict mode refuses unknown keywords in them). Names are checked to be plain words: they go into SQL and code.
+ * @param {any} doc
+ */
+function publishers(doc) {
+  const publisher = schemaOf(doc, "Publisher");
+  check(Array.isArray(publisher.enum) && publisher.enum.length > 0, "Publisher needs an enum");
+  const prefixes = doc["x-publisher-id-prefixes"] ?? {};
+  const id = new RegExp(schemaOf(doc, "AccountId").pattern);
+  for (const p of publisher.enum) {
+    check(typeof p === "string" && /^[a-z][a-z0-9_-]*$/.test(p), `Publisher ${JSON.stringify(p)} must be lower-case letters, digits, "_" or "-"`);
+    check(String(publisher.description).includes(p), `Publisher.description must name ${p}`);
+    check(typeof prefixes[p] === "string" && id.test(`${prefixes[p]}1`), `x-publisher-id-prefixes needs an account id prefix for ${p}, e.g. ${p.slice(0, 2)}-`);
+  }
+  check(Object.keys(prefixes).every((k) => publisher.enum.includes(k)), "x-publisher-id-prefixes names a publisher that is not in its enum");
+  const values = Object.values(prefixes);
+  check(values.every((a, i) => values.every((b, j) => i === j || !b.startsWith(a))), "x-publisher-id-prefixes: no prefix may start another");
+  return { names: /** @type {string[]} */ (publisher.enum), prefixes: /** @type {Record<string, string>} */ (prefixes) };
+}
+
 /** @param {any} doc */
 function generatedTs(doc) {
-  const publisher = schemaOf(doc, "Publisher");
-  check(Array.isArray(publisher.enum), "Publisher needs an enum");
+  const publisher = publishers(doc);
   const ids = listAccountsParam(doc, "ids");
   const limit = listAccountsParam(doc, "limit");
   const bodies = doc["x-request-body-limits"];
@@ -199,7 +218,13 @@ function generatedTs(doc) {
     "",
     ...Object.entries(STRING_RULES).map(([key, name]) => stringRule(doc, name, key)),
     `/** \`Publisher\` (components.schemas): every publisher, in the contract's order. */`,
-    `export const PUBLISHERS = ${JSON.stringify(publisher.enum)} as const;`,
+    `export const PUBLISHERS = ${JSON.stringify(publisher.names)} as const;`,
+    "",
+    "/** The account id prefix of each publisher (`x-publisher-id-prefixes`): the sandbox's demo seed ids. */",
+    `export const PUBLISHER_ID_PREFIXES = ${JSON.stringify(publisher.prefixes, null, 2)} as const;`,
+    "",
+    "/** The sandbox database's constraint on `accounts.publisher`. */",
+    `export const PUBLISHER_SQL_CHECK = ${JSON.stringify(`publisher IN (${publisher.names.map((p) => `'${p}'`).join(", ")})`)};`,
     "",
     "/** `GET /v1/accounts`: at most `maxIds` ids per request; page size `limit` up to `maxLimit`, default `defaultLimit`. */",
     `export const LIST_ACCOUNTS = ${JSON.stringify({ maxIds: ids.maxItems, maxLimit: limit.maximum, defaultLimit: limit.default }, null, 2)} as const;`,
@@ -217,20 +242,145 @@ function generatedTs(doc) {
   ].join("\n");
 }
 
-/** @param {any} doc @param {string} current */
-function tokensSchema(doc, current) {
-  const schema = JSON.parse(current);
-  for (const [def, name] of Object.entries(TOKEN_DEFINITIONS)) {
-    const source = schemaOf(doc, name);
-    const keys = def.split("/");
-    const last = /** @type {string} */ (keys.pop());
-    const parent = keys.reduce((node, k) => node?.[k], schema.definitions);
-    const target = parent?.[last];
-    if (!target) throw new Error(`${TOKENS_SCHEMA}: definitions/${def} is missing`);
-    const kept = Object.fromEntries(Object.entries(target).filter(([k]) => !CONSTRAINTS.includes(k) && k !== "$comment"));
-    const constraints = Object.fromEntries(CONSTRAINTS.filter((k) => source[k] !== undefined).map((k) => [k, source[k]]));
-    parent[last] = { ...kept, $comment: `${CONSTRAINTS.join(", ")}: generated from ${name} in ${CONTRACT}`, ...constraints };
+/**
+ * The token definition (schemas/publisher-token.yaml): its inputs and outputs, each property
+ * checked and resolved against the contract.
+ * @param {string} root @param {any} doc
+ */
+function tokenDefinition(root, doc) {
+  const def = parse(readFileSync(path.join(root, TOKEN), "utf8"));
+  const fail = (/** @type {string} */ m) => new Error(`${TOKEN}: ${m}`);
+  if (!def?.inputs || !def?.outputs || typeof def.package !== "string") throw fail("needs package, inputs and outputs");
+  for (const [group, props] of Object.entries({ inputs: def.inputs, outputs: def.outputs })) {
+    for (const [name, p] of Object.entries(props)) {
+      if (typeof p.description !== "string") throw fail(`${group}.${name} needs a description`);
+      if (!p.schema === !p.type) throw fail(`${group}.${name} needs either schema (a contract schema) or type`);
+      if (p.type && !["string", "boolean", "integer", "array"].includes(p.type)) throw fail(`${group}.${name}: type ${p.type} is not string, boolean, integer or array`);
+      if (p.schema) schemaOf(doc, p.schema);
+      if (p.type === "array") schemaOf(doc, p.items);
+    }
   }
+  return /** @type {{package: string, description: string, inputs: Record<string, any>, outputs: Record<string, any>}} */ (def);
+}
+
+/** A property's TypeScript type; `refs` collects the contract types it names. @param {any} p @param {Set<string>} refs */
+function propTs(p, refs) {
+  const named = (/** @type {string} */ n) => (refs.add(n), n);
+  const base = p.schema ? named(p.schema) : p.type === "array" ? `${named(p.items)}[]` : p.type === "integer" ? "number" : p.type;
+  return p.nullable ? `${base} | null` : base;
+}
+
+/** `/** text *\/` above a member. @param {string} text */
+const tsDoc = (text) => `  /** ${oneLine(text)} */\n`;
+
+/** The package schema entry of a property. @param {any} doc @param {string} pkg @param {any} p @param {string} description */
+function pulumiProperty(doc, pkg, p, description) {
+  /** @param {string} name */
+  const ref = (name) => {
+    const s = schemaOf(doc, name);
+    return s.enum || s.type === "object" ? { $ref: `#/types/${pkg}:index:${name}` } : { type: s.type };
+  };
+  const rule = p.schema ?? (p.type === "array" ? p.items : undefined);
+  const s = rule ? schemaOf(doc, rule) : {};
+  const limits = [s.pattern && `${p.type === "array" ? "each matches" : "pattern"} \`${s.pattern}\``, s.maxLength && !s.pattern && `at most ${s.maxLength} characters`].filter(Boolean);
+  const text = limits.length ? `${description.replace(/\.$/, "")}; ${limits.join(", ")}.` : description;
+  const type = p.schema ? ref(p.schema) : p.type === "array" ? { type: "array", items: ref(p.items) } : { type: p.type };
+  return { ...type, description: text, ...(p.secret ? { secret: true } : {}) };
+}
+
+/** provider/generated/token.ts. @param {any} doc @param {ReturnType<typeof tokenDefinition>} def */
+function generatedToken(doc, def) {
+  const refs = new Set();
+  const inputs = Object.entries(def.inputs);
+  const outputs = Object.entries(def.outputs);
+  const desired = inputs.map(([k, p]) => `${tsDoc(p.description)}  ${k}${p.required ? "" : "?"}: ${propTs(p, refs)};`);
+  const args = inputs.map(([k, p]) => {
+    const t = p.type === "array" ? `pulumi.Input<pulumi.Input<${propTs({ schema: p.items }, refs)}>[]>` : `pulumi.Input<${propTs(p, refs)}>`;
+    return `${tsDoc(p.description)}  ${k}${p.required ? "" : "?"}: ${t};`;
+  });
+  // An output is always set; an optional input stays optional (`publisher` is the live value).
+  const all = [...inputs.map(([k, p]) => [k, { ...p, description: p.output ?? p.description, required: p.required || p.output, optional: !p.required && !p.output }]), ...outputs];
+  const outs = all.map(([k, p]) => `${tsDoc(p.description)}  ${k}${p.optional ? "?" : ""}: ${propTs(p, refs)};`);
+  const props = all.map(([k, p]) => `${tsDoc(p.description)}  readonly ${k}: pulumi.Output<${propTs(p, refs)}${p.optional ? " | undefined" : ""}>;`);
+  const pulumiInputs = Object.fromEntries(inputs.map(([k, p]) => [k, { ...pulumiProperty(doc, def.package, p, p.description), ...(p.replaceOnChanges ? { willReplaceOnChanges: true } : {}) }]));
+  const resource = {
+    description: oneLine(def.description),
+    inputProperties: pulumiInputs,
+    requiredInputs: inputs.filter(([, p]) => p.required).map(([k]) => k),
+    properties: Object.fromEntries(all.map(([k, p]) => [k, pulumiProperty(doc, def.package, p, p.description)])),
+    required: all.filter(([, p]) => p.required).map(([k]) => k),
+  };
+  const list = (/** @type {string[]} */ names) => `[${names.map((n) => JSON.stringify(n)).join(", ")}] as const`;
+  return [
+    `// Generated by scripts/generate-contract.js from ${TOKEN} and ${CONTRACT}: do not edit.`,
+    "// Change the definition and run `npm run build`; `node scripts/generate-contract.js --check` fails while this is stale.",
+    "/* eslint-disable */",
+    'import type * as pulumi from "@pulumi/pulumi";',
+    `import type { ${[...refs].sort().join(", ")} } from "./contract";`,
+    "",
+    "/** What a user declares for one token: an entry of a declaration file, or a PublisherToken's inputs. */",
+    `export interface DesiredToken {\n${desired.join("\n")}\n}`,
+    "",
+    "/** The arguments of a PublisherToken, on either path (dynamic provider or native plugin). */",
+    `export interface PublisherTokenArgs {\n${args.join("\n")}\n}`,
+    "",
+    "/** What a PublisherToken records in state: its inputs (`valid` and `publisher` as the live values) and its outputs. */",
+    `export interface PublisherTokenOutputs {\n${outs.join("\n")}\n}`,
+    "",
+    "/** The outputs as a PublisherToken resource's properties. */",
+    `export interface PublisherTokenProperties {\n${props.join("\n")}\n}`,
+    "",
+    "/** The input properties a user sets, in definition order. */",
+    `export const TOKEN_INPUTS = ${list(inputs.map(([k]) => k))};`,
+    "",
+    "/** The outputs that are not inputs, in definition order. */",
+    `export const TOKEN_OUTPUTS = ${list(outputs.map(([k]) => k))};`,
+    "",
+    "/** The outputs always stored as secrets. */",
+    `export const TOKEN_SECRET_OUTPUTS = ${list(all.filter(([, p]) => p.secret).map(([k]) => k))};`,
+    "",
+    "/** The PublisherToken resource of the Pulumi package schema. */",
+    `export const PUBLISHER_TOKEN_SCHEMA = ${JSON.stringify(resource, null, 2)};`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * tokens.schema.json with its token definitions generated: one definition per input (title,
+ * description and examples from the token definition, constraints from the contract), and the
+ * properties of `token` and `defaults`. The agency rule sits inline in `items`, not behind a
+ * `$ref`: ajv then knows the items are strings and checks `uniqueItems` without deep comparison.
+ * @param {any} doc @param {ReturnType<typeof tokenDefinition>} def @param {string} current
+ */
+function tokensSchema(doc, def, current) {
+  const schema = JSON.parse(current);
+  /** @param {string} name */
+  const rule = (name) => {
+    const source = schemaOf(doc, name);
+    const constraints = Object.fromEntries(CONSTRAINTS.filter((k) => source[k] !== undefined).map((k) => [k, source[k]]));
+    return { $comment: `${CONSTRAINTS.join(", ")}: generated from ${name} in ${CONTRACT}`, ...constraints };
+  };
+  const inputs = Object.entries(def.inputs);
+  /** @type {Record<string, unknown>} */
+  const definitions = {};
+  for (const [k, p] of inputs) {
+    const about = { title: p.title, description: p.about, ...(p.examples ? { examples: p.examples } : {}) };
+    if (p.schema) definitions[k] = { ...about, ...rule(p.schema) };
+    else if (p.type === "array") {
+      const item = schemaOf(doc, p.items).description;
+      const items = { description: `${item[0].toUpperCase()}${item.slice(1)} (${p.items} in ${CONTRACT}).`, ...rule(p.items) };
+      definitions[k] = { ...about, type: "array", items, ...(p.uniqueItems ? { uniqueItems: true } : {}) };
+    } else definitions[k] = { ...about, type: p.type };
+  }
+  for (const [k, v] of Object.entries(schema.definitions)) if (!(k in def.inputs)) definitions[k] = v;
+  const refs = (/** @type {[string, any][]} */ list) => Object.fromEntries(list.map(([k]) => [k, { $ref: `#/definitions/${k}` }]));
+  const token = /** @type {any} */ (definitions.token);
+  const defaults = /** @type {any} */ (definitions.defaults);
+  if (!token || !defaults) throw new Error(`${TOKENS_SCHEMA}: definitions/token and definitions/defaults are needed`);
+  token.required = inputs.filter(([, p]) => p.perToken).map(([k]) => k);
+  token.properties = refs(inputs);
+  defaults.properties = refs(inputs.filter(([, p]) => !p.perToken));
+  schema.definitions = definitions;
   return JSON.stringify(schema, null, 2) + "\n";
 }
 
@@ -241,9 +391,11 @@ function tokensSchema(doc, current) {
  */
 function generate(root = ROOT) {
   const doc = parse(readFileSync(path.join(root, CONTRACT), "utf8"));
+  const def = tokenDefinition(root, doc);
   return {
     [GENERATED_TS]: generatedTs(doc),
-    [TOKENS_SCHEMA]: tokensSchema(doc, readFileSync(path.join(root, TOKENS_SCHEMA), "utf8")),
+    [GENERATED_TOKEN]: generatedToken(doc, def),
+    [TOKENS_SCHEMA]: tokensSchema(doc, def, readFileSync(path.join(root, TOKENS_SCHEMA), "utf8")),
   };
 }
 
@@ -252,7 +404,8 @@ function generate(root = ROOT) {
  * @param {string} [root]
  */
 function stale(root = ROOT) {
-  return Object.entries(generate(root))
+  const files = generate(root);
+  const changed = Object.entries(files)
     .filter(([file, text]) => {
       try {
         return readFileSync(path.join(root, file), "utf8") !== text;
@@ -261,6 +414,13 @@ function stale(root = ROOT) {
       }
     })
     .map(([file]) => file);
+  let present = [];
+  try {
+    present = readdirSync(path.join(root, GENERATED_DIR)).map((f) => `${GENERATED_DIR}/${f}`);
+  } catch {
+    // not generated yet: every file is missing, as listed above
+  }
+  return [...changed, ...present.filter((f) => !(f in files)).map((f) => `${f} (not generated: remove it)`)];
 }
 
 module.exports = { generate, stale };
@@ -270,7 +430,7 @@ if (require.main === module) {
     if (process.argv.includes("--check")) {
       const files = stale();
       if (files.length > 0) {
-        process.stderr.write(`out of date with ${CONTRACT}: ${files.join(", ")}; run \`npm run build\` (or node scripts/generate-contract.js)\n`);
+        process.stderr.write(`out of date with ${CONTRACT} and ${TOKEN}: ${files.join(", ")}; run \`npm run build\` (or node scripts/generate-contract.js)\n`);
         process.exitCode = 1;
       }
     } else {

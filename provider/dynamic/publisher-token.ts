@@ -3,7 +3,8 @@
  * Type token `pulumi-nodejs:dynamic/marin-social:PublisherToken`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { pulumiActor, type Agency, type Publisher } from "../core";
+import { pulumiActor, type Publisher } from "../core";
+import type { PublisherTokenArgs, PublisherTokenProperties } from "../generated/token";
 import { auditOf, type TokenAudit } from "../token/audit";
 import { checkInputs } from "../token/inputs";
 import { REFUSED_IN_PREVIEW, type Observation } from "../token/observation";
@@ -15,19 +16,8 @@ import { withoutStackTraces } from "./stack-traces";
 
 export type { TokenAudit } from "../token/audit";
 
-/** What a user declares. */
-export interface PublisherTokenArgs {
-  /** The Marin Social account id, e.g. `fb-1001`. Changing it replaces the resource. */
-  accountId: pulumi.Input<string>;
-  /** Desired validity. `false` invalidates the token and unlinks every agency. `true` on a revoked token fails. */
-  valid: pulumi.Input<boolean>;
-  /** When set, must match the live account's publisher. */
-  publisher?: pulumi.Input<Publisher>;
-  /** Recorded on invalidation. */
-  reason?: pulumi.Input<string>;
-  /** A guard: when set and the live linked agencies differ, the resource fails and nothing changes. */
-  expectAgencies?: pulumi.Input<pulumi.Input<string>[]>;
-}
+/** What a user declares; generated from the token definition. */
+export type { PublisherTokenArgs } from "../generated/token";
 
 const MODULE = "marin-social";
 const TYPE_NAME = "PublisherToken";
@@ -36,6 +26,9 @@ export const PUBLISHER_TOKEN_TYPE = `pulumi-nodejs:dynamic/${MODULE}:${TYPE_NAME
 
 /** The exit code of a program that reported its errors itself (the Node SDK's `32`): refused tokens set it. */
 export const REPORTED_ERROR_EXIT_CODE = 32;
+
+/** The token's outputs as properties (generated from the token definition; `actor` and `version` are kept in state only): merged into the class below. */
+export interface PublisherToken extends Omit<PublisherTokenProperties, "actor" | "version"> {}
 
 /**
  * A publisher access token. `pulumi up` reaches `valid: false` by invalidating
@@ -51,23 +44,6 @@ export const REPORTED_ERROR_EXIT_CODE = 32;
  * token that can be cut off is, whatever is refused and in whatever order. See program-tokens.ts.
  */
 export class PublisherToken extends pulumi.dynamic.Resource {
-  declare readonly accountId: pulumi.Output<string>;
-  /** Live validity. */
-  declare readonly valid: pulumi.Output<boolean>;
-  /** Live publisher. */
-  declare readonly publisher: pulumi.Output<Publisher>;
-  declare readonly reason: pulumi.Output<string | undefined>;
-  declare readonly expectAgencies: pulumi.Output<string[] | undefined>;
-  declare readonly accountName: pulumi.Output<string>;
-  declare readonly externalId: pulumi.Output<string>;
-  declare readonly linkedAgencies: pulumi.Output<Agency[]>;
-  /** The agencies this resource cut off. */
-  declare readonly unlinkedAgencies: pulumi.Output<Agency[]>;
-  declare readonly invalidatedAt: pulumi.Output<string | null>;
-  declare readonly invalidatedBy: pulumi.Output<string | null>;
-  declare readonly revokedOutsidePulumi: pulumi.Output<boolean>;
-  /** Secret. */
-  declare readonly tokenFingerprint: pulumi.Output<string>;
   /** What the program saw and logged before acting (not stored in state). Made on first use. */
   get audit(): pulumi.Output<TokenAudit> {
     const audit = tokenAudit(this);

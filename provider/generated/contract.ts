@@ -39,6 +39,15 @@ export const REASON = {
 /** `Publisher` (components.schemas): every publisher, in the contract's order. */
 export const PUBLISHERS = ["facebook","twitter"] as const;
 
+/** The account id prefix of each publisher (`x-publisher-id-prefixes`): the sandbox's demo seed ids. */
+export const PUBLISHER_ID_PREFIXES = {
+  "facebook": "fb-",
+  "twitter": "tw-"
+} as const;
+
+/** The sandbox database's constraint on `accounts.publisher`. */
+export const PUBLISHER_SQL_CHECK = "publisher IN ('facebook', 'twitter')";
+
 /** `GET /v1/accounts`: at most `maxIds` ids per request; page size `limit` up to `maxLimit`, default `defaultLimit`. */
 export const LIST_ACCOUNTS = {
   "maxIds": 100,

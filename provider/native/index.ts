@@ -6,7 +6,8 @@
  *
  * Hand-written rather than generated with `pulumi package gen-sdk`: the package has one resource
  * and one function, and a generated SDK is a separate npm package with its own build. The class
- * lists its outputs in {@link PUBLISHER_TOKEN_OUTPUTS}, which a test holds equal to the schema.
+ * lists its outputs in {@link PUBLISHER_TOKEN_OUTPUTS}; both, and its args and output types, are generated
+ * from the token definition (schemas/publisher-token.yaml), as is the package schema's resource.
  *
  * ```ts
  * import * as native from "pulumi-marin-social/native";
@@ -15,37 +16,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Agency, Publisher } from "../core";
+import { TOKEN_OUTPUTS, type PublisherTokenArgs, type PublisherTokenProperties } from "../generated/token";
 
 /** The resource's type token. */
 export const PUBLISHER_TOKEN_TYPE = "marin-social:index:PublisherToken";
 
-/** What a user declares (as the dynamic PublisherTokenArgs). */
-export interface PublisherTokenArgs {
-  /** The Marin Social account id, e.g. `fb-1001`. Changing it replaces the resource. */
-  accountId: pulumi.Input<string>;
-  /** Desired validity. `false` invalidates the token and unlinks every agency. `true` on a revoked token fails. */
-  valid: pulumi.Input<boolean>;
-  /** When set, must match the live account's publisher. */
-  publisher?: pulumi.Input<Publisher>;
-  /** Recorded on invalidation. */
-  reason?: pulumi.Input<string>;
-  /** A guard: when set and the live linked agencies differ, the resource fails and nothing changes. */
-  expectAgencies?: pulumi.Input<pulumi.Input<string>[]>;
-}
+/** What a user declares (as the dynamic PublisherTokenArgs); generated from the token definition. */
+export type { PublisherTokenArgs } from "../generated/token";
 
 /** The outputs that are not inputs, in schema order. */
-export const PUBLISHER_TOKEN_OUTPUTS = [
-  "actor",
-  "accountName",
-  "externalId",
-  "linkedAgencies",
-  "unlinkedAgencies",
-  "invalidatedAt",
-  "invalidatedBy",
-  "revokedOutsidePulumi",
-  "tokenFingerprint",
-  "version",
-] as const;
+export const PUBLISHER_TOKEN_OUTPUTS = TOKEN_OUTPUTS;
+
+/** The token's outputs as properties (generated from the token definition): merged into the class below. */
+export interface PublisherToken extends PublisherTokenProperties {}
 
 /**
  * A publisher access token, managed by the native provider. `pulumi up` reaches `valid: false` by
@@ -53,28 +36,6 @@ export const PUBLISHER_TOKEN_OUTPUTS = [
  * Deleting it changes nothing in Marin Social.
  */
 export class PublisherToken extends pulumi.CustomResource {
-  declare readonly accountId: pulumi.Output<string>;
-  /** Live validity. */
-  declare readonly valid: pulumi.Output<boolean>;
-  /** Live publisher. */
-  declare readonly publisher: pulumi.Output<Publisher>;
-  declare readonly reason: pulumi.Output<string | undefined>;
-  declare readonly expectAgencies: pulumi.Output<string[] | undefined>;
-  /** `pulumi:<project>/<stack>`, recorded as invalidatedBy. */
-  declare readonly actor: pulumi.Output<string>;
-  declare readonly accountName: pulumi.Output<string>;
-  declare readonly externalId: pulumi.Output<string>;
-  declare readonly linkedAgencies: pulumi.Output<Agency[]>;
-  /** The agencies this resource cut off. */
-  declare readonly unlinkedAgencies: pulumi.Output<Agency[]>;
-  declare readonly invalidatedAt: pulumi.Output<string | null>;
-  declare readonly invalidatedBy: pulumi.Output<string | null>;
-  declare readonly revokedOutsidePulumi: pulumi.Output<boolean>;
-  /** Secret. */
-  declare readonly tokenFingerprint: pulumi.Output<string>;
-  /** The account's version (the API's change counter) these outputs were read at. */
-  declare readonly version: pulumi.Output<number>;
-
   /** Looks up an existing token's state by account id (`pulumi import` adopts one into the stack). */
   static get(name: string, accountId: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions): PublisherToken {
     return new PublisherToken(name, undefined as unknown as PublisherTokenArgs, { ...opts, id: accountId });

@@ -3,14 +3,14 @@
  * resource, the getAccount function and the provider configuration. Pulumi YAML type-checks
  * programs against it, and `pulumi import` and `pulumi package gen-sdk` read it.
  *
- * Ids and limits come from the API contract (schemas/marin-social-api.yaml), read once; the
- * Pulumi schema language has no patterns, so they are stated in the descriptions.
+ * The PublisherToken resource is generated from the token definition and the API contract
+ * (provider/generated/token.ts), as are the ids and the publishers; the Pulumi schema language
+ * has no patterns, so they are stated in the descriptions.
  */
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
 import { PUBLISHERS } from "../core";
 import { VERSION } from "../client";
+import { ACCOUNT_ID, AGENCY_ID } from "../generated/contract";
+import { PUBLISHER_TOKEN_SCHEMA } from "../generated/token";
 
 /** The package name, and the prefix of every config key. */
 export const PACKAGE = "marin-social";
@@ -22,38 +22,13 @@ export const GET_ACCOUNT = `${PACKAGE}:index:getAccount`;
 const AGENCY = `${PACKAGE}:index:Agency`;
 const PUBLISHER = `${PACKAGE}:index:Publisher`;
 
-/** `<package root>/schemas/marin-social-api.yaml`, from provider/plugin or dist/plugin. */
-const CONTRACT_PATH = path.join(__dirname, "..", "..", "schemas", "marin-social-api.yaml");
-
-/** What the schema takes from the contract. */
-interface ContractLimits {
-  accountIdPattern: string;
-  agencyIdPattern: string;
-  reasonMaxLength: number;
-}
-
-function contractLimits(): ContractLimits {
-  const doc = parse(readFileSync(CONTRACT_PATH, "utf8")) as { components: { schemas: Record<string, { pattern?: string; maxLength?: number }> } };
-  const s = doc.components.schemas;
-  const need = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`${CONTRACT_PATH}: components.schemas.${what} is missing; the package schema is generated from it`);
-    return value;
-  };
-  return {
-    accountIdPattern: need(s.AccountId?.pattern, "AccountId.pattern"),
-    agencyIdPattern: need(s.AgencyId?.pattern, "AgencyId.pattern"),
-    reasonMaxLength: need(s.Reason?.maxLength, "Reason.maxLength"),
-  };
-}
-
 const str = (description: string, extra: object = {}) => ({ type: "string", description, ...extra });
 const bool = (description: string) => ({ type: "boolean", description });
 const agencies = (description: string) => ({ type: "array", items: { $ref: `#/types/${AGENCY}` }, description });
 
 /** Builds the schema (a plain object; GetSchema sends it as JSON). */
 export function packageSchema(): Record<string, unknown> {
-  const c = contractLimits();
-  const accountId = str(`The Marin Social account id, e.g. \`fb-1001\` (pattern \`${c.accountIdPattern}\`).`);
+  const accountId = str(`The Marin Social account id, e.g. \`fb-1001\` (pattern \`${ACCOUNT_ID.pattern}\`).`);
   const publisher = { $ref: `#/types/${PUBLISHER}`, description: "The publisher of the account." };
   const configVariables = {
     apiUrl: str("Marin Social API base URL. Default: the environment variable MARIN_SOCIAL_API_URL, else `http://127.0.0.1:8787` (the local sandbox).", {
@@ -66,17 +41,6 @@ export function packageSchema(): Record<string, unknown> {
     allowInsecureHttp: {
       ...bool("Allow `http://` to a host other than loopback (refused otherwise). Default: MARIN_SOCIAL_ALLOW_INSECURE_HTTP, else false."),
       defaultInfo: { environment: ["MARIN_SOCIAL_ALLOW_INSECURE_HTTP"] },
-    },
-  };
-  const inputs = {
-    accountId: { ...accountId, willReplaceOnChanges: true },
-    valid: bool("Desired validity. `false` invalidates the token and unlinks every agency; `true` on a revoked token fails, changing nothing."),
-    publisher: { ...publisher, description: "When set, must match the live account's publisher, or the resource fails and nothing changes." },
-    reason: str(`Recorded on invalidation (at most ${c.reasonMaxLength} characters).`),
-    expectAgencies: {
-      type: "array",
-      items: { type: "string" },
-      description: `A guard: agency ids (pattern \`${c.agencyIdPattern}\`); when set and the live links differ, the resource fails and nothing changes.`,
     },
   };
   const liveToken = {
@@ -101,7 +65,7 @@ export function packageSchema(): Record<string, unknown> {
       [AGENCY]: {
         type: "object",
         description: "An agency an account is linked to.",
-        properties: { id: str(`Agency id, e.g. \`ag-north\` (pattern \`${c.agencyIdPattern}\`).`), name: str("Agency name.") },
+        properties: { id: str(`Agency id, e.g. \`ag-north\` (pattern \`${AGENCY_ID.pattern}\`).`), name: str("Agency name.") },
         required: ["id", "name"],
       },
       [PUBLISHER]: {
@@ -111,30 +75,7 @@ export function packageSchema(): Record<string, unknown> {
       },
     },
     resources: {
-      [TOKEN_TYPE]: {
-        description:
-          "One publisher access token. `pulumi up` reaches `valid: false` by invalidating the token (recorded as `pulumi:<project>/<stack>`) " +
-          "and unlinking every agency; `pulumi preview` logs the agencies that are cut off. Creating it adopts the existing account; " +
-          "deleting it changes nothing in Marin Social (a revoked token cannot be un-revoked). Import with `pulumi import " +
-          `${TOKEN_TYPE} <name> <accountId>\`.`,
-        inputProperties: inputs,
-        requiredInputs: ["accountId", "valid"],
-        properties: {
-          ...inputs,
-          accountId,
-          valid: bool("Live validity."),
-          publisher: { ...publisher, description: "The live account's publisher." },
-          actor: str("Recorded as invalidatedBy when this stack invalidates: `pulumi:<project>/<stack>`."),
-          accountName: str("The account's name."),
-          externalId: str("The publisher's own id of the account."),
-          linkedAgencies: agencies("The agencies the account is linked to now."),
-          unlinkedAgencies: agencies("The agencies this resource cut off, across runs."),
-          ...liveToken,
-          tokenFingerprint: str("Identifies the token instance (changes on re-authorization).", { secret: true }),
-          version: { type: "integer", description: "The account's version (the API's change counter) these outputs were read at." },
-        },
-        required: ["accountId", "valid", "publisher", "actor", "accountName", "externalId", "linkedAgencies", "unlinkedAgencies", "revokedOutsidePulumi", "tokenFingerprint"],
-      },
+      [TOKEN_TYPE]: PUBLISHER_TOKEN_SCHEMA,
     },
     functions: {
       [GET_ACCOUNT]: {

@@ -8,7 +8,7 @@
  * Unlike the dynamic provider there are no hidden inputs: the actor comes from the URN
  * (`pulumi:<project>/<stack>`), and the live observation stays in memory (see live.ts).
  */
-import { applyPlan, MarinSocialError, planToken, pulumiActor, type Account, type Agency } from "../core";
+import { applyPlan, MarinSocialError, planToken, PUBLISHERS, pulumiActor, type Account, type Agency, type Publisher } from "../core";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
 import { auditOf, factsOf } from "../token/audit";
@@ -64,10 +64,10 @@ function declared(values: Record<string, unknown>): Record<string, unknown> {
 
 /** An observation from recorded outputs, for a Diff with nothing live seen in this operation (e.g. refresh's). */
 function observedFromOutputs(o: Record<string, unknown>): FoundObservation | undefined {
-  if (typeof o.valid !== "boolean" || (o.publisher !== "facebook" && o.publisher !== "twitter") || typeof o.accountName !== "string") return undefined;
+  if (typeof o.valid !== "boolean" || !PUBLISHERS.includes(o.publisher as Publisher) || typeof o.accountName !== "string") return undefined;
   return {
     status: "found",
-    publisher: o.publisher,
+    publisher: o.publisher as Publisher,
     name: o.accountName,
     valid: o.valid,
     invalidatedAt: typeof o.invalidatedAt === "string" ? o.invalidatedAt : null,

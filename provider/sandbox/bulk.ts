@@ -2,7 +2,7 @@
  * `POST /_sandbox/accounts`: many accounts in one transaction, generated deterministically
  * or given explicitly.
  */
-import type { Publisher } from "../core/types";
+import { PUBLISHERS, type Publisher } from "../core/types";
 import { HttpError, notFound } from "./problem";
 import { checkAccounts, insertAccounts, type SeedAccount } from "./seed";
 import type { Store } from "./store";
@@ -62,7 +62,8 @@ function generate(store: Store, req: BulkRequest): SeedAccount[] {
     const offset = pool.length ? (h >>> 8) % pool.length : 0;
     const agencies: string[] = [];
     for (let j = 0; j < k; j++) agencies.push(pool[(offset + j) % pool.length] as string);
-    const publisher: Publisher = req.publisher && req.publisher !== "mixed" ? req.publisher : n % 2 ? "facebook" : "twitter";
+    // `mixed`: each publisher in turn, in the contract's order, the first for index 1.
+    const publisher: Publisher = req.publisher && req.publisher !== "mixed" ? req.publisher : (PUBLISHERS[(n - 1) % PUBLISHERS.length] as Publisher);
     out.push({ id: `${prefix}${String(n).padStart(6, "0")}`, publisher, name: `Bench Account ${n}`, agencies });
   }
   return out;

@@ -6,6 +6,7 @@
  * only if the user installed it (it is not a dependency). Both run the same SQLite with the same
  * settings: file databases use WAL with `synchronous=FULL`, so a committed write survives a crash.
  */
+import { PUBLISHER_SQL_CHECK } from "../generated/contract";
 
 /** A prepared statement: positional parameters, or one object of named ones (`@name`). Rows are plain objects keyed by column. */
 export interface Statement {
@@ -39,14 +40,10 @@ export type DriverName = "node:sqlite" | "better-sqlite3";
 /** The schema version this code writes (`PRAGMA user_version`). */
 export const DB_VERSION = 1;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS agencies (
-  id   TEXT PRIMARY KEY,
-  name TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS accounts (
+/** The columns of `accounts`; its publisher constraint is generated from the contract's enum. */
+const ACCOUNTS = `(
   id             TEXT PRIMARY KEY,
-  publisher      TEXT NOT NULL CHECK (publisher IN ('facebook', 'twitter')),
+  publisher      TEXT NOT NULL CHECK (${PUBLISHER_SQL_CHECK}),
   external_id    TEXT NOT NULL,
   name           TEXT NOT NULL,
   valid          INTEGER NOT NULL CHECK (valid IN (0, 1)),
@@ -55,7 +52,14 @@ CREATE TABLE IF NOT EXISTS accounts (
   invalidated_by TEXT,
   reason         TEXT,
   version        INTEGER NOT NULL DEFAULT 1
+)`;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS agencies (
+  id   TEXT PRIMARY KEY,
+  name TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS accounts ${ACCOUNTS};
 CREATE TABLE IF NOT EXISTS links (
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,
   account_id TEXT NOT NULL REFERENCES accounts(id),
@@ -96,12 +100,33 @@ export function openDatabase(file: string): SqliteDatabase {
       throw new Error(`it was written by a newer sandbox (schema ${version}, this one knows ${DB_VERSION})`);
     }
     db.exec(SCHEMA);
+    adoptPublishers(db);
     db.exec(`PRAGMA user_version = ${DB_VERSION}`);
   } catch (err) {
     db.close();
     throw new Error(`cannot use the sandbox database "${file}": ${(err as Error).message}`);
   }
   return db;
+}
+
+/**
+ * Gives `accounts` the contract's publisher constraint when a database written before a publisher
+ * was added has another: SQLite cannot alter a CHECK, so the table is copied into a new one
+ * (SQLite's documented way, with foreign keys off meanwhile). A row of a publisher the contract
+ * no longer has fails the copy, and the database is left as it was.
+ */
+function adoptPublishers(db: SqliteDatabase): void {
+  const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'accounts'").get() as { sql: string };
+  if (table.sql.includes(PUBLISHER_SQL_CHECK)) return;
+  db.exec("PRAGMA foreign_keys = OFF");
+  try {
+    db.transaction(() => {
+      db.exec(`CREATE TABLE accounts_new ${ACCOUNTS}`);
+      db.exec("INSERT INTO accounts_new SELECT * FROM accounts; DROP TABLE accounts; ALTER TABLE accounts_new RENAME TO accounts");
+    });
+  } finally {
+    db.exec("PRAGMA foreign_keys = ON");
+  }
 }
 
 /** Opens `file` as is (no settings, no schema) with `node:sqlite` where Node has it, else `better-sqlite3`. */

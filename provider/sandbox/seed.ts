@@ -3,7 +3,8 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Agency, Publisher } from "../core/types";
+import { PUBLISHERS, type Agency, type Publisher } from "../core/types";
+import { PUBLISHER_ID_PREFIXES } from "../generated/contract";
 import type { Contract } from "./contract";
 import { describeIssues } from "./issues";
 import type { NewAccount, Store } from "./store";
@@ -32,11 +33,16 @@ export const SEED_ACTOR = "sandbox-seed";
 
 const acct = (id: string, name: string, agencies: string[], extra: Partial<SeedAccount> = {}): SeedAccount => ({
   id,
-  publisher: id.startsWith("tw-") ? "twitter" : "facebook",
+  publisher: publisherOfId(id),
   name,
   agencies,
   ...extra,
 });
+
+/** The publisher whose id prefix (`x-publisher-id-prefixes` in the contract) starts `id`; else the first publisher. */
+export function publisherOfId(id: string): Publisher {
+  return PUBLISHERS.find((p) => id.startsWith(PUBLISHER_ID_PREFIXES[p])) ?? (PUBLISHERS[0] as Publisher);
+}
 
 /**
  * The demo seed: 4 agencies, 14 accounts (facebook and twitter). `fb-1001` "Acme Coffee" is linked

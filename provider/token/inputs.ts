@@ -4,15 +4,14 @@
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
 import { PUBLISHERS, satisfies, type DesiredToken, type Publisher } from "../core";
 import { ACCOUNT_ID, ACTOR, AGENCY_ID, REASON } from "../generated/contract";
+import type { PublisherTokenOutputs } from "../generated/token";
 import { asObservation, type Observation } from "./observation";
 
 /** The engine's marker for a value not known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Inputs as the provider receives them (plain values, `__provider` aside). */
-export interface TokenInputs extends DesiredToken {
-  /** Recorded as invalidatedBy: `pulumi:<project>/<stack>`. Set by the PublisherToken class. */
-  actor: string;
+export interface TokenInputs extends DesiredToken, Pick<PublisherTokenOutputs, "actor"> {
   /** The program-side lookup. Absent when the program could not look (unknown accountId). */
   observed?: Observation;
   /** Set by the program when more than one resource declares this account: all their names. */
@@ -20,7 +19,7 @@ export interface TokenInputs extends DesiredToken {
 }
 
 /** Input property names the user sets. */
-export const USER_INPUTS = ["accountId", "valid", "publisher", "reason", "expectAgencies"] as const;
+export { TOKEN_INPUTS as USER_INPUTS } from "../generated/token";
 
 /** True when the value (or any element of it) is the preview's unknown marker. */
 export function hasUnknown(value: unknown): boolean {

@@ -5,7 +5,7 @@
  * that a live change (a re-authorization) shows up as a diff on the next `pulumi up`.
  * It holds no secret: no fingerprint, no key.
  */
-import type { Account, Agency, Publisher } from "../core";
+import { PUBLISHERS, type Account, type Agency, type Publisher } from "../core";
 import type { LiveToken } from "../core/plan";
 
 /** The account exists. */
@@ -82,7 +82,7 @@ export function asObservation(value: unknown): Observation | undefined {
   if (v.status === "error" && typeof v.message === "string") return { status: "error", message: v.message };
   if (
     v.status === "found" &&
-    (v.publisher === "facebook" || v.publisher === "twitter") &&
+    PUBLISHERS.includes(v.publisher as Publisher) &&
     typeof v.name === "string" &&
     typeof v.valid === "boolean" &&
     Array.isArray(v.agencies)

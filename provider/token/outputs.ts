@@ -2,34 +2,17 @@
  * The outputs of a PublisherToken, built from its inputs and the live account.
  */
 import { isPulumiActor, type Account, type Agency } from "../core";
+import type { PublisherTokenOutputs } from "../generated/token";
 import type { TokenInputs } from "./inputs";
 
 /**
- * Everything a PublisherToken records in state. `valid` and `publisher` are the live values.
- * The hidden input `observed` is not repeated here: it stays in the inputs, keeping state small.
+ * Everything a PublisherToken records in state (generated from the token definition). The hidden
+ * input `observed` is not repeated here: it stays in the inputs, keeping state small.
  */
-export interface TokenOutputs extends Omit<TokenInputs, "observed"> {
-  accountName: string;
-  externalId: string;
-  linkedAgencies: Agency[];
-  /** Agencies this resource cut off, accumulated across runs. */
-  unlinkedAgencies: Agency[];
-  invalidatedAt: string | null;
-  invalidatedBy: string | null;
-  revokedOutsidePulumi: boolean;
-  /** Identifies the token instance (changes on re-authorization). A secret output. */
-  tokenFingerprint: string;
-  /**
-   * The account's `version` (the API's change counter) these outputs were read at. Diff compares
-   * it with the version of the program's lookup to tell which of the two is the newer view of the
-   * account: in `pulumi refresh` the outputs are (the stored inputs hold the lookup made before
-   * the last `up`); in `pulumi up` the lookup is.
-   */
-  version: number;
-}
+export interface TokenOutputs extends PublisherTokenOutputs, Pick<TokenInputs, "duplicates"> {}
 
 /** Output keys that are always stored as secrets. */
-export const SECRET_OUTPUTS = ["tokenFingerprint"] as const;
+export { TOKEN_SECRET_OUTPUTS as SECRET_OUTPUTS } from "../generated/token";
 
 /** Merges agency lists by id, keeping the first name seen, sorted by id. */
 export function mergeAgencies(a: readonly Agency[], b: readonly Agency[]): Agency[] {

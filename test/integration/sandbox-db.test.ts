@@ -2,10 +2,11 @@
 // better-sqlite3 before): durability settings, transactions, plain rows, no ExperimentalWarning,
 // and a clear error when no driver can be had.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { PUBLISHER_SQL_CHECK, PUBLISHERS } from "../../provider/generated/contract";
 import { openDatabase, openSqlite, type SqliteDatabase } from "../../provider/sandbox/db";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -84,6 +85,32 @@ describe(`the sandbox database on Node ${process.version}`, () => {
     }
   });
 
+  it("gives a database written before a publisher was added the contract's publishers, keeping its rows and links", () => {
+    const file = path.join(dir, "older-publishers.db");
+    openDatabase(file).close();
+    // The accounts table as a sandbox knowing only the first publisher wrote it.
+    const older = openSqlite(file);
+    const sql = (older.prepare("SELECT sql FROM sqlite_master WHERE name = 'accounts'").get() as { sql: string }).sql;
+    older.exec("PRAGMA foreign_keys = OFF; DROP TABLE accounts");
+    older.exec(sql.replace(PUBLISHER_SQL_CHECK, `publisher IN ('${PUBLISHERS[0]}')`));
+    older.exec(`INSERT INTO agencies VALUES ('ag-1', 'One');
+      INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES ('a-1', '${PUBLISHERS[0]}', '1', 'A', 1, 'f');
+      INSERT INTO links (account_id, agency_id) VALUES ('a-1', 'ag-1')`);
+    expect(() => older.exec(`INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES ('a-2', '${PUBLISHERS[1]}', '2', 'B', 1, 'f')`)).toThrow(/CHECK/);
+    older.close();
+
+    const db = openDatabase(file);
+    try {
+      db.prepare("INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES (?, ?, '2', 'B', 1, 'f')").run("a-2", PUBLISHERS[1]);
+      expect(db.prepare("SELECT id, publisher FROM accounts ORDER BY id").all()).toEqual([{ id: "a-1", publisher: PUBLISHERS[0] }, { id: "a-2", publisher: PUBLISHERS[1] }]);
+      expect(db.prepare("SELECT account_id, agency_id FROM links").all()).toEqual([{ account_id: "a-1", agency_id: "ag-1" }]);
+      expect(db.prepare("PRAGMA foreign_key_check").all()).toEqual([]);
+      expect(() => db.prepare("INSERT INTO links (account_id, agency_id) VALUES ('nobody', 'ag-1')").run(), "foreign keys are on again").toThrow(/FOREIGN KEY/);
+    } finally {
+      db.close();
+    }
+  });
+
   it("refuses a database written by a newer sandbox, and a file that is not SQLite, naming the file", () => {
     const newer = path.join(dir, "newer.db");
     const raw = openSqlite(newer);
@@ -102,6 +129,11 @@ function runNode(flags: string[], code: string, cwd: string) {
   return { status: r.status, stderr: r.stderr };
 }
 
+/** db.js takes its publisher constraint from the generated contract (`../generated/contract.js`). */
+function copyGenerated() {
+  cpSync(path.join(ROOT, "dist", "generated"), path.join(dir, "generated"), { recursive: true });
+}
+
 describe("loading the driver (built dist/sandbox/db.js, in a child process)", () => {
   it("prints no ExperimentalWarning for SQLite, and still prints other warnings", () => {
     const r = runNode([], `
@@ -117,6 +149,7 @@ describe("loading the driver (built dist/sandbox/db.js, in a child process)", ()
     const alone = path.join(dir, "alone");
     mkdirSync(alone, { recursive: true });
     copyFileSync(BUILT_DB, path.join(alone, "db.js")); // nowhere near a node_modules
+    copyGenerated();
     const r = runNode(NO_NODE_SQLITE, `require("./db.js").openDatabase(":memory:")`, alone);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("the sandbox needs Node.js 22.13+ (node:sqlite) or `npm install better-sqlite3`");
@@ -127,6 +160,7 @@ describe("loading the driver (built dist/sandbox/db.js, in a child process)", ()
     const broken = path.join(dir, "broken");
     mkdirSync(path.join(broken, "node_modules", "better-sqlite3"), { recursive: true });
     copyFileSync(BUILT_DB, path.join(broken, "db.js"));
+    copyGenerated();
     writeFileSync(path.join(broken, "node_modules", "better-sqlite3", "index.js"),
       `throw Object.assign(new Error("was compiled against a different Node.js version using NODE_MODULE_VERSION 1"), { code: "ERR_DLOPEN_FAILED" });`);
     const r = runNode(NO_NODE_SQLITE, `require("./db.js").openDatabase(":memory:")`, broken);

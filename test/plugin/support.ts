@@ -51,8 +51,8 @@ export interface Plugin {
   close(): Promise<void>;
 }
 
-/** Starts an engine Log server, then the plugin with its address; `env` replaces the plugin's environment. */
-export async function startPlugin(env: NodeJS.ProcessEnv = {}): Promise<Plugin> {
+/** Starts an engine Log server, then the plugin (`plugin`: its launcher) with its address; `env` replaces the plugin's environment. */
+export async function startPlugin(env: NodeJS.ProcessEnv = {}, plugin = PLUGIN): Promise<Plugin> {
   const logs: Logged[] = [];
   const engine = new grpc.Server();
   engine.addService(EngineService, {
@@ -65,7 +65,7 @@ export async function startPlugin(env: NodeJS.ProcessEnv = {}): Promise<Plugin> 
   const enginePort = await new Promise<number>((res, rej) =>
     engine.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
   );
-  const child: ChildProcess = spawn(process.execPath, [PLUGIN, `127.0.0.1:${enginePort}`], {
+  const child: ChildProcess = spawn(process.execPath, [plugin, `127.0.0.1:${enginePort}`], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
