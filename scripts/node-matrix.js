@@ -98,7 +98,10 @@ function runAsync(cmd, args, opts) {
   const collected = { stdout: "", stderr: "" };
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
-    for (const [name, out] of [["stdout", process.stdout], ["stderr", process.stderr]]) {
+    for (const [name, out] of [
+      ["stdout", process.stdout],
+      ["stderr", process.stderr],
+    ]) {
       const stream = child[name];
       stream.setEncoding("utf8");
       if (opts.prefix === undefined) {
@@ -132,7 +135,7 @@ function npm(args, opts = {}) {
 function newest(pkg, range) {
   const r = npm(["view", `${pkg}@${range}`, "version", "--json"]);
   if (r.status !== 0 || !r.stdout.trim()) {
-    say(`npm view ${pkg}@${range} failed: ${(r.stderr.trim().split("\n").pop() || "no such version")}`);
+    say(`npm view ${pkg}@${range} failed: ${r.stderr.trim().split("\n").pop() || "no such version"}`);
     return undefined;
   }
   const v = JSON.parse(r.stdout);
@@ -265,14 +268,20 @@ async function runLeg(node, pulumiVersion) {
     }
     const native = builtNative(dir);
     const sdk = JSON.parse(fs.readFileSync(path.join(dir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
-    say(`node ${version}: installed and built in ${seconds(inst.ms)}; @pulumi/pulumi ${sdk}; native modules compiled: ${native.length ? native.join(", ") : "none"}`);
+    say(
+      `node ${version}: installed and built in ${seconds(inst.ms)}; @pulumi/pulumi ${sdk}; native modules compiled: ${native.length ? native.join(", ") : "none"}`,
+    );
     leg.pulumi = sdk;
 
     say(`node ${version}: vitest run ...`);
     const report = path.join(dir, "vitest-report.json");
     fs.rmSync(report, { force: true });
     const vitest = path.join(dir, "node_modules", "vitest", "vitest.mjs");
-    const t = await runAsync(node.node, [vitest, "run", ...vitestFilters(), "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: dir, env, prefix });
+    const t = await runAsync(node.node, [vitest, "run", ...vitestFilters(), "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
+      cwd: dir,
+      env,
+      prefix,
+    });
     leg.times.tests = t.ms;
     if (fs.existsSync(report)) {
       const r = JSON.parse(fs.readFileSync(report, "utf8"));
@@ -327,7 +336,9 @@ async function main() {
   for (const l of legs) {
     const t = l.times;
     const timing = `install ${seconds(t.install ?? 0)}, tests ${seconds(t.tests ?? 0)}, total ${seconds(t.total)}`;
-    say(`  node ${l.version} + @pulumi/pulumi ${l.pulumi}: ${l.ok ? "ok" : "FAILED"}: ${l.passed} passed, ${l.failed} failed, ${l.skipped} skipped (${timing})${l.error ? `: ${l.error}` : ""}`);
+    say(
+      `  node ${l.version} + @pulumi/pulumi ${l.pulumi}: ${l.ok ? "ok" : "FAILED"}: ${l.passed} passed, ${l.failed} failed, ${l.skipped} skipped (${timing})${l.error ? `: ${l.error}` : ""}`,
+    );
   }
   const passed = legs.reduce((n, l) => n + l.passed, 0);
   const failed = legs.reduce((n, l) => n + l.failed, 0) + legs.filter((l) => !l.ok && l.failed === 0).length;
