@@ -13,6 +13,9 @@
  *   until `maxWaitMs` after its first lookup, whichever comes first, so the
  *   trickle gathers into full requests instead of one each. Requests are what
  *   a rate-limited API counts; a few milliseconds of waiting are not.
+ *
+ * Not DataLoader: it schedules a batch once, at its first key, so a trickle either goes out a
+ * few keys per request or every burst waits out the whole window.
  */
 
 import { realClock, type Clock } from "../core/clock";

@@ -16,6 +16,10 @@
  * (an unlink after its invalidation) goes before work on accounts it has not
  * touched yet: operations finish in the order they began, instead of all at
  * the end.
+ *
+ * Not p-queue: it is ESM only (no `require` on Node 20.18, which our engines allow), its rate
+ * option is a fixed window where admission here waits for the pacer's token and a Retry-After,
+ * and it holds a slot per task where a permit here covers one attempt.
  */
 import { realClock, type Clock } from "../core/clock";
 import type { RatePacer } from "./pacer";

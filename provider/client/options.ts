@@ -2,6 +2,10 @@
  * Client options: defaults, validation (URL, key, transport safety) and
  * `resolveConnection`, which reads the base URL and key from Pulumi config
  * or the environment.
+ *
+ * Checked here, not by an ajv schema: one with these ranges and defaults is no shorter, needs a
+ * mapping to keep these messages, writes defaults into the caller's object and compiles in every
+ * process; its `coerceTypes` would read "0x10" or " 16" as 16, which `parseNumber` refuses.
  */
 import { isIP } from "node:net";
 import { realClock, type Clock } from "../core/clock";

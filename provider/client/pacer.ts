@@ -42,6 +42,9 @@
  *   requests back, the pace rises by 5%, so an underestimate recovers; the 429
  *   that probing eventually meets re-measures the rate.
  * A 429 burst (responses within `burstMs` of the first) counts once.
+ *
+ * Ours: undici has no pacing interceptor, and the token bucket is the small part of this file;
+ * the rest is where the rate comes from.
  */
 
 /** Settings of {@link RatePacer}. */

@@ -16,6 +16,10 @@
  *   carries an Idempotency-Key.
  * - A retry that would end after the call's deadline is not attempted: the
  *   last error is reported instead.
+ *
+ * Not undici's RetryHandler (`interceptors.retry`, `RetryAgent`): it sends a retry from inside
+ * the dispatcher, past the limiter and the pacer; its final `RequestRetryError` drops the response
+ * body (the problem details); it waits on the global timer, without jitter or a call deadline.
  */
 
 /** Retry settings (see ClientOptions.retry). */

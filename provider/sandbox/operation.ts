@@ -1,6 +1,9 @@
 /**
  * One compiled operation of the contract: its request validators (path, query, header
  * parameters and JSON body) and its response checker.
+ *
+ * The validation is ajv's; only reading the raw parameter strings is ours: ajv's `coerceTypes`
+ * takes "0x10" and " 16" as integers and does not split `explode: false` lists.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Ajv2020 } from "ajv/dist/2020";

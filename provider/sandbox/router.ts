@@ -1,5 +1,8 @@
 /**
  * Matches a request path to a contract operation: the path templates come from the contract.
+ *
+ * Not find-my-way: it gives no match for bad percent-encoding (this answers 400 naming the
+ * parameter), binds `/v1/accounts/` to an empty id, and has no Allow list for a wrong method.
  */
 import type { Operation } from "./operation";
 import { HttpError } from "./problem";
