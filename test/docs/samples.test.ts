@@ -10,7 +10,8 @@
  *   `exports` and `typesVersions`, as installed): with the TypeScript 3.8 and the options the SDK's
  *   runner uses in a project without tsconfig or TypeScript, and with the repository's TypeScript
  *   and the nodenext options of examples/typescript-stack;
- * - every relative link resolves to a file, and every anchor to a heading of it.
+ * - every relative link (there and in bench/ and examples/ READMEs) resolves to a file, and every
+ *   anchor to a heading of it.
  * Needs `npm run build` first (`npm test` builds). (The CLI tables: test/integration/cli-options.test.ts;
  * what the CLI prints: test/e2e/pulumi-cli.test.ts; docs/testing.md lists them all.)
  */
@@ -223,8 +224,9 @@ function anchors(file: string): Set<string> {
   return out;
 }
 
-describe("links in the README and docs/ resolve", () => {
-  const links = docs.flatMap((d) =>
+describe("links in the README, docs/, bench/ and examples/ resolve", () => {
+  const others = ["bench/README.md", ...readdirSync(path.join(ROOT, "examples")).map((e) => `examples/${e}/README.md`)].filter((f) => existsSync(path.join(ROOT, f)));
+  const links = [...docs, ...others.map((file) => ({ file, ...split(file) }))].flatMap((d) =>
     [...d.prose.replace(/`[^`\n]*`/g, "").matchAll(/\]\(([^)\s]+)\)/g)]
       .map((m) => m[1]!)
       .filter((href) => !/^[a-z]+:/i.test(href))
