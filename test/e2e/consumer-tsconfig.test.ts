@@ -127,21 +127,24 @@ describeWithPulumi(`a user's install of the package (npm pack, then npm install 
     expect(existsSync(path.join(app, "node_modules", "pulumi-marin-social", "LICENSE"))).toBe(true);
   });
 
-  it("the README quickstart's index.ts, without tsconfig or TypeScript: pulumi preview runs it (the SDK's vendored TypeScript 3.8) and logs the audit line", async () => {
+  it("the README quickstart's Pulumi.yaml and index.ts, without tsconfig or TypeScript: pulumi preview runs it (the SDK's vendored TypeScript 3.8) and logs the audit line", async () => {
     rmSync(path.join(app, "node_modules", "typescript"), { recursive: true, force: true });
     expect(existsSync(path.join(app, "node_modules", "ts-node"))).toBe(false);
     rmSync(path.join(app, "tsconfig.json"));
+    const pulumiYaml = readmeBlocks("yaml")[0]!;
+    expect(pulumiYaml).toMatch(/^name: offboarding\nruntime: nodejs\n$/);
+    writeFileSync(path.join(app, "Pulumi.yaml"), pulumiYaml);
     writeFileSync(path.join(app, "index.ts"), readmeBlocks("ts")[0]!);
     const s = await pulumiStack({ workDir: app, stackName: "quickstart", config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
     try {
       const p = await runOp(s.stack, "preview");
       expect(p.exitCode, p.message).toBe(0);
-      expect(diagnosticsOf(p, tokenUrn("acme-coffee", { project: "marin-social-typescript-stack", stack: "quickstart" }))).toEqual([
+      expect(diagnosticsOf(p, tokenUrn("acme-coffee", { project: "offboarding", stack: "quickstart" }))).toEqual([
         'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
       ]);
     } finally {
       await s.cleanup();
-      for (const f of ["index.ts", "tsconfig.json"]) copyFileSync(path.join(EXAMPLE, f), path.join(app, f));
+      for (const f of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) copyFileSync(path.join(EXAMPLE, f), path.join(app, f));
     }
   }, 300_000);
 
