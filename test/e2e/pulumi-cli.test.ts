@@ -39,9 +39,20 @@ function samplesIn(file: string, heading: string): string[] {
   const end = doc.indexOf("\n## ", start + 1);
   const section = doc.slice(start, end < 0 ? undefined : end);
   const chunks: string[] = [];
-  for (const [, block] of section.matchAll(/^```\n([\s\S]*?)^```$/gm)) {
+  // Fenced blocks without a language (what the CLI prints), told apart from ```sh and the like.
+  const plain: string[] = [];
+  let open: { lang: string; body: string[] } | undefined;
+  for (const line of section.split("\n")) {
+    const fence = /^```(\S*)$/.exec(line);
+    if (open && fence && fence[1] === "") {
+      if (open.lang === "") plain.push(open.body.join("\n"));
+      open = undefined;
+    } else if (open) open.body.push(line);
+    else if (fence) open = { lang: fence[1]!, body: [] };
+  }
+  for (const block of plain) {
     let chunk: string[] = [];
-    for (const line of [...block!.split("\n"), ""]) {
+    for (const line of [...block.split("\n"), ""]) {
       const heading = /^\S.*:$/.test(line);
       if (heading || line.trim() === "" || line.trim() === "...") {
         if (chunk.length > 0) chunks.push(chunk.join("\n"));
