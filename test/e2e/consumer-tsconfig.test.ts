@@ -148,6 +148,28 @@ describeWithPulumi(`a user's install of the package (npm pack, then npm install 
     }
   }, 300_000);
 
+  it("the README's native TypeScript sample, without tsconfig or TypeScript, node_modules/.bin on PATH: pulumi preview plans it on the plugin", async () => {
+    rmSync(path.join(app, "node_modules", "typescript"), { recursive: true, force: true });
+    rmSync(path.join(app, "tsconfig.json"));
+    writeFileSync(path.join(app, "Pulumi.yaml"), readmeBlocks("yaml")[0]!);
+    writeFileSync(path.join(app, "index.ts"), readmeBlocks("ts")[1]!);
+    const s = await pulumiStack({
+      workDir: app,
+      stackName: "native",
+      config: { "marin-social:apiUrl": sb.url },
+      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      env: { PATH: [path.join(app, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter) },
+    });
+    try {
+      const p = await runOp(s.stack, "preview");
+      expect(p.exitCode, p.message).toBe(0);
+      expect(p.steps.filter((x) => x.type === "marin-social:index:PublisherToken").map((x) => x.urn.split("::").pop())).toEqual(["acme"]);
+    } finally {
+      await s.cleanup();
+      for (const f of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) copyFileSync(path.join(EXAMPLE, f), path.join(app, f));
+    }
+  }, 300_000);
+
   it.each([6, 5] as const)("examples/typescript-stack with TypeScript %i: tsc --noEmit passes and pulumi preview runs it (the SDK's runner with its vendored ts-node)", async (major) => {
     // The repository's TypeScript of that major, as the app's `typescript`; no ts-node.
     rmSync(path.join(app, "node_modules", "typescript"), { recursive: true, force: true });
