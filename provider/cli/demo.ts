@@ -159,8 +159,8 @@ function missingPulumi(): string {
   const story =
     "so this shows what `pulumi preview`, `pulumi up` and `pulumi refresh` do using the same code they run.";
   return inRepository
-    ? `There is no pulumi CLI (none built in .tools/, none on PATH), ${story}\nBuild the CLI from its Go modules ` +
-        `with \`${PULUMI_INSTALL_COMMAND}\` (needs Go; \`npm test\` runs it too) and run \`npm start\` again for the real thing.`
+    ? `There is no pulumi CLI (none built in .tools/, none on PATH), ${story}\n\`npm start\` builds it from its Go modules ` +
+        `first when Go is installed (\`${PULUMI_INSTALL_COMMAND}\`, which \`npm test\` runs too): install Go and run \`npm start\` again for the real thing.`
     : `There is no pulumi CLI on PATH, ${story}\nInstall it (https://www.pulumi.com/docs/iac/download-install/) ` +
         "and run `npx marin-social demo` again for the real thing.";
 }

@@ -7,12 +7,17 @@
  * unlike ts-node 10 it reports compiler-option errors). The runner merges its own compiler defaults
  * into the tsconfig, so a tsconfig that leaves `moduleResolution` unset fails there (TS5110) while
  * plain `tsc` passes. (ts-node 10 with TypeScript 6 is examples.test.ts.)
+ * And a project as the README's quickstart lays it out, without tsconfig or TypeScript of its own:
+ * the runner then compiles with the TypeScript 3.8 it vendors and `moduleResolution: node`, which
+ * reads no `exports`; the README's TypeScript samples typecheck there (package.json `typesVersions`),
+ * the quickstart's program previews through the real CLI, and a `nodenext` tsconfig without a
+ * TypeScript of one's own stops with TS6046, as docs/install.md says.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { describeWithPulumi, pulumiStack } from "../support/pulumi";
 import { diagnosticsOf, runOp, TOKEN_TYPE, tokenUrn } from "../support/stack-run";
@@ -22,6 +27,27 @@ const EXAMPLE = path.join(ROOT, "examples", "typescript-stack");
 const version = (pkg: string) => (JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
 const SDK = version("@pulumi/pulumi");
 const TYPESCRIPT = { 5: version("typescript-5"), 6: version("typescript") };
+
+/** The README's fenced blocks of `lang`, in order. */
+function readmeBlocks(lang: string): string[] {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  return [...readme.matchAll(new RegExp("^```" + lang + "\\n([\\s\\S]*?)^```$", "gm"))].map((m) => m[1]!);
+}
+
+/**
+ * Diagnostics of `files` alone (ts-node reports those, not the libraries'), compiled in `dir` with
+ * the TypeScript the SDK's runner falls back to, and the options it passes when the project has no
+ * tsconfig (or one without compiler options): @pulumi/pulumi/cmd/run/run.js.
+ */
+function vendoredDiagnostics(dir: string, files: string[], options: Record<string, unknown> = {}): string[] {
+  const ts = require(path.join(dir, "node_modules", "@pulumi", "pulumi", "vendor", "typescript@3.8.3", "typescript.js")) as typeof import("typescript");
+  const converted = ts.convertCompilerOptionsFromJson({ target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: true, ...options }, dir);
+  const program = ts.createProgram(files.map((f) => path.join(dir, f)), { ...converted.options, noEmit: true });
+  const sources = files.map((f) => program.getSourceFile(path.join(dir, f)));
+  return [...converted.errors, ...sources.flatMap((s) => [...program.getSyntacticDiagnostics(s), ...program.getSemanticDiagnostics(s)])].map(
+    (d) => `${d.file ? path.basename(d.file.fileName) + ": " : ""}TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+  );
+}
 
 /** npm, as `npm test` runs it, with nothing of this checkout's npm environment. */
 function npm(args: string[], cwd: string) {
@@ -71,6 +97,27 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+describe("a project without tsconfig or TypeScript of its own, as the README's quickstart lays it out", () => {
+  it("the README's TypeScript samples typecheck with the SDK's vendored TypeScript 3.8 (pulumi-marin-social/native through typesVersions)", () => {
+    const samples = readmeBlocks("ts");
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    const dir = mkdtempSync(path.join(app, "samples-"));
+    try {
+      const files = samples.map((text, i) => {
+        writeFileSync(path.join(dir, `sample-${i}.ts`), text);
+        return `sample-${i}.ts`;
+      });
+      symlinkSync(path.join(app, "node_modules"), path.join(dir, "node_modules"), "dir");
+      expect(readFileSync(path.join(dir, files[1]!), "utf8")).toContain('from "pulumi-marin-social/native"');
+      expect(vendoredDiagnostics(dir, files)).toEqual([]);
+      // docs/install.md: a nodenext tsconfig needs a TypeScript of the project's own.
+      expect(vendoredDiagnostics(dir, files, { module: "nodenext", moduleResolution: "nodenext" }).join("\n")).toMatch(/TS6046: Argument for '--module' option must be/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describeWithPulumi(`a user's install of the package (npm pack, then npm install with @pulumi/pulumi ${SDK})`, () => {
   it("builds nothing native and brings no SQLite driver (the sandbox uses node:sqlite, or an optional better-sqlite3)", () => {
     expect(nativeBuilds(path.join(app, "node_modules"))).toEqual([]);
@@ -79,6 +126,49 @@ describeWithPulumi(`a user's install of the package (npm pack, then npm install 
     expect(installLog).not.toMatch(/better-sqlite3|node-gyp|prebuild-install/);
     expect(existsSync(path.join(app, "node_modules", "pulumi-marin-social", "LICENSE"))).toBe(true);
   });
+
+  it("the README quickstart's Pulumi.yaml and index.ts, without tsconfig or TypeScript: pulumi preview runs it (the SDK's vendored TypeScript 3.8) and logs the audit line", async () => {
+    rmSync(path.join(app, "node_modules", "typescript"), { recursive: true, force: true });
+    expect(existsSync(path.join(app, "node_modules", "ts-node"))).toBe(false);
+    rmSync(path.join(app, "tsconfig.json"));
+    const pulumiYaml = readmeBlocks("yaml")[0]!;
+    expect(pulumiYaml).toMatch(/^name: offboarding\nruntime: nodejs\n$/);
+    writeFileSync(path.join(app, "Pulumi.yaml"), pulumiYaml);
+    writeFileSync(path.join(app, "index.ts"), readmeBlocks("ts")[0]!);
+    const s = await pulumiStack({ workDir: app, stackName: "quickstart", config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+    try {
+      const p = await runOp(s.stack, "preview");
+      expect(p.exitCode, p.message).toBe(0);
+      expect(diagnosticsOf(p, tokenUrn("acme-coffee", { project: "offboarding", stack: "quickstart" }))).toEqual([
+        'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
+      ]);
+    } finally {
+      await s.cleanup();
+      for (const f of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) copyFileSync(path.join(EXAMPLE, f), path.join(app, f));
+    }
+  }, 300_000);
+
+  it("the README's native TypeScript sample, without tsconfig or TypeScript, node_modules/.bin on PATH: pulumi preview plans it on the plugin", async () => {
+    rmSync(path.join(app, "node_modules", "typescript"), { recursive: true, force: true });
+    rmSync(path.join(app, "tsconfig.json"));
+    writeFileSync(path.join(app, "Pulumi.yaml"), readmeBlocks("yaml")[0]!);
+    writeFileSync(path.join(app, "index.ts"), readmeBlocks("ts")[1]!);
+    const s = await pulumiStack({
+      workDir: app,
+      stackName: "native",
+      config: { "marin-social:apiUrl": sb.url },
+      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      env: { PATH: [path.join(app, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter) },
+    });
+    try {
+      const p = await runOp(s.stack, "preview");
+      expect(p.exitCode, p.message).toBe(0);
+      expect(p.steps.filter((x) => x.type === "marin-social:index:PublisherToken").map((x) => x.urn.split("::").pop())).toEqual(["acme"]);
+    } finally {
+      await s.cleanup();
+      for (const f of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) copyFileSync(path.join(EXAMPLE, f), path.join(app, f));
+    }
+  }, 300_000);
 
   it.each([6, 5] as const)("examples/typescript-stack with TypeScript %i: tsc --noEmit passes and pulumi preview runs it (the SDK's runner with its vendored ts-node)", async (major) => {
     // The repository's TypeScript of that major, as the app's `typescript`; no ts-node.

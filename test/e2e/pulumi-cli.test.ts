@@ -3,8 +3,8 @@
  * local file backend in a temporary folder, offline, it runs `pulumi stack init`, `preview`, `up`,
  * an out-of-band revoke, `refresh --diff`, a `preview` that refuses the revoked token, and
  * `destroy`; each step's output is checked. The CLI is the one `npm run pulumi:install` built (or
- * a `pulumi` on PATH); without one this suite is skipped, and fails under CI. The README's samples
- * of what preview, refresh and the refused preview print are checked against the same run.
+ * a `pulumi` on PATH); without one this suite is skipped, and fails under CI. The samples in
+ * docs/how-it-works.md of what preview, refresh and the refused preview print are checked against the same run.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -28,18 +28,31 @@ function demo(): Promise<{ code: number | null; out: string }> {
 }
 
 /**
- * The chunks of the fenced samples in the README's "What preview, up and refresh show": runs of
+ * The chunks of the plain fenced samples in the section `heading` of `file`: runs of
  * lines between blank and `...` lines, and headings (`Diagnostics:`) alone, since the CLI prints
  * the resources' diagnostics in the order they arrived.
  */
-function readmeSamples(): string[] {
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const start = readme.indexOf("## What preview, up and refresh show");
-  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+function samplesIn(file: string, heading: string): string[] {
+  const doc = readFileSync(path.join(ROOT, file), "utf8");
+  const start = doc.indexOf(heading);
+  if (start < 0) throw new Error(`${file} has no section "${heading}"`);
+  const end = doc.indexOf("\n## ", start + 1);
+  const section = doc.slice(start, end < 0 ? undefined : end);
   const chunks: string[] = [];
-  for (const [, block] of section.matchAll(/^```\n([\s\S]*?)^```$/gm)) {
+  // Fenced blocks without a language (what the CLI prints), told apart from ```sh and the like.
+  const plain: string[] = [];
+  let open: { lang: string; body: string[] } | undefined;
+  for (const line of section.split("\n")) {
+    const fence = /^```(\S*)$/.exec(line);
+    if (open && fence && fence[1] === "") {
+      if (open.lang === "") plain.push(open.body.join("\n"));
+      open = undefined;
+    } else if (open) open.body.push(line);
+    else if (fence) open = { lang: fence[1]!, body: [] };
+  }
+  for (const block of plain) {
     let chunk: string[] = [];
-    for (const line of [...block!.split("\n"), ""]) {
+    for (const line of [...block.split("\n"), ""]) {
       const heading = /^\S.*:$/.test(line);
       if (heading || line.trim() === "" || line.trim() === "...") {
         if (chunk.length > 0) chunks.push(chunk.join("\n"));
@@ -51,7 +64,7 @@ function readmeSamples(): string[] {
   return chunks;
 }
 
-/** Text compared without its layout: whitespace runs as one space (the README wraps long lines), timestamps as <time>. */
+/** Text compared without its layout: whitespace runs as one space (the docs wrap long lines), timestamps as <time>. */
 const normal = (s: string) => s.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>").replace(/\s+/g, " ").trim();
 
 describeWithPulumi("npm start: the README story with the real pulumi CLI", () => {
@@ -105,10 +118,12 @@ describeWithPulumi("npm start: the README story with the real pulumi CLI", () =>
     // The throw-away project and its stack file were in a temporary folder, never in the repository.
     expect(existsSync(path.join(ROOT, "Pulumi.demo.yaml"))).toBe(false);
 
-    // Every sample the README shows is in what this run printed.
-    const samples = readmeSamples();
+    // Every sample of what the CLI prints, in docs/how-it-works.md and the README's quickstart, is in what this run printed.
+    const samples = samplesIn("docs/how-it-works.md", "## What preview, up and refresh show");
     expect(samples.length).toBeGreaterThanOrEqual(11); // Diagnostics:, its 6 resources, 3 parts of the refresh, the error
+    const quickstart = samplesIn("README.md", "## Quickstart");
+    expect(quickstart).toHaveLength(1); // the audit line of fb-1001
     const printed = normal(out);
-    for (const chunk of samples) expect(printed, `the README shows what this run did not print:\n${chunk}`).toContain(normal(chunk));
+    for (const chunk of [...samples, ...quickstart]) expect(printed, `the docs show what this run did not print:\n${chunk}`).toContain(normal(chunk));
   }, 600_000);
 });

@@ -1,7 +1,7 @@
 /**
  * `marin-social`'s options, as a user meets them (the built bin, in a child process): one strict
  * parser for every command, `--version`, and every option documented in `--help` and in the
- * README's CLI table (both checked against the specs the parser uses, provider/cli/commands.ts).
+ * README's CLI table and docs/cli.md (all checked against the specs the parser uses, provider/cli/commands.ts).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -111,22 +111,29 @@ describe("every option is documented", () => {
     for (const [option, o] of Object.entries(GLOBAL_OPTIONS)) expect(r.stdout).toContain(optionLabel(option, o));
   });
 
+  /** The README's CLI section (the short table) and docs/cli.md (the reference): each must name every option and no unknown one. */
   const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## The `marin-social` CLI"), readme.indexOf("\n## ", readme.indexOf("## The `marin-social` CLI") + 1));
-  /** The README table's row of `name`: the line that starts with "| `marin-social NAME". */
-  const row = (name: string) => section.split("\n").find((l) => l.startsWith(`| \`marin-social ${name}`)) ?? "";
+  const start = readme.indexOf("## The `marin-social` CLI");
+  const docs = {
+    "the README's CLI table": readme.slice(start, readme.indexOf("\n## ", start + 1)),
+    "docs/cli.md": readFileSync(path.join(ROOT, "docs", "cli.md"), "utf8"),
+  };
+  /** The table's row of `name`: the line that starts with "| `marin-social NAME". */
+  const row = (section: string, name: string) => section.split("\n").find((l) => l.startsWith(`| \`marin-social ${name}`)) ?? "";
 
-  it.each(COMMANDS.map((c) => c.name))("the README's CLI table documents every option of %s, and no other", (name) => {
-    const spec = COMMANDS.find((c) => c.name === name)!;
-    const line = row(name);
-    expect(line, `no row for marin-social ${name} in the README's CLI table`).not.toBe("");
-    const own = flagsOf(spec.options);
-    for (const flag of own) expect(line, `${flag} of ${name}`).toMatch(new RegExp(`(^|[^\\w-])${flag}(?![\\w-])`));
-    const known = new Set(flagsOf(allOptions(spec)));
-    for (const flag of line.match(/(?<![\w-])--?[A-Za-z][\w-]*/g) ?? []) expect(known, `README names ${flag} for ${name}`).toContain(flag);
-  });
+  describe.each(Object.entries(docs))("%s", (where, section) => {
+    it.each(COMMANDS.map((c) => c.name))("documents every option of %s, and no other", (name) => {
+      const spec = COMMANDS.find((c) => c.name === name)!;
+      const line = row(section, name);
+      expect(line, `no row for marin-social ${name} in ${where}`).not.toBe("");
+      const own = flagsOf(spec.options);
+      for (const flag of own) expect(line, `${flag} of ${name}`).toMatch(new RegExp(`(^|[^\\w-])${flag}(?![\\w-])`));
+      const known = new Set(flagsOf(allOptions(spec)));
+      for (const flag of line.match(/(?<![\w-])--?[A-Za-z][\w-]*/g) ?? []) expect(known, `${where} names ${flag} for ${name}`).toContain(flag);
+    });
 
-  it("the README's CLI section documents the global options and the options every command takes", () => {
-    for (const flag of flagsOf({ ...GLOBAL_OPTIONS })) expect(section).toMatch(new RegExp(`(^|[^\\w-])${flag}(?![\\w-])`));
+    it("documents the global options and the options every command takes", () => {
+      for (const flag of flagsOf({ ...GLOBAL_OPTIONS })) expect(section).toMatch(new RegExp(`(^|[^\\w-])${flag}(?![\\w-])`));
+    });
   });
 });

@@ -28,7 +28,7 @@ describe("marin-social audit --format", () => {
     expect((await audit(sb, [TOKENS, "--format=json", "--json"])).stdout).toBe(json.stdout);
 
     const mermaid = (await audit(sb, [TOKENS, "--format", "mermaid"])).stdout;
-    expect(readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8"), "the README's example is today's output").toContain(`\n${mermaid}`);
+    expect(readFileSync(path.join(__dirname, "..", "..", "docs", "cli.md"), "utf8"), "the example in docs/cli.md is today's output").toContain(`\n${mermaid}`);
 
     for (const format of ["text", "mermaid"]) {
       const out = path.join(tmp, `report.${format}`);
