@@ -9,3 +9,4 @@ export * from "./drift";
 export * from "./report";
 export * from "./errors";
 export * from "./problem-types";
+export * from "./equal";
