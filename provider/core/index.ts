@@ -10,3 +10,4 @@ export * from "./report";
 export * from "./errors";
 export * from "./problem-types";
 export * from "./equal";
+export * from "./url";
