@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { pulumiActor, type Agency, type Publisher } from "../core";
 import { auditOf, type TokenAudit } from "../token/audit";
 import { checkInputs, type InputFailure } from "../token/inputs";
-import { REFUSED_IN_PREVIEW, type DecidedObservation, type Observation } from "../token/observation";
+import { packPlan, REFUSED_IN_PREVIEW, type DecidedObservation, type Observation } from "../token/observation";
 import { assertProgramConnection, programLookup } from "./lookup";
 import { programTokens, type Verdict } from "./program-tokens";
 import { SECRET_OUTPUTS } from "../token/outputs";
@@ -114,7 +114,7 @@ export class PublisherToken extends pulumi.dynamic.Resource {
       await verdict.othersRegistered;
       if (verdict.refusal && pulumi.runtime.isDryRun()) return REFUSED_IN_PREVIEW;
       const { plan, refusal } = verdict;
-      return { ...verdict.observed, decided: { ...(plan ? { plan } : {}), ...(refusal ? { refusal } : {}), ...(invalid.length > 0 ? { failures: invalid } : {}) } };
+      return { ...verdict.observed, decided: { ...(plan ? { plan: packPlan(plan) } : {}), ...(refusal ? { refusal } : {}), ...(invalid.length > 0 ? { failures: invalid } : {}) } };
     };
     const duplicates = ({ verdict }: Seen): string[] | undefined => (verdict.duplicates ? [...verdict.duplicates] : undefined);
     let derived: { seen: pulumi.Output<Seen> | Promise<Seen>; observed: pulumi.Input<DecidedObservation | typeof REFUSED_IN_PREVIEW>; duplicates: pulumi.Input<string[] | undefined> };

@@ -6,7 +6,8 @@
  * A policy refusal or a malformed input fails that token's own Create or Update, never Check (see {@link check}).
  *
  * Unlike the dynamic provider there are no hidden inputs: the actor comes from the URN
- * (`pulumi:<project>/<stack>`), and the live observation stays in memory (see live.ts).
+ * (`pulumi:<project>/<stack>`), and what Check looked up and decided stays in memory for the
+ * operation (see claims.ts).
  */
 import { applyPlan, MarinSocialError, pulumiActor, sameValue, type Account, type Agency, type Plan } from "../core";
 import { satisfies } from "../core/rules";

@@ -18,7 +18,7 @@ import { MarinSocialError, sameValue, type Account, type Agency, type Plan } fro
 import { ReadAhead, type MarinSocialClient } from "../client";
 import { executePlan, invalidationRequest } from "./execute";
 import { checkInputs, hasUnknown, inputsOf, type InputFailure, type TokenInputs } from "./inputs";
-import { asObservation, isRefusedInPreview, liveFromObservation, observe, recordedObservation, type FoundObservation, type Observation } from "./observation";
+import { asObservation, isRefusedInPreview, liveFromObservation, observe, recordedObservation, unpackPlan, type FoundObservation, type Observation } from "./observation";
 import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
 import { accountMissingError, PartialFailure, refusedError } from "./errors";
 import { decide, planFor } from "./refusal";
@@ -82,7 +82,7 @@ export class TokenLifecycle {
 
   /**
    * Acts on the program's decision when the inputs carry one (the program checked them and
-   * decided, see program-tokens.ts); otherwise validates the inputs and, from the observation (no
+   * decided, see dynamic/program-tokens.ts); otherwise validates the inputs and, from the observation (no
    * API call: the engine checks one resource at a time), refuses what {@link decide} refuses: two
    * resources for one account, an unknown account, a failed lookup, a publisher mismatch, the
    * expectAgencies guard, and `valid: true` on a revoked token. The program registers refused
@@ -119,7 +119,7 @@ export class TokenLifecycle {
     const inputs = inputsOf(news);
     let plan: Plan | undefined;
     if (typeof inputs.valid === "boolean" && !hasUnknown(inputs.accountId) && !hasUnknown(inputs.expectAgencies)) {
-      const view = newestView(inputs.accountId, olds, inputs.observed);
+      const view = newestView(inputs, olds);
       if (view) plan = view.carried ?? planFor(inputs, liveFromObservation(inputs.accountId, view.observed), inputs.actor);
     }
     return tokenChanges(olds, news, plan);
@@ -235,7 +235,8 @@ export class TokenLifecycle {
 function carriedPlan(inputs: TokenInputs): Planned | undefined {
   const observed = inputs.observed;
   if (observed?.status !== "found") return undefined;
-  const plan = observed.decided?.plan ?? planFor(inputs, liveFromObservation(inputs.accountId, observed), inputs.actor);
+  const carried = observed.decided?.plan;
+  const plan = carried ? unpackPlan(carried, inputs, observed) : planFor(inputs, liveFromObservation(inputs.accountId, observed), inputs.actor);
   return { plan, version: observed.version };
 }
 
@@ -261,10 +262,12 @@ async function unlinkedEarlier(client: MarinSocialClient, live: Account): Promis
  * older version of this package carry no version and lose to any lookup. `carried`: the program's
  * plan, when it was made from that same view.
  */
-function newestView(accountId: string, olds: Record<string, unknown>, observed: TokenInputs["observed"]): { observed: FoundObservation; carried?: Plan } | undefined {
+function newestView(inputs: TokenInputs, olds: Record<string, unknown>): { observed: FoundObservation; carried?: Plan } | undefined {
+  const { accountId, observed } = inputs;
   const lookup = observed?.status === "found" ? observed : undefined;
   const recorded = typeof olds.version === "number" ? recordedObservation(accountId, olds) : undefined;
-  const carried = lookup?.decided?.plan;
+  const packed = lookup?.decided?.plan;
+  const carried = packed && lookup ? unpackPlan(packed, inputs, lookup) : undefined;
   if (recorded && (!lookup || (lookup.version !== undefined && recorded.version! >= lookup.version))) {
     return { observed: recorded, ...(carried && recorded.version === lookup?.version ? { carried } : {}) };
   }

@@ -57,10 +57,38 @@ export type Observation = FoundObservation | MissingObservation | FailedObservat
  * all that passes between them.
  */
 export interface Carried {
-  plan?: Plan;
+  plan?: PackedPlan;
   refusal?: TokenRefusal;
   /** For inputs the program's format check refused: its failures, which check reports. */
   failures?: InputFailure[];
+}
+
+/**
+ * A plan as carried in state: whether it invalidates, and the ids of the agencies it unlinks (the
+ * observation names them). Small, since it is stored with every token's inputs.
+ */
+export interface PackedPlan {
+  invalidate?: true;
+  unlink?: string[];
+}
+
+/** The carried form of `plan` (its refusal travels as {@link Carried.refusal}). */
+export function packPlan(plan: Plan): PackedPlan {
+  const unlink = plan.actions.flatMap((a) => (a.kind === "unlink" ? [a.agency.id] : []));
+  return { ...(plan.actions.some((a) => a.kind === "invalidate") ? { invalidate: true as const } : {}), ...(unlink.length > 0 ? { unlink } : {}) };
+}
+
+/** The plan a {@link PackedPlan} carries, for `desired` as the program declared it, against the observation it was made from. */
+export function unpackPlan(packed: PackedPlan, desired: { accountId: string; actor: string; reason?: string }, observed: FoundObservation): Plan {
+  const { accountId, actor } = desired;
+  const names = new Map(observed.agencies.map((a) => [a.id, a.name]));
+  return {
+    accountId,
+    actions: [
+      ...(packed.invalidate ? [{ kind: "invalidate" as const, accountId, actor, reason: desired.reason ?? null }] : []),
+      ...(packed.unlink ?? []).map((id) => ({ kind: "unlink" as const, accountId, actor, agency: { id, name: names.get(id) ?? id } })),
+    ],
+  };
 }
 
 /** An observation with the program's decision, as the program sends it. */
