@@ -17,7 +17,7 @@ import { duplicateRefusal } from "../token/claims";
 import type { Planned, TokenLifecycle } from "../token/lifecycle";
 import { tokenChanges } from "../token/lifecycle";
 import { checkInputs, malformed, malformedMessage, USER_INPUTS, type InputFailure, type TokenInputs } from "../token/inputs";
-import { decide, planFor, refusalOf } from "../token/refusal";
+import { decide, planFor } from "../token/refusal";
 import { liveFromObservation, recordedObservation, type FoundObservation } from "../token/observation";
 import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../token/outputs";
 import { nameOf, type Checked, type Claims } from "./claims";
@@ -203,7 +203,7 @@ export async function diff(
   const shown = replaces.length === 0 ? plan : undefined;
   const refusal = duplicate
     ? { property: "accountId", message: duplicate }
-    : (shown?.refusal ?? (known && replaces.length === 0 && lookup && lookup.status !== "found" ? refusalOf({ desired, observed: lookup, actor }) : undefined));
+    : (shown?.refusal ?? (known && replaces.length === 0 && lookup && lookup.status !== "found" ? decide({ desired, observed: lookup, actor }).refusal : undefined));
   const changes = changed || !!refusal || bad.length > 0;
   const detailed = changes ? detailedDiff(olds, oldOutputs.values, user, refusal ? undefined : shown) : {};
   for (const { property } of [...(refusal ? [refusal] : []), ...bad]) {

@@ -56,8 +56,3 @@ export function decide(facts: RefusalFacts): Decision {
   const plan = planFor(desired, liveFromObservation(desired.accountId, observed), facts.actor);
   return { ...base, plan, ...(plan.refusal ? { refusal: { property: plan.refusal.property, message: plan.refusal.message } } : {}) };
 }
-
-/** The refusal for one token, or undefined when it may proceed (see {@link decide}). */
-export function refusalOf(facts: RefusalFacts): TokenRefusal | undefined {
-  return decide(facts).refusal;
-}
