@@ -32,10 +32,6 @@ export function isLoopbackAddress(ip: string): boolean {
   return isIP(ip) !== 0 && isLoopbackHost(canonical(ip));
 }
 
-/** `host` for a URL: an IPv6 literal in brackets. */
-export function urlHost(address: string): string {
-  return isIPv6(address) ? `[${address}]` : address;
-}
 
 /** Resolves `--host`; rejects with an Error that names the host when it does not resolve. */
 export async function resolveHost(host: string): Promise<ResolvedHost> {

@@ -2,7 +2,8 @@
  * `marin-social sandbox`: serves the local Marin Social API until SIGINT or SIGTERM.
  */
 import { DEMO_KEYS, startSandbox, type Sandbox } from "../sandbox";
-import { resolveHost, urlHost, type ResolvedHost } from "./host";
+import { urlHost } from "../core/url";
+import { resolveHost, type ResolvedHost } from "./host";
 import { helpText, parse } from "./args";
 import { ADMIN_KEY_ENV, SANDBOX } from "./commands";
 import { out } from "./output";

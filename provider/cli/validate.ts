@@ -5,14 +5,11 @@
 import { formatProblem, loadDeclarations, type LoadResult } from "../declarations";
 import { helpText, parse } from "./args";
 import { VALIDATE } from "./commands";
+import { plural } from "../report/text";
 import { err, errorInfo, out } from "./output";
 
 /** The command's help text. */
 export const USAGE = helpText(VALIDATE);
-
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
-}
 
 /** The one-line summary of a valid file: `ok: FILE declares N tokens (K valid: false)`. */
 export function summary(result: Extract<LoadResult, { ok: true }>): string {

@@ -9,3 +9,5 @@ export * from "./drift";
 export * from "./report";
 export * from "./errors";
 export * from "./problem-types";
+export * from "./equal";
+export * from "./url";

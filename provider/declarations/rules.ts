@@ -2,6 +2,7 @@
  * What the schema cannot say: one declaration per account, each agency once
  * per list, and the token limit.
  */
+import { AccountClaims } from "../token/claims";
 import { MAX_TOKENS } from "./limits";
 import type { Position } from "./locate";
 import { displayPath, quote, type Segments } from "./problem";
@@ -35,18 +36,16 @@ export function checkRules(data: unknown, locate: Locate): RuleProblem[] {
       message: `declares ${tokens.length.toLocaleString("en-US")} tokens; the limit is ${MAX_TOKENS.toLocaleString("en-US")} per file`,
     });
   }
-  const firstIndex = new Map<string, number>();
+  // One account, one resource: the rule every path applies (token/claims.ts), here by entry.
+  const claims = new AccountClaims<number>();
   for (let i = 0; i < tokens.length; i++) {
     const t: unknown = tokens[i];
     if (!isRecord(t)) continue;
     uniqueAgencies(t.expectAgencies, ["tokens", i, "expectAgencies"], out);
     const id = t.accountId;
     if (typeof id !== "string") continue;
-    const first = firstIndex.get(id);
-    if (first === undefined) {
-      firstIndex.set(id, i);
-      continue;
-    }
+    if (claims.claim(id, i) === 1) continue;
+    const first = claims.first(id)!;
     const firstAt = ["tokens", first, "accountId"];
     out.push({
       segments: ["tokens", i, "accountId"],

@@ -37,7 +37,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DesiredToken } from "../core";
 import type { Observation } from "../token/observation";
-import { refusalOf, type TokenRefusal } from "../token/refusal";
+import { AccountClaims } from "../token/claims";
+import { decide, type Decision } from "../token/refusal";
 
 /** One declared token, as the registry tracks it. */
 export interface DeclaredToken {
@@ -52,12 +53,8 @@ export interface DeclaredToken {
   verdict?: Verdict;
 }
 
-/** The decision for one token. */
-export interface Verdict {
-  observed: Observation;
-  /** Names of every resource declaring this token's account, when more than one. */
-  duplicates?: string[];
-  refusal?: TokenRefusal;
+/** The decision for one token (its plan, made once, and its refusal), and when it may be registered. */
+export interface Verdict extends Decision {
   /** For a refused token: resolves once every token that may proceed has been registered. */
   othersRegistered: Promise<void>;
 }
@@ -133,23 +130,15 @@ export class ProgramTokens {
 
   /** Decides every looked-up token not yet decided. */
   private judge(): void {
-    const byAccount = new Map<string, string[]>();
-    for (const t of this.tokens) {
-      if (!t.facts) continue;
-      const names = byAccount.get(t.facts.desired.accountId) ?? [];
-      names.push(t.name);
-      byAccount.set(t.facts.desired.accountId, names);
-    }
+    const claims = new AccountClaims<string>();
+    for (const t of this.tokens) if (t.facts) claims.claim(t.facts.desired.accountId, t.name);
     const fresh = this.tokens.filter((t) => t.facts && !t.verdict);
     for (const t of fresh) {
       const facts = t.facts!;
-      const names = byAccount.get(facts.desired.accountId)!;
+      const names = claims.declarers(facts.desired.accountId);
       const duplicates = names.length > 1 ? [...names].sort() : undefined;
-      const refusal = refusalOf({ ...facts, ...(duplicates ? { duplicates } : {}) });
-      t.verdict = { observed: facts.observed, othersRegistered: Promise.resolve() };
-      if (duplicates) t.verdict.duplicates = duplicates;
-      if (refusal) t.verdict.refusal = refusal;
-      else if (t.waitable && t.resource) this.proceeding.push(t.resource);
+      t.verdict = { ...decide({ ...facts, ...(duplicates ? { duplicates } : {}) }), othersRegistered: Promise.resolve() };
+      if (!t.verdict.refusal && t.waitable && t.resource) this.proceeding.push(t.resource);
     }
     for (const t of fresh) if (t.verdict!.refusal) t.verdict!.othersRegistered = this.othersRegistered();
   }

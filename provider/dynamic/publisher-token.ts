@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { pulumiActor, type Publisher } from "../core";
 import type { PublisherTokenArgs, PublisherTokenProperties } from "../generated/token";
 import { auditOf, type TokenAudit } from "../token/audit";
-import { checkInputs } from "../token/inputs";
-import { REFUSED_IN_PREVIEW, type Observation } from "../token/observation";
+import { checkInputs, type InputFailure } from "../token/inputs";
+import { packPlan, REFUSED_IN_PREVIEW, type DecidedObservation, type Observation } from "../token/observation";
 import { assertProgramConnection, programLookup } from "./lookup";
 import { programTokens, type Verdict } from "./program-tokens";
 import { SECRET_OUTPUTS } from "../token/outputs";
@@ -71,25 +71,29 @@ export class PublisherToken extends pulumi.dynamic.Resource {
           ? Promise.resolve({ status: "error", message: invalid.map((f) => f.reason).join("; ") })
           : programLookup().observe(accountId);
       const verdict = await programTokens().decide(declared, desired, actor, lookup);
-      const audit = auditOf(desired, verdict, actor);
+      const audit = auditOf(desired, verdict);
       const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
       withoutStackTraces(() => void log(audit.audit.message, about));
       // `pulumi up` previews first and stops there if the preview fails, so a refusal fails only
       // the update itself (see program-tokens.ts); a preview shows it as this error and goes on.
       if (verdict.refusal && !pulumi.runtime.isDryRun()) process.exitCode = REPORTED_ERROR_EXIT_CODE;
-      return { verdict, audit: audit.audit };
+      return { verdict, audit: audit.audit, invalid };
     };
     const inputs: unknown[] = [args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies];
     // A refused token is sent to the engine only once every other token has been (the SDK
     // sends a resource when all its inputs are known); its audit is known before that.
     // In a preview a refused token goes marked as such instead of with its observation, so that
     // its check lets the preview go on: the refusal is already reported.
-    const observed = async ({ verdict }: Seen): Promise<Observation | typeof REFUSED_IN_PREVIEW> => {
+    // The observation goes with the decision made here (the format check's failures, the plan and
+    // the refusal), which the provider acts on without deciding again (see lifecycle.ts).
+    const observed = async ({ verdict, invalid }: Seen): Promise<DecidedObservation | typeof REFUSED_IN_PREVIEW> => {
       await verdict.othersRegistered;
-      return verdict.refusal && pulumi.runtime.isDryRun() ? REFUSED_IN_PREVIEW : verdict.observed;
+      if (verdict.refusal && pulumi.runtime.isDryRun()) return REFUSED_IN_PREVIEW;
+      const { plan, refusal } = verdict;
+      return { ...verdict.observed, decided: { ...(plan ? { plan: packPlan(plan) } : {}), ...(refusal ? { refusal } : {}), ...(invalid.length > 0 ? { failures: invalid } : {}) } };
     };
-    const duplicates = ({ verdict }: Seen): string[] | undefined => verdict.duplicates;
-    let derived: { seen: pulumi.Output<Seen> | Promise<Seen>; observed: pulumi.Input<Observation | typeof REFUSED_IN_PREVIEW>; duplicates: pulumi.Input<string[] | undefined> };
+    const duplicates = ({ verdict }: Seen): string[] | undefined => (verdict.duplicates ? [...verdict.duplicates] : undefined);
+    let derived: { seen: pulumi.Output<Seen> | Promise<Seen>; observed: pulumi.Input<DecidedObservation | typeof REFUSED_IN_PREVIEW>; duplicates: pulumi.Input<string[] | undefined> };
     if (inputs.every(isPlain)) {
       // Plain values (a declaration file's): decided through plain promises, which the SDK takes as
       // inputs like Outputs. An Output costs several promises, closures and captured stack traces
@@ -155,6 +159,8 @@ type Unwrapped = [string, boolean, Publisher | undefined, string | undefined, st
 interface Seen {
   verdict: Verdict;
   audit: TokenAudit;
+  /** The format check's failures. */
+  invalid: InputFailure[];
 }
 
 /**

@@ -8,7 +8,7 @@
  *   the recorded links as removed).
  * Nothing else: the provider has no hidden inputs, so there is no noise.
  */
-import type { Plan } from "../core";
+import { sameValue, type Plan } from "../core";
 import { USER_INPUTS } from "../token/inputs";
 
 /** Kinds of a property diff, as pulumirpc.PropertyDiff.Kind numbers them. */
@@ -30,18 +30,6 @@ export interface PropertyDiff {
 
 /** Output properties an update never changes (when the resource is not replaced). */
 export const STABLE_OUTPUTS = ["accountId", "externalId", "publisher", "accountName", "tokenFingerprint"] as const;
-
-/** Structural equality of JSON-like values (key order ignored). */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
-  }
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
 
 /** The declared properties that differ between old and new inputs, each with its kind. */
 function inputChanges(olds: Record<string, unknown>, news: Record<string, unknown>): Record<string, PropertyDiff> {

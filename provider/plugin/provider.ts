@@ -1,13 +1,12 @@
 /**
- * The native provider's state: its configuration, the one API client, the live accounts and the
- * accounts' declarers of the current operation, and the engine log. The RPC layer (rpc.ts) calls into it with decoded values.
+ * The native provider's state: its configuration, the one API client, and what the Checks of the current operation
+ * decided (claims.ts), and the engine log. The RPC layer (rpc.ts) calls into it with decoded values.
  */
 import type { MarinSocialClient } from "../client";
 import { TokenLifecycle } from "../token/lifecycle";
 import { Claims } from "./claims";
 import { clientOf, connectionOf } from "./config";
 import { EngineLog } from "./engine-log";
-import { LiveAccounts } from "./live";
 import type { TokenContext } from "./token";
 
 /** One provider per plugin process. */
@@ -16,7 +15,6 @@ export class NativeProvider {
   private config: Record<string, unknown> = {};
   private client: MarinSocialClient | undefined;
   private readonly lifecycle = new TokenLifecycle(() => this.api());
-  private current: LiveAccounts = new LiveAccounts(() => this.api());
   private claims = new Claims();
 
   /** `env`: where settings the config leaves out come from (MARIN_SOCIAL_API_URL and so on). */
@@ -31,7 +29,6 @@ export class NativeProvider {
     const previous = this.client;
     this.config = values;
     this.client = undefined;
-    this.current = new LiveAccounts(() => this.api());
     this.claims = new Claims();
     await previous?.close();
   }
@@ -44,7 +41,7 @@ export class NativeProvider {
 
   /** What the token handlers work with. */
   get tokens(): TokenContext {
-    return { lifecycle: this.lifecycle, live: this.current, claims: this.claims, log: this.log };
+    return { lifecycle: this.lifecycle, claims: this.claims, log: this.log };
   }
 
   /** Stops: closes the client and the engine connection. */

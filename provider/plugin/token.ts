@@ -6,37 +6,35 @@
  * A policy refusal or a malformed input fails that token's own Create or Update, never Check (see {@link check}).
  *
  * Unlike the dynamic provider there are no hidden inputs: the actor comes from the URN
- * (`pulumi:<project>/<stack>`), and the live observation stays in memory (see live.ts).
+ * (`pulumi:<project>/<stack>`), and what Check looked up and decided stays in memory for the
+ * operation (see claims.ts).
  */
-import { applyPlan, MarinSocialError, planToken, PUBLISHERS, pulumiActor, type Account, type Agency, type Publisher } from "../core";
+import { applyPlan, MarinSocialError, pulumiActor, sameValue, type Account, type Agency, type Plan } from "../core";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
-import { auditOf, factsOf } from "../token/audit";
-import type { TokenLifecycle } from "../token/lifecycle";
-import { checkInputs, USER_INPUTS, type TokenInputs } from "../token/inputs";
-import { duplicateMessage, refusalOf } from "../token/refusal";
-import { liveFromObservation, observe, type FoundObservation, type Observation } from "../token/observation";
+import { auditOf } from "../token/audit";
+import { duplicateRefusal } from "../token/claims";
+import type { Planned, TokenLifecycle } from "../token/lifecycle";
+import { tokenChanges } from "../token/lifecycle";
+import { checkInputs, malformed, malformedMessage, USER_INPUTS, type InputFailure, type TokenInputs } from "../token/inputs";
+import { decide, planFor } from "../token/refusal";
+import { liveFromObservation, recordedObservation, type FoundObservation } from "../token/observation";
 import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../token/outputs";
-import { nameOf, type Claims } from "./claims";
+import { nameOf, type Checked, type Claims } from "./claims";
 import { detailedDiff, Kind, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
 import type { EngineLog } from "./engine-log";
-import type { LiveAccounts } from "./live";
 import { isUnknown, pick, UNKNOWN, type Props } from "./wire";
 
 /** What the handlers work with. */
 export interface TokenContext {
   lifecycle: TokenLifecycle;
-  live: LiveAccounts;
   /** Which resources declare which account in this operation (one account, one resource). */
   claims: Claims;
   log: EngineLog;
 }
 
 /** A check failure on one property. */
-export interface Failure {
-  property: string;
-  reason: string;
-}
+export type Failure = InputFailure;
 
 /** The Diff answer. */
 export interface DiffAnswer {
@@ -62,44 +60,6 @@ function declared(values: Record<string, unknown>): Record<string, unknown> {
   return pick(values, USER_INPUTS);
 }
 
-/** An observation from recorded outputs, for a Diff with nothing live seen in this operation (e.g. refresh's). */
-function observedFromOutputs(o: Record<string, unknown>): FoundObservation | undefined {
-  if (typeof o.valid !== "boolean" || !PUBLISHERS.includes(o.publisher as Publisher) || typeof o.accountName !== "string") return undefined;
-  return {
-    status: "found",
-    publisher: o.publisher as Publisher,
-    name: o.accountName,
-    valid: o.valid,
-    invalidatedAt: typeof o.invalidatedAt === "string" ? o.invalidatedAt : null,
-    invalidatedBy: typeof o.invalidatedBy === "string" ? o.invalidatedBy : null,
-    reason: null,
-    agencies: storedAgencies(o, "linkedAgencies"),
-  };
-}
-
-function observedNow(ctx: TokenContext, accountId: unknown): FoundObservation | undefined {
-  const seen = livePeek(ctx, accountId);
-  return seen && observe(seen);
-}
-
-/**
- * What is wrong with one token's declared values themselves: a property a PublisherToken does not
- * take, or a value the API contract does not (provider/generated/contract.ts via checkInputs).
- * The actor is not among them: it comes from the stack, not the token (see {@link check}).
- */
-export function malformed(values: Record<string, unknown>, actor: string): Failure[] {
-  const unknown = Object.keys(values)
-    .filter((k) => !(USER_INPUTS as readonly string[]).includes(k))
-    .map((k) => ({ property: k, reason: `unknown property "${k}"; a PublisherToken takes ${USER_INPUTS.join(", ")}` }));
-  const invalid = checkInputs({ ...declared(values), actor }).failures.filter((f) => f.property !== "actor");
-  return [...unknown, ...invalid.map((f) => ({ property: f.property, reason: f.reason }))];
-}
-
-/** What a malformed token's error says: what is wrong, that it changes nothing, and the fix. */
-function malformedMessage(bad: Failure[]): string {
-  return `malformed input, nothing is changed for this token: ${bad.map((f) => f.reason).join("; ")}. Fix it in the program and run \`pulumi up\` again.`;
-}
-
 /**
  * Why `accountId` is refused when more than one resource declares it in this operation, naming
  * them all; undefined when only one does. Says which one already ran, if any did before the
@@ -107,13 +67,25 @@ function malformedMessage(bad: Failure[]): string {
  */
 function duplicateOf(ctx: TokenContext, accountId: unknown): string | undefined {
   const urns = typeof accountId === "string" ? ctx.claims.declarers(accountId) : [];
-  if (urns.length < 2) return undefined;
-  const ran = urns.filter((u) => ctx.claims.hasStarted(u)).map((u) => JSON.stringify(nameOf(u)));
-  const outcome =
-    ran.length === 0
-      ? "None of them changes anything"
-      : `${ran.join(", ")} had already been reconciled in this run when the engine checked the others (it checks one resource at a time and runs the steps of those checked); the others change nothing`;
-  return duplicateMessage(String(accountId), urns.map(nameOf), outcome);
+  const ran = urns.filter((u) => ctx.claims.hasStarted(u)).map(nameOf);
+  return duplicateRefusal(String(accountId), urns.map(nameOf), ran)?.message;
+}
+
+/** What the Check of `urn` decided, when it checked these same declared values. */
+function checkedAs(ctx: TokenContext, urn: string, values: Record<string, unknown>): Checked | undefined {
+  const checked = ctx.claims.of(urn);
+  return checked && sameValue(checked.values, values) ? checked : undefined;
+}
+
+/** The malformed inputs of a token: as its Check found them in this operation, else checked now (once). */
+function badOf(ctx: TokenContext, urn: string, values: Record<string, unknown>, actor: string): Failure[] {
+  return checkedAs(ctx, urn, values)?.bad ?? malformed(values, actor);
+}
+
+/** The plan Check made for the token and the version of the account it was made from, when it made one for these values. */
+function plannedOf(ctx: TokenContext, urn: string, values: Record<string, unknown>): Planned | undefined {
+  const checked = checkedAs(ctx, urn, values);
+  return checked?.plan && checked.account ? { plan: checked.plan, version: checked.account.version } : undefined;
 }
 
 /**
@@ -139,8 +111,10 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
   const actor = actorOf(urn);
   const user = declared(news.values);
   // The stack's actor, not this token's (malformed() leaves it out): it would fail every token alike.
-  const failures: Failure[] = satisfies(ACTOR, actor) ? [] : checkInputs({ actor }).failures.filter((f) => f.property === "actor").map((f) => ({ property: f.property, reason: f.reason }));
+  const failures: Failure[] = satisfies(ACTOR, actor) ? [] : checkInputs({ actor }).failures.filter((f) => f.property === "actor");
   const bad = malformed(news.values, actor);
+  const checked: Checked = { values: news.values, bad };
+  ctx.claims.record(urn, checked);
   const inputs = { values: news.values, secrets: news.secrets };
   const { accountId } = user;
   const id = typeof accountId === "string" && satisfies(ACCOUNT_ID, accountId) ? accountId : undefined;
@@ -154,15 +128,19 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
     await ctx.log.log(urn, "error", malformedMessage(bad));
     return { inputs, failures };
   }
-  let observed: Observation | undefined;
   try {
-    observed = id ? await ctx.live.observe(id) : undefined;
+    const seen = id ? await ctx.lifecycle.observe(id) : undefined;
+    if (seen) Object.assign(checked, seen);
   } catch (err) {
     // The stack's configuration, not this token: nothing can proceed, so it fails Check.
     failures.push({ property: "accountId", reason: `could not read account ${String(accountId)} from Marin Social: ${(err as Error).message}` });
   }
+  const { observed } = checked;
   if (observed && failures.length === 0 && declarers.length === 1 && typeof user.valid === "boolean" && !isUnknown(user)) {
-    const { severity, audit } = auditOf(user as unknown as TokenInputs, factsOf(user as unknown as TokenInputs, observed, actor), actor);
+    const desired = { ...(user as unknown as TokenInputs), actor };
+    const decision = decide({ desired, observed, actor });
+    if (decision.plan) checked.plan = decision.plan;
+    const { severity, audit } = auditOf(desired, decision);
     await ctx.log.log(urn, severity, audit.message);
   }
   return { inputs, failures };
@@ -187,13 +165,14 @@ async function refusing<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Diff, without any request: against the account as read earlier in this operation (by Check),
- * else as recorded in the old outputs. Whether anything changes is the lifecycle's decision.
+ * Diff, without any request: against the account as its Check looked it up in this operation,
+ * else as recorded in the old outputs, with the plan Check made (made here only when Check did
+ * not plan for these values, e.g. in refresh).
  */
 export async function diff(
   ctx: TokenContext,
   urn: string,
-  id: string,
+  _id: string,
   oldInputs: Props,
   oldOutputs: Props,
   news: Props,
@@ -206,23 +185,27 @@ export async function diff(
     if (key in olds) user[key] = olds[key];
     else delete user[key];
   }
-  const bad = malformed({ ...news.values, ...user }, actor).filter((f) => !ignoreChanges.includes(f.property));
-  const observed = observedNow(ctx, user.accountId) ?? (user.accountId === olds.accountId ? observedFromOutputs(oldOutputs.values) : undefined);
-  const result = await ctx.lifecycle.diff(id, olds, { ...user, actor, ...(observed ? { observed } : {}) });
-  const replaces = result.replaces ?? [];
-  const known = bad.length === 0 && !isUnknown(user) && typeof user.valid === "boolean" && replaces.length === 0;
-  const plan = known && observed ? planToken(user as unknown as TokenInputs, liveFromObservation(String(user.accountId), observed), { actor }) : undefined;
+  const values = { ...news.values, ...user };
+  const bad = badOf(ctx, urn, values, actor).filter((f) => !ignoreChanges.includes(f.property));
+  const checked = ctx.claims.of(urn);
+  const lookup = checked && checked.values.accountId === user.accountId ? checked.observed : undefined;
+  const observed: FoundObservation | undefined =
+    lookup?.status === "found" ? lookup : typeof user.accountId === "string" && user.accountId === olds.accountId ? recordedObservation(user.accountId, oldOutputs.values) : undefined;
+  const known = bad.length === 0 && !isUnknown(user) && typeof user.valid === "boolean";
+  const desired: TokenInputs = { ...(user as unknown as TokenInputs), actor };
+  let plan: Plan | undefined;
+  if (known && observed) plan = (observed === lookup ? plannedOf(ctx, urn, values)?.plan : undefined) ?? planFor(desired, liveFromObservation(desired.accountId, observed), actor);
+  const { changes: changed, replaces } = tokenChanges(olds, user, plan);
   // A refused or malformed token is a change even when nothing declared changed (e.g. `valid: true`
   // on a token since revoked outside Pulumi, an account this operation found missing, or a
   // property it does not take): its Update is where it fails, that token alone.
-  const lookup = typeof user.accountId === "string" ? ctx.live.seen(user.accountId) : undefined;
-  const desired: TokenInputs = { ...(user as unknown as TokenInputs), actor };
   const duplicate = duplicateOf(ctx, user.accountId);
+  const shown = replaces.length === 0 ? plan : undefined;
   const refusal = duplicate
     ? { property: "accountId", message: duplicate }
-    : (plan?.refusal ?? (known && lookup && lookup.status !== "found" ? refusalOf({ desired, observed: lookup, actor }) : undefined));
-  const changes = !!result.changes || !!refusal || bad.length > 0;
-  const detailed = changes ? detailedDiff(olds, oldOutputs.values, user, refusal ? undefined : plan) : {};
+    : (shown?.refusal ?? (known && replaces.length === 0 && lookup && lookup.status !== "found" ? decide({ desired, observed: lookup, actor }).refusal : undefined));
+  const changes = changed || !!refusal || bad.length > 0;
+  const detailed = changes ? detailedDiff(olds, oldOutputs.values, user, refusal ? undefined : shown) : {};
   for (const { property } of [...(refusal ? [refusal] : []), ...bad]) {
     if (!(property in detailed)) detailed[property] = { kind: property in olds ? Kind.UPDATE : Kind.ADD, inputDiff: true };
   }
@@ -235,11 +218,12 @@ export async function diff(
 }
 
 /**
- * The outputs `pulumi preview` shows for a create or update: the live account after the plan,
- * with the time of an invalidation unknown. Without a known account or known inputs, every
- * output but the declared ones is unknown.
+ * The outputs `pulumi preview` shows for a create or update: the live account after the plan
+ * (Check's), with the time of an invalidation unknown. Without a known account or known inputs,
+ * every output but the declared ones is unknown.
  */
-function predicted(inputs: Record<string, unknown>, actor: string, live: Account | undefined, unlinkedBefore: Agency[], refused: boolean): Record<string, unknown> {
+function predicted(inputs: Record<string, unknown>, actor: string, checked: Checked | undefined, unlinkedBefore: Agency[], refused: boolean): Record<string, unknown> {
+  const live = checked?.account;
   if (!live || isUnknown(inputs) || typeof inputs.valid !== "boolean") {
     const out: Record<string, unknown> = { ...inputs, actor };
     for (const k of ["accountName", "externalId", "linkedAgencies", "unlinkedAgencies", "invalidatedAt", "invalidatedBy", "revokedOutsidePulumi", "tokenFingerprint"]) out[k] = UNKNOWN;
@@ -247,7 +231,7 @@ function predicted(inputs: Record<string, unknown>, actor: string, live: Account
     return out;
   }
   const desired = { ...(inputs as unknown as TokenInputs), actor };
-  const plan = planToken(desired, live, { actor });
+  const plan = checked.plan ?? planFor(desired, live, actor);
   if (plan.refusal || refused) return { ...buildOutputs(desired, live, unlinkedBefore) };
   const cut = plan.actions.flatMap((a) => (a.kind === "unlink" ? [a.agency] : []));
   return { ...buildOutputs(desired, applyPlan(live, plan.actions, UNKNOWN), [...unlinkedBefore, ...cut]) };
@@ -267,60 +251,57 @@ function refuseUnfit(ctx: TokenContext, urn: string, bad: Failure[], duplicate: 
  * Create: in preview, the predicted outputs (for a refused token, the account as it is; for a
  * malformed one, nothing known: Check has logged why as an error); otherwise fails a malformed
  * token ({@link malformed}) changing nothing, or adopts and reconciles the account
- * (TokenLifecycle.create), which reads it afresh and refuses from that read, failing this token
- * alone (a lookup that failed in Check is tried again, not held against the token).
+ * (TokenLifecycle.reconcile) with the plan Check made, refusing from fresh live state when that
+ * differs, failing this token alone (a lookup that failed in Check is tried again, not held
+ * against the token).
  */
 export async function create(ctx: TokenContext, urn: string, news: Props, preview: boolean): Promise<{ id: string; outputs: Props }> {
   const actor = actorOf(urn);
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
-  const bad = malformed(news.values, actor);
+  const bad = badOf(ctx, urn, news.values, actor);
   const duplicate = duplicateOf(ctx, user.accountId);
   if (preview) {
-    return { id: "", outputs: { values: predicted(user, actor, bad.length > 0 ? undefined : livePeek(ctx, user.accountId), [], !!duplicate), secrets } };
+    return { id: "", outputs: { values: predicted(user, actor, bad.length > 0 ? undefined : checkedAs(ctx, urn, news.values), [], !!duplicate), secrets } };
   }
   refuseUnfit(ctx, urn, bad, duplicate);
-  const observed = observedNow(ctx, user.accountId);
-  const res = await refusing(() => ctx.lifecycle.create({ ...user, actor, ...(observed ? { observed } : {}) }));
-  return { id: res.id, outputs: { values: res.outs as Record<string, unknown>, secrets } };
+  const inputs = { ...(user as unknown as TokenInputs), actor };
+  const outs = await refusing(() => ctx.lifecycle.reconcile(inputs, plannedOf(ctx, urn, news.values), []));
+  return { id: inputs.accountId, outputs: { values: outs as unknown as Record<string, unknown>, secrets } };
 }
 
-/** Update: as {@link create}, reconciling again (TokenLifecycle.update). */
-export async function update(ctx: TokenContext, urn: string, id: string, oldOutputs: Props, news: Props, preview: boolean): Promise<Props> {
+/** Update: as {@link create}, reconciling again. */
+export async function update(ctx: TokenContext, urn: string, _id: string, oldOutputs: Props, news: Props, preview: boolean): Promise<Props> {
   const actor = actorOf(urn);
   const user = declared(news.values);
   const secrets = outputSecrets(news.secrets);
-  const bad = malformed(news.values, actor);
+  const bad = badOf(ctx, urn, news.values, actor);
   const duplicate = duplicateOf(ctx, user.accountId);
+  const unlinkedBefore = storedAgencies(oldOutputs.values, "unlinkedAgencies");
   if (preview) {
-    const live = bad.length > 0 ? undefined : livePeek(ctx, user.accountId);
-    return { values: predicted(user, actor, live, storedAgencies(oldOutputs.values, "unlinkedAgencies"), !!duplicate), secrets };
+    return { values: predicted(user, actor, bad.length > 0 ? undefined : checkedAs(ctx, urn, news.values), unlinkedBefore, !!duplicate), secrets };
   }
   refuseUnfit(ctx, urn, bad, duplicate);
-  const observed = observedNow(ctx, user.accountId);
-  const res = await refusing(() => ctx.lifecycle.update(id, oldOutputs.values, { ...user, actor, ...(observed ? { observed } : {}) }));
-  return { values: res.outs as Record<string, unknown>, secrets };
+  const inputs = { ...(user as unknown as TokenInputs), actor };
+  const outs = await refusing(() => ctx.lifecycle.reconcile(inputs, plannedOf(ctx, urn, news.values), unlinkedBefore));
+  return { values: outs as unknown as Record<string, unknown>, secrets };
 }
 
 /**
  * Read (refresh and import): the live state, and inputs that match it, so drift shows as a
  * change of `valid`. Optional inputs are kept only where they were declared (none on import).
  * `id` "" means the account definitely does not exist (a 404 for that account). The account comes
- * from the pages read ahead (live.ts) when they hold it; otherwise the lifecycle reads it itself.
+ * from the client's read-ahead (client/read-ahead.ts) when it holds it, else from a read of its own.
  */
 export async function read(ctx: TokenContext, urn: string, id: string, state: Props, inputs: Props): Promise<{ id: string; inputs: Props; outputs: Props }> {
   const actor = actorOf(urn);
   const props = { ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]), unlinkedAgencies: state.values.unlinkedAgencies, actor };
-  const res = await ctx.lifecycle.read(id, props, await ctx.live.find(id));
+  const res = await ctx.lifecycle.read(id, props);
   const secrets = new Set([...inputs.secrets, ...state.secrets].filter((k) => !(SECRET_OUTPUTS as readonly string[]).includes(k)));
   if (!res.id) return { id: "", inputs: { values: {}, secrets: new Set() }, outputs: { values: {}, secrets: new Set() } };
   return {
     id: res.id,
-    inputs: { values: declared(res.inputs ?? {}), secrets },
-    outputs: { values: (res.props ?? {}) as Record<string, unknown>, secrets: outputSecrets(secrets) },
+    inputs: { values: declared((res.inputs ?? {}) as unknown as Record<string, unknown>), secrets },
+    outputs: { values: (res.props ?? {}) as unknown as Record<string, unknown>, secrets: outputSecrets(secrets) },
   };
-}
-
-function livePeek(ctx: TokenContext, accountId: unknown): Account | undefined {
-  return typeof accountId === "string" ? ctx.live.peek(accountId) : undefined;
 }

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { realClock, type Clock } from "../core/clock";
 import type { Agency } from "../core/types";
+import { urlHost } from "../core/url";
 import { DEMO_KEYS, KeyRing, type ExtraKey } from "./auth";
 import { loadContract } from "./contract";
 import { Faults } from "./faults";
@@ -81,7 +82,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const s = server;
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${urlHost(host)}:${port}`,
+    url: `http://${urlHost(reachable(host))}:${port}`,
     port,
     keys: { admin: DEMO_KEYS.admin, readonly: DEMO_KEYS.readonly, agency: DEMO_KEYS.agency },
     agencies: () => (store.db.open ? store.listAgencies() : []),
@@ -113,7 +114,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function urlHost(host: string): string {
-  if (host === "0.0.0.0" || host === "::" || host === "") return "127.0.0.1";
-  return host.includes(":") ? `[${host}]` : host;
+/** The address to reach a server listening on `host` from this machine: a wildcard is reached on 127.0.0.1. */
+function reachable(host: string): string {
+  return host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
 }

@@ -3,9 +3,9 @@
  * against the resource before anything changes (by the stack program on the dynamic path, by the
  * plugin on the native one), and the summary the stack exports. Pure.
  */
-import { accountLabel, auditLine, planToken, summarizePlan, type Agency, type DesiredToken, type Publisher } from "../core";
+import { accountLabel, auditLine, summarizePlan, type Agency, type DesiredToken, type Publisher } from "../core";
 import { liveFromObservation, type Observation } from "./observation";
-import { refusalOf, type TokenRefusal } from "./refusal";
+import type { Decision } from "./refusal";
 
 /** What the program saw before acting, as logged: used for the stack's audit summary. */
 export interface TokenAudit {
@@ -22,28 +22,17 @@ export interface TokenAudit {
   message: string;
 }
 
-/** What was decided about one token: what was seen, and the refusal (duplicates included), if any. */
-export interface AuditFacts {
-  observed: Observation;
-  refusal?: TokenRefusal;
-  duplicates?: readonly string[];
-}
-
-/** The facts for a token decided alone (no other resource of the program to compare with). */
-export function factsOf(desired: DesiredToken, observed: Observation, actor: string): AuditFacts {
-  const refusal = refusalOf({ desired, observed, actor });
-  return { observed, ...(refusal ? { refusal } : {}) };
-}
-
-/** The audit of `desired` against what was decided, with the severity to log it at. */
-export function auditOf(desired: DesiredToken, facts: AuditFacts, actor: string): { severity: "info" | "warn" | "error"; audit: TokenAudit } {
+/**
+ * The audit of `desired` against what was decided (its plan, made once by {@link decide}), with the
+ * severity to log it at.
+ */
+export function auditOf(desired: DesiredToken, decision: Decision): { severity: "info" | "warn" | "error"; audit: TokenAudit } {
   const { accountId } = desired;
-  const { observed, refusal } = facts;
+  const { observed, refusal, plan } = decision;
   if (observed.status !== "found") {
     return { severity: "error", audit: { accountId, status: observed.status, message: refusal!.message } };
   }
   const live = liveFromObservation(accountId, observed);
-  const plan = planToken(desired, live, { actor });
   const seen = {
     accountId,
     status: "found" as const,
@@ -52,7 +41,7 @@ export function auditOf(desired: DesiredToken, facts: AuditFacts, actor: string)
     valid: observed.valid,
     linkedAgencies: observed.agencies,
   };
-  if (facts.duplicates) {
+  if (!plan) {
     return { severity: "error", audit: { ...seen, action: "refuse (duplicate)", message: `${accountLabel(live)}: ${refusal!.message}` } };
   }
   const line = auditLine(live, plan);

@@ -1,11 +1,11 @@
 /**
  * The provider-side inputs of a PublisherToken and their validation (Pulumi `check`).
  */
-import type { CheckFailure } from "@pulumi/pulumi/dynamic";
 import { PUBLISHERS, satisfies, type DesiredToken, type Publisher } from "../core";
 import { ACCOUNT_ID, ACTOR, AGENCY_ID, REASON } from "../generated/contract";
-import type { PublisherTokenOutputs } from "../generated/token";
-import { asObservation, type Observation } from "./observation";
+import { TOKEN_INPUTS, type PublisherTokenOutputs } from "../generated/token";
+import { asObservation, type DecidedObservation } from "./observation";
+import { tally } from "./tally";
 
 /** The engine's marker for a value not known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -13,13 +13,19 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** Inputs as the provider receives them (plain values, `__provider` aside). */
 export interface TokenInputs extends DesiredToken, Pick<PublisherTokenOutputs, "actor"> {
   /** The program-side lookup. Absent when the program could not look (unknown accountId). */
-  observed?: Observation;
+  observed?: DecidedObservation;
   /** Set by the program when more than one resource declares this account: all their names. */
   duplicates?: string[];
 }
 
-/** Input property names the user sets. */
-export { TOKEN_INPUTS as USER_INPUTS } from "../generated/token";
+/** A failure of one input property: which, and what is wrong and how to fix it. */
+export interface InputFailure {
+  property: string;
+  reason: string;
+}
+
+/** Input property names the user sets (the token definition's inputs). */
+export const USER_INPUTS = TOKEN_INPUTS;
 
 /** True when the value (or any element of it) is the preview's unknown marker. */
 export function hasUnknown(value: unknown): boolean {
@@ -34,8 +40,9 @@ export function hasUnknown(value: unknown): boolean {
  * typed inputs and the failures, each naming its property and how to fix it. Unknown values
  * (preview) are not failures.
  */
-export function checkInputs(news: Record<string, unknown>): { inputs: TokenInputs; failures: CheckFailure[] } {
-  const failures: CheckFailure[] = [];
+export function checkInputs(news: Record<string, unknown>): { inputs: TokenInputs; failures: InputFailure[] } {
+  tally("format", news.accountId);
+  const failures: InputFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
 
   const { accountId, valid, publisher, reason, expectAgencies, actor } = news;
@@ -64,6 +71,15 @@ export function checkInputs(news: Record<string, unknown>): { inputs: TokenInput
     fail("actor", `actor must be ${ACTOR.description}; got ${show(actor)}. It is set by the PublisherToken class (\`pulumi:<project>/<stack>\`, shortened to fit): construct tokens with \`new PublisherToken(...)\``);
   }
 
+  return { inputs: inputsOf(news), failures };
+}
+
+/**
+ * The typed inputs of raw ones, without checking them: for inputs that were checked at the path's
+ * boundary ({@link checkInputs} in the program's registration or the provider's check).
+ */
+export function inputsOf(news: Record<string, unknown>): TokenInputs {
+  const { accountId, valid, publisher, reason, expectAgencies, actor } = news;
   const inputs: TokenInputs = { accountId: accountId as string, valid: valid as boolean, actor: actor as string };
   if (publisher !== undefined) inputs.publisher = publisher as Publisher;
   if (reason !== undefined) inputs.reason = reason as string;
@@ -71,11 +87,30 @@ export function checkInputs(news: Record<string, unknown>): { inputs: TokenInput
   const observed = asObservation(news.observed);
   if (observed) inputs.observed = observed;
   if (Array.isArray(news.duplicates) && news.duplicates.every((n) => typeof n === "string")) inputs.duplicates = news.duplicates as string[];
-  return { inputs, failures };
+  return inputs;
 }
 
 function show(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value) ?? String(value);
   return `${typeof value} ${text.length > 60 ? text.slice(0, 57) + "..." : text}`;
+}
+
+/**
+ * What is wrong with one token's declared values themselves: a property a PublisherToken does not
+ * take, or a value the API contract does not ({@link checkInputs}). The actor is not among them: it
+ * comes from the stack, not the token.
+ */
+export function malformed(values: Record<string, unknown>, actor: string): InputFailure[] {
+  const unknown = Object.keys(values)
+    .filter((k) => !(USER_INPUTS as readonly string[]).includes(k))
+    .map((k) => ({ property: k, reason: `unknown property "${k}"; a PublisherToken takes ${USER_INPUTS.join(", ")}` }));
+  const declared = Object.fromEntries(USER_INPUTS.filter((k) => values[k] !== undefined).map((k) => [k, values[k]]));
+  const invalid = checkInputs({ ...declared, actor }).failures.filter((f) => f.property !== "actor");
+  return [...unknown, ...invalid];
+}
+
+/** What a malformed token's error says: what is wrong, that it changes nothing, and the fix. */
+export function malformedMessage(bad: readonly InputFailure[]): string {
+  return `malformed input, nothing is changed for this token: ${bad.map((f) => f.reason).join("; ")}. Fix it in the program and run \`pulumi up\` again.`;
 }

@@ -5,8 +5,10 @@
  * that a live change (a re-authorization) shows up as a diff on the next `pulumi up`.
  * It holds no secret: no fingerprint, no key.
  */
-import { PUBLISHERS, type Account, type Agency, type Publisher } from "../core";
-import type { LiveToken } from "../core/plan";
+import { PUBLISHERS, type Account, type Agency, type LiveToken, type Plan, type Publisher } from "../core";
+import { storedAgencies } from "./outputs";
+import type { InputFailure } from "./inputs";
+import type { TokenRefusal } from "./refusal";
 
 /** The account exists. */
 export interface FoundObservation {
@@ -48,6 +50,50 @@ export function isRefusedInPreview(value: unknown): boolean {
 /** The result of the program-side lookup of one account. */
 export type Observation = FoundObservation | MissingObservation | FailedObservation;
 
+/**
+ * The program's decision about a token, sent with its observation (the hidden input `observed`):
+ * the provider acts on it (check fails with the refusal, diff and create follow the plan) instead
+ * of deciding again. The program and the provider run in different processes, and the inputs are
+ * all that passes between them.
+ */
+export interface Carried {
+  plan?: PackedPlan;
+  refusal?: TokenRefusal;
+  /** For inputs the program's format check refused: its failures, which check reports. */
+  failures?: InputFailure[];
+}
+
+/**
+ * A plan as carried in state: whether it invalidates, and the ids of the agencies it unlinks (the
+ * observation names them). Small, since it is stored with every token's inputs.
+ */
+export interface PackedPlan {
+  invalidate?: true;
+  unlink?: string[];
+}
+
+/** The carried form of `plan` (its refusal travels as {@link Carried.refusal}). */
+export function packPlan(plan: Plan): PackedPlan {
+  const unlink = plan.actions.flatMap((a) => (a.kind === "unlink" ? [a.agency.id] : []));
+  return { ...(plan.actions.some((a) => a.kind === "invalidate") ? { invalidate: true as const } : {}), ...(unlink.length > 0 ? { unlink } : {}) };
+}
+
+/** The plan a {@link PackedPlan} carries, for `desired` as the program declared it, against the observation it was made from. */
+export function unpackPlan(packed: PackedPlan, desired: { accountId: string; actor: string; reason?: string }, observed: FoundObservation): Plan {
+  const { accountId, actor } = desired;
+  const names = new Map(observed.agencies.map((a) => [a.id, a.name]));
+  return {
+    accountId,
+    actions: [
+      ...(packed.invalidate ? [{ kind: "invalidate" as const, accountId, actor, reason: desired.reason ?? null }] : []),
+      ...(packed.unlink ?? []).map((id) => ({ kind: "unlink" as const, accountId, actor, agency: { id, name: names.get(id) ?? id } })),
+    ],
+  };
+}
+
+/** An observation with the program's decision, as the program sends it. */
+export type DecidedObservation = Observation & { decided?: Carried };
+
 /** The observation of a live account. */
 export function observe(account: Account): FoundObservation {
   return {
@@ -75,11 +121,12 @@ export function liveFromObservation(accountId: string, o: FoundObservation): Liv
 }
 
 /** Narrows an unknown input value to an observation, or undefined when absent or malformed. */
-export function asObservation(value: unknown): Observation | undefined {
+export function asObservation(value: unknown): DecidedObservation | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (v.status === "missing") return { status: "missing" };
-  if (v.status === "error" && typeof v.message === "string") return { status: "error", message: v.message };
+  const decided = typeof v.decided === "object" && v.decided !== null ? { decided: v.decided as Carried } : {};
+  if (v.status === "missing") return { status: "missing", ...decided };
+  if (v.status === "error" && typeof v.message === "string") return { status: "error", message: v.message, ...decided };
   if (
     v.status === "found" &&
     PUBLISHERS.includes(v.publisher as Publisher) &&
@@ -90,4 +137,25 @@ export function asObservation(value: unknown): Observation | undefined {
     return value as FoundObservation;
   }
   return undefined;
+}
+
+/**
+ * The account as recorded in a token's outputs, as an observation: for a diff with nothing newer
+ * seen (refresh's, where the outputs are the newest view). Undefined for outputs that are not a
+ * token's (older or partial state).
+ */
+export function recordedObservation(accountId: string, outputs: Record<string, unknown>): FoundObservation | undefined {
+  const o = outputs;
+  if (typeof o.valid !== "boolean" || !PUBLISHERS.includes(o.publisher as Publisher)) return undefined;
+  return {
+    status: "found",
+    publisher: o.publisher as Publisher,
+    name: typeof o.accountName === "string" ? o.accountName : accountId,
+    valid: o.valid,
+    invalidatedAt: typeof o.invalidatedAt === "string" ? o.invalidatedAt : null,
+    invalidatedBy: typeof o.invalidatedBy === "string" ? o.invalidatedBy : null,
+    reason: null,
+    agencies: storedAgencies(o, "linkedAgencies"),
+    ...(typeof o.version === "number" ? { version: o.version } : {}),
+  };
 }

@@ -1,11 +1,14 @@
 /**
- * Why a declared token is refused before anything is done to its account. One function decides,
- * used by the program (which logs the refusal against the resource and registers it last) and by
- * the provider's check (which fails the resource with the same words).
+ * What is decided about a declared token before anything is done to its account: the plan, made
+ * once, and the refusal, if any. One function decides, used by the program (which logs the refusal
+ * against the resource and registers it last), by the native plugin's Check, and by the dynamic
+ * provider's check when no program decided.
  */
-import { planToken, type DesiredToken } from "../core";
+import { planToken, type DesiredToken, type LiveToken, type Plan } from "../core";
+import { duplicateRefusal } from "./claims";
 import { notFoundMessage } from "./errors";
 import { liveFromObservation, type Observation } from "./observation";
+import { tally } from "./tally";
 
 /** A refusal: the input property it is about, and what happened, why, and how to fix it. */
 export interface TokenRefusal {
@@ -13,7 +16,7 @@ export interface TokenRefusal {
   message: string;
 }
 
-/** What decides a refusal: the declaration, what the program observed, and who acts. */
+/** What decides a refusal: the declaration, what was observed, and who acts. */
 export interface RefusalFacts {
   desired: DesiredToken;
   observed: Observation;
@@ -22,33 +25,34 @@ export interface RefusalFacts {
   duplicates?: readonly string[];
 }
 
-/**
- * The refusal for one token, or undefined when it may proceed. Refused: two or more resources
- * for one account, an unknown account, a failed lookup, and whatever the planner refuses
- * (`valid: true` on a revoked token, a publisher mismatch, the `expectAgencies` guard).
- */
-export function refusalOf(facts: RefusalFacts): TokenRefusal | undefined {
-  const { desired, observed } = facts;
-  if (facts.duplicates && facts.duplicates.length > 1) {
-    return { property: "accountId", message: duplicateMessage(desired.accountId, facts.duplicates) };
-  }
-  if (observed.status === "missing") return { property: "accountId", message: notFoundMessage(desired.accountId) };
-  if (observed.status === "error") {
-    return { property: "accountId", message: `could not read account ${desired.accountId} from Marin Social: ${observed.message}` };
-  }
-  const plan = planToken(desired, liveFromObservation(desired.accountId, observed), { actor: facts.actor });
-  return plan.refusal ? { property: plan.refusal.property, message: plan.refusal.message } : undefined;
+/** What was decided about one token. `plan` is set when the account was found and no duplicate refused it. */
+export interface Decision {
+  observed: Observation;
+  plan?: Plan;
+  refusal?: TokenRefusal;
+  duplicates?: readonly string[];
+}
+
+/** The plan for `desired` against `live`: every plan of the token domain is made here (and counted, see tally.ts). */
+export function planFor(desired: DesiredToken, live: LiveToken, actor: string): Plan {
+  tally("plan", desired.accountId);
+  return planToken(desired, live, { actor });
 }
 
 /**
- * The refusal of two or more resources for one account, naming them all. `outcome`: what became
- * of them (the native plugin may have run one before it saw the other).
+ * The decision for one token. Refused: two or more resources for one account, an unknown account,
+ * a failed lookup, and whatever the planner refuses (`valid: true` on a revoked token, a publisher
+ * mismatch, the `expectAgencies` guard).
  */
-export function duplicateMessage(accountId: string, names: readonly string[], outcome = "None of them changes anything"): string {
-  const sorted = [...names].sort();
-  return (
-    `account ${accountId} is declared by ${sorted.length} PublisherToken resources: ${sorted.map((n) => JSON.stringify(n)).join(", ")}. ` +
-    "One account needs exactly one resource: each would act on the account without knowing of the other (one invalidating " +
-    `what another declares valid, or both unlinking the same agencies). ${outcome}; keep one and remove the others.`
-  );
+export function decide(facts: RefusalFacts): Decision {
+  const { desired, observed } = facts;
+  const duplicate = facts.duplicates ? duplicateRefusal(desired.accountId, facts.duplicates) : undefined;
+  const base: Decision = { observed, ...(facts.duplicates && facts.duplicates.length > 1 ? { duplicates: facts.duplicates } : {}) };
+  if (duplicate) return { ...base, refusal: duplicate };
+  if (observed.status === "missing") return { ...base, refusal: { property: "accountId", message: notFoundMessage(desired.accountId) } };
+  if (observed.status === "error") {
+    return { ...base, refusal: { property: "accountId", message: `could not read account ${desired.accountId} from Marin Social: ${observed.message}` } };
+  }
+  const plan = planFor(desired, liveFromObservation(desired.accountId, observed), facts.actor);
+  return { ...base, plan, ...(plan.refusal ? { refusal: { property: plan.refusal.property, message: plan.refusal.message } } : {}) };
 }
