@@ -5,6 +5,7 @@ export * from "./rules";
 export * from "./plan";
 export * from "./apply";
 export * from "./describe";
+export * from "./display";
 export * from "./drift";
 export * from "./report";
 export * from "./errors";

@@ -3,7 +3,7 @@
  * Type token `pulumi-nodejs:dynamic/marin-social:PublisherToken`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { pulumiActor, type Agency, type Publisher } from "../core";
+import { displayText, pulumiActor, type Agency, type Publisher } from "../core";
 import { auditOf, type TokenAudit } from "../token/audit";
 import { checkInputs } from "../token/inputs";
 import { REFUSED_IN_PREVIEW, type Observation } from "../token/observation";
@@ -97,7 +97,7 @@ export class PublisherToken extends pulumi.dynamic.Resource {
       const verdict = await programTokens().decide(declared, desired, actor, lookup);
       const audit = auditOf(desired, verdict, actor);
       const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
-      withoutStackTraces(() => void log(audit.audit.message, about));
+      withoutStackTraces(() => void log(displayText(audit.audit.message), about));
       // `pulumi up` previews first and stops there if the preview fails, so a refusal fails only
       // the update itself (see program-tokens.ts); a preview shows it as this error and goes on.
       if (verdict.refusal && !pulumi.runtime.isDryRun()) process.exitCode = REPORTED_ERROR_EXIT_CODE;

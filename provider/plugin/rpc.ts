@@ -21,6 +21,7 @@ import type { NativeProvider } from "./provider";
 import { GET_ACCOUNT, PACKAGE, packageSchema, TOKEN_TYPE } from "./schema";
 import * as token from "./token";
 import { decode, encode, type Props } from "./wire";
+import { displayText } from "../core/display";
 
 /** A handler's failure, already a gRPC status (e.g. carrying the partly reconciled state). */
 class RpcFailure {
@@ -46,7 +47,7 @@ async function recording<T>(secrets: Iterable<string>, fn: () => Promise<T>): Pr
 }
 
 function failures(list: token.Failure[]): pb.CheckFailure[] {
-  return list.map((f) => new pb.CheckFailure().setProperty(f.property).setReason(f.reason));
+  return list.map((f) => new pb.CheckFailure().setProperty(f.property).setReason(displayText(f.reason)));
 }
 
 function requireTokenType(type: string, urn: string): void {

@@ -205,6 +205,6 @@ async function readLive(client: MarinSocialClient, accountId: string): Promise<A
 
 function validInputs(news: Record<string, unknown>): TokenInputs {
   const { inputs, failures } = checkInputs(news);
-  if (failures.length > 0) throw new MarinSocialError("invalid-input", failures.map((f) => `${f.property}: ${f.reason}`).join("\n"));
+  if (failures.length > 0) throw new MarinSocialError("invalid-input", failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
   return inputs;
 }
