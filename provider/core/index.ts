@@ -6,6 +6,7 @@ export * from "./plan";
 export * from "./apply";
 export * from "./describe";
 export * from "./display";
+export * from "./config-advice";
 export * from "./drift";
 export * from "./report";
 export * from "./errors";
