@@ -12,6 +12,7 @@ import { programTokens, type Verdict } from "./program-tokens";
 import { SECRET_OUTPUTS } from "../token/outputs";
 import { publisherTokenProvider } from "./shim";
 import { withoutStackTraces } from "./stack-traces";
+import { reportAfterTheFact } from "./after-the-fact";
 
 export type { TokenAudit } from "../token/audit";
 
@@ -156,6 +157,10 @@ export class PublisherToken extends pulumi.dynamic.Resource {
     );
     declared.resource = this;
     decided.set(this, derived.seen);
+    const seen = derived.seen;
+    const acted = (s: Seen) => (s.verdict.refusal ? undefined : reportAfterTheFact(this, s.audit, actor, about));
+    if (pulumi.Output.isInstance(seen)) seen.apply(acted);
+    else void seen.then(acted);
   }
 }
 

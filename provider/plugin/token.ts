@@ -8,7 +8,7 @@
  * Unlike the dynamic provider there are no hidden inputs: the actor comes from the URN
  * (`pulumi:<project>/<stack>`), and the live observation stays in memory (see live.ts).
  */
-import { applyPlan, MarinSocialError, planToken, pulumiActor, type Account, type Agency } from "../core";
+import { alreadyInvalidLine, applyPlan, MarinSocialError, planToken, pulumiActor, type Account, type Agency } from "../core";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
 import { auditOf, factsOf } from "../token/audit";
@@ -22,6 +22,7 @@ import { detailedDiff, Kind, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
 import type { EngineLog } from "./engine-log";
 import type { LiveAccounts } from "./live";
 import { isUnknown, pick, UNKNOWN, type Props } from "./wire";
+import { continuesOnError } from "./run-options";
 
 /** What the handlers work with. */
 export interface TokenContext {
@@ -174,13 +175,23 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
  */
 export const CONTINUE_HINT = "To cut off every other token in the same run despite a refusal, run `pulumi up --continue-on-error`.";
 
+/** When the run's options cannot be told (see run-options.ts): what holds either way. */
+export const CONTINUE_HINT_UNKNOWN =
+  "Unless this run was started with `pulumi up --continue-on-error`, the engine starts no further step after this failure, so tokens it had not reached are not cut off; run it with that flag to cut them off despite a refusal.";
+
+/** The hint this run needs: none when it already continues on error. */
+function continueHint(): string {
+  const continues = continuesOnError();
+  return continues === true ? "" : ` ${continues === false ? CONTINUE_HINT : CONTINUE_HINT_UNKNOWN}`;
+}
+
 /** Runs a real create or update; a refusal (or an account that does not exist) gets {@link CONTINUE_HINT}. */
 async function refusing<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (MarinSocialError.isInstance(err) && (err.kind === "refusal" || err.code === "account-not-found")) {
-      throw new MarinSocialError(err.code, `${err.message} ${CONTINUE_HINT}`);
+      throw new MarinSocialError(err.code, `${err.message}${continueHint()}`);
     }
     throw err;
   }
@@ -258,8 +269,8 @@ function predicted(inputs: Record<string, unknown>, actor: string, live: Account
  * that this token's real step has begun (so a duplicate checked later says it ran).
  */
 function refuseUnfit(ctx: TokenContext, urn: string, bad: Failure[], duplicate: string | undefined): void {
-  if (bad.length > 0) throw new MarinSocialError("invalid-input", `${malformedMessage(bad)} ${CONTINUE_HINT}`);
-  if (duplicate) throw new MarinSocialError("invalid-input", `${duplicate} ${CONTINUE_HINT}`);
+  if (bad.length > 0) throw new MarinSocialError("invalid-input", `${malformedMessage(bad)}${continueHint()}`);
+  if (duplicate) throw new MarinSocialError("invalid-input", `${duplicate}${continueHint()}`);
   ctx.claims.start(urn);
 }
 
@@ -282,6 +293,7 @@ export async function create(ctx: TokenContext, urn: string, news: Props, previe
   refuseUnfit(ctx, urn, bad, duplicate);
   const observed = observedNow(ctx, user.accountId);
   const res = await refusing(() => ctx.lifecycle.create({ ...user, actor, ...(observed ? { observed } : {}) }));
+  await reportAfterTheFact(ctx, urn, actor, user, observed, res.outs as Record<string, unknown>);
   return { id: res.id, outputs: { values: res.outs as Record<string, unknown>, secrets } };
 }
 
@@ -299,6 +311,7 @@ export async function update(ctx: TokenContext, urn: string, id: string, oldOutp
   refuseUnfit(ctx, urn, bad, duplicate);
   const observed = observedNow(ctx, user.accountId);
   const res = await refusing(() => ctx.lifecycle.update(id, oldOutputs.values, { ...user, actor, ...(observed ? { observed } : {}) }));
+  await reportAfterTheFact(ctx, urn, actor, user, observed, res.outs as Record<string, unknown>);
   return { values: res.outs as Record<string, unknown>, secrets };
 }
 
@@ -319,6 +332,22 @@ export async function read(ctx: TokenContext, urn: string, id: string, state: Pr
     inputs: { values: declared(res.inputs ?? {}), secrets },
     outputs: { values: (res.props ?? {}) as Record<string, unknown>, secrets: outputSecrets(secrets) },
   };
+}
+
+/**
+ * The audit line Check logged said this run would invalidate the token; when the outputs show
+ * someone else did (another stack won a race, or a person revoked it in between), says so
+ * against the resource, with what this run did do.
+ */
+async function reportAfterTheFact(ctx: TokenContext, urn: string, actor: string, user: Record<string, unknown>, observed: FoundObservation | undefined, outs: Record<string, unknown>): Promise<void> {
+  if (!observed?.valid || user.valid !== false || outs.invalidatedBy === actor) return;
+  const line = alreadyInvalidLine(
+    { id: String(user.accountId), publisher: observed.publisher, name: observed.name },
+    typeof outs.invalidatedBy === "string" ? outs.invalidatedBy : null,
+    typeof outs.invalidatedAt === "string" ? outs.invalidatedAt : null,
+    storedAgencies(outs, "unlinkedAgencies"),
+  );
+  await ctx.log.log(urn, "warn", line);
 }
 
 function livePeek(ctx: TokenContext, accountId: unknown): Account | undefined {
