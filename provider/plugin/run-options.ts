@@ -8,12 +8,12 @@ import { readFileSync } from "node:fs";
 
 const TRUE = /^(1|true|t|yes)$/i;
 
-/** The parent process's arguments, or undefined when they cannot be read (not Linux, not allowed). */
-function parentArgs(): string[] | undefined {
+/** The parent process's arguments, or null when they cannot be read (not Linux, not allowed). */
+function parentArgs(): string[] | null {
   try {
     return readFileSync(`/proc/${process.ppid}/cmdline`, "utf8").split("\0");
   } catch {
-    return undefined;
+    return null;
   }
 }
 
@@ -21,7 +21,7 @@ function parentArgs(): string[] | undefined {
  * Whether this run goes on past a failed step: true or false when known, undefined when it cannot
  * be told (then messages must say what holds either way).
  */
-export function continuesOnError(env: NodeJS.ProcessEnv = process.env, args: string[] | undefined = parentArgs()): boolean | undefined {
+export function continuesOnError(env: NodeJS.ProcessEnv = process.env, args: string[] | null = parentArgs()): boolean | undefined {
   const fromEnv = env.PULUMI_CONTINUE_ON_ERROR !== undefined ? TRUE.test(env.PULUMI_CONTINUE_ON_ERROR) : undefined;
   if (!args) return fromEnv === true ? true : undefined;
   for (const a of args) {

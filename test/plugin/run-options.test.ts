@@ -13,8 +13,8 @@ describe("continuesOnError", () => {
   });
 
   it("says it cannot tell when the arguments cannot be read, unless the environment turns it on", () => {
-    expect(continuesOnError({}, undefined)).toBeUndefined();
-    expect(continuesOnError({ PULUMI_CONTINUE_ON_ERROR: "false" }, undefined)).toBeUndefined();
-    expect(continuesOnError({ PULUMI_CONTINUE_ON_ERROR: "1" }, undefined)).toBe(true);
+    expect(continuesOnError({}, null)).toBeUndefined();
+    expect(continuesOnError({ PULUMI_CONTINUE_ON_ERROR: "false" }, null)).toBeUndefined();
+    expect(continuesOnError({ PULUMI_CONTINUE_ON_ERROR: "1" }, null)).toBe(true);
   });
 });
