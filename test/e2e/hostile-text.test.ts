@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { audit } from "../report/scenarios";
 import { pulumiStack, repoProgramCopy, describeWithPulumi, type PulumiTestStack } from "../support/pulumi";
 import { testSandbox, type TestSandbox } from "../support/sandbox";
@@ -49,13 +49,17 @@ beforeAll(async () => {
     }),
   );
   sb = await testSandbox({ seed });
+}, T);
+/** Each test starts from the seed (an earlier up cut fb-1001 off), with fb-1001 renamed as a publisher would. */
+beforeEach(async () => {
+  await sb.admin.sandbox.reset();
   const renamed = await fetch(`${sb.url}/_sandbox/accounts/fb-1001`, {
     method: "PATCH",
     headers: { authorization: `Bearer ${sb.sandbox.keys.admin}`, "content-type": "application/json" },
     body: JSON.stringify({ name: NAME }),
   });
   expect(renamed.status).toBe(200);
-}, T);
+});
 afterAll(async () => {
   for (const c of cleanups) await c();
   await sb?.close();
@@ -64,10 +68,19 @@ afterAll(async () => {
 
 /** `text` shows no acting character and no forged line, and shows the hostile text escaped. */
 function expectSafe(text: string, what: string): void {
-  const bad = [...text].find((c) => ACTING.test(c) && c !== "\n");
+  const i = [...text].findIndex((c) => ACTING.test(c) && c !== "\n");
+  const bad = i >= 0 ? [...text][i] : undefined;
+  if (bad) console.log(what, JSON.stringify([...text].slice(Math.max(0, i - 200), i + 50).join("")));
   expect(bad && `U+${bad.codePointAt(0)!.toString(16)}`, `${what}: an acting character`).toBeUndefined();
   expect(text.split("\n").filter((l) => /^\W*FORGED-LINE/.test(l)), `${what}: a forged line`).toEqual([]);
 }
+
+/**
+ * The diagnostics a terminal shows without `--debug`. The SDK's own debug lines (`RegisterResource
+ * RPC finished ...`, shown only with `--debug`) print the resource's inputs, hidden ones included,
+ * as the engine's `-v=9` logs do: like state, they hold the names exactly.
+ */
+const shown = (ds: Array<{ severity: string; message: string }>) => ds.filter((d) => d.severity !== "debug").map((d) => d.message).join("\n");
 
 const DECLARED = `tokens:\n  - accountId: fb-1001\n    valid: false\n  - accountId: fb-1003\n    valid: true\n`;
 
@@ -84,7 +97,7 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
         rmSync(path.dirname(workDir), { recursive: true, force: true });
       });
       const preview = await runOp(s.stack, "preview");
-      const previewText = preview.stdout + preview.stderr + preview.diagnostics.map((d) => d.message).join("\n");
+      const previewText = preview.stdout + preview.stderr + shown(preview.diagnostics);
       expectSafe(previewText, "dynamic preview");
       expect(previewText).toContain("Evil\\u001b[2J\\u001b]0;pwned\\u0007\\u0000Co\\u202eeffoc\\u2066x\\u2069\\u000aFORGED-LINE ok");
       expect(previewText).toContain("Agency\\u001b[31m\\u000d\\u000aFORGED-LINE agency\\u202e (ag-evil)");
@@ -92,7 +105,7 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
 
       const up = await runOp(s.stack, "up");
       expect(up.exitCode).not.toBe(0); // fb-1003 is refused: valid: true on a revoked token
-      expectSafe(up.stdout + up.stderr + up.message + up.diagnostics.map((d) => d.message).join("\n"), "dynamic up");
+      expectSafe(up.stdout + up.stderr + up.message + shown(up.diagnostics), "dynamic up");
       expect(up.errors.join("\n")).toContain("\\u202e");
     },
     T,
