@@ -29,7 +29,7 @@ export interface PropertyDiff {
 }
 
 /** Output properties an update never changes (when the resource is not replaced). */
-export const STABLE_OUTPUTS = ["accountId", "externalId", "publisher", "accountName", "tokenFingerprint"] as const;
+export const STABLE_OUTPUTS = ["accountId", "externalId", "publisher", "tokenFingerprint"] as const;
 
 /** Structural equality of JSON-like values (key order ignored). */
 export function sameValue(a: unknown, b: unknown): boolean {

@@ -219,7 +219,8 @@ export async function diff(
   }
   const bad = malformed({ ...news.values, ...user }, actor).filter((f) => !ignoreChanges.includes(f.property));
   const observed = observedNow(ctx, user.accountId) ?? (user.accountId === olds.accountId ? observedFromOutputs(oldOutputs.values) : undefined);
-  const result = await ctx.lifecycle.diff(id, olds, { ...user, actor, ...(observed ? { observed } : {}) });
+  const recordedName = typeof oldOutputs.values.accountName === "string" ? { accountName: oldOutputs.values.accountName } : {};
+  const result = await ctx.lifecycle.diff(id, { ...olds, ...recordedName }, { ...user, actor, ...(observed ? { observed } : {}) });
   const replaces = result.replaces ?? [];
   const known = bad.length === 0 && !isUnknown(user) && typeof user.valid === "boolean" && replaces.length === 0;
   const plan = known && observed ? planToken(user as unknown as TokenInputs, liveFromObservation(String(user.accountId), observed), { actor }) : undefined;

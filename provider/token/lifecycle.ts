@@ -63,6 +63,10 @@ export class TokenLifecycle implements dynamic.ResourceProvider {
       const live = newestView(inputs.accountId, olds, inputs.observed);
       if (live) work = planToken(inputs, live, { actor: inputs.actor }).actions.length > 0;
     }
+    // Renamed at the publisher: the recorded name and the one looked up differ (in refresh the
+    // outputs are the newer, in up the lookup), so refresh shows it and up records it.
+    const seen = inputs.observed?.status === "found" ? inputs.observed : undefined;
+    if (seen && typeof olds.accountName === "string" && olds.accountName !== seen.name) work = true;
     return { changes: replaces.length > 0 || changed.length > 0 || work, replaces, deleteBeforeReplace: false };
   }
 
