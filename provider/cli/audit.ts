@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     if (!json) throw e;
     out(JSON.stringify({ error: errorInfo(e) }, null, 2) + "\n");
-    err(`marin-social audit: ${(e as Error).message}\n`);
+    err(`marin-social audit: ${visible((e as Error).message)}\n`);
     return AUDIT_EXIT.fails;
   }
 }

@@ -9,6 +9,7 @@
 
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { displayText } from "../core/display";
 import { optionLines } from "./args";
 import { COMMANDS, GLOBAL_OPTIONS } from "./commands";
 import { err, guardPipes, out } from "./output";
@@ -85,7 +86,8 @@ export async function main(argv: string[]): Promise<number> {
     return await load()(rest);
   } catch (thrown) {
     const e = thrown as Error;
-    err(`marin-social ${name}: ${debug ? (e.stack ?? e.message) : e.message}\n`);
+    // An error may carry server text (the API's problem details): made safe to display.
+    err(`marin-social ${name}: ${debug ? (e.stack ?? e.message) : displayText(e.message)}\n`);
     return 1;
   }
 }

@@ -73,7 +73,7 @@ export const errors = {
     return make(
       "account-not-found",
       `Marin Social says the account does not exist ${where(ctx)}: ${why(ctx, "unknown account")}. ` +
-        "Check the accountId (`marin-social audit FILE` shows what is live), or whether the account was removed.",
+        "Check the accountId, or whether the account was deleted at its publisher.",
       ctx,
       false,
     );
@@ -83,7 +83,7 @@ export const errors = {
     return make(
       "account-not-found",
       `Marin Social has no account "${id}" ${where(ctx)}: the batched lookup succeeded without it. ` +
-        "Check the accountId (`marin-social audit FILE` shows what is live), or whether the account was removed.",
+        "Check the accountId, or whether the account was deleted at its publisher.",
       ctx,
       false,
     );

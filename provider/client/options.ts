@@ -197,6 +197,11 @@ export function isLoopbackHost(hostname: string): boolean {
   return false;
 }
 
+/** `raw` with whatever sits between `//` and an `@` (a user:password) replaced, for a message about a URL that does not parse. */
+function withoutCredentials(raw: string): string {
+  return raw.replace(/^([^/]*\/\/)[^/?#]*@/, "$1<credentials removed>@");
+}
+
 function num(value: number | undefined, fallback: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
@@ -232,7 +237,7 @@ export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedO
     url = new URL(raw);
   } catch {
     throw errors.config(
-      `the API URL "${scrub(raw)}"${from} is not a valid URL`,
+      `the API URL "${scrub(withoutCredentials(raw))}"${from} is not a valid URL`,
       `Set an absolute URL such as https://api.example.com with ${settings.set("apiUrl", "<url>")}.`,
     );
   }

@@ -98,3 +98,13 @@ export function auditLine(live: LiveToken, plan: Plan): AuditLine {
     message: `${label} token valid, linked to ${agenciesPhrase(live.agencies.length)}${linked}`,
   };
 }
+
+/**
+ * Said after `pulumi up` acted, when the token it planned to invalidate (as the audit line said
+ * before acting) was found already invalid by someone else: another stack won a race, or a person
+ * revoked it in between. `unlinked`: the agencies this run cut off itself.
+ */
+export function alreadyInvalidLine(live: Pick<LiveToken, "id" | "publisher" | "name">, by: string | null, at: string | null, unlinked: readonly Agency[]): string {
+  const done = unlinked.length > 0 ? `it only unlinked ${agenciesPhrase(unlinked.length)}: ${agencyList(unlinked)}` : "it changed nothing";
+  return `${accountLabel(live)}: the token was already invalid when this run came to invalidate it (revoked by ${by ?? "an unknown actor"} at ${at ?? "an unknown time"}), so this run did not invalidate it; ${done}`;
+}

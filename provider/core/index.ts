@@ -5,6 +5,8 @@ export * from "./rules";
 export * from "./plan";
 export * from "./apply";
 export * from "./describe";
+export * from "./display";
+export * from "./config-advice";
 export * from "./drift";
 export * from "./report";
 export * from "./errors";

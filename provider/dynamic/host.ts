@@ -6,6 +6,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
+import { displayText } from "../core/display";
 import { TokenLifecycle } from "../token/lifecycle";
 
 let configGet: ((key: string) => string | undefined) | undefined;
@@ -30,9 +31,33 @@ export const provider: dynamic.ResourceProvider = {
     };
     client = undefined;
   },
-  check: (olds, news) => lifecycle.check(olds, news),
-  diff: (id, olds, news) => lifecycle.diff(id, olds, news),
-  create: (inputs) => lifecycle.create(inputs),
-  read: (id, props) => lifecycle.read(id, props),
-  update: (id, olds, news) => lifecycle.update(id, olds, news),
+  check: (olds, news) =>
+    shown(async () => {
+      const res = await lifecycle.check(olds, news);
+      return { ...res, failures: res.failures?.map((f) => ({ ...f, reason: displayText(f.reason) })) };
+    }),
+  diff: (id, olds, news) => shown(() => lifecycle.diff(id, olds, news)),
+  create: (inputs) => shown(() => lifecycle.create(inputs)),
+  read: (id, props) => shown(() => lifecycle.read(id, props)),
+  update: (id, olds, news) => shown(() => lifecycle.update(id, olds, news)),
 };
+
+/**
+ * Runs `fn`; an error it throws reaches the engine (and the host's stderr) made safe to display:
+ * it may carry server text (names, reasons, the API's problem details). The error object itself
+ * is kept (a partial failure's id and properties tell the engine what to record).
+ */
+async function shown<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error) {
+      const safe = displayText(err.message);
+      if (err.stack) err.stack = err.stack.replace(err.message, safe);
+      err.message = safe;
+      const reasons = (err as { reasons?: unknown }).reasons;
+      if (Array.isArray(reasons)) (err as unknown as { reasons: string[] }).reasons = reasons.map((r) => displayText(String(r)));
+    }
+    throw err;
+  }
+}

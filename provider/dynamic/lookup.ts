@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MarinSocialError } from "../core";
 import { MarinSocialClient, resolveConnection, USER_AGENT, type Connection } from "../client";
 import { observe, type Observation } from "../token/observation";
+import { warnIfPlaintextApiKey } from "./config-warning";
 
 /** Looks up accounts for the program; one per process. */
 export class LiveLookup {
@@ -39,6 +40,7 @@ let runError: pulumi.RunError | undefined;
 /** The program's connection settings from the stack config or the environment, resolved and validated once per process. */
 function programConnection(): Connection | MarinSocialError {
   if (!resolved) {
+    warnIfPlaintextApiKey();
     try {
       resolved = resolveConnection({ config: (k: string) => pulumi.runtime.getConfig(k), env: process.env });
     } catch (err) {

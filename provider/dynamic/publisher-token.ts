@@ -3,7 +3,7 @@
  * Type token `pulumi-nodejs:dynamic/marin-social:PublisherToken`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { pulumiActor, type Publisher } from "../core";
+import { displayText, pulumiActor, type Publisher } from "../core";
 import type { PublisherTokenArgs, PublisherTokenProperties } from "../generated/token";
 import { auditOf, type TokenAudit } from "../token/audit";
 import { checkInputs, type InputFailure } from "../token/inputs";
@@ -13,6 +13,7 @@ import { programTokens, type Verdict } from "./program-tokens";
 import { SECRET_OUTPUTS } from "../token/outputs";
 import { publisherTokenProvider } from "./shim";
 import { withoutStackTraces } from "./stack-traces";
+import { reportAfterTheFact } from "./after-the-fact";
 
 export type { TokenAudit } from "../token/audit";
 
@@ -73,7 +74,7 @@ export class PublisherToken extends pulumi.dynamic.Resource {
       const verdict = await programTokens().decide(declared, desired, actor, lookup);
       const audit = auditOf(desired, verdict);
       const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
-      withoutStackTraces(() => void log(audit.audit.message, about));
+      withoutStackTraces(() => void log(displayText(audit.audit.message), about));
       // `pulumi up` previews first and stops there if the preview fails, so a refusal fails only
       // the update itself (see program-tokens.ts); a preview shows it as this error and goes on.
       if (verdict.refusal && !pulumi.runtime.isDryRun()) process.exitCode = REPORTED_ERROR_EXIT_CODE;
@@ -136,6 +137,10 @@ export class PublisherToken extends pulumi.dynamic.Resource {
     );
     declared.resource = this;
     decided.set(this, derived.seen);
+    const seen = derived.seen;
+    const acted = (s: Seen) => (s.verdict.refusal ? undefined : reportAfterTheFact(this, s.audit, actor, about));
+    if (pulumi.Output.isInstance(seen)) seen.apply(acted);
+    else void seen.then(acted);
   }
 }
 

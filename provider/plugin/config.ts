@@ -34,9 +34,12 @@ export function clientOf(connection: Connection): MarinSocialClient {
 }
 
 /**
- * CheckConfig: the failures of the inputs as a whole, each on the property it is about, and the
- * inputs to record, with `apiKey` always a secret (even when it was set as plain config).
- * Unknown values (preview) are not checked.
+ * CheckConfig: the failures of the inputs as a whole, and the inputs to record, with `apiKey`
+ * always a secret (even when it was set as plain config). Unknown values (preview) are not checked.
+ *
+ * A failure names no property: the engine prints a property failure as
+ * `property apiUrl value {<the value>} has a problem`, which would print a password an `apiUrl`
+ * embeds (and put it in `-v=9` logs). The message names the config key itself, never its value.
  */
 export function checkConfig(news: Props, env: NodeJS.ProcessEnv = process.env): { secrets: Set<string>; failures: Array<{ property: string; reason: string }> } {
   const secrets = new Set(news.secrets);
@@ -46,8 +49,6 @@ export function checkConfig(news: Props, env: NodeJS.ProcessEnv = process.env): 
     connectionOf(news.values, env);
     return { secrets, failures: [] };
   } catch (err) {
-    const message = (err as Error).message;
-    const property = isMarinSocialError(err) && err.code === "insecure-transport" ? "apiUrl" : (CONFIG_KEYS.find((k) => message.includes(`${PACKAGE}:${k}`)) ?? "");
-    return { secrets, failures: [{ property, reason: message }] };
+    return { secrets, failures: [{ property: "", reason: (err as Error).message }] };
   }
 }

@@ -29,7 +29,7 @@ export interface PropertyDiff {
 }
 
 /** Output properties an update never changes (when the resource is not replaced). */
-export const STABLE_OUTPUTS = ["accountId", "externalId", "publisher", "accountName", "tokenFingerprint"] as const;
+export const STABLE_OUTPUTS = ["accountId", "externalId", "publisher", "tokenFingerprint"] as const;
 
 /** The declared properties that differ between old and new inputs, each with its kind. */
 function inputChanges(olds: Record<string, unknown>, news: Record<string, unknown>): Record<string, PropertyDiff> {

@@ -6,6 +6,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { EngineClient } from "@pulumi/pulumi/proto/engine_grpc_pb";
 import { LogRequest, LogSeverity } from "@pulumi/pulumi/proto/engine_pb";
+import { displayText } from "../core/display";
 
 /** Severities as the core's audit lines name them. */
 export type Severity = "info" | "warn" | "error";
@@ -25,11 +26,14 @@ export class EngineLog {
     });
   }
 
-  /** Sends one line against `urn`. Resolves once the engine has it; a failure to log never fails the caller. */
+  /**
+   * Sends one line against `urn`, made safe to display (it carries server text: names, reasons).
+   * Resolves once the engine has it; a failure to log never fails the caller.
+   */
   log(urn: string, severity: Severity, message: string): Promise<void> {
     const client = this.client;
     if (!client) return Promise.resolve();
-    const req = new LogRequest().setSeverity(SEVERITY[severity]).setMessage(message).setUrn(urn);
+    const req = new LogRequest().setSeverity(SEVERITY[severity]).setMessage(displayText(message)).setUrn(urn);
     return new Promise((resolve) => client.log(req, () => resolve()));
   }
 

@@ -13,6 +13,7 @@ import { Any } from "google-protobuf/google/protobuf/any_pb";
 import { ErrorResourceInitFailed } from "@pulumi/pulumi/proto/provider_pb";
 import { Status } from "@pulumi/pulumi/proto/status_pb";
 import { isMarinSocialError } from "../client";
+import { displayText } from "../core/display";
 import { PartialFailure } from "../token/errors";
 import { encode } from "./wire";
 
@@ -31,12 +32,13 @@ const CODES: ReadonlyMap<string, grpc.status> = new Map([
 
 /** The gRPC status for an error thrown by a handler. `secrets`: top-level keys to keep secret in recorded properties. */
 export function toServiceError(err: unknown, secrets: Iterable<string> = []): Partial<grpc.ServiceError> {
-  const message = err instanceof Error ? err.message : String(err);
+  // The engine prints it: server text in it (names, the API's problem details) is made safe.
+  const message = displayText(err instanceof Error ? err.message : String(err));
   if (err instanceof PartialFailure) {
     const detail = new ErrorResourceInitFailed();
     detail.setId(err.id);
     detail.setProperties(encode(err.properties, secrets));
-    detail.setReasonsList(err.reasons);
+    detail.setReasonsList(err.reasons.map(displayText));
     const any = new Any();
     any.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
     const status = new Status().setCode(grpc.status.UNKNOWN).setMessage(message);

@@ -21,6 +21,9 @@ import type { NativeProvider } from "./provider";
 import { GET_ACCOUNT, PACKAGE, packageSchema, TOKEN_TYPE } from "./schema";
 import * as token from "./token";
 import { decode, encode, type Props } from "./wire";
+import { displayText, plaintextApiKeyWarning } from "../core";
+import { isPlainInStackConfig } from "./stack-config";
+import { refuseManagedImport } from "./import-guard";
 
 /** A handler's failure, already a gRPC status (e.g. carrying the partly reconciled state). */
 class RpcFailure {
@@ -46,7 +49,7 @@ async function recording<T>(secrets: Iterable<string>, fn: () => Promise<T>): Pr
 }
 
 function failures(list: token.Failure[]): pb.CheckFailure[] {
-  return list.map((f) => new pb.CheckFailure().setProperty(f.property).setReason(f.reason));
+  return list.map((f) => new pb.CheckFailure().setProperty(f.property).setReason(displayText(f.reason)));
 }
 
 function requireTokenType(type: string, urn: string): void {
@@ -80,6 +83,9 @@ export function resourceProviderService(provider: NativeProvider): IResourceProv
     checkConfig: unary(async (req: pb.CheckRequest) => {
       const news = decode(req.getNews());
       const checked = checkConfig(news);
+      if (typeof news.values.apiKey === "string" && isPlainInStackConfig(`${PACKAGE}:apiKey`, req.getUrn())) {
+        await provider.log.log(req.getUrn(), "warn", plaintextApiKeyWarning(/^urn:pulumi:(.+?)::/.exec(req.getUrn())?.[1]));
+      }
       return new pb.CheckResponse().setInputs(encode(news.values, checked.secrets)).setFailuresList(failures(checked.failures));
     }),
     diffConfig: unary(async (req: pb.DiffRequest) => {
@@ -149,6 +155,12 @@ export function resourceProviderService(provider: NativeProvider): IResourceProv
     }),
     read: unary(async (req: pb.ReadRequest) => {
       requireTokenType(req.getType(), req.getUrn());
+      // An import: a Read with nothing recorded. One account, one resource, also across imports.
+      if (!req.hasProperties() || Object.keys(req.getProperties()!.toJavaScript()).length === 0) {
+        if (!req.hasInputs() || Object.keys(req.getInputs()!.toJavaScript()).length === 0) {
+          await refuseManagedImport(req.getUrn(), req.getId(), (m) => provider.log.log(req.getUrn(), "warn", m));
+        }
+      }
       const out = await token.read(provider.tokens, req.getUrn(), req.getId(), decode(req.getProperties()), decode(req.getInputs()));
       const res = new pb.ReadResponse().setId(out.id);
       if (out.id) res.setProperties(props(out.outputs)).setInputs(props(out.inputs));

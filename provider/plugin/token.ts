@@ -9,7 +9,7 @@
  * (`pulumi:<project>/<stack>`), and what Check looked up and decided stays in memory for the
  * operation (see claims.ts).
  */
-import { applyPlan, MarinSocialError, pulumiActor, sameValue, type Account, type Agency, type Plan } from "../core";
+import { alreadyInvalidLine, applyPlan, MarinSocialError, pulumiActor, sameValue, type Account, type Agency, type Plan } from "../core";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
 import { auditOf } from "../token/audit";
@@ -18,12 +18,13 @@ import type { Planned, TokenLifecycle } from "../token/lifecycle";
 import { tokenChanges } from "../token/lifecycle";
 import { checkInputs, malformed, malformedMessage, USER_INPUTS, type InputFailure, type TokenInputs } from "../token/inputs";
 import { decide, planFor } from "../token/refusal";
-import { liveFromObservation, recordedObservation, type FoundObservation } from "../token/observation";
+import { liveFromObservation, recordedObservation, type FoundObservation, type Observation } from "../token/observation";
 import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../token/outputs";
 import { nameOf, type Checked, type Claims } from "./claims";
 import { detailedDiff, Kind, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
 import type { EngineLog } from "./engine-log";
 import { isUnknown, pick, UNKNOWN, type Props } from "./wire";
+import { continuesOnError } from "./run-options";
 
 /** What the handlers work with. */
 export interface TokenContext {
@@ -152,13 +153,23 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
  */
 export const CONTINUE_HINT = "To cut off every other token in the same run despite a refusal, run `pulumi up --continue-on-error`.";
 
+/** When the run's options cannot be told (see run-options.ts): what holds either way. */
+export const CONTINUE_HINT_UNKNOWN =
+  "Unless this run was started with `pulumi up --continue-on-error`, the engine starts no further step after this failure, so tokens it had not reached are not cut off; run it with that flag to cut them off despite a refusal.";
+
+/** The hint this run needs: none when it already continues on error. */
+function continueHint(): string {
+  const continues = continuesOnError();
+  return continues === true ? "" : ` ${continues === false ? CONTINUE_HINT : CONTINUE_HINT_UNKNOWN}`;
+}
+
 /** Runs a real create or update; a refusal (or an account that does not exist) gets {@link CONTINUE_HINT}. */
 async function refusing<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (MarinSocialError.isInstance(err) && (err.kind === "refusal" || err.code === "account-not-found")) {
-      throw new MarinSocialError(err.code, `${err.message} ${CONTINUE_HINT}`);
+      throw new MarinSocialError(err.code, `${err.message}${continueHint()}`);
     }
     throw err;
   }
@@ -195,7 +206,10 @@ export async function diff(
   const desired: TokenInputs = { ...(user as unknown as TokenInputs), actor };
   let plan: Plan | undefined;
   if (known && observed) plan = (observed === lookup ? plannedOf(ctx, urn, values)?.plan : undefined) ?? planFor(desired, liveFromObservation(desired.accountId, observed), actor);
-  const { changes: changed, replaces } = tokenChanges(olds, user, plan);
+  // Renamed at the publisher: the recorded name and the one looked up differ, so up records it.
+  const recordedName = oldOutputs.values.accountName;
+  const renamed = observed !== undefined && typeof recordedName === "string" && recordedName !== observed.name;
+  const { changes: changed, replaces } = tokenChanges(olds, user, plan, renamed);
   // A refused or malformed token is a change even when nothing declared changed (e.g. `valid: true`
   // on a token since revoked outside Pulumi, an account this operation found missing, or a
   // property it does not take): its Update is where it fails, that token alone.
@@ -242,8 +256,8 @@ function predicted(inputs: Record<string, unknown>, actor: string, checked: Chec
  * that this token's real step has begun (so a duplicate checked later says it ran).
  */
 function refuseUnfit(ctx: TokenContext, urn: string, bad: Failure[], duplicate: string | undefined): void {
-  if (bad.length > 0) throw new MarinSocialError("invalid-input", `${malformedMessage(bad)} ${CONTINUE_HINT}`);
-  if (duplicate) throw new MarinSocialError("invalid-input", `${duplicate} ${CONTINUE_HINT}`);
+  if (bad.length > 0) throw new MarinSocialError("invalid-input", `${malformedMessage(bad)}${continueHint()}`);
+  if (duplicate) throw new MarinSocialError("invalid-input", `${duplicate}${continueHint()}`);
   ctx.claims.start(urn);
 }
 
@@ -267,6 +281,7 @@ export async function create(ctx: TokenContext, urn: string, news: Props, previe
   refuseUnfit(ctx, urn, bad, duplicate);
   const inputs = { ...(user as unknown as TokenInputs), actor };
   const outs = await refusing(() => ctx.lifecycle.reconcile(inputs, plannedOf(ctx, urn, news.values), []));
+  await reportAfterTheFact(ctx, urn, actor, user, checkedAs(ctx, urn, news.values)?.observed, outs as unknown as Record<string, unknown>);
   return { id: inputs.accountId, outputs: { values: outs as unknown as Record<string, unknown>, secrets } };
 }
 
@@ -284,6 +299,7 @@ export async function update(ctx: TokenContext, urn: string, _id: string, oldOut
   refuseUnfit(ctx, urn, bad, duplicate);
   const inputs = { ...(user as unknown as TokenInputs), actor };
   const outs = await refusing(() => ctx.lifecycle.reconcile(inputs, plannedOf(ctx, urn, news.values), unlinkedBefore));
+  await reportAfterTheFact(ctx, urn, actor, user, checkedAs(ctx, urn, news.values)?.observed, outs as unknown as Record<string, unknown>);
   return { values: outs as unknown as Record<string, unknown>, secrets };
 }
 
@@ -305,3 +321,20 @@ export async function read(ctx: TokenContext, urn: string, id: string, state: Pr
     outputs: { values: (res.props ?? {}) as unknown as Record<string, unknown>, secrets: outputSecrets(secrets) },
   };
 }
+
+/**
+ * The audit line Check logged said this run would invalidate the token; when the outputs show
+ * someone else did (another stack won a race, or a person revoked it in between), says so
+ * against the resource, with what this run did do.
+ */
+async function reportAfterTheFact(ctx: TokenContext, urn: string, actor: string, user: Record<string, unknown>, observed: Observation | undefined, outs: Record<string, unknown>): Promise<void> {
+  if (observed?.status !== "found" || !observed.valid || user.valid !== false || outs.invalidatedBy === actor) return;
+  const line = alreadyInvalidLine(
+    { id: String(user.accountId), publisher: observed.publisher, name: observed.name },
+    typeof outs.invalidatedBy === "string" ? outs.invalidatedBy : null,
+    typeof outs.invalidatedAt === "string" ? outs.invalidatedAt : null,
+    storedAgencies(outs, "unlinkedAgencies"),
+  );
+  await ctx.log.log(urn, "warn", line);
+}
+

@@ -3,22 +3,21 @@
  * visible, and labels shortened to fit a box. Account and agency names are user data. Pure.
  */
 
+import { displayText } from "../core/display";
 import { clusterWidth } from "../core/width";
 
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
-/** Control characters (C0 but tab and newline, DEL, C1) and noncharacters: parse errors in HTML. */
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]|\p{Noncharacter_Code_Point}/gu;
-
-/** A surrogate half without its other half (a string from JSON can hold one; UTF-8 cannot). */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Noncharacters: parse errors in HTML. */
+const NONCHARACTER = /\p{Noncharacter_Code_Point}/gu;
 
 /**
- * Replaces control characters, noncharacters and lone surrogates with U+FFFD, so they show as a
- * mark rather than vanish, break the page or make it invalid.
+ * Server text as every report shows it: made safe by {@link displayText} (controls, bidi
+ * controls, line breaks and lone surrogates written as `\uXXXX`), and noncharacters replaced with
+ * U+FFFD, so nothing vanishes, acts, reorders the label, breaks the page or makes it invalid.
  */
 export function printable(s: string): string {
-  return s.replace(LONE_SURROGATE, "\ufffd").replace(UNPRINTABLE, "\ufffd");
+  return displayText(s).replace(NONCHARACTER, "\ufffd");
 }
 
 /** Escapes text for HTML and SVG element content and quoted attribute values. */
@@ -27,15 +26,16 @@ export function escapeHtml(s: string): string {
 }
 
 /** Characters that mean something in a quoted Mermaid label or in Markdown around it. */
-const MERMAID_SPECIAL = /["#&<>`]|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const MERMAID_SPECIAL = /["#&<>`]/g;
 
 /**
  * Escapes text for a quoted Mermaid label (`id["..."]`) with Mermaid's entity codes (`#quot;`,
- * `#35;`...), so quotes, `#`, HTML, backticks (which could end a Markdown fence) and bidi controls
- * are shown as text. Line breaks become spaces.
+ * `#35;`...), so quotes, `#`, HTML and backticks (which could end a Markdown fence) are shown as
+ * text. Bidi controls and line breaks are written as `\uXXXX` by {@link printable} first: Mermaid
+ * decodes its entity codes back into the characters, so an entity would not neutralise them.
  */
 export function escapeMermaid(s: string): string {
-  return printable(s.replace(/\r\n|[\r\n\t\u2028\u2029]/g, " ")).replace(MERMAID_SPECIAL, (c) => `#${c.codePointAt(0)};`);
+  return printable(s).replace(MERMAID_SPECIAL, (c) => `#${c.codePointAt(0)};`);
 }
 
 const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });

@@ -161,6 +161,22 @@ export class Store {
     return removed;
   }
 
+  /** Renames the account and bumps the version; returns false when it does not exist. */
+  rename(id: string, name: string): boolean {
+    return this.st.rename.run({ id, name }).changes > 0;
+  }
+
+  /** Deletes the account and its links (its audit entries stay); returns false when it did not exist. */
+  deleteAccount(id: string): boolean {
+    this.st.unlinkAll.run(id);
+    return this.st.deleteAccount.run(id).changes > 0;
+  }
+
+  /** Bumps the account's version (a change the store's other methods do not count, e.g. a new link). */
+  bumpVersion(id: string): void {
+    this.st.bump.run(id);
+  }
+
   addAudit(e: AuditEntry): void {
     this.st.insertAudit.run({ ...e, agencyId: e.agencyId ?? null, reason: e.reason ?? null });
   }
@@ -246,6 +262,9 @@ function prepare(db: SqliteDatabase) {
     linkIfNew: db.prepare("INSERT OR IGNORE INTO links (account_id, agency_id) VALUES (?, ?)"),
     unlink: db.prepare("DELETE FROM links WHERE account_id = ? AND agency_id = ?"),
     bump: db.prepare("UPDATE accounts SET version = version + 1 WHERE id = ?"),
+    rename: db.prepare("UPDATE accounts SET name = @name, version = version + 1 WHERE id = @id"),
+    unlinkAll: db.prepare("DELETE FROM links WHERE account_id = ?"),
+    deleteAccount: db.prepare("DELETE FROM accounts WHERE id = ?"),
     invalidate: db.prepare(`UPDATE accounts SET valid = 0, invalidated_at = @at, invalidated_by = @by, reason = @reason,
       version = version + 1 WHERE id = @id`),
     reauthorize: db.prepare(`UPDATE accounts SET valid = 1, fingerprint = @fingerprint, invalidated_at = NULL,

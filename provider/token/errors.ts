@@ -9,7 +9,7 @@ import type { TokenOutputs } from "./outputs";
 export function notFoundMessage(accountId: string): string {
   return (
     `account ${accountId} does not exist in Marin Social (the API says it has no such account). ` +
-    "Check the accountId; `marin-social audit FILE` shows what is live."
+    "Check the accountId where this token is declared; if the account was deleted at its publisher, remove the token there (`pulumi refresh` drops it from the stack's state)."
   );
 }
 

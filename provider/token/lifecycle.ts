@@ -65,12 +65,12 @@ export interface Planned {
 
 /**
  * Whether a token changes, given its old and new inputs and the plan for the newest view of its
- * account (undefined when unknown): a declared property changed, or the plan has work.
+ * account (undefined when unknown): a declared property changed, the account was renamed at the publisher, or the plan has work.
  */
-export function tokenChanges(olds: Record<string, unknown>, news: Record<string, unknown>, plan: Plan | undefined): DiffAnswer {
+export function tokenChanges(olds: Record<string, unknown>, news: Record<string, unknown>, plan: Plan | undefined, renamed = false): DiffAnswer {
   const replaces = olds.accountId !== news.accountId ? ["accountId"] : [];
   const changed = DIFF_KEYS.some((k) => !sameValue(olds[k], news[k]));
-  return { changes: replaces.length > 0 || changed || (plan?.actions.length ?? 0) > 0, replaces, deleteBeforeReplace: false };
+  return { changes: replaces.length > 0 || changed || renamed || (plan?.actions.length ?? 0) > 0, replaces, deleteBeforeReplace: false };
 }
 
 /** The provider implementation, given a way to get the API client. */
@@ -122,7 +122,11 @@ export class TokenLifecycle {
       const view = newestView(inputs, olds);
       if (view) plan = view.carried ?? planFor(inputs, liveFromObservation(inputs.accountId, view.observed), inputs.actor);
     }
-    return tokenChanges(olds, news, plan);
+    // Renamed at the publisher: the recorded name and the one looked up differ (in refresh the
+    // outputs are the newer, in up the lookup), so refresh shows it and up records it.
+    const seen = inputs.observed?.status === "found" ? inputs.observed : undefined;
+    const renamed = seen !== undefined && typeof olds.accountName === "string" && olds.accountName !== seen.name;
+    return tokenChanges(olds, news, plan, renamed);
   }
 
   /** Adopts the existing account and reconciles it; there is nothing to create remotely. The inputs are check's. */

@@ -201,3 +201,41 @@ describe("bulk accounts", () => {
     expect(optsWithAccounts.status).toBe(400);
   });
 });
+
+describe("publisher-side events", () => {
+  it("links an agency to an existing account without touching its token, bumping the version once", async () => {
+    const before = (await getAccount("tw-2001")).body as Account;
+    expect(before.agencies.map((g) => g.id)).not.toContain("ag-west");
+    const r = await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "tw-2001", agencyId: "ag-west" } });
+    expect(r.status).toBe(200);
+    expect(r.body.agencies.map((g: { id: string }) => g.id)).toContain("ag-west");
+    expect(r.body.token).toEqual(before.token);
+    expect(r.body.version).toBe(before.version + 1);
+    const again = await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "tw-2001", agencyId: "ag-west" } });
+    expect(again.body.version).toBe(before.version + 1);
+    const audit = (await call("GET /v1/audit", { query: "accountId=tw-2001" })).body as Array<{ action: string; actor: string; agencyId: string }>;
+    expect(audit.filter((e) => e.action === "agency.link")).toEqual([expect.objectContaining({ actor: "publisher", agencyId: "ag-west" })]);
+    expect((await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "tw-2001", agencyId: "ag-mars" } })).body.type).toMatch(/agency-not-found$/);
+    expect((await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "fb-9999", agencyId: "ag-west" } })).body.type).toMatch(/account-not-found$/);
+    expect((await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "tw-2001", agencyId: "ag-west" }, key: "sandbox-readonly" })).status).toBe(403);
+  });
+
+  it("renames an account, bumping its version; an unknown account is account-not-found", async () => {
+    const before = (await getAccount("fb-1001")).body as Account;
+    const r = await call("PATCH /_sandbox/accounts/{id}", { params: { id: "fb-1001" }, body: { name: "Renamed \u202e Coffee" } });
+    expect(r.body).toMatchObject({ name: "Renamed \u202e Coffee", version: before.version + 1, token: before.token, agencies: before.agencies });
+    expect((await getAccount("fb-1001")).body.name).toBe("Renamed \u202e Coffee");
+    expect((await call("PATCH /_sandbox/accounts/{id}", { params: { id: "fb-1001" }, body: { name: "" } })).status).toBe(400);
+    expect((await call("PATCH /_sandbox/accounts/{id}", { params: { id: "fb-9999" }, body: { name: "x" } })).status).toBe(404);
+  });
+
+  it("deletes an account: /v1 then answers account-not-found for it, and the rest is untouched", async () => {
+    expect((await call("DELETE /_sandbox/accounts/{id}", { params: { id: "fb-1002" } })).status).toBe(204);
+    const gone = await getAccount("fb-1002");
+    expect(gone.status).toBe(404);
+    expect(gone.body.type).toMatch(/account-not-found$/);
+    const list = await call("GET /v1/accounts", { query: "ids=fb-1001,fb-1002" });
+    expect(list.body.items.map((a: Account) => a.id)).toEqual(["fb-1001"]);
+    expect((await call("DELETE /_sandbox/accounts/{id}", { params: { id: "fb-1002" } })).status).toBe(404);
+  });
+});

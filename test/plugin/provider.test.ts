@@ -97,7 +97,7 @@ describe("provider configuration", () => {
     expect((await p.call<pb.CheckResponse>("check", checkRequest("a", { accountId: "fb-1002", valid: true }))).getFailuresList()).toEqual([]);
   });
 
-  it("CheckConfig records the key as a secret even when set in plaintext, and rejects bad settings on their property", async () => {
+  it("CheckConfig records the key as a secret even when set in plaintext, and rejects bad settings naming the key, on no property (the engine would print the value)", async () => {
     const p = await plugin();
     const check = async (news: Record<string, unknown>) => {
       const res = await p.call<pb.CheckResponse>("checkConfig", new pb.CheckRequest().setUrn("urn:pulumi:dev::p::pulumi:providers:marin-social::default").setNews(struct(news)));
@@ -107,10 +107,16 @@ describe("provider configuration", () => {
       inputs: { apiUrl: sb.url, apiKey: { ...SECRET, value: KEY }, declarations: "x.yaml" },
       failures: [],
     });
-    expect((await check({ apiUrl: "http://api.example.com", apiKey: KEY })).failures).toEqual([expect.stringMatching(/^apiUrl: .*http:\/\/.*api\.example\.com/)]);
-    expect((await check({ apiUrl: "not a url", apiKey: KEY })).failures).toEqual([expect.stringMatching(/^apiUrl: .*not a valid URL/)]);
-    expect((await check({ apiUrl: sb.url })).failures).toEqual([expect.stringMatching(/^apiKey: .*no API key is set.*pulumi config set --secret marin-social:apiKey/)]);
-    expect((await check({ apiKey: KEY, allowInsecureHttp: "maybe" })).failures).toEqual([expect.stringMatching(/^allowInsecureHttp: .*must be true or false/)]);
+    expect((await check({ apiUrl: "http://api.example.com", apiKey: KEY })).failures).toEqual([expect.stringMatching(/^: .*http:\/\/api\.example\.com.*marin-social:apiUrl/)]);
+    expect((await check({ apiUrl: "not a url", apiKey: KEY })).failures).toEqual([expect.stringMatching(/^: .*not a valid URL/)]);
+    expect((await check({ apiUrl: sb.url })).failures).toEqual([expect.stringMatching(/^: .*no API key is set.*pulumi config set --secret marin-social:apiKey/)]);
+    expect((await check({ apiKey: KEY, allowInsecureHttp: "maybe" })).failures).toEqual([expect.stringMatching(/^: .*marin-social:allowInsecureHttp.*must be true or false/)]);
+    // Credentials in the URL: refused, and neither they nor the URL with them is in the message, parsed or not.
+    for (const apiUrl of ["http://user:s3cr3t@127.0.0.1:1", "https://s3cr3t@api.example.com/v1", "http://user:s3cr3t@bad host"]) {
+      const { failures } = await check({ apiUrl, apiKey: KEY });
+      expect(failures, apiUrl).toEqual([expect.stringMatching(/^: .*marin-social:apiUrl/)]);
+      expect(failures.join(""), apiUrl).not.toContain("s3cr3t");
+    }
     expect((await check({ apiUrl: "http://api.example.com", apiKey: KEY, allowInsecureHttp: true })).failures).toEqual([]);
     expect((await check({ apiUrl: UNKNOWN, apiKey: KEY })).failures).toEqual([]);
   });

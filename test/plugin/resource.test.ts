@@ -457,3 +457,27 @@ describe("Invoke getAccount", () => {
     expect((result as Record<string, unknown>).valid).toEqual({ ...SECRET, value: true });
   });
 });
+
+describe("after the fact", () => {
+  it("a token Check saw valid but another stack invalidated before Create: the line after says it was already invalid and what this run did", async () => {
+    const news = { accountId: "fb-1001", valid: false };
+    await check("lost", news);
+    expect(p.logs.find((l) => l.urn === urn("lost"))!.message).toMatch(/^invalidating .* unlinks 3 agencies/);
+    // The other stack wins the race: it invalidates and cuts every link first.
+    await sb.admin.invalidateToken("fb-1001", { actor: "pulumi:offboarding/other" });
+    for (const a of (await sb.admin.getAccount("fb-1001")).agencies) await sb.admin.unlinkAgency(a.id, "fb-1001", { actor: "pulumi:offboarding/other" });
+    const before = (await sb.admin.audit()).length;
+    const res = await create("lost", news);
+    expect(res.outputs.invalidatedBy).toBe("pulumi:offboarding/other");
+    expect((await sb.admin.audit()).length).toBe(before); // it changed nothing
+    const after = p.logs.filter((l) => l.urn === urn("lost")).map((l) => l.message);
+    expect(after.at(-1)).toMatch(/the token was already invalid when this run came to invalidate it \(revoked by pulumi:offboarding\/other at .*\), so this run did not invalidate it; it changed nothing$/);
+  });
+
+  it("says nothing more when this run invalidated the token itself", async () => {
+    const news = { accountId: "fb-1002", valid: false };
+    await check("won", news);
+    await create("won", news);
+    expect(p.logs.filter((l) => l.urn === urn("won")).map((l) => l.message).join("\n")).not.toContain("already invalid when this run");
+  });
+});

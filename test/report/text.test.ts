@@ -19,9 +19,10 @@ describe("escapeHtml", () => {
     );
   });
 
-  it("shows control characters, noncharacters and lone surrogates as U+FFFD", () => {
-    expect(printable("a\u0000b\u001bc\u007f\u0085d\ufffe\ud800e\udc00f")).toBe("a\ufffdb\ufffdc\ufffd\ufffdd\ufffd\ufffde\ufffdf");
-    expect(printable("tab\there\nnew 😀 東京 \u202eRLO")).toBe("tab\there\nnew 😀 東京 \u202eRLO");
+  it("writes controls, bidi controls, line breaks and lone surrogates as \\uXXXX, and noncharacters as U+FFFD", () => {
+    expect(printable("a\u0000b\u001bc\u007f\u0085d\ufffe\ud800e\udc00f")).toBe("a\\u0000b\\u001bc\\u007f\\u0085d\ufffd\\ud800e\\udc00f");
+    expect(printable("tab\there\nnew 😀 東京 \u202eRLO\u2066x\u2028")).toBe("tab\\u0009here\\u000anew 😀 東京 \\u202eRLO\\u2066x\\u2028");
+    expect(escapeHtml("\u202e<b>")).toBe("\\u202e&lt;b&gt;");
   });
 });
 

@@ -1,0 +1,42 @@
+/**
+ * `/_sandbox/accounts/{id}...` routes that play what a publisher does outside the API: link an
+ * agency to an account, rename an account, delete an account. They let tests reach drift
+ * (refresh) without re-authorizing a token or editing the database.
+ */
+import type { Handler } from "./handler";
+import { str } from "./handler";
+import { notFound } from "./problem";
+
+function accountReply(app: Parameters<Handler>[0]["app"], id: string) {
+  const a = app.store.getAccount(id);
+  if (!a) throw notFound("account", `account "${id}" does not exist`);
+  return { status: 200, body: a, headers: { ETag: `"${a.version}"` } };
+}
+
+/** `PATCH /_sandbox/accounts/{id}`: a rename at the publisher; bumps the version. */
+export const updateAccountAtPublisher: Handler = ({ app, req }) => {
+  const id = str(req.params["id"]);
+  const { name } = req.body as { name: string };
+  if (!app.store.rename(id, name)) throw notFound("account", `account "${id}" does not exist`);
+  return accountReply(app, id);
+};
+
+/** `DELETE /_sandbox/accounts/{id}`: the publisher deleted the account; its links go with it. */
+export const deleteAccountAtPublisher: Handler = ({ app, req }) => {
+  const id = str(req.params["id"]);
+  if (!app.store.deleteAccount(id)) throw notFound("account", `account "${id}" does not exist`);
+  return { status: 204 };
+};
+
+/** `PUT /_sandbox/accounts/{id}/agencies/{agencyId}`: a new link made at the publisher; the token stays as it is. */
+export const linkAgencyAtPublisher: Handler = ({ app, req, now }) => {
+  const id = str(req.params["id"]);
+  const agencyId = str(req.params["agencyId"]);
+  if (!app.store.accountExists(id)) throw notFound("account", `account "${id}" does not exist`);
+  if (!app.store.agencyExists(agencyId)) throw notFound("agency", `agency "${agencyId}" does not exist; list them with GET /v1/agencies`);
+  if (app.store.link(id, agencyId)) {
+    app.store.bumpVersion(id);
+    app.store.addAudit({ at: now, actor: "publisher", action: "agency.link", accountId: id, agencyId });
+  }
+  return accountReply(app, id);
+};

@@ -1,0 +1,164 @@
+/**
+ * Server text never reaches a terminal or log raw (issue 16, class 1): hostile account and agency
+ * names and a hostile revocation reason (ESC sequences, NUL, C1 controls, U+202E and the isolates,
+ * newlines that would forge a log line, line and paragraph separators) go through every output,
+ * on both paths, through the real `pulumi` CLI: preview (the audit lines), up (the refusal as an
+ * error against the token and as the failed step's error), and `marin-social audit` as text, HTML
+ * and Mermaid. JSON output keeps the names exact.
+ *
+ * The names are set the way a publisher would: a seed file for the agency and the revoked
+ * account, and `PATCH /_sandbox/accounts/{id}` for a rename.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { audit } from "../report/scenarios";
+import { pulumiStack, repoProgramCopy, describeWithPulumi, type PulumiTestStack } from "../support/pulumi";
+import { testSandbox, type TestSandbox } from "../support/sandbox";
+import { runOp } from "../support/stack-run";
+import { copyProject, nativeStack, type NativeStack } from "./native-support";
+
+const T = 300_000;
+/** A line a hostile name would forge in a CI log if a newline got through. */
+const FORGED = "FORGED-LINE";
+const NAME = `Evil\u001b[2J\u001b]0;pwned\u0007\u0000Co\u202eeffoc\u2066x\u2069\n${FORGED} ok\u2028\u0085\u009b1m`;
+const AGENCY = `Agency\u001b[31m\r\n${FORGED} agency\u202e`;
+const REASON = `left\u0000\u001b[1A\u001b[2K\n${FORGED} reason\u2029\u2067`;
+/** Any character that acts on a terminal or reorders text; the CLI runs with `--color never`, so none is expected at all. */
+const ACTING = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+
+let sb: TestSandbox;
+let tmp: string;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(tmpdir(), "marin-hostile-"));
+  const seed = path.join(tmp, "seed.json");
+  writeFileSync(
+    seed,
+    JSON.stringify({
+      agencies: [
+        { id: "ag-north", name: "North Agency" },
+        { id: "ag-evil", name: AGENCY },
+      ],
+      accounts: [
+        { id: "fb-1001", publisher: "facebook", name: "Plain", agencies: ["ag-north", "ag-evil"] },
+        { id: "fb-1003", publisher: "facebook", name: NAME, agencies: ["ag-evil"], valid: false, invalidatedBy: "ops@agency.example", reason: REASON },
+      ],
+    }),
+  );
+  sb = await testSandbox({ seed });
+}, T);
+/** Each test starts from the seed (an earlier up cut fb-1001 off), with fb-1001 renamed as a publisher would. */
+beforeEach(async () => {
+  await sb.admin.sandbox.reset();
+  const renamed = await fetch(`${sb.url}/_sandbox/accounts/fb-1001`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${sb.sandbox.keys.admin}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: NAME }),
+  });
+  expect(renamed.status).toBe(200);
+});
+afterAll(async () => {
+  for (const c of cleanups) await c();
+  await sb?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** `text` shows no acting character and no forged line, and shows the hostile text escaped. */
+function expectSafe(text: string, what: string): void {
+  const i = [...text].findIndex((c) => ACTING.test(c) && c !== "\n");
+  const bad = i >= 0 ? [...text][i] : undefined;
+  if (bad) console.log(what, JSON.stringify([...text].slice(Math.max(0, i - 200), i + 50).join("")));
+  expect(bad && `U+${bad.codePointAt(0)!.toString(16)}`, `${what}: an acting character`).toBeUndefined();
+  expect(text.split("\n").filter((l) => /^\W*FORGED-LINE/.test(l)), `${what}: a forged line`).toEqual([]);
+}
+
+/**
+ * The diagnostics a terminal shows without `--debug`. The SDK's own debug lines (`RegisterResource
+ * RPC finished ...`, shown only with `--debug`) print the resource's inputs, hidden ones included,
+ * as the engine's `-v=9` logs do: like state, they hold the names exactly.
+ */
+const shown = (ds: Array<{ severity: string; message: string }>) => ds.filter((d) => d.severity !== "debug").map((d) => d.message).join("\n");
+
+const DECLARED = `tokens:\n  - accountId: fb-1001\n    valid: false\n  - accountId: fb-1003\n    valid: true\n`;
+
+describeWithPulumi("hostile server text through the real pulumi CLI", () => {
+  it(
+    "dynamic path (the repository's program over tokens.yaml): preview and up show every name and reason escaped",
+    async () => {
+      const file = path.join(tmp, "tokens.yaml");
+      writeFileSync(file, DECLARED);
+      const workDir = repoProgramCopy({ declarations: file });
+      const s: PulumiTestStack = await pulumiStack({ workDir, config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+      cleanups.push(async () => {
+        await s.cleanup();
+        rmSync(path.dirname(workDir), { recursive: true, force: true });
+      });
+      const preview = await runOp(s.stack, "preview");
+      const previewText = preview.stdout + preview.stderr + shown(preview.diagnostics);
+      expectSafe(previewText, "dynamic preview");
+      expect(previewText).toContain("Evil\\u001b[2J\\u001b]0;pwned\\u0007\\u0000Co\\u202eeffoc\\u2066x\\u2069\\u000aFORGED-LINE ok");
+      expect(previewText).toContain("Agency\\u001b[31m\\u000d\\u000aFORGED-LINE agency\\u202e (ag-evil)");
+      expect(previewText).toContain("left\\u0000\\u001b[1A\\u001b[2K\\u000aFORGED-LINE reason\\u2029\\u2067");
+
+      const up = await runOp(s.stack, "up");
+      expect(up.exitCode).not.toBe(0); // fb-1003 is refused: valid: true on a revoked token
+      expectSafe(up.stdout + up.stderr + up.message + shown(up.diagnostics), "dynamic up");
+      expect(up.errors.join("\n")).toContain("\\u202e");
+    },
+    T,
+  );
+
+  it(
+    "native path (Pulumi YAML): preview and up show every name and reason escaped",
+    async () => {
+      const dir = copyProject("examples/pulumi-yaml", (doc) => {
+        doc.delete("variables");
+        doc.delete("outputs");
+        doc.set("resources", {
+          plain: { type: "marin-social:index:PublisherToken", properties: { accountId: "fb-1001", valid: false } },
+          revoked: { type: "marin-social:index:PublisherToken", properties: { accountId: "fb-1003", valid: true } },
+        });
+      });
+      const s: NativeStack = await nativeStack(dir, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
+      cleanups.push(() => s.cleanup());
+      const preview = await s.cli(["preview"]);
+      expectSafe(preview.out, "native preview");
+      expect(preview.out).toContain("Evil\\u001b[2J\\u001b]0;pwned\\u0007\\u0000Co\\u202eeffoc\\u2066x\\u2069\\u000aFORGED-LINE ok");
+      expect(preview.out).toContain("Agency\\u001b[31m\\u000d\\u000aFORGED-LINE agency\\u202e (ag-evil)");
+      expect(preview.out).toContain("left\\u0000\\u001b[1A\\u001b[2K\\u000aFORGED-LINE reason\\u2029\\u2067");
+
+      const up = await s.cli(["up", "--yes", "--continue-on-error"]);
+      expect(up.code).not.toBe(0);
+      expectSafe(up.out, "native up");
+      expect(up.out).toContain("\\u202eeffoc");
+    },
+    T,
+  );
+});
+
+it(
+  "marin-social audit: text, HTML and Mermaid show the names escaped; JSON keeps them exact",
+  async () => {
+    const file = path.join(tmp, "audit-tokens.yaml");
+    writeFileSync(file, DECLARED);
+    for (const format of ["text", "mermaid", "html"]) {
+      const r = await audit(sb, [file, "--format", format]);
+      expectSafe(r.stdout + r.stderr, `audit --format ${format}`);
+      expect(r.stdout, format).toContain(format === "html" ? "Co\\u202eeffoc" : "Evil\\u001b[2J");
+      // Mermaid decodes its entity codes (`#8238;` is U+202E): none may stand for an acting character.
+      const entities = [...r.stdout.matchAll(/#(\d+);/g)].map((m) => String.fromCodePoint(Number(m[1])));
+      if (format === "mermaid") expect(entities.filter((c) => ACTING.test(c))).toEqual([]);
+      const numeric = [...r.stdout.matchAll(/&#x?([0-9a-f]+);/gi)].map((m) => String.fromCodePoint(parseInt(m[1]!, m[0].includes("x") ? 16 : 10)));
+      expect(numeric.filter((c) => ACTING.test(c)), `${format}: no character reference to an acting character`).toEqual([]);
+    }
+    const json = JSON.parse((await audit(sb, [file, "--json"])).stdout) as { rows: Array<{ accountId: string; name?: string; unlink?: Array<{ name: string }> }> };
+    const byId = new Map(json.rows.map((r) => [r.accountId, r]));
+    expect(byId.get("fb-1001")!.name).toBe(NAME);
+    expect(byId.get("fb-1003")!.name).toBe(NAME);
+    expect(JSON.stringify(json)).toContain(JSON.stringify(AGENCY));
+  },
+  T,
+);
