@@ -5,8 +5,9 @@
  * on a 10,000-entry file. Produces rows, each figure beside its floor.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, totalmem, tmpdir } from "node:os";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
+import { type PulumiTestStack, requirePulumi } from "../test/support/pulumi-env";
 import {
   LATENCY_MS,
   LOAD_ENTRIES,
@@ -14,22 +15,21 @@ import {
   MEMORY_LIMIT_BYTES,
   MEMORY_LIMIT_N,
   PROGRAM_MEMORY_RATIO_LIMIT,
+  previewRequestFloor,
   RATE_LIMIT_PER_SECOND,
+  refreshRequestFloor,
   STATE_FILE_LIMIT_BYTES,
   STATE_LIMIT_BYTES,
-  previewRequestFloor,
-  refreshRequestFloor,
   up429Floor,
   upRequestFloor,
   upTimeFloorMs,
 } from "./floors";
-import { measureLoad, type LoadMeasurement } from "./load";
+import { type LoadMeasurement, measureLoad } from "./load";
+import { type EngineOp, type Measurement, measure } from "./measure";
 import { nativeAvailable, nativeRows } from "./native";
-import { measure, type EngineOp, type Measurement } from "./measure";
-import { exportedState, stateSize, type ExportedState, type StateSize } from "./state-size";
+import { type ExportedState, exportedState, type StateSize, stateSize } from "./state-size";
 import { measureTrivial, type TrivialMeasurement } from "./trivial";
-import { requirePulumi, type PulumiTestStack } from "../test/support/pulumi-env";
-import { NAIVE_ENV, remoteOutcome, startWorkload, workloadStack, type Workload } from "./workload";
+import { NAIVE_ENV, remoteOutcome, startWorkload, type Workload, workloadStack } from "./workload";
 
 /** What to run. */
 export interface BenchOptions {
@@ -358,7 +358,14 @@ function rowsForN(
       }),
     );
   } else {
-    rows.push(row({ operation: "state", n, checks: [check("resources missing from the state", n, 0, "count")], detail: { error: "no PublisherToken in the state after up" } }));
+    rows.push(
+      row({
+        operation: "state",
+        n,
+        checks: [check("resources missing from the state", n, 0, "count")],
+        detail: { error: "no PublisherToken in the state after up" },
+      }),
+    );
   }
   if (ours.exported && !("error" in ours.exported)) {
     const e = ours.exported;
@@ -383,12 +390,7 @@ function rowsForN(
  * dist/program.js, highest of preview and up) beside the trivial program's (same runner, same N),
  * and their ratio against its floor.
  */
-export function programMemoryRow(
-  n: number,
-  ours: Partial<Record<EngineOp, Measurement>>,
-  trivial: TrivialMeasurement,
-  shaped?: TrivialMeasurement,
-): Row {
+export function programMemoryRow(n: number, ours: Partial<Record<EngineOp, Measurement>>, trivial: TrivialMeasurement, shaped?: TrivialMeasurement): Row {
   const oursByOp = { preview: ours.preview?.programPeakRssBytes ?? 0, up: ours.up?.programPeakRssBytes ?? 0 };
   const peak = Math.max(oursByOp.preview, oursByOp.up);
   const base = Math.max(trivial.programPeakRssBytesByOp.preview, trivial.programPeakRssBytesByOp.up);

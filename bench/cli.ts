@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_OPTIONS, runBench, type BenchOptions } from "./bench";
+import { type BenchOptions, DEFAULT_OPTIONS, runBench } from "./bench";
 import { formatReport } from "./report";
 
 const USAGE = `usage: npm run bench -- [options]
@@ -89,11 +89,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (!cli) {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const results = await runBench({ ...cli.bench, log: (line) => process.stderr.write(`bench: ${line}\n`) });
-  writeFileSync(cli.out, JSON.stringify(results, null, 2) + "\n");
-  process.stdout.write(cli.json ? JSON.stringify(results, null, 2) + "\n" : formatReport(results) + `\nResults written to ${path.relative(process.cwd(), cli.out) || cli.out}\n`);
+  writeFileSync(cli.out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(
+    cli.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatReport(results)}\nResults written to ${path.relative(process.cwd(), cli.out) || cli.out}\n`,
+  );
   return 0;
 }

@@ -32,7 +32,7 @@ export function declarationText(ids: readonly string[], opts: GenerateOptions = 
     }
     lines.push(`  - { ${parts.join(", ")} }`);
   });
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** `count` account ids in the sandbox's bulk format: `<prefix>000001`, ... */

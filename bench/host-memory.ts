@@ -2,7 +2,7 @@
  * Peak resident memory of a process, read from Linux's /proc/<pid>/status
  * (`VmHWM`, the high-water mark of the resident set) while it runs.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Reads VmHWM of `pid` in bytes, or undefined when the process is gone or /proc is unavailable. */
 export function readPeakRss(pid: number): number | undefined {

@@ -32,7 +32,13 @@ export async function measureLoad(dir: string, entries: number, runs = 5): Promi
     const t0 = performance.now();
     const r = await loadDeclarations(file);
     runsMs.push(performance.now() - t0);
-    if (!r.ok) throw new Error(`the loader rejected the generated file ${file}: ${r.problems.slice(0, 3).map((p) => p.message).join("; ")}`);
+    if (!r.ok)
+      throw new Error(
+        `the loader rejected the generated file ${file}: ${r.problems
+          .slice(0, 3)
+          .map((p) => p.message)
+          .join("; ")}`,
+      );
     if (r.tokens.length !== entries) throw new Error(`the loader returned ${r.tokens.length} tokens for ${entries} entries`);
   }
   return { entries, fileBytes: Buffer.byteLength(text), bestMs: Math.min(...runsMs), runsMs };

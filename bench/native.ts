@@ -14,10 +14,10 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
 import { offlineEnv, PULUMI_BIN } from "../test/e2e/native-cli";
-import { check, row, type Check, type Row } from "./bench";
+import { type Check, check, type Row, row } from "./bench";
 import { LATENCY_MS, previewRequestFloor, RATE_LIMIT_PER_SECOND, refreshRequestFloor, up429Floor, upRequestFloor, upTimeFloorMs } from "./floors";
 import { descendantsMatching, PeakRssMonitor } from "./host-memory";
-import { remoteOutcome, ROOT, startWorkload, type Workload } from "./workload";
+import { ROOT, remoteOutcome, startWorkload, type Workload } from "./workload";
 
 /** Peak RSS allowed for the plugin (issue 10, at N = 5,000; applied at every N). */
 export const NATIVE_MEMORY_LIMIT_BYTES = 150 * 1024 * 1024;
@@ -26,7 +26,9 @@ export const NATIVE_STATE_LIMIT_BYTES = 1536;
 
 /** Whether the native rows can run, and why not. */
 export function nativeAvailable(): { ok: true } | { ok: false; reason: string } {
-  return PULUMI_BIN ? { ok: true } : { ok: false, reason: "native rows not run: no pulumi CLI with pulumi-language-yaml in .tools/ or on PATH (npm run pulumi:install)" };
+  return PULUMI_BIN
+    ? { ok: true }
+    : { ok: false, reason: "native rows not run: no pulumi CLI with pulumi-language-yaml in .tools/ or on PATH (npm run pulumi:install)" };
 }
 
 interface CliRun {
@@ -41,7 +43,11 @@ function pulumi(dir: string, env: Record<string, string>, args: string[], timeou
   return new Promise((resolve) => {
     const started = performance.now();
     // Its own process group, so a timeout stops the CLI with its language host and plugin.
-    const child = spawn(path.join(PULUMI_BIN!, "pulumi"), [...args, "--non-interactive", "--color", "never"], { cwd: dir, env: { ...process.env, ...env }, detached: true });
+    const child = spawn(path.join(PULUMI_BIN!, "pulumi"), [...args, "--non-interactive", "--color", "never"], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      detached: true,
+    });
     const monitor = new PeakRssMonitor(50, () => descendantsMatching(child.pid!, "pulumi-resource-marin-social")).start();
     let out = "";
     child.stdout.on("data", (d) => (out += String(d)));
@@ -57,14 +63,21 @@ function pulumi(dir: string, env: Record<string, string>, args: string[], timeou
 /** The YAML program declaring every account of the workload. */
 function program(w: Workload): string {
   const resources = Object.fromEntries(w.ids.map((id) => [id, { type: "marin-social:index:PublisherToken", properties: { accountId: id, valid: false } }]));
-  return stringify({ name: "marin-social-bench", runtime: "yaml", plugins: { providers: [{ name: "marin-social", path: path.join(ROOT, "bin") }] }, resources });
+  return stringify({
+    name: "marin-social-bench",
+    runtime: "yaml",
+    plugins: { providers: [{ name: "marin-social", path: path.join(ROOT, "bin") }] },
+    resources,
+  });
 }
 
 /** The largest inputs-plus-outputs of a PublisherToken in the stack's state, bytes. */
 async function stateBytes(dir: string, env: Record<string, string>): Promise<number> {
   const r = await pulumi(dir, env, ["stack", "export"], 120_000);
   if (r.code !== 0) throw new Error(`pulumi stack export failed: ${r.out.slice(-500)}`);
-  const tokens = (JSON.parse(r.out).deployment.resources as Array<{ type: string; inputs: unknown; outputs: unknown }>).filter((x) => x.type === "marin-social:index:PublisherToken");
+  const tokens = (JSON.parse(r.out).deployment.resources as Array<{ type: string; inputs: unknown; outputs: unknown }>).filter(
+    (x) => x.type === "marin-social:index:PublisherToken",
+  );
   if (tokens.length === 0) throw new Error("no PublisherToken in the state after up");
   return Math.max(...tokens.map((t) => Buffer.byteLength(JSON.stringify({ inputs: t.inputs, outputs: t.outputs }))));
 }
@@ -74,7 +87,13 @@ function errorsOf(r: CliRun): string[] {
 }
 
 /** Measures one N; returns its rows (operation rows, memory, state), each marked `path: "native"`. */
-export async function nativeRows(n: number, timeoutMs: number, log: (line: string) => void, parallel?: number, engineEnv: Record<string, string> = {}): Promise<Row[]> {
+export async function nativeRows(
+  n: number,
+  timeoutMs: number,
+  log: (line: string) => void,
+  parallel?: number,
+  engineEnv: Record<string, string> = {},
+): Promise<Row[]> {
   const w = await startWorkload({ n, timeoutMs });
   try {
     const dir = path.join(w.dir, "native");
@@ -88,7 +107,10 @@ export async function nativeRows(n: number, timeoutMs: number, log: (line: strin
       // backend re-serializes the whole snapshot after every step, O(N²) in the engine alone.
       ...engineEnv,
     };
-    for (const args of [["stack", "init", "bench"], ["config", "set", "marin-social:apiUrl", w.sandbox.url]]) {
+    for (const args of [
+      ["stack", "init", "bench"],
+      ["config", "set", "marin-social:apiUrl", w.sandbox.url],
+    ]) {
       const r = await pulumi(dir, env, args, 60_000);
       if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")}: ${r.out}`);
     }
@@ -109,7 +131,9 @@ export async function nativeRows(n: number, timeoutMs: number, log: (line: strin
       const limited = stats.byStatus["429"] ?? 0;
       const errors = errorsOf(r);
       peaks.push(r.peakRss);
-      log(`native N=${n}: ${op} ${(r.wallMs / 1000).toFixed(1)} s, ${stats.total} requests, ${limited} 429s, plugin ${(r.peakRss / 1048576).toFixed(0)} MB${errors.length ? `, ${errors[0]}` : ""}`);
+      log(
+        `native N=${n}: ${op} ${(r.wallMs / 1000).toFixed(1)} s, ${stats.total} requests, ${limited} 429s, plugin ${(r.peakRss / 1048576).toFixed(0)} MB${errors.length ? `, ${errors[0]}` : ""}`,
+      );
       const checks: Check[] = [check("errors", errors.length, 0, "count")];
       const detail: Record<string, unknown> = { byRoute: stats.byRoute, pluginPeakRssBytes: r.peakRss, errors, errorCount: errors.length };
       if (op === "preview") checks.unshift(check("requests", stats.total, previewRequestFloor(n), "requests"));
@@ -128,11 +152,27 @@ export async function nativeRows(n: number, timeoutMs: number, log: (line: strin
       rows.push(row({ operation: op, path: "native", n, wallMs: r.wallMs, requests: stats.total, rateLimited: limited, checks, detail }));
       if (op === "up") {
         const bytes = await stateBytes(dir, env).catch(() => Number.POSITIVE_INFINITY);
-        rows.push(row({ operation: "state", path: "native", n, checks: [check("bytes/resource", bytes, NATIVE_STATE_LIMIT_BYTES, "bytes")], detail: { measure: "inputs + outputs of the largest PublisherToken" } }));
+        rows.push(
+          row({
+            operation: "state",
+            path: "native",
+            n,
+            checks: [check("bytes/resource", bytes, NATIVE_STATE_LIMIT_BYTES, "bytes")],
+            detail: { measure: "inputs + outputs of the largest PublisherToken" },
+          }),
+        );
       }
     }
     const peak = Math.max(...peaks);
-    rows.push(row({ operation: "memory", path: "native", n, checks: [check("peak RSS", peak, NATIVE_MEMORY_LIMIT_BYTES, "bytes")], detail: { pluginPeakRssBytesByOp: Object.fromEntries(ops.map(([op], i) => [op, peaks[i]])) } }));
+    rows.push(
+      row({
+        operation: "memory",
+        path: "native",
+        n,
+        checks: [check("peak RSS", peak, NATIVE_MEMORY_LIMIT_BYTES, "bytes")],
+        detail: { pluginPeakRssBytesByOp: Object.fromEntries(ops.map(([op], i) => [op, peaks[i]])) },
+      }),
+    );
     return rows;
   } finally {
     await w.close();

@@ -61,13 +61,11 @@ function cells(r: Row): string[] {
   else if (r.operation === "program memory") {
     const d = r.detail as { programPeakRssBytes: number; trivialPeakRssBytes: number };
     figure = `${formatBytes(d.programPeakRssBytes)} vs trivial ${formatBytes(d.trivialPeakRssBytes)}: ${beside(r.checks[0]!)}`;
-  }
-  else if (time) {
+  } else if (time) {
     figure = beside(time);
     const api = r.detail.apiSpanMs;
     if (typeof api === "number" && api > 0) figure += ` (API ${formatMs(api)})`;
-  }
-  else if (r.wallMs !== undefined) figure = formatMs(r.wallMs);
+  } else if (r.wallMs !== undefined) figure = formatMs(r.wallMs);
   const req = find(r, "requests");
   const requests = req ? beside(req) : r.requests !== undefined ? int(r.requests) : "";
   const c429 = find(r, "429s");
@@ -120,7 +118,12 @@ export function formatReport(res: BenchResults): string {
     out.push("Requests of up by route (status: count):");
     for (const r of ups) {
       const routes = Object.entries((r.detail.byRoute as Record<string, Record<string, number>>) ?? {})
-        .map(([route, st]) => `${route} ${Object.entries(st).map(([s, c]) => `${s}:${int(c)}`).join(" ")}`)
+        .map(
+          ([route, st]) =>
+            `${route} ${Object.entries(st)
+              .map(([s, c]) => `${s}:${int(c)}`)
+              .join(" ")}`,
+        )
         .join("; ");
       const first = r.detail.firstRequestMs;
       const lead = typeof first === "number" ? `; first request ${formatMs(first)} after the start` : "";
@@ -177,8 +180,9 @@ export function formatReport(res: BenchResults): string {
       `program memory (our program's peak RSS ÷ a trivial dynamic program's, same N, same runner) ≤ ${PROGRAM_MEMORY_RATIO_LIMIT.toFixed(2)}×; load (${int(LOAD_ENTRIES)} entries, best run) < ${formatMs(LOAD_LIMIT_MS)}. ` +
       "Native rows (the plugin through the real pulumi CLI, a Pulumi YAML program; up and refresh with --skip-preview): the same request and time floors; " +
       "memory (plugin peak RSS) ≤ 150 MB; state (inputs + outputs per PublisherToken) ≤ 1.5 KB.",
-    `Naive baseline: the same engine path with ${Object.entries(res.workload.naiveEnv).map(([k, v]) => `${k}=${v}`).join(" ")} ` +
-      "(one GET per resource, no coalescing, fixed concurrency, no pacing). ours ÷ naive below 1 is better.",
+    `Naive baseline: the same engine path with ${Object.entries(res.workload.naiveEnv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")} (one GET per resource, no coalescing, fixed concurrency, no pacing). ours ÷ naive below 1 is better.`,
   );
   for (const n of res.notes) out.push(n);
   const m = res.machine;

@@ -16,7 +16,7 @@ require("./cli.ts")
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`bench: ${err && err.stack ? err.stack : String(err)}\n`);
+      process.stderr.write(`bench: ${err?.stack ? err.stack : String(err)}\n`);
       process.exitCode = 1;
     },
   );

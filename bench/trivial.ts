@@ -87,7 +87,7 @@ export function trivialProject(program: string = TRIVIAL_PROGRAM): string {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), "marin-bench-trivial-")), TRIVIAL_PROJECT);
   mkdirSync(dir);
   writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${TRIVIAL_PROJECT}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n`);
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: TRIVIAL_PROJECT, private: true, main: "index.js" }) + "\n");
+  writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ name: TRIVIAL_PROJECT, private: true, main: "index.js" })}\n`);
   writeFileSync(path.join(dir, "index.js"), program);
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
@@ -126,7 +126,9 @@ export async function measureTrivial(
           result.programPeakRssBytesByOp[op] = monitor.stop();
         }
         result.wallMsByOp[op] = performance.now() - started;
-        opts.log?.(`${label} N=${n}: ${op} ${(result.wallMsByOp[op] / 1000).toFixed(1)} s, program peak ${(result.programPeakRssBytesByOp[op] / 2 ** 20).toFixed(0)} MB`);
+        opts.log?.(
+          `${label} N=${n}: ${op} ${(result.wallMsByOp[op] / 1000).toFixed(1)} s, program peak ${(result.programPeakRssBytesByOp[op] / 2 ** 20).toFixed(0)} MB`,
+        );
       }
     } finally {
       await s.cleanup();

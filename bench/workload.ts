@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { MarinSocialClient } from "../provider/client";
-import { startSandbox, type Sandbox } from "../provider/sandbox";
-import { pulumiStack, repoProgramCopy, type PulumiTestStack } from "../test/support/pulumi-env";
+import { type Sandbox, startSandbox } from "../provider/sandbox";
+import { type PulumiTestStack, pulumiStack, repoProgramCopy } from "../test/support/pulumi-env";
 import { declarationText } from "./declarations";
 import { LATENCY_MS, RATE_LIMIT_PER_SECOND } from "./floors";
 

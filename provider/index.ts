@@ -4,12 +4,13 @@
  * The one public entry: the PublisherToken resource and its provider, the
  * declaration loader, the API client and its errors, and the pure core's types.
  */
-export { PublisherToken, publisherTokenProvider, PartialFailure } from "./dynamic";
-export type { PublisherTokenArgs, TokenAudit, TokenInputs, TokenOutputs, Observation } from "./dynamic";
-export * from "./core";
-export { MarinSocialClient, resolveConnection, isNotFound, isMarinSocialError } from "./client";
+
 export type { ClientOptions } from "./client";
-export { declaredStack, USER_ERROR_EXIT_CODE } from "./dynamic/declared-stack";
-export type { DeclaredStackOptions, DeclaredStackOutputs } from "./dynamic/declared-stack";
-export { loadDeclarations, parseDeclarations, DeclarationError, assertValid } from "./declarations";
+export { isMarinSocialError, isNotFound, MarinSocialClient, resolveConnection } from "./client";
+export * from "./core";
 export type { LoadResult, LocatedToken, Problem } from "./declarations";
+export { assertValid, DeclarationError, loadDeclarations, parseDeclarations } from "./declarations";
+export type { Observation, PublisherTokenArgs, TokenAudit, TokenInputs, TokenOutputs } from "./dynamic";
+export { PartialFailure, PublisherToken, publisherTokenProvider } from "./dynamic";
+export type { DeclaredStackOptions, DeclaredStackOutputs } from "./dynamic/declared-stack";
+export { declaredStack, USER_ERROR_EXIT_CODE } from "./dynamic/declared-stack";

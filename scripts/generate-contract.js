@@ -129,7 +129,8 @@ function objectType(s, at, refs) {
     return `${doc}${k}${required.has(k) ? "" : "?"}: ${tsType(v, `${at}/properties/${k}`, refs)};`;
   });
   if (s.additionalProperties !== false) {
-    const extra = s.additionalProperties && typeof s.additionalProperties === "object" ? tsType(s.additionalProperties, `${at}/additionalProperties`, refs) : "unknown";
+    const extra =
+      s.additionalProperties && typeof s.additionalProperties === "object" ? tsType(s.additionalProperties, `${at}/additionalProperties`, refs) : "unknown";
     lines.push(`[member: string]: ${lines.length === 0 ? extra : "unknown"};`);
   }
   return `{\n${lines.join("\n").replace(/^/gm, "  ")}\n}`;
@@ -137,7 +138,10 @@ function objectType(s, at, refs) {
 
 /** @param {string} text */
 function oneLine(text) {
-  return text.trim().replace(/\s*\n\s*/g, " ").replace(/\*\//g, "*\\/");
+  return text
+    .trim()
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/\*\//g, "*\\/");
 }
 
 /** @param {any} doc */
@@ -198,9 +202,15 @@ function publishers(doc) {
     check(String(publisher.description).includes(p), `Publisher.description must name ${p}`);
     check(typeof prefixes[p] === "string" && id.test(`${prefixes[p]}1`), `x-publisher-id-prefixes needs an account id prefix for ${p}, e.g. ${p.slice(0, 2)}-`);
   }
-  check(Object.keys(prefixes).every((k) => publisher.enum.includes(k)), "x-publisher-id-prefixes names a publisher that is not in its enum");
+  check(
+    Object.keys(prefixes).every((k) => publisher.enum.includes(k)),
+    "x-publisher-id-prefixes names a publisher that is not in its enum",
+  );
   const values = Object.values(prefixes);
-  check(values.every((a, i) => values.every((b, j) => i === j || !b.startsWith(a))), "x-publisher-id-prefixes: no prefix may start another");
+  check(
+    values.every((a, i) => values.every((b, j) => i === j || !b.startsWith(a))),
+    "x-publisher-id-prefixes: no prefix may start another",
+  );
   return { names: /** @type {string[]} */ (publisher.enum), prefixes: /** @type {Record<string, string>} */ (prefixes) };
 }
 
@@ -255,7 +265,8 @@ function tokenDefinition(root, doc) {
     for (const [name, p] of Object.entries(props)) {
       if (typeof p.description !== "string") throw fail(`${group}.${name} needs a description`);
       if (!p.schema === !p.type) throw fail(`${group}.${name} needs either schema (a contract schema) or type`);
-      if (p.type && !["string", "boolean", "integer", "array"].includes(p.type)) throw fail(`${group}.${name}: type ${p.type} is not string, boolean, integer or array`);
+      if (p.type && !["string", "boolean", "integer", "array"].includes(p.type))
+        throw fail(`${group}.${name}: type ${p.type} is not string, boolean, integer or array`);
       if (p.schema) schemaOf(doc, p.schema);
       if (p.type === "array") schemaOf(doc, p.items);
     }
@@ -282,7 +293,10 @@ function pulumiProperty(doc, pkg, p, description) {
   };
   const rule = p.schema ?? (p.type === "array" ? p.items : undefined);
   const s = rule ? schemaOf(doc, rule) : {};
-  const limits = [s.pattern && `${p.type === "array" ? "each matches" : "pattern"} \`${s.pattern}\``, s.maxLength && !s.pattern && `at most ${s.maxLength} characters`].filter(Boolean);
+  const limits = [
+    s.pattern && `${p.type === "array" ? "each matches" : "pattern"} \`${s.pattern}\``,
+    s.maxLength && !s.pattern && `at most ${s.maxLength} characters`,
+  ].filter(Boolean);
   const text = limits.length ? `${description.replace(/\.$/, "")}; ${limits.join(", ")}.` : description;
   const type = p.schema ? ref(p.schema) : p.type === "array" ? { type: "array", items: ref(p.items) } : { type: p.type };
   return { ...type, description: text, ...(p.secret ? { secret: true } : {}) };
@@ -299,10 +313,15 @@ function generatedToken(doc, def) {
     return `${tsDoc(p.description)}  ${k}${p.required ? "" : "?"}: ${t};`;
   });
   // An output is always set; an optional input stays optional (`publisher` is the live value).
-  const all = [...inputs.map(([k, p]) => [k, { ...p, description: p.output ?? p.description, required: p.required || p.output, optional: !p.required && !p.output }]), ...outputs];
+  const all = [
+    ...inputs.map(([k, p]) => [k, { ...p, description: p.output ?? p.description, required: p.required || p.output, optional: !p.required && !p.output }]),
+    ...outputs,
+  ];
   const outs = all.map(([k, p]) => `${tsDoc(p.description)}  ${k}${p.optional ? "?" : ""}: ${propTs(p, refs)};`);
   const props = all.map(([k, p]) => `${tsDoc(p.description)}  readonly ${k}: pulumi.Output<${propTs(p, refs)}${p.optional ? " | undefined" : ""}>;`);
-  const pulumiInputs = Object.fromEntries(inputs.map(([k, p]) => [k, { ...pulumiProperty(doc, def.package, p, p.description), ...(p.replaceOnChanges ? { willReplaceOnChanges: true } : {}) }]));
+  const pulumiInputs = Object.fromEntries(
+    inputs.map(([k, p]) => [k, { ...pulumiProperty(doc, def.package, p, p.description), ...(p.replaceOnChanges ? { willReplaceOnChanges: true } : {}) }]),
+  );
   const resource = {
     description: oneLine(def.description),
     inputProperties: pulumiInputs,
@@ -381,7 +400,7 @@ function tokensSchema(doc, def, current) {
   token.properties = refs(inputs);
   defaults.properties = refs(inputs.filter(([, p]) => !p.perToken));
   schema.definitions = definitions;
-  return JSON.stringify(schema, null, 2) + "\n";
+  return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
 /**

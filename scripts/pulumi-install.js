@@ -50,7 +50,9 @@ function requiredVersion(dir, mod) {
 
 /** [major, minor, patch] of "v3.274.1" / "3.274.1-dev" (pre-release and build suffixes dropped). */
 function semver(v) {
-  const m = String(v).trim().match(/^v?(\d+)\.(\d+)\.(\d+)/);
+  const m = String(v)
+    .trim()
+    .match(/^v?(\d+)\.(\d+)\.(\d+)/);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 function atLeast(v, min) {
@@ -247,7 +249,10 @@ async function main() {
     if (go.error || go.status !== 0) {
       fail(
         `Go is not installed (no \`go\` on PATH), and it is needed to build the Pulumi CLI ${VERSION} from its Go module\n` +
-          `(tools/pulumi/go.mod, tools/pulumi-yaml/go.mod): missing ${todo.filter((t) => t.pkg).map((t) => t.name).join(", ")}.\n` +
+          `(tools/pulumi/go.mod, tools/pulumi-yaml/go.mod): missing ${todo
+            .filter((t) => t.pkg)
+            .map((t) => t.name)
+            .join(", ")}.\n` +
           `Fix: install Go 1.26.6 or later (https://go.dev/doc/install; Debian: apt-get install golang-go) and run \`npm run pulumi:install\` again,\n` +
           `or put a pulumi ${VERSION} or newer, with its language hosts, on PATH.`,
       );
@@ -275,7 +280,7 @@ async function main() {
       fs.renameSync(out, path.join(binDir, t.name));
       manifest[t.name] = t.key;
       const m = path.join(tmp, "manifest.json");
-      fs.writeFileSync(m, JSON.stringify(manifest, null, 2) + "\n");
+      fs.writeFileSync(m, `${JSON.stringify(manifest, null, 2)}\n`);
       fs.renameSync(m, manifestPath);
     }
   } finally {
@@ -287,8 +292,8 @@ async function main() {
   if (check.status !== 0) fail(`${pulumiExe} version failed: ${(check.stderr || check.stdout || "").trim()}`);
   const state = { version: check.stdout.trim(), pinned: VERSION, pulumi: pulumiExe, binDir, source };
   const statePath = path.join(TOOLS, "pulumi.json");
-  fs.writeFileSync(statePath + ".tmp", JSON.stringify(state, null, 2) + "\n");
-  fs.renameSync(statePath + ".tmp", statePath);
+  fs.writeFileSync(`${statePath}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  fs.renameSync(`${statePath}.tmp`, statePath);
 
   if (todo.length === 0) say(`up to date (${state.version}); nothing built`);
   else say(`done in ${formatElapsed(Date.now() - startedAll)}`);
@@ -296,4 +301,4 @@ async function main() {
   say(`bin folder: ${binDir}`);
 }
 
-main().catch((err) => fail(err && err.message ? err.message : String(err)));
+main().catch((err) => fail(err?.message ? err.message : String(err)));

@@ -37,7 +37,9 @@ if (!args.includes("--without-pulumi") && !args.includes("--help") && !args.incl
         "  it then builds the CLI from its Go modules first (`npm run pulumi:install`).",
     );
   } else {
-    say(`no pulumi CLI found (none built in .tools/, none on PATH); building it first with ${go.stdout.trim()} (\`npm run pulumi:install\`; several minutes the first time)`);
+    say(
+      `no pulumi CLI found (none built in .tools/, none on PATH); building it first with ${go.stdout.trim()} (\`npm run pulumi:install\`; several minutes the first time)`,
+    );
     const build = spawnSync(process.execPath, [path.join(__dirname, "pulumi-install.js")], { stdio: "inherit" });
     if (build.status !== 0) say("building the pulumi CLI failed (above), so the demo runs without the Pulumi engine.");
   }

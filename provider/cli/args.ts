@@ -91,14 +91,5 @@ export function optionLines(options: Record<string, OptionSpec>): string {
 
 /** The whole `marin-social NAME --help`. */
 export function helpText(spec: CommandSpec): string {
-  return [
-    `usage: marin-social ${spec.name} ${spec.synopsis}`,
-    "",
-    spec.description,
-    "",
-    "options:",
-    optionLines(allOptions(spec)),
-    "",
-    spec.footer,
-  ].join("\n");
+  return [`usage: marin-social ${spec.name} ${spec.synopsis}`, "", spec.description, "", "options:", optionLines(allOptions(spec)), "", spec.footer].join("\n");
 }

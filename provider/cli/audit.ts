@@ -6,10 +6,10 @@
  * flags end up in shell history and process lists, and never Pulumi config: this is no stack).
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { buildReport, type Account, type Report } from "../core";
-import { ENV_SETTINGS, MarinSocialClient, resolveConnection, settingEnv, USER_AGENT, type ConnectionSource, type SettingHelp } from "../client";
+import { type ConnectionSource, ENV_SETTINGS, MarinSocialClient, resolveConnection, type SettingHelp, settingEnv, USER_AGENT } from "../client";
+import { type Account, buildReport, type Report } from "../core";
 import { formatProblem, loadDeclarations } from "../declarations";
-import { AUDIT_COLUMNS, auditCells, renderHtml, renderMermaid, REPORT_FORMATS } from "../report";
+import { AUDIT_COLUMNS, auditCells, REPORT_FORMATS, renderHtml, renderMermaid } from "../report";
 import { choice, helpText, parse } from "./args";
 import { AUDIT } from "./commands";
 import { err, errorInfo, out } from "./output";
@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     return await audit(argv);
   } catch (e) {
     if (!json) throw e;
-    out(JSON.stringify({ error: errorInfo(e) }, null, 2) + "\n");
+    out(`${JSON.stringify({ error: errorInfo(e) }, null, 2)}\n`);
     err(`marin-social audit: ${visible((e as Error).message)}\n`);
     return AUDIT_EXIT.fails;
   }
@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
 async function audit(argv: string[]): Promise<number> {
   const { values, positionals } = parse(AUDIT, argv);
   if (values.help) {
-    out(USAGE + "\n");
+    out(`${USAGE}\n`);
     return 0;
   }
   if (positionals.length !== 1) throw new Error(`expected one declaration FILE, got ${positionals.length}.\n${USAGE}`);
@@ -66,8 +66,8 @@ async function audit(argv: string[]): Promise<number> {
 
   const loaded = await loadDeclarations(file);
   if (!loaded.ok) {
-    if (format === "json") out(JSON.stringify({ file, problems: loaded.problems }, null, 2) + "\n");
-    err(loaded.problems.map((p) => formatProblem(p) + "\n").join(""));
+    if (format === "json") out(`${JSON.stringify({ file, problems: loaded.problems }, null, 2)}\n`);
+    err(loaded.problems.map((p) => `${formatProblem(p)}\n`).join(""));
     err(`${file}: ${loaded.problems.length} problem(s); nothing was audited.\n`);
     return AUDIT_EXIT.fails;
   }
@@ -92,7 +92,7 @@ async function audit(argv: string[]): Promise<number> {
       html: () => renderHtml(report, source),
       mermaid: () => renderMermaid(report),
     };
-    const text = render[format]() + "\n";
+    const text = `${render[format]()}\n`;
     if (typeof values.output === "string") writeOutput(values.output, text);
     else out(text);
     return auditExitCode(report);
@@ -147,9 +147,6 @@ export function renderReport(report: Report): string {
     lines.push("", ...notes.map((r) => visible(`${r.accountId}: ${r.detail}`)));
   }
   const s = report.summary;
-  lines.push(
-    "",
-    `${s.tokens} tokens: ${s.pending} to change, ${s.refused} refused, ${s.missing} not found, ${s.drift} drifted.`,
-  );
+  lines.push("", `${s.tokens} tokens: ${s.pending} to change, ${s.refused} refused, ${s.missing} not found, ${s.drift} drifted.`);
   return lines.join("\n");
 }

@@ -50,7 +50,7 @@ export function writeDemoProject(dir: string): string {
   mkdirSync(dir);
   writeFileSync(path.join(dir, "Pulumi.yaml"), PULUMI_YAML);
   writeFileSync(path.join(dir, "index.js"), PROGRAM);
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "marin-social-demo", private: true, main: "index.js" }, null, 2) + "\n");
+  writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ name: "marin-social-demo", private: true, main: "index.js" }, null, 2)}\n`);
   copyFileSync(DEMO_DECLARATIONS, path.join(dir, "tokens.yaml"));
   link(PACKAGE_ROOT, path.join(dir, "node_modules", "pulumi-marin-social"));
   link(sdk, path.join(dir, "node_modules", "@pulumi", "pulumi"));

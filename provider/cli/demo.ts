@@ -15,13 +15,13 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { auditLine, buildReport, describePlan, planToken, pulumiActor } from "../core";
 import { MarinSocialClient, USER_AGENT } from "../client";
+import { auditLine, buildReport, describePlan, planToken, pulumiActor } from "../core";
 import { assertValid, loadDeclarations } from "../declarations";
-import { TokenLifecycle } from "../token/lifecycle";
 import { startSandbox } from "../sandbox";
-import { auditExitCode, renderReport } from "./audit";
+import { TokenLifecycle } from "../token/lifecycle";
 import { helpText, parse } from "./args";
+import { auditExitCode, renderReport } from "./audit";
 import { DEMO } from "./commands";
 import { DEMO_DECLARATIONS, DEMO_PROJECT, PACKAGE_ROOT, writeDemoProject } from "./demo-project";
 import { out } from "./output";
@@ -30,7 +30,7 @@ import { findPulumi, offlineEnv, PULUMI_INSTALL_COMMAND, type PulumiInstall } fr
 const STACK = "demo";
 const OUT_OF_BAND = { accountId: "fb-1002", actor: "jane@agency.example", reason: "Jane revoked it by hand in the web UI" };
 
-const say = (text = "") => out(text + "\n");
+const say = (text = "") => out(`${text}\n`);
 const heading = (text: string) => say(`\n=== ${text}`);
 
 /** Runs the demo; resolves to the exit code. */
@@ -91,7 +91,15 @@ async function withPulumi(install: PulumiInstall, url: string, key: string, clie
     await step("Audit: what would change, and who is cut off", ["preview", "--stack", STACK, "--non-interactive"]);
     await step("Invalidate", ["up", "--yes", "--stack", STACK, "--non-interactive", "--skip-preview"]);
     await revokeOutOfBand(client);
-    await step("Drift: refresh shows the token revoked outside Pulumi", ["refresh", "--yes", "--diff", "--stack", STACK, "--non-interactive", "--skip-preview"]);
+    await step("Drift: refresh shows the token revoked outside Pulumi", [
+      "refresh",
+      "--yes",
+      "--diff",
+      "--stack",
+      STACK,
+      "--non-interactive",
+      "--skip-preview",
+    ]);
     // The refusal is an error against the token; the preview itself succeeds, so that a
     // `pulumi up` (which previews first) would still cut off every other token.
     await step("And preview now refuses to pretend it can restore it", ["preview", "--stack", STACK, "--non-interactive"]);
@@ -156,8 +164,7 @@ async function withoutPulumi(client: MarinSocialClient): Promise<number> {
 /** Why the story runs without the pulumi CLI, and how to get one: in the repository, build it; in an installed package, install it. */
 function missingPulumi(): string {
   const inRepository = existsSync(path.join(PACKAGE_ROOT, "scripts", "pulumi-install.js"));
-  const story =
-    "so this shows what `pulumi preview`, `pulumi up` and `pulumi refresh` do using the same code they run.";
+  const story = "so this shows what `pulumi preview`, `pulumi up` and `pulumi refresh` do using the same code they run.";
   return inRepository
     ? `There is no pulumi CLI (none built in .tools/, none on PATH), ${story}\n\`npm start\` builds it from its Go modules ` +
         `first when Go is installed (\`${PULUMI_INSTALL_COMMAND}\`, which \`npm test\` runs too): install Go and run \`npm start\` again for the real thing.`

@@ -32,14 +32,15 @@ export function isLoopbackAddress(ip: string): boolean {
   return isIP(ip) !== 0 && isLoopbackHost(canonical(ip));
 }
 
-
 /** Resolves `--host`; rejects with an Error that names the host when it does not resolve. */
 export async function resolveHost(host: string): Promise<ResolvedHost> {
   let all: { address: string }[];
   try {
     all = await lookup(host, { all: true, verbatim: true });
   } catch (e) {
-    throw new Error(`--host ${host} does not resolve (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give an IP address such as 127.0.0.1 or ::1, or a name this machine resolves`);
+    throw new Error(
+      `--host ${host} does not resolve (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give an IP address such as 127.0.0.1 or ::1, or a name this machine resolves`,
+    );
   }
   const first = all[0];
   if (!first) throw new Error(`--host ${host} resolves to no address; give an IP address such as 127.0.0.1`);

@@ -55,11 +55,11 @@ export async function main(argv: string[]): Promise<number> {
     const flag = argv[i]!;
     if (flag === "--debug") continue;
     if (flag === "--version" || flag === "-V") {
-      out(packageVersion() + "\n");
+      out(`${packageVersion()}\n`);
       return 0;
     }
     if (flag === "--help" || flag === "-h") {
-      out(usage() + "\n");
+      out(`${usage()}\n`);
       return 0;
     }
     err(`marin-social: unknown option "${flag}" before the command\n\n${usage()}\n`);
@@ -67,12 +67,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   let [name, ...rest] = argv.slice(i);
   if (name === undefined) {
-    err(usage() + "\n");
+    err(`${usage()}\n`);
     return 1;
   }
   if (name === "help") {
     if (rest[0] === undefined) {
-      out(usage() + "\n");
+      out(`${usage()}\n`);
       return 0;
     }
     [name, rest] = [rest[0], ["--help"]]; // `marin-social help audit` is `marin-social audit --help`

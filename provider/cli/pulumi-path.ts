@@ -7,7 +7,7 @@
  * `pulumi` on PATH. `marin-social demo` and the tests use both functions.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 
 /** The command that builds or finds the CLI. */

@@ -1,11 +1,12 @@
 /**
  * `marin-social sandbox`: serves the local Marin Social API until SIGINT or SIGTERM.
  */
-import { DEMO_KEYS, startSandbox, type Sandbox } from "../sandbox";
+
 import { urlHost } from "../core/url";
-import { resolveHost, type ResolvedHost } from "./host";
+import { DEMO_KEYS, type Sandbox, startSandbox } from "../sandbox";
 import { helpText, parse } from "./args";
 import { ADMIN_KEY_ENV, SANDBOX } from "./commands";
+import { type ResolvedHost, resolveHost } from "./host";
 import { out } from "./output";
 
 const USAGE = helpText(SANDBOX);
@@ -27,7 +28,7 @@ interface Options {
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const opts = parseOptions(argv, env);
   if (!opts) {
-    out(USAGE + "\n");
+    out(`${USAGE}\n`);
     return 0;
   }
   const host = await resolveHost(opts.host);
@@ -70,30 +71,30 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | undefined {
   const { values } = parse(SANDBOX, argv);
-  if (values["help"]) return undefined;
-  const portText = (values["port"] as string | undefined) ?? "8787";
+  if (values.help) return undefined;
+  const portText = (values.port as string | undefined) ?? "8787";
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`--port must be an integer from 0 to 65535 (0 picks a free port), not "${portText}"`);
-  const host = (values["host"] as string | undefined) ?? "127.0.0.1";
+  const host = (values.host as string | undefined) ?? "127.0.0.1";
   if (!host) throw new Error("--host must not be empty");
   const adminKey = (values["admin-key"] as string | undefined) ?? (env[ADMIN_KEY_ENV] || undefined);
   if (adminKey !== undefined && !/^\S+$/.test(adminKey)) throw new Error(`--admin-key (or ${ADMIN_KEY_ENV}) must be non-empty and contain no spaces`);
-  const db = (values["db"] as string | undefined) ?? ":memory:";
+  const db = (values.db as string | undefined) ?? ":memory:";
   if (!db) throw new Error("--db must be a file path or :memory:");
-  const seed = (values["seed"] as string | undefined) ?? "demo";
+  const seed = (values.seed as string | undefined) ?? "demo";
   if (!seed) throw new Error("--seed must be demo, none or a JSON seed file");
   return { host, port, db, seed, ...(adminKey ? { adminKey } : {}) };
 }
 
 /** The keys, one per line: the demo keys on loopback (an agency key per agency); never the given admin key. */
 function keyLines(sandbox: Sandbox, host: ResolvedHost, opts: Options): string {
-  const given = opts.adminKey ? ["admin key: the one given by --admin-key or " + ADMIN_KEY_ENV + " (not printed)"] : [];
-  if (!host.loopback) return [...given, "demo keys: off (not a loopback address)"].join("\n") + "\n";
+  const given = opts.adminKey ? [`admin key: the one given by --admin-key or ${ADMIN_KEY_ENV} (not printed)`] : [];
+  if (!host.loopback) return `${[...given, "demo keys: off (not a loopback address)"].join("\n")}\n`;
   const lines = [
     ...given,
     `key ${sandbox.keys.admin}  (admin: read and write on every agency, and /_sandbox)`,
     `key ${sandbox.keys.readonly}  (read only)`,
     ...sandbox.agencies().map((a) => `key ${sandbox.keys.agency(a.id)}  (read everything, write on ${a.id}: ${a.name})`),
   ];
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -2,10 +2,10 @@
  * `marin-social validate FILE [FILE...] [--json]`: checks declaration files
  * with the same loader the stack program and `audit` use.
  */
-import { formatProblem, loadDeclarations, type LoadResult } from "../declarations";
+import { formatProblem, type LoadResult, loadDeclarations } from "../declarations";
+import { plural } from "../report/text";
 import { helpText, parse } from "./args";
 import { VALIDATE } from "./commands";
-import { plural } from "../report/text";
 import { err, errorInfo, out } from "./output";
 
 /** The command's help text. */
@@ -26,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
     return await validate(argv);
   } catch (e) {
     if (!argv.includes("--json")) throw e;
-    out(JSON.stringify({ error: errorInfo(e) }, null, 2) + "\n");
+    out(`${JSON.stringify({ error: errorInfo(e) }, null, 2)}\n`);
     err(`marin-social validate: ${(e as Error).message}\n`);
     return 1;
   }
@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
 async function validate(argv: string[]): Promise<number> {
   const { values, positionals } = parse(VALIDATE, argv);
   if (values.help) {
-    out(USAGE + "\n");
+    out(`${USAGE}\n`);
     return 0;
   }
   if (positionals.length === 0) {
@@ -45,14 +45,12 @@ async function validate(argv: string[]): Promise<number> {
   for (const file of positionals) results.push(await loadDeclarations(file));
 
   if (values.json) {
-    const files = results.map((r) =>
-      r.ok ? { file: r.file, ok: true, tokens: r.tokens } : { file: r.file, ok: false, problems: r.problems },
-    );
-    out(JSON.stringify({ files }, null, 2) + "\n");
+    const files = results.map((r) => (r.ok ? { file: r.file, ok: true, tokens: r.tokens } : { file: r.file, ok: false, problems: r.problems }));
+    out(`${JSON.stringify({ files }, null, 2)}\n`);
   } else {
     for (const r of results) {
-      if (r.ok) out(summary(r) + "\n");
-      else err(r.problems.map((p) => formatProblem(p) + "\n").join(""));
+      if (r.ok) out(`${summary(r)}\n`);
+      else err(r.problems.map((p) => `${formatProblem(p)}\n`).join(""));
     }
   }
   return results.every((r) => r.ok) ? 0 : 1;

@@ -18,7 +18,7 @@
  * few keys per request or every burst waits out the whole window.
  */
 
-import { realClock, type Clock } from "../core/clock";
+import { type Clock, realClock } from "../core/clock";
 
 /** Loads the given ids (at most `maxBatchSize`, no duplicates); missing ids are absent from the map. */
 export type BatchLoader<V> = (ids: string[]) => Promise<Map<string, V>>;
@@ -120,16 +120,19 @@ export class Batcher<V> {
    */
   private arm(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      if (this.immediate) return;
-      this.immediate = setImmediate(() => {
-        this.immediate = undefined;
-        if (this.pending.size === 0) return;
-        if (this.due() > this.now() + 1) this.arm();
-        else this.flush();
-      });
-    }, Math.max(0, this.due() - this.now()));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        if (this.immediate) return;
+        this.immediate = setImmediate(() => {
+          this.immediate = undefined;
+          if (this.pending.size === 0) return;
+          if (this.due() > this.now() + 1) this.arm();
+          else this.flush();
+        });
+      },
+      Math.max(0, this.due() - this.now()),
+    );
   }
 
   private clearTimers(): void {
@@ -162,15 +165,17 @@ export class Batcher<V> {
     } catch (e) {
       loaded = Promise.reject(e);
     }
-    loaded.then(
-      (values) => {
-        for (const [id, waiters] of chunk) for (const w of waiters) w.resolve(values.get(id));
-      },
-      (err: unknown) => {
-        for (const waiters of chunk.values()) for (const w of waiters) w.reject(err);
-      },
-    ).finally(() => {
-      this.inFlight--;
-    });
+    loaded
+      .then(
+        (values) => {
+          for (const [id, waiters] of chunk) for (const w of waiters) w.resolve(values.get(id));
+        },
+        (err: unknown) => {
+          for (const waiters of chunk.values()) for (const w of waiters) w.reject(err);
+        },
+      )
+      .finally(() => {
+        this.inFlight--;
+      });
   }
 }

@@ -4,14 +4,14 @@
  * family, under an overall deadline. Knows nothing about endpoints.
  */
 import type { Clock } from "../core/clock";
-import { errorForStatus, errors, MarinSocialError, type ErrorContext, type ProblemDetails } from "./errors";
+import { type ErrorContext, errorForStatus, errors, type MarinSocialError, type ProblemDetails } from "./errors";
 import { AdaptiveLimiter, type Permit } from "./limiter";
+import type { RequestEvent, ResolvedOptions } from "./options";
 import { RatePacer } from "./pacer";
 import { readAdvertisement } from "./ratelimit-headers";
-import type { RequestEvent, ResolvedOptions } from "./options";
 import { makeRedactor, type Redactor } from "./redact";
-import { backoffDelay, classifyTransportError, decideRetry, parseRetryAfter, type Failure } from "./retry";
-import { leasePool, sendAttempt, type AttemptResponse, type PoolLease } from "./transport";
+import { backoffDelay, classifyTransportError, decideRetry, type Failure, parseRetryAfter } from "./retry";
+import { type AttemptResponse, leasePool, type PoolLease, sendAttempt } from "./transport";
 import { USER_AGENT } from "./version";
 
 /** One logical API call. */
@@ -80,7 +80,9 @@ export class Caller {
     this.redact = makeRedactor(o.apiKey);
     const pacer =
       o.adaptiveConcurrency || o.rateLimitPerSecond !== undefined
-        ? new RatePacer({ learn: o.adaptiveConcurrency, ...(o.rateLimitPerSecond !== undefined ? { initialRate: o.rateLimitPerSecond } : {}) }, () => o.clock.now())
+        ? new RatePacer({ learn: o.adaptiveConcurrency, ...(o.rateLimitPerSecond !== undefined ? { initialRate: o.rateLimitPerSecond } : {}) }, () =>
+            o.clock.now(),
+          )
         : undefined;
     this.limiter = new AdaptiveLimiter(o.maxConcurrency, o.clock, o.adaptiveConcurrency, pacer);
     this.lease = leasePool(o.origin, { connections: o.connections, connectTimeoutMs: o.timeouts.connectMs });
@@ -194,7 +196,14 @@ export class Caller {
           const reason = this.redact.clip(failure.reason, 200);
           this.emit({ method: spec.method, path: shownPath, attempt, error: reason });
           if (failure.refused) refused++;
-          const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (clock.now() - started) });
+          const decision = decideRetry({
+            attempt,
+            refusedCount: refused,
+            idempotent,
+            failure,
+            policy: retry,
+            remainingMs: timeouts.deadlineMs - (clock.now() - started),
+          });
           if (!decision.retry) {
             if (failure.code === "timeout") {
               const phase = failure.phase ?? "headers";
@@ -223,7 +232,14 @@ export class Caller {
           this.limiter.release(permit, status >= 500 ? { kind: "neutral", responded: true } : { kind: "ok" });
         }
         const failure: Failure = { kind: "status", status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-        const decision = decideRetry({ attempt, refusedCount: refused, idempotent, failure, policy: retry, remainingMs: timeouts.deadlineMs - (clock.now() - started) });
+        const decision = decideRetry({
+          attempt,
+          refusedCount: refused,
+          idempotent,
+          failure,
+          policy: retry,
+          remainingMs: timeouts.deadlineMs - (clock.now() - started),
+        });
         if (!decision.retry) {
           const problem = this.problemOf(res);
           const contentType = res.headers["content-type"];

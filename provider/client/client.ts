@@ -10,7 +10,7 @@ import { accountProblem } from "./account-shape";
 import { Batcher } from "./batcher";
 import { Caller, type CallResult, type CallSpec } from "./caller";
 import { errors, type MarinSocialError } from "./errors";
-import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./options";
+import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options";
 import { truncate } from "./redact";
 
 /** Counters since the client was created. */
@@ -142,8 +142,7 @@ export class MarinSocialClient {
       reset: async () => {
         await this.call({ method: "POST", path: "/_sandbox/reset", idempotent: true });
       },
-      addAccounts: async (body) =>
-        (await this.call({ method: "POST", path: "/_sandbox/accounts", body })).data as { created: number; ids: string[] },
+      addAccounts: async (body) => (await this.call({ method: "POST", path: "/_sandbox/accounts", body })).data as { created: number; ids: string[] },
     };
   }
 
@@ -206,7 +205,7 @@ export class MarinSocialClient {
    */
   async accountPageContaining(id: string, limit: number = ACCOUNT_PAGE): Promise<{ items: Account[]; nextCursor: string | null }> {
     checkAccountId("accountId", id, this.caller.redact.text);
-    const path = "/v1/accounts" + query({ containing: id, limit });
+    const path = `/v1/accounts${query({ containing: id, limit })}`;
     const res = await this.call({ method: "GET", path, orderKey: this.orderOf(id) });
     const page = this.readPage<unknown>(res, path, true);
     page.items.forEach((item, i) => {
@@ -236,7 +235,7 @@ export class MarinSocialClient {
    * callers that stop early; `nextCursor` is null on the last page. `limit` is 1..500 (default 100).
    */
   async listAccountsPage(cursor?: string, limit = 100): Promise<{ items: Account[]; nextCursor: string | null }> {
-    const path = "/v1/accounts" + query({ limit, cursor });
+    const path = `/v1/accounts${query({ limit, cursor })}`;
     const page = this.readPage<Account>(await this.call({ method: "GET", path }), path);
     const next = page.nextCursor;
     return { items: page.items, nextCursor: typeof next === "string" && next !== "" && next !== cursor ? next : null };
@@ -248,11 +247,7 @@ export class MarinSocialClient {
    * retry), so it is retried like a GET. `ifMatch` sends `If-Match: "<version>"`.
    * Returns the account after invalidation (already invalid: unchanged, 200).
    */
-  async invalidateToken(
-    id: string,
-    body: { actor: string; reason?: string },
-    opts: { idempotencyKey?: string; ifMatch?: number } = {},
-  ): Promise<Account> {
+  async invalidateToken(id: string, body: { actor: string; reason?: string }, opts: { idempotencyKey?: string; ifMatch?: number } = {}): Promise<Account> {
     checkId("accountId", id, this.caller.redact.text);
     checkId("actor", body?.actor, this.caller.redact.text);
     const headers: Record<string, string> = {};
@@ -388,9 +383,7 @@ export class MarinSocialClient {
     let cursor: string | undefined;
     const seen = new Set<string>();
     do {
-      const path =
-        `/v1/accounts?ids=${ids.map(encodeURIComponent).join(",")}&limit=${ids.length}` +
-        (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
+      const path = `/v1/accounts?ids=${ids.map(encodeURIComponent).join(",")}&limit=${ids.length}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
       this.caller.counters.batches++;
       const res = await this.call({ method: "GET", path, orderKey });
       const page = this.readPage<unknown>(res, path, true);

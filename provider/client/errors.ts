@@ -10,10 +10,10 @@
  * codes of their own; every other 404 (an unknown route, a wrong base URL, a proxy's HTML page,
  * a problem type the contract does not define) is `route-not-found`, an error.
  */
-import { MarinSocialError, PROBLEM_TYPES, type ErrorCode, type ErrorContext } from "../core";
+import { type ErrorCode, type ErrorContext, MarinSocialError, PROBLEM_TYPES } from "../core";
 import { PULUMI_SETTINGS, type SettingHelp } from "./settings";
 
-export { MarinSocialError, type ErrorCode, type ErrorContext, type ErrorKind, type ProblemDetails } from "../core";
+export { type ErrorCode, type ErrorContext, type ErrorKind, MarinSocialError, type ProblemDetails } from "../core";
 
 /**
  * True only for a definite "this account does not exist": code `account-not-found` (the
@@ -32,11 +32,10 @@ export function isMarinSocialError(e: unknown, code?: ErrorCode): e is MarinSoci
 /** The fix for a rejected key, in the words of the entry point (`help`). */
 const keyFix = (help: SettingHelp) => `Set a valid key with ${help.set("apiKey", "<key>")}.`;
 /** The fix when the server could not be reached or did not answer as the API. */
-const urlFix = (help: SettingHelp) =>
-  `Check the API URL, ${help.show("apiUrl")}, and that the server is running (\`marin-social sandbox\` for the local one).`;
+const urlFix = (help: SettingHelp) => `Check the API URL, ${help.show("apiUrl")}, and that the server is running (\`marin-social sandbox\` for the local one).`;
 
 function where(ctx: ErrorContext): string {
-  const call = ctx.method && ctx.path ? `${ctx.method} ${ctx.path}` : ctx.path ?? ctx.method ?? "the API";
+  const call = ctx.method && ctx.path ? `${ctx.method} ${ctx.path}` : (ctx.path ?? ctx.method ?? "the API");
   const status = ctx.status !== undefined ? `${ctx.status} at ` : "";
   const tries = ctx.attempts !== undefined && ctx.attempts > 1 ? `, after ${ctx.attempts} attempts` : "";
   return `(${status}${call}${tries})`;
@@ -116,7 +115,13 @@ export const errors = {
     const tries = attempts !== undefined && attempts > 1 ? ` (after ${attempts} attempts)` : "";
     const p = ctx.problem;
     const problemJson = response.contentType?.toLowerCase().startsWith("application/problem+json") === true;
-    const said = typeof p?.detail === "string" && p.detail ? p.detail.replace(/\s+/g, " ").slice(0, 200).replace(/[.\s]+$/, "") : "";
+    const said =
+      typeof p?.detail === "string" && p.detail
+        ? p.detail
+            .replace(/\s+/g, " ")
+            .slice(0, 200)
+            .replace(/[.\s]+$/, "")
+        : "";
     const quoted = said ? ` ("${said}")` : "";
     const answer = !problemJson
       ? `answered 404 for an unknown route: a ${response.contentType ? response.contentType.split(";")[0] : "body without a content type"}${quoted}, not a problem document of the Marin Social API`
@@ -126,8 +131,7 @@ export const errors = {
     const base = response.baseUrl ?? "the API URL";
     const endsInV1 = /\/v1\/*$/i.test(base);
     const fix = endsInV1
-      ? `The API URL ${base} looks wrong: it ends in /v1, and the client adds /v1 itself. ` +
-        `Set ${help.set("apiUrl", base.replace(/\/v1\/*$/i, ""))}.`
+      ? `The API URL ${base} looks wrong: it ends in /v1, and the client adds /v1 itself. ` + `Set ${help.set("apiUrl", base.replace(/\/v1\/*$/i, ""))}.`
       : `The API URL ${base} looks wrong, or something other than the Marin Social API (a proxy, another service) answered. ` +
         `Check ${help.show("apiUrl")}: it is the API's base URL, without /v1.`;
     return make(

@@ -8,51 +8,52 @@
  * const account = await client.getAccount("fb-1001");
  * ```
  */
+
+export { type Clock, realClock } from "../core/clock";
+export { type ClientMetrics, type ListAccountsQuery, MarinSocialClient, type PacingState, type SandboxApi } from "./client";
 export {
-  MarinSocialError,
-  errors,
-  errorForStatus,
-  isNotFound,
-  isMarinSocialError,
   type ErrorCode,
-  type ErrorKind,
   type ErrorContext,
+  type ErrorKind,
+  errorForStatus,
+  errors,
+  isMarinSocialError,
+  isNotFound,
+  MarinSocialError,
   type ProblemDetails,
 } from "./errors";
 export {
-  resolveConnection,
-  resolveOptions,
-  isLoopbackHost,
-  DEFAULT_API_URL,
-  DEFAULTS,
   API_MAX_BATCH,
   type ClientOptions,
   type Connection,
   type ConnectionSource,
+  DEFAULT_API_URL,
+  DEFAULTS,
+  isLoopbackHost,
   type RequestEvent,
   type ResolvedOptions,
+  resolveConnection,
+  resolveOptions,
 } from "./options";
-export { ENV_SETTINGS, PULUMI_SETTINGS, settingEnv, type SettingHelp, type SettingName } from "./settings";
-export { MarinSocialClient, type ClientMetrics, type PacingState, type ListAccountsQuery, type SandboxApi } from "./client";
-export { parseRetryAfter, backoffDelay, isRetryableStatus, decideRetry, classifyTransportError, type RetryPolicy } from "./retry";
 export {
-  parseRateLimitPolicy,
-  parseRateLimit,
-  readAdvertisement,
-  MAX_PACED_WINDOW_S,
-  type QuotaPolicy,
-  type ServiceLimit,
   type Advertisement,
+  MAX_PACED_WINDOW_S,
+  parseRateLimit,
+  parseRateLimitPolicy,
+  type QuotaPolicy,
+  readAdvertisement,
+  type ServiceLimit,
 } from "./ratelimit-headers";
-export { realClock, type Clock } from "../core/clock";
-export { VERSION, USER_AGENT } from "./version";
 export {
-  ReadAhead,
-  READ_AHEAD_PAGE,
-  READ_AHEAD_FRESH_MS,
-  PROBE_PAGES,
   ASKS_PER_PAGE,
+  PROBE_PAGES,
+  READ_AHEAD_FRESH_MS,
+  READ_AHEAD_PAGE,
+  ReadAhead,
   type ReadAheadClient,
   type ReadAheadOptions,
   type ReadAheadStats,
 } from "./read-ahead";
+export { backoffDelay, classifyTransportError, decideRetry, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "./retry";
+export { ENV_SETTINGS, PULUMI_SETTINGS, type SettingHelp, type SettingName, settingEnv } from "./settings";
+export { USER_AGENT, VERSION } from "./version";

@@ -21,7 +21,7 @@
  * option is a fixed window where admission here waits for the pacer's token and a Retry-After,
  * and it holds a slot per task where a permit here covers one attempt.
  */
-import { realClock, type Clock } from "../core/clock";
+import { type Clock, realClock } from "../core/clock";
 import type { RatePacer } from "./pacer";
 
 /** A slot held by one request attempt. Release it exactly once. */

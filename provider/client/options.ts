@@ -8,11 +8,11 @@
  * process; its `coerceTypes` would read "0x10" or " 16" as 16, which `parseNumber` refuses.
  */
 import { isIP } from "node:net";
-import { realClock, type Clock } from "../core/clock";
+import { type Clock, realClock } from "../core/clock";
 import { LIST_ACCOUNTS } from "../generated/contract";
 import { errors } from "./errors";
 import { makeRedactor, truncate } from "./redact";
-import { PULUMI_SETTINGS, settingConfigKey, settingEnv, type SettingHelp, type SettingName } from "./settings";
+import { PULUMI_SETTINGS, type SettingHelp, type SettingName, settingConfigKey, settingEnv } from "./settings";
 
 /** What the client reports to {@link ClientOptions.onRequest} after every attempt. Never holds the key. */
 export interface RequestEvent {
@@ -270,8 +270,7 @@ export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedO
     connections: num(opts.connections, DEFAULTS.connections, "connections", 1, 1024),
     maxConcurrency: num(opts.maxConcurrency, DEFAULTS.maxConcurrency, "maxConcurrency", 1, 4096),
     adaptiveConcurrency: opts.adaptiveConcurrency ?? true,
-    rateLimitPerSecond:
-      opts.rateLimitPerSecond === undefined ? undefined : num(opts.rateLimitPerSecond, 0, "rateLimitPerSecond", 0.01, 1_000_000),
+    rateLimitPerSecond: opts.rateLimitPerSecond === undefined ? undefined : num(opts.rateLimitPerSecond, 0, "rateLimitPerSecond", 0.01, 1_000_000),
     timeouts: {
       connectMs: num(t.connectMs, DEFAULTS.timeouts.connectMs, "timeouts.connectMs", 1),
       headersMs: num(t.headersMs, DEFAULTS.timeouts.headersMs, "timeouts.headersMs", 1),
@@ -355,10 +354,7 @@ function parseBool(s: Setting, scrub: (s: string) => string): boolean {
   const v = s.value.trim().toLowerCase();
   if (["true", "1", "yes", "on"].includes(v)) return true;
   if (["false", "0", "no", "off", ""].includes(v)) return false;
-  throw errors.config(
-    `${s.from} must be true or false, got "${truncate(scrub(s.value), 100)}"`,
-    `Set it with ${s.help.set(s.name, "true")} (or false).`,
-  );
+  throw errors.config(`${s.from} must be true or false, got "${truncate(scrub(s.value), 100)}"`, `Set it with ${s.help.set(s.name, "true")} (or false).`);
 }
 
 function parseNumber(s: Setting, scrub: (s: string) => string, min: number, max: number, integer: boolean): number {

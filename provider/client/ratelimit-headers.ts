@@ -12,7 +12,7 @@
  * Policy names may be Strings (draft 11) or Tokens (earlier drafts); parameters the draft does not
  * define are comments. The legacy `X-RateLimit-*` and pre-07 `RateLimit-Limit` fields are not read.
  */
-import { parseList, Token, type BareItem, type InnerList, type Item, type Parameters } from "structured-headers";
+import { type BareItem, type InnerList, type Item, type Parameters, parseList, Token } from "structured-headers";
 
 /** One quota policy of `RateLimit-Policy`. */
 export interface QuotaPolicy {
@@ -120,7 +120,7 @@ export function parseRateLimit(value: string | string[] | undefined): ServiceLim
  */
 export function readAdvertisement(headers: HeaderBag): Advertisement | undefined {
   const policies = parseRateLimitPolicy(headers["ratelimit-policy"]);
-  const limits = parseRateLimit(headers["ratelimit"]);
+  const limits = parseRateLimit(headers.ratelimit);
   const out: Advertisement = {};
   for (const p of policies ?? []) {
     if (p.unit !== "requests" || p.windowSeconds === undefined || p.quota === 0 || p.windowSeconds > MAX_PACED_WINDOW_S) continue;

@@ -32,9 +32,7 @@ export interface RetryPolicy {
 }
 
 /** A failed attempt, as the retry policy sees it. */
-export type Failure =
-  | { kind: "status"; status: number; retryAfterMs?: number }
-  | TransportFailure;
+export type Failure = { kind: "status"; status: number; retryAfterMs?: number } | TransportFailure;
 
 /** A failure without a usable response. */
 export interface TransportFailure {
@@ -70,11 +68,7 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
  * Full-jitter exponential backoff: a uniform delay in
  * `[0, min(maxDelayMs, baseDelayMs * 2^(retry-1)))`, `retry` counting from 1.
  */
-export function backoffDelay(
-  retry: number,
-  policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">,
-  random: () => number = Math.random,
-): number {
+export function backoffDelay(retry: number, policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">, random: () => number = Math.random): number {
   const exp = Math.min(30, Math.max(0, retry - 1));
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exp);
   return Math.floor(random() * ceiling);
@@ -105,10 +99,11 @@ function errorCode(err: unknown): string | undefined {
   if (typeof err !== "object" || err === null) return undefined;
   const e = err as { code?: unknown; errors?: unknown; cause?: unknown };
   if (typeof e.code === "string") return e.code;
-  if (Array.isArray(e.errors)) for (const inner of e.errors) {
-    const c = errorCode(inner);
-    if (c) return c;
-  }
+  if (Array.isArray(e.errors))
+    for (const inner of e.errors) {
+      const c = errorCode(inner);
+      if (c) return c;
+    }
   if (e.cause !== undefined && e.cause !== err) return errorCode(e.cause);
   return undefined;
 }
@@ -160,10 +155,7 @@ export function decideRetry(input: RetryInput): RetryDecision {
   let delayMs: number;
   if (failure.kind === "status") {
     if (!isRetryableStatus(failure.status)) return no;
-    delayMs =
-      failure.retryAfterMs !== undefined
-        ? Math.min(failure.retryAfterMs, policy.maxRetryAfterMs)
-        : backoffDelay(attempt, policy, input.random);
+    delayMs = failure.retryAfterMs !== undefined ? Math.min(failure.retryAfterMs, policy.maxRetryAfterMs) : backoffDelay(attempt, policy, input.random);
   } else {
     if (!failure.retryable) return no;
     if (failure.refused && input.refusedCount >= policy.refusedAttempts) return no;

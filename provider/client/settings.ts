@@ -29,8 +29,7 @@ export interface SettingHelp {
 
 /** Pulumi config first, then the environment: the stack program and the provider (and the client's default). */
 export const PULUMI_SETTINGS: SettingHelp = {
-  set: (name, value) =>
-    `\`pulumi config set${name === "apiKey" ? " --secret" : ""} ${settingConfigKey(name)} ${value}\` or ${settingEnv(name)}=${value}`,
+  set: (name, value) => `\`pulumi config set${name === "apiKey" ? " --secret" : ""} ${settingConfigKey(name)} ${value}\` or ${settingEnv(name)}=${value}`,
   show: (name) => `\`pulumi config get ${settingConfigKey(name)}\` (or ${settingEnv(name)})`,
 };
 

@@ -3,7 +3,7 @@
  * `marin-social audit` and the tests share. Pure.
  */
 import { isPulumiActor } from "./actor";
-import { sortAgencies, type Action, type LiveToken, type Plan } from "./plan";
+import { type Action, type LiveToken, type Plan, sortAgencies } from "./plan";
 import type { Agency } from "./types";
 
 /** `North Agency (ag-north)` */
@@ -104,7 +104,12 @@ export function auditLine(live: LiveToken, plan: Plan): AuditLine {
  * before acting) was found already invalid by someone else: another stack won a race, or a person
  * revoked it in between. `unlinked`: the agencies this run cut off itself.
  */
-export function alreadyInvalidLine(live: Pick<LiveToken, "id" | "publisher" | "name">, by: string | null, at: string | null, unlinked: readonly Agency[]): string {
+export function alreadyInvalidLine(
+  live: Pick<LiveToken, "id" | "publisher" | "name">,
+  by: string | null,
+  at: string | null,
+  unlinked: readonly Agency[],
+): string {
   const done = unlinked.length > 0 ? `it only unlinked ${agenciesPhrase(unlinked.length)}: ${agencyList(unlinked)}` : "it changed nothing";
   return `${accountLabel(live)}: the token was already invalid when this run came to invalidate it (revoked by ${by ?? "an unknown actor"} at ${at ?? "an unknown time"}), so this run did not invalidate it; ${done}`;
 }

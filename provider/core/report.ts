@@ -3,9 +3,9 @@
  * `pulumi up` would take, and drift. Pure; `marin-social audit` renders it.
  */
 import { isPulumiActor } from "./actor";
-import { planToken, sortAgencies } from "./plan";
 import { summarizePlan } from "./describe";
 import type { RefusalCode } from "./plan";
+import { planToken, sortAgencies } from "./plan";
 import type { Account, Agency, AuditEntry, DesiredToken, Publisher } from "./types";
 
 /** Drift found by the audit. */
@@ -60,11 +60,7 @@ export function reauthorizations(history: readonly AuditEntry[]): Map<string, Au
 }
 
 /** Builds the report from declarations, live accounts (absent = 404) and the audit log. */
-export function buildReport(
-  declared: readonly DesiredToken[],
-  live: ReadonlyMap<string, Account>,
-  history: readonly AuditEntry[],
-): Report {
+export function buildReport(declared: readonly DesiredToken[], live: ReadonlyMap<string, Account>, history: readonly AuditEntry[]): Report {
   const reauth = reauthorizations(history);
   const rows = declared.map((d): ReportRow => {
     const account = live.get(d.accountId);

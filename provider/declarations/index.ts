@@ -6,10 +6,11 @@
  * `schemas/tokens.schema.json`; every problem is reported as
  * `file:line:col: path: message`, and a rejected file yields no tokens.
  */
-export { parseDeclarations, loadDeclarations } from "./load";
-export { DeclarationError, assertValid } from "./errors";
-export { formatProblem, type Problem } from "./problem";
-export { MAX_FILE_BYTES, MAX_TOKENS, MAX_ALIAS_COUNT, MAX_NESTING, MAX_MAP_KEYS } from "./limits";
+
+export { assertValid, DeclarationError } from "./errors";
+export { MAX_ALIAS_COUNT, MAX_FILE_BYTES, MAX_MAP_KEYS, MAX_NESTING, MAX_TOKENS } from "./limits";
+export { loadDeclarations, parseDeclarations } from "./load";
 export { YAML_OPTIONS } from "./parse";
+export { formatProblem, type Problem } from "./problem";
 export { SCHEMA_PATH } from "./schema";
 export type { LoadResult, LocatedToken, TokenLocation } from "./types";

@@ -8,16 +8,14 @@ import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from "./limits";
 import { Locator, type Position } from "./locate";
 import { schemaProblems } from "./messages";
 import { parseYaml, YAML_OPTIONS } from "./parse";
-import { displayPath, sortProblems, type Problem, type Segments } from "./problem";
+import { displayPath, type Problem, type Segments, sortProblems } from "./problem";
 import { findRefusals } from "./refuse";
 import { checkRules } from "./rules";
 import { validateSchema } from "./schema";
 import type { LoadResult } from "./types";
 
-const EMPTY_MESSAGE =
-  "the file is empty; expected a `tokens:` list, e.g. tokens: [{ accountId: fb-1001, valid: false }]";
-const SECOND_DOCUMENT =
-  "the file holds more than one YAML document (a `---` or `...` line starts another); keep every token in one document";
+const EMPTY_MESSAGE = "the file is empty; expected a `tokens:` list, e.g. tokens: [{ accountId: fb-1001, valid: false }]";
+const SECOND_DOCUMENT = "the file holds more than one YAML document (a `---` or `...` line starts another); keep every token in one document";
 
 /** yaml errors that leave a sound tree, so the walk over it can say more about them. */
 const KEY_ERRORS = new Set(["DUPLICATE_KEY", "NON_STRING_KEY"]);

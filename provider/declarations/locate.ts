@@ -2,7 +2,7 @@
  * Maps a data path (or a source offset) back to the yaml node it came from,
  * with yaml's node ranges and its LineCounter.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from "yaml";
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node, type Pair } from "yaml";
 import type { Segments } from "./problem";
 
 /** A 1-based line and column. */
@@ -68,7 +68,7 @@ export class Locator {
         break;
       }
       const last = i === segments.length - 1;
-      at = key && ((last && target === "key") || isEmpty(node)) ? start(key) : start(node) ?? at;
+      at = key && ((last && target === "key") || isEmpty(node)) ? start(key) : (start(node) ?? at);
     }
     return at === undefined ? { line: 1, col: 1 } : this.position(at);
   }

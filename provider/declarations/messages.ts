@@ -13,7 +13,7 @@
 import type { ErrorObject } from "ajv";
 import { ACCOUNT_ID, AGENCY_ID } from "../generated/contract";
 import type { Target } from "./locate";
-import { quote, toPointer, type Segments } from "./problem";
+import { quote, type Segments, toPointer } from "./problem";
 import { closest } from "./suggest";
 
 /** A schema problem, before it is located in the file. */
@@ -107,7 +107,11 @@ function describeError(e: ErrorObject, at: Segments): SchemaProblem {
         message: `must be at most ${String(params.limit)} characters, got ${typeof e.data === "string" ? e.data.length : "?"}`,
       };
     case "minLength":
-      return { segments: at, target: "value", message: at[at.length - 1] === "accountId" ? "must not be empty; write the Marin Social account id, e.g. fb-1001" : "must not be empty" };
+      return {
+        segments: at,
+        target: "value",
+        message: at[at.length - 1] === "accountId" ? "must not be empty; write the Marin Social account id, e.g. fb-1001" : "must not be empty",
+      };
     default:
       return { segments: at, target: "value", message: `${e.message ?? "is invalid"}, got ${describe(e.data)}` };
   }
@@ -193,7 +197,7 @@ function patternMessage(at: Segments, pattern: string, value: unknown): string {
 export function describe(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") {
-    const shown = value.length > 40 ? value.slice(0, 40) + "…" : value;
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
     return `string ${quote(shown)}`;
   }
   if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${String(value)}`;

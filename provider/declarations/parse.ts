@@ -1,7 +1,7 @@
 /**
  * YAML text to a yaml Document, read by the `yaml` library alone.
  */
-import { Composer, Lexer, LineCounter, Parser, type CST, type Document } from "yaml";
+import { Composer, type CST, type Document, Lexer, LineCounter, Parser } from "yaml";
 import { MAX_ALIAS_COUNT, MAX_MAP_KEYS, MAX_NESTING } from "./limits";
 
 /**

@@ -55,7 +55,7 @@ export function displayPath(segments: Segments): string {
 /** Renders a path as a JSON Pointer (RFC 6901), the form ajv uses for `instancePath`. */
 export function toPointer(segments: Segments): string {
   let out = "";
-  for (const s of segments) out += "/" + String(s).replace(/~/g, "~0").replace(/\//g, "~1");
+  for (const s of segments) out += `/${String(s).replace(/~/g, "~0").replace(/\//g, "~1")}`;
   return out;
 }
 

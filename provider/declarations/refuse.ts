@@ -12,9 +12,9 @@
  * and it works out where yaml's `maxAliasCount` stops, should yaml's
  * conversion throw.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Document, type LineCounter, type Node, type Pair } from "yaml";
+import { type Alias, type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node, type Pair } from "yaml";
 import { MAX_ALIAS_COUNT } from "./limits";
-import { quote, toPointer, type Segments } from "./problem";
+import { quote, type Segments, toPointer } from "./problem";
 
 /** A problem found on a node, before it is given a file. */
 export interface NodeProblem {
@@ -173,7 +173,7 @@ class Walk {
 /** A tag as it would be written in YAML: `!!js/function`, `!custom`, `!<tag:...>`. */
 function displayTag(tag: string): string {
   const core = "tag:yaml.org,2002:";
-  if (tag.startsWith(core)) return "!!" + tag.slice(core.length);
+  if (tag.startsWith(core)) return `!!${tag.slice(core.length)}`;
   if (tag.startsWith("!")) return tag;
   return `!<${tag}>`;
 }

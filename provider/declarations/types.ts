@@ -21,6 +21,4 @@ export type LocatedToken = DesiredToken & { location: TokenLocation };
  * The outcome of loading one file: every token, or every problem. A rejected
  * file yields no tokens at all.
  */
-export type LoadResult =
-  | { ok: true; file: string; tokens: LocatedToken[] }
-  | { ok: false; file: string; problems: Problem[] };
+export type LoadResult = { ok: true; file: string; tokens: LocatedToken[] } | { ok: false; file: string; problems: Problem[] };

@@ -4,7 +4,7 @@
  * another stack (or a person) may invalidate the token in between. Only the outputs tell.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { alreadyInvalidLine, displayText, type Agency, type Publisher } from "../core";
+import { type Agency, alreadyInvalidLine, displayText, type Publisher } from "../core";
 import type { TokenAudit } from "../token/audit";
 import { withoutStackTraces } from "./stack-traces";
 

@@ -8,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadDeclarations } from "../declarations";
 import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from ".";
 import { programConnectionError } from "./lookup";
-import { tokenAudit } from "./publisher-token";
 import { programTokens } from "./program-tokens";
+import { tokenAudit } from "./publisher-token";
 import { withoutStackTraces } from "./stack-traces";
 
 /** Exit code for a rejected declaration file or configuration (no resource is registered), or a refused token. */
@@ -82,9 +82,7 @@ async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<Decl
   // The tokens' inputs are the file's plain values, so their audits are plain promises (see
   // PublisherToken): one Output for the whole summary, not one per token.
   const audits = tokens.map(tokenAudit);
-  const rows = audits.every((a): a is Promise<TokenAudit> => !pulumi.Output.isInstance(a))
-    ? pulumi.output(Promise.all(audits))
-    : pulumi.all(audits);
+  const rows = audits.every((a): a is Promise<TokenAudit> => !pulumi.Output.isInstance(a)) ? pulumi.output(Promise.all(audits)) : pulumi.all(audits);
   const audit = rows.apply((all) => Object.fromEntries(all.map(({ accountId, ...rest }) => [accountId, rest])));
   return { declarations: shown, audit };
 }

@@ -4,9 +4,9 @@
  * `GET /v1/accounts?ids=` of up to 100: a stack of 1,000 tokens costs 10 reads.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { type Connection, MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { MarinSocialError } from "../core";
-import { MarinSocialClient, resolveConnection, USER_AGENT, type Connection } from "../client";
-import { observe, type Observation } from "../token/observation";
+import { type Observation, observe } from "../token/observation";
 import { warnIfPlaintextApiKey } from "./config-warning";
 
 /** Looks up accounts for the program; one per process. */

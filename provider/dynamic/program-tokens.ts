@@ -36,9 +36,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DesiredToken } from "../core";
-import type { Observation } from "../token/observation";
 import { AccountClaims } from "../token/claims";
-import { decide, type Decision } from "../token/refusal";
+import type { Observation } from "../token/observation";
+import { type Decision, decide } from "../token/refusal";
 
 /** One declared token, as the registry tracks it. */
 export interface DeclaredToken {

@@ -3,22 +3,21 @@
  * Type token `pulumi-nodejs:dynamic/marin-social:PublisherToken`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { displayText, pulumiActor, type Publisher } from "../core";
+import { displayText, type Publisher, pulumiActor } from "../core";
 import type { PublisherTokenArgs, PublisherTokenProperties } from "../generated/token";
 import { auditOf, type TokenAudit } from "../token/audit";
 import { checkInputs, type InputFailure } from "../token/inputs";
-import { packPlan, REFUSED_IN_PREVIEW, type DecidedObservation, type Observation } from "../token/observation";
+import { type DecidedObservation, type Observation, packPlan, REFUSED_IN_PREVIEW } from "../token/observation";
+import { SECRET_OUTPUTS } from "../token/outputs";
+import { reportAfterTheFact } from "./after-the-fact";
 import { assertProgramConnection, programLookup } from "./lookup";
 import { programTokens, type Verdict } from "./program-tokens";
-import { SECRET_OUTPUTS } from "../token/outputs";
 import { publisherTokenProvider } from "./shim";
 import { withoutStackTraces } from "./stack-traces";
-import { reportAfterTheFact } from "./after-the-fact";
-
-export type { TokenAudit } from "../token/audit";
 
 /** What a user declares; generated from the token definition. */
 export type { PublisherTokenArgs } from "../generated/token";
+export type { TokenAudit } from "../token/audit";
 
 const MODULE = "marin-social";
 const TYPE_NAME = "PublisherToken";
@@ -68,9 +67,7 @@ export class PublisherToken extends pulumi.dynamic.Resource {
       // reported as such, not looked up (which would fail as "not found" or a 400).
       const invalid = checkInputs({ ...desired, actor }).failures;
       const lookup = (): Promise<Observation> =>
-        invalid.length > 0
-          ? Promise.resolve({ status: "error", message: invalid.map((f) => f.reason).join("; ") })
-          : programLookup().observe(accountId);
+        invalid.length > 0 ? Promise.resolve({ status: "error", message: invalid.map((f) => f.reason).join("; ") }) : programLookup().observe(accountId);
       const verdict = await programTokens().decide(declared, desired, actor, lookup);
       const audit = auditOf(desired, verdict);
       const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
@@ -91,10 +88,17 @@ export class PublisherToken extends pulumi.dynamic.Resource {
       await verdict.othersRegistered;
       if (verdict.refusal && pulumi.runtime.isDryRun()) return REFUSED_IN_PREVIEW;
       const { plan, refusal } = verdict;
-      return { ...verdict.observed, decided: { ...(plan ? { plan: packPlan(plan) } : {}), ...(refusal ? { refusal } : {}), ...(invalid.length > 0 ? { failures: invalid } : {}) } };
+      return {
+        ...verdict.observed,
+        decided: { ...(plan ? { plan: packPlan(plan) } : {}), ...(refusal ? { refusal } : {}), ...(invalid.length > 0 ? { failures: invalid } : {}) },
+      };
     };
     const duplicates = ({ verdict }: Seen): string[] | undefined => (verdict.duplicates ? [...verdict.duplicates] : undefined);
-    let derived: { seen: pulumi.Output<Seen> | Promise<Seen>; observed: pulumi.Input<DecidedObservation | typeof REFUSED_IN_PREVIEW>; duplicates: pulumi.Input<string[] | undefined> };
+    let derived: {
+      seen: pulumi.Output<Seen> | Promise<Seen>;
+      observed: pulumi.Input<DecidedObservation | typeof REFUSED_IN_PREVIEW>;
+      duplicates: pulumi.Input<string[] | undefined>;
+    };
     if (inputs.every(isPlain)) {
       // Plain values (a declaration file's): decided through plain promises, which the SDK takes as
       // inputs like Outputs. An Output costs several promises, closures and captured stack traces

@@ -15,7 +15,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
 function load(): dynamic.ResourceProvider {
-  return require("module").createRequire(process.cwd() + "/_")("pulumi-marin-social/dynamic").provider;
+  return require("node:module").createRequire(`${process.cwd()}/_`)("pulumi-marin-social/dynamic").provider;
 }
 
 /** The serializable PublisherToken provider (the public `publisherTokenProvider`). */

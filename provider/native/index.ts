@@ -16,7 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Agency, Publisher } from "../core";
-import { TOKEN_OUTPUTS, type PublisherTokenArgs, type PublisherTokenProperties } from "../generated/token";
+import { type PublisherTokenArgs, type PublisherTokenProperties, TOKEN_OUTPUTS } from "../generated/token";
 
 /** The resource's type token. */
 export const PUBLISHER_TOKEN_TYPE = "marin-social:index:PublisherToken";

@@ -4,7 +4,7 @@
  * them. Keys this provider does not know are tolerated: the repository's own project is named
  * `marin-social`, so its `marin-social:declarations` arrives here too.
  */
-import { isMarinSocialError, MarinSocialClient, resolveConnection, resolveOptions, USER_AGENT, type Connection } from "../client";
+import { type Connection, MarinSocialClient, resolveConnection, resolveOptions, USER_AGENT } from "../client";
 import { PACKAGE } from "./schema";
 import { isUnknown, type Props } from "./wire";
 
@@ -41,7 +41,10 @@ export function clientOf(connection: Connection): MarinSocialClient {
  * `property apiUrl value {<the value>} has a problem`, which would print a password an `apiUrl`
  * embeds (and put it in `-v=9` logs). The message names the config key itself, never its value.
  */
-export function checkConfig(news: Props, env: NodeJS.ProcessEnv = process.env): { secrets: Set<string>; failures: Array<{ property: string; reason: string }> } {
+export function checkConfig(
+  news: Props,
+  env: NodeJS.ProcessEnv = process.env,
+): { secrets: Set<string>; failures: Array<{ property: string; reason: string }> } {
   const secrets = new Set(news.secrets);
   if (news.values.apiKey !== undefined) secrets.add("apiKey");
   if (CONFIG_KEYS.some((k) => isUnknown(news.values[k]))) return { secrets, failures: [] };

@@ -8,7 +8,7 @@
  *   the recorded links as removed).
  * Nothing else: the provider has no hidden inputs, so there is no noise.
  */
-import { sameValue, type Plan } from "../core";
+import { type Plan, sameValue } from "../core";
 import { USER_INPUTS } from "../token/inputs";
 
 /** Kinds of a property diff, as pulumirpc.PropertyDiff.Kind numbers them. */
@@ -38,7 +38,18 @@ function inputChanges(olds: Record<string, unknown>, news: Record<string, unknow
     const [o, n] = [olds[key], news[key]];
     if (sameValue(o, n)) continue;
     const replace = key === "accountId";
-    const kind = o === undefined ? (replace ? Kind.ADD_REPLACE : Kind.ADD) : n === undefined ? (replace ? Kind.DELETE_REPLACE : Kind.DELETE) : replace ? Kind.UPDATE_REPLACE : Kind.UPDATE;
+    const kind =
+      o === undefined
+        ? replace
+          ? Kind.ADD_REPLACE
+          : Kind.ADD
+        : n === undefined
+          ? replace
+            ? Kind.DELETE_REPLACE
+            : Kind.DELETE
+          : replace
+            ? Kind.UPDATE_REPLACE
+            : Kind.UPDATE;
     out[key] = { kind, inputDiff: true };
   }
   return out;

@@ -9,9 +9,9 @@
  *   again by the next `pulumi up`, and nothing is done twice.
  */
 import * as grpc from "@grpc/grpc-js";
-import { Any } from "google-protobuf/google/protobuf/any_pb";
 import { ErrorResourceInitFailed } from "@pulumi/pulumi/proto/provider_pb";
 import { Status } from "@pulumi/pulumi/proto/status_pb";
+import { Any } from "google-protobuf/google/protobuf/any_pb";
 import { isMarinSocialError } from "../client";
 import { displayText } from "../core/display";
 import { PartialFailure } from "../token/errors";

@@ -3,21 +3,28 @@
  * Pulumi YAML). A fresh read every time; read-only, so it also runs during preview.
  */
 import { isNotFound, type MarinSocialClient } from "../client";
+import { revokedOutsidePulumi } from "../core";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID } from "../generated/contract";
-import { revokedOutsidePulumi } from "../core";
 import { notFoundMessage } from "../token/errors";
 import type { Failure } from "./token";
 
 /** The function's result, or the failures that explain why there is none. */
-export async function getAccount(client: () => MarinSocialClient, args: Record<string, unknown>): Promise<{ result?: Record<string, unknown>; failures: Failure[] }> {
+export async function getAccount(
+  client: () => MarinSocialClient,
+  args: Record<string, unknown>,
+): Promise<{ result?: Record<string, unknown>; failures: Failure[] }> {
   const { accountId } = args;
   const unknownArgs = Object.keys(args).filter((k) => k !== "accountId");
   if (unknownArgs.length > 0) {
     return { failures: unknownArgs.map((k) => ({ property: k, reason: `unknown argument "${k}"; getAccount takes accountId` })) };
   }
   if (typeof accountId !== "string" || !satisfies(ACCOUNT_ID, accountId)) {
-    return { failures: [{ property: "accountId", reason: `accountId must be a Marin Social account id such as "fb-1001", got ${JSON.stringify(accountId) ?? "nothing"}` }] };
+    return {
+      failures: [
+        { property: "accountId", reason: `accountId must be a Marin Social account id such as "fb-1001", got ${JSON.stringify(accountId) ?? "nothing"}` },
+      ],
+    };
   }
   try {
     const a = await client().getAccount(accountId);

@@ -6,24 +6,23 @@
  * Create, Read (also `pulumi import`), Update, Delete, Invoke, Cancel, Attach, GetMapping(s).
  * Not served (UNIMPLEMENTED, which the engine handles): Parameterize, Construct, Call, List.
  */
-import * as grpc from "@grpc/grpc-js";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import * as pb from "@pulumi/pulumi/proto/provider_pb";
-import { PluginInfo, type PluginAttach } from "@pulumi/pulumi/proto/plugin_pb";
+import type * as grpc from "@grpc/grpc-js";
+import { type PluginAttach, PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import type { IResourceProviderServer } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as pb from "@pulumi/pulumi/proto/provider_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { VERSION } from "../client";
-import { sameValue } from "../core";
+import { displayText, plaintextApiKeyWarning, sameValue } from "../core";
 import { SECRET_OUTPUTS } from "../token/outputs";
-import { checkConfig, CONFIG_KEYS } from "./config";
+import { CONFIG_KEYS, checkConfig } from "./config";
 import { toServiceError, unimplemented } from "./errors";
+import { refuseManagedImport } from "./import-guard";
 import { getAccount } from "./invoke";
 import type { NativeProvider } from "./provider";
 import { GET_ACCOUNT, PACKAGE, packageSchema, TOKEN_TYPE } from "./schema";
+import { isPlainInStackConfig } from "./stack-config";
 import * as token from "./token";
 import { decode, encode, type Props } from "./wire";
-import { displayText, plaintextApiKeyWarning } from "../core";
-import { isPlainInStackConfig } from "./stack-config";
-import { refuseManagedImport } from "./import-guard";
 
 /** A handler's failure, already a gRPC status (e.g. carrying the partly reconciled state). */
 class RpcFailure {

@@ -7,8 +7,9 @@
  * (provider/generated/token.ts), as are the ids and the publishers; the Pulumi schema language
  * has no patterns, so they are stated in the descriptions.
  */
-import { PUBLISHERS } from "../core";
+
 import { VERSION } from "../client";
+import { PUBLISHERS } from "../core";
 import { ACCOUNT_ID, AGENCY_ID } from "../generated/contract";
 import { PUBLISHER_TOKEN_SCHEMA } from "../generated/token";
 
@@ -57,7 +58,8 @@ export function packageSchema(): Record<string, unknown> {
     license: "Apache-2.0",
     config: { variables: configVariables },
     provider: {
-      description: "The Marin Social provider. Configure it with stack config `marin-social:apiUrl`, `marin-social:apiKey` (secret), `marin-social:allowInsecureHttp`, or the environment.",
+      description:
+        "The Marin Social provider. Configure it with stack config `marin-social:apiUrl`, `marin-social:apiKey` (secret), `marin-social:allowInsecureHttp`, or the environment.",
       inputProperties: configVariables,
       properties: { apiUrl: configVariables.apiUrl },
     },

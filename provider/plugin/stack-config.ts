@@ -29,7 +29,8 @@ export function isPlainInStackConfig(key: string, urn: string, projectDir = proc
   const project = readYaml(path.join(projectDir, "Pulumi.yaml")) as { stackConfigDir?: unknown; config?: Record<string, unknown> } | undefined;
   const dir = typeof project?.stackConfigDir === "string" ? path.resolve(projectDir, project.stackConfigDir) : projectDir;
   const stackFile = readYaml(path.join(dir, `Pulumi.${stack.split("/").pop()}.yaml`)) as { config?: Record<string, unknown> } | undefined;
-  const plain = (v: unknown) => typeof v === "string" || (typeof v === "object" && v !== null && "value" in v && typeof (v as { value: unknown }).value === "string");
+  const plain = (v: unknown) =>
+    typeof v === "string" || (typeof v === "object" && v !== null && "value" in v && typeof (v as { value: unknown }).value === "string");
   const inStack = stackFile?.config?.[key];
   if (inStack !== undefined) return plain(inStack);
   return plain(project?.config?.[key]);

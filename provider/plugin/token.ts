@@ -9,22 +9,22 @@
  * (`pulumi:<project>/<stack>`), and what Check looked up and decided stays in memory for the
  * operation (see claims.ts).
  */
-import { alreadyInvalidLine, applyPlan, MarinSocialError, pulumiActor, sameValue, type Account, type Agency, type Plan } from "../core";
+import { type Agency, alreadyInvalidLine, applyPlan, MarinSocialError, type Plan, pulumiActor, sameValue } from "../core";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
 import { auditOf } from "../token/audit";
 import { duplicateRefusal } from "../token/claims";
+import { checkInputs, type InputFailure, malformed, malformedMessage, type TokenInputs, USER_INPUTS } from "../token/inputs";
 import type { Planned, TokenLifecycle } from "../token/lifecycle";
 import { tokenChanges } from "../token/lifecycle";
-import { checkInputs, malformed, malformedMessage, USER_INPUTS, type InputFailure, type TokenInputs } from "../token/inputs";
-import { decide, planFor } from "../token/refusal";
-import { liveFromObservation, recordedObservation, type FoundObservation, type Observation } from "../token/observation";
+import { type FoundObservation, liveFromObservation, type Observation, recordedObservation } from "../token/observation";
 import { buildOutputs, SECRET_OUTPUTS, storedAgencies } from "../token/outputs";
-import { nameOf, type Checked, type Claims } from "./claims";
-import { detailedDiff, Kind, STABLE_OUTPUTS, type PropertyDiff } from "./diff";
+import { decide, planFor } from "../token/refusal";
+import { type Checked, type Claims, nameOf } from "./claims";
+import { detailedDiff, Kind, type PropertyDiff, STABLE_OUTPUTS } from "./diff";
 import type { EngineLog } from "./engine-log";
-import { isUnknown, pick, UNKNOWN, type Props } from "./wire";
 import { continuesOnError } from "./run-options";
+import { isUnknown, type Props, pick, UNKNOWN } from "./wire";
 
 /** What the handlers work with. */
 export interface TokenContext {
@@ -201,11 +201,16 @@ export async function diff(
   const checked = ctx.claims.of(urn);
   const lookup = checked && checked.values.accountId === user.accountId ? checked.observed : undefined;
   const observed: FoundObservation | undefined =
-    lookup?.status === "found" ? lookup : typeof user.accountId === "string" && user.accountId === olds.accountId ? recordedObservation(user.accountId, oldOutputs.values) : undefined;
+    lookup?.status === "found"
+      ? lookup
+      : typeof user.accountId === "string" && user.accountId === olds.accountId
+        ? recordedObservation(user.accountId, oldOutputs.values)
+        : undefined;
   const known = bad.length === 0 && !isUnknown(user) && typeof user.valid === "boolean";
   const desired: TokenInputs = { ...(user as unknown as TokenInputs), actor };
   let plan: Plan | undefined;
-  if (known && observed) plan = (observed === lookup ? plannedOf(ctx, urn, values)?.plan : undefined) ?? planFor(desired, liveFromObservation(desired.accountId, observed), actor);
+  if (known && observed)
+    plan = (observed === lookup ? plannedOf(ctx, urn, values)?.plan : undefined) ?? planFor(desired, liveFromObservation(desired.accountId, observed), actor);
   // Renamed at the publisher: the recorded name and the one looked up differ, so up records it.
   const recordedName = oldOutputs.values.accountName;
   const renamed = observed !== undefined && typeof recordedName === "string" && recordedName !== observed.name;
@@ -217,7 +222,8 @@ export async function diff(
   const shown = replaces.length === 0 ? plan : undefined;
   const refusal = duplicate
     ? { property: "accountId", message: duplicate }
-    : (shown?.refusal ?? (known && replaces.length === 0 && lookup && lookup.status !== "found" ? decide({ desired, observed: lookup, actor }).refusal : undefined));
+    : (shown?.refusal ??
+      (known && replaces.length === 0 && lookup && lookup.status !== "found" ? decide({ desired, observed: lookup, actor }).refusal : undefined));
   const changes = changed || !!refusal || bad.length > 0;
   const detailed = changes ? detailedDiff(olds, oldOutputs.values, user, refusal ? undefined : shown) : {};
   for (const { property } of [...(refusal ? [refusal] : []), ...bad]) {
@@ -236,11 +242,27 @@ export async function diff(
  * (Check's), with the time of an invalidation unknown. Without a known account or known inputs,
  * every output but the declared ones is unknown.
  */
-function predicted(inputs: Record<string, unknown>, actor: string, checked: Checked | undefined, unlinkedBefore: Agency[], refused: boolean): Record<string, unknown> {
+function predicted(
+  inputs: Record<string, unknown>,
+  actor: string,
+  checked: Checked | undefined,
+  unlinkedBefore: Agency[],
+  refused: boolean,
+): Record<string, unknown> {
   const live = checked?.account;
   if (!live || isUnknown(inputs) || typeof inputs.valid !== "boolean") {
     const out: Record<string, unknown> = { ...inputs, actor };
-    for (const k of ["accountName", "externalId", "linkedAgencies", "unlinkedAgencies", "invalidatedAt", "invalidatedBy", "revokedOutsidePulumi", "tokenFingerprint"]) out[k] = UNKNOWN;
+    for (const k of [
+      "accountName",
+      "externalId",
+      "linkedAgencies",
+      "unlinkedAgencies",
+      "invalidatedAt",
+      "invalidatedBy",
+      "revokedOutsidePulumi",
+      "tokenFingerprint",
+    ])
+      out[k] = UNKNOWN;
     if (out.publisher === undefined) out.publisher = UNKNOWN;
     return out;
   }
@@ -327,7 +349,14 @@ export async function read(ctx: TokenContext, urn: string, id: string, state: Pr
  * someone else did (another stack won a race, or a person revoked it in between), says so
  * against the resource, with what this run did do.
  */
-async function reportAfterTheFact(ctx: TokenContext, urn: string, actor: string, user: Record<string, unknown>, observed: Observation | undefined, outs: Record<string, unknown>): Promise<void> {
+async function reportAfterTheFact(
+  ctx: TokenContext,
+  urn: string,
+  actor: string,
+  user: Record<string, unknown>,
+  observed: Observation | undefined,
+  outs: Record<string, unknown>,
+): Promise<void> {
   if (observed?.status !== "found" || !observed.valid || user.valid !== false || outs.invalidatedBy === actor) return;
   const line = alreadyInvalidLine(
     { id: String(user.accountId), publisher: observed.publisher, name: observed.name },
@@ -337,4 +366,3 @@ async function reportAfterTheFact(ctx: TokenContext, urn: string, actor: string,
   );
   await ctx.log.log(urn, "warn", line);
 }
-

@@ -49,7 +49,9 @@ function unwrap(value: unknown, path: string, onSecret: () => void): unknown {
       onSecret();
       return unwrap(obj.value, path, onSecret);
     }
-    throw new Error(`${path}: the engine sent a value of kind ${String(obj[SIG_KEY])}, which this provider does not accept (it takes plain values and secrets)`);
+    throw new Error(
+      `${path}: the engine sent a value of kind ${String(obj[SIG_KEY])}, which this provider does not accept (it takes plain values and secrets)`,
+    );
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) out[k] = unwrap(v, `${path}.${k}`, onSecret);

@@ -179,7 +179,10 @@ export function buildGraph(rows: readonly ReportRow[], limits: GraphLimits = DEF
   const drawn =
     rows.length <= maxAccounts
       ? all
-      : all.filter((i) => isAffected(rows[i]!)).sort((a, b) => rank(a) - rank(b) || a - b).slice(0, maxAccounts);
+      : all
+          .filter((i) => isAffected(rows[i]!))
+          .sort((a, b) => rank(a) - rank(b) || a - b)
+          .slice(0, maxAccounts);
   const isDrawn = new Set(drawn);
 
   const groups = new Map<string, GroupNode>();

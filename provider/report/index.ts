@@ -4,10 +4,10 @@
  * return text.
  */
 export { AUDIT_COLUMNS, auditCells } from "./columns";
-export { accountState, buildGraph, DEFAULT_LIMITS, isAffected } from "./graph";
 export type { AccountState, Graph, GraphLimits } from "./graph";
-export { renderHtml, type ReportSource } from "./html";
-export { MERMAID_LIMITS, renderMermaid, type MermaidLimits } from "./mermaid";
+export { accountState, buildGraph, DEFAULT_LIMITS, isAffected } from "./graph";
+export { type ReportSource, renderHtml } from "./html";
+export { MERMAID_LIMITS, type MermaidLimits, renderMermaid } from "./mermaid";
 
 /** The formats `marin-social audit --format` writes. */
 export const REPORT_FORMATS = ["text", "json", "html", "mermaid"] as const;

@@ -6,7 +6,7 @@
  * never taken from user data; labels are escaped with Mermaid's entity codes. Pure.
  */
 import type { Report, ReportRow } from "../core";
-import { accountState, BADGES, STATE_PRIORITY, type AccountState } from "./graph";
+import { type AccountState, accountState, BADGES, STATE_PRIORITY } from "./graph";
 import { count, escapeMermaid as m, plural } from "./text";
 
 /** How much one diagram shows at most. */

@@ -4,8 +4,8 @@
  * badge too, so the picture reads without colour and in print. Pure.
  */
 import type { ReportRow } from "../core";
-import { BADGES, type AccountNode, type AgencyNode, type Graph, type GroupNode } from "./graph";
-import { count, emWidth, escapeHtml as h, fit, plural } from "./text";
+import { type AccountNode, type AgencyNode, BADGES, type Graph, type GroupNode } from "./graph";
+import { count, emWidth, fit, escapeHtml as h, plural } from "./text";
 
 /** Geometry, in pixels. */
 const W = 1000;

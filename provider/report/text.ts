@@ -71,7 +71,7 @@ export function fit(s: string, maxEm: number): string {
     if (w > maxEm) break;
     out += segment;
   }
-  return out.trimEnd() + "…";
+  return `${out.trimEnd()}…`;
 }
 
 /** `1,234` */

@@ -25,7 +25,11 @@ export function benchAgencyId(i: number): string {
 /** Adds the accounts of `req`; call inside a transaction. Throws 400/404/409 problems that change nothing. */
 export function addAccounts(store: Store, req: BulkRequest, now: string): { created: number; ids: string[] } {
   const accounts = req.accounts ?? generate(store, req);
-  const problem = checkAccounts(accounts, (id) => store.agencyExists(id), (id) => store.accountExists(id));
+  const problem = checkAccounts(
+    accounts,
+    (id) => store.agencyExists(id),
+    (id) => store.accountExists(id),
+  );
   if (problem) {
     const detail = `body ${problem.path}: ${problem.message}`;
     if (problem.kind === "unknown-agency") throw notFound("agency", detail);

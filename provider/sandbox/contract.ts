@@ -5,11 +5,11 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { Ajv2020 } from "ajv/dist/2020";
 import type { ValidateFunction } from "ajv";
+import { Ajv2020 } from "ajv/dist/2020";
 import { parse as parseYaml } from "yaml";
-import { compileOperation, type Operation, type ResponseHeaders } from "./operation";
 import { formatIssues, type Issue } from "./issues";
+import { compileOperation, type Operation, type ResponseHeaders } from "./operation";
 
 /** Where the contract lives: `<package root>/schemas/marin-social-api.yaml` (from `provider/sandbox` or `dist/sandbox`). */
 export const CONTRACT_PATH = path.join(__dirname, "../../schemas/marin-social-api.yaml");

@@ -5,10 +5,10 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { realClock, type Clock } from "../core/clock";
+import { type Clock, realClock } from "../core/clock";
 import type { Agency } from "../core/types";
 import { urlHost } from "../core/url";
-import { DEMO_KEYS, KeyRing, type ExtraKey } from "./auth";
+import { DEMO_KEYS, type ExtraKey, KeyRing } from "./auth";
 import { loadContract } from "./contract";
 import { Faults } from "./faults";
 import type { App } from "./handler";
@@ -21,8 +21,8 @@ import { Store } from "./store";
 
 export type { ExtraKey, KeyScope } from "./auth";
 export { DEMO_KEYS } from "./auth";
+export { CONTRACT_PATH, loadContract } from "./contract";
 export { DEMO_SEED } from "./seed";
-export { loadContract, CONTRACT_PATH } from "./contract";
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {

@@ -46,15 +46,15 @@ function toIssue(location: IssueLocation, e: ErrorObject): Issue {
   let message = e.message ?? "is invalid";
   switch (e.keyword) {
     case "additionalProperties":
-      pointer = `${pointer}/${escape(String(p["additionalProperty"]))}`;
+      pointer = `${pointer}/${escape(String(p.additionalProperty))}`;
       message = location === "body" ? "unknown property; remove it" : `unknown ${location} parameter`;
       break;
     case "required":
-      pointer = `${pointer}/${escape(String(p["missingProperty"]))}`;
+      pointer = `${pointer}/${escape(String(p.missingProperty))}`;
       message = "is required";
       break;
     case "enum":
-      message = `must be one of: ${(p["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+      message = `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
       break;
     case "oneOf":
     case "not": {
@@ -65,7 +65,7 @@ function toIssue(location: IssueLocation, e: ErrorObject): Issue {
       break;
     }
     case "format":
-      message = `must be a valid ${String(p["format"])}${p["format"] === "date-time" ? " (ISO 8601, e.g. 2026-01-15T09:30:00Z)" : ""}`;
+      message = `must be a valid ${String(p.format)}${p.format === "date-time" ? " (ISO 8601, e.g. 2026-01-15T09:30:00Z)" : ""}`;
       break;
   }
   if (location === "body") return { in: location, path: pointer, message };
@@ -78,9 +78,7 @@ function toIssue(location: IssueLocation, e: ErrorObject): Issue {
 function pruneOneOf(errors: readonly ErrorObject[]): ErrorObject[] {
   const oneOfs = errors.filter((e) => e.keyword === "oneOf");
   if (oneOfs.length === 0) return [...errors];
-  return errors.filter(
-    (e) => !(e.keyword === "required" && oneOfs.some((o) => e.schemaPath.startsWith(`${o.schemaPath}/`))),
-  );
+  return errors.filter((e) => !(e.keyword === "required" && oneOfs.some((o) => e.schemaPath.startsWith(`${o.schemaPath}/`))));
 }
 
 function escape(s: string): string {

@@ -6,8 +6,8 @@
  * takes "0x10" and " 16" as integers and does not split `explode: false` lists.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import type { Ajv2020 } from "ajv/dist/2020";
 import type { ValidateFunction } from "ajv";
+import type { Ajv2020 } from "ajv/dist/2020";
 import { formatIssues, type Issue, type IssueLocation } from "./issues";
 
 /** A request as it arrives: raw strings, before validation. */
@@ -75,12 +75,12 @@ export function compileOperation(
 ): Operation {
   const deref = <T>(node: unknown): T => {
     let n = node as Json;
-    while (n && typeof n["$ref"] === "string") n = resolve(n["$ref"]) as Json;
+    while (n && typeof n.$ref === "string") n = resolve(n.$ref) as Json;
     return n as T;
   };
   const op = raw as Json;
   const key = `${method} ${template}`;
-  const params = ((op["parameters"] as unknown[]) ?? []).map((p) => deref<Param>(p));
+  const params = ((op.parameters as unknown[]) ?? []).map((p) => deref<Param>(p));
   const groups = new Map<IssueLocation, Param[]>();
   for (const p of params) groups.set(p.in, [...(groups.get(p.in) ?? []), p]);
   const paramValidators = new Map<IssueLocation, ValidateFunction>();
@@ -91,33 +91,33 @@ export function compileOperation(
     paramValidators.set(loc, ajv.compile({ type: "object", properties, required, additionalProperties: loc === "header" }));
   }
 
-  const rb = op["requestBody"] ? deref<Json>(op["requestBody"]) : undefined;
-  const bodySchema = (rb?.["content"] as Json | undefined)?.["application/json"] as Json | undefined;
-  const bodyValidator = bodySchema ? ajv.compile(absolutize(bodySchema["schema"]) as Json) : undefined;
+  const rb = op.requestBody ? deref<Json>(op.requestBody) : undefined;
+  const bodySchema = (rb?.content as Json | undefined)?.["application/json"] as Json | undefined;
+  const bodyValidator = bodySchema ? ajv.compile(absolutize(bodySchema.schema) as Json) : undefined;
 
   const responses = new Map<string, Map<string, ValidateFunction> | null>();
   const responseHeaders = new Map<string, HeaderCheck[]>();
-  for (const [status, r] of Object.entries((op["responses"] as Json) ?? {})) {
+  for (const [status, r] of Object.entries((op.responses as Json) ?? {})) {
     const response = deref<Json>(r);
     const checks: HeaderCheck[] = [];
-    for (const [name, h] of Object.entries((response["headers"] as Json | undefined) ?? {})) {
+    for (const [name, h] of Object.entries((response.headers as Json | undefined) ?? {})) {
       const header = deref<Json>(h);
       let check = headerChecks.get(header);
       if (!check) {
-        const schema = deref<Json>(header["schema"] ?? {});
-        check = { name, validate: ajv.compile(absolutize(schema) as Json), type: schema["type"] };
+        const schema = deref<Json>(header.schema ?? {});
+        check = { name, validate: ajv.compile(absolutize(schema) as Json), type: schema.type };
         headerChecks.set(header, check);
       }
       checks.push({ ...check, name });
     }
     responseHeaders.set(status, checks);
-    const content = response["content"] as Json | undefined;
+    const content = response.content as Json | undefined;
     if (!content) {
       responses.set(status, null);
       continue;
     }
     const media = new Map<string, ValidateFunction>();
-    for (const [type, m] of Object.entries(content)) media.set(type, ajv.compile(absolutize((m as Json)["schema"]) as Json));
+    for (const [type, m] of Object.entries(content)) media.set(type, ajv.compile(absolutize((m as Json).schema) as Json));
     responses.set(status, media);
   }
 
@@ -139,15 +139,15 @@ export function compileOperation(
   };
 
   const schemaOf = (p: Param): Json => deref<Json>(p.schema ?? {});
-  const itemSchemaOf = (p: Param): Json => deref<Json>(schemaOf(p)["items"] ?? {});
+  const itemSchemaOf = (p: Param): Json => deref<Json>(schemaOf(p).items ?? {});
 
   return {
     key,
     method,
     template,
-    operationId: String(op["operationId"] ?? key),
-    tags: (op["tags"] as string[]) ?? [],
-    body: !bodyValidator ? "none" : rb?.["required"] ? "required" : "optional",
+    operationId: String(op.operationId ?? key),
+    tags: (op.tags as string[]) ?? [],
+    body: !bodyValidator ? "none" : rb?.required ? "required" : "optional",
     validateRequest(req) {
       const issues: Issue[] = [];
       const value: ValidRequest = { params: {}, query: {}, headers: {}, body: req.body };
@@ -179,7 +179,7 @@ export function compileOperation(
       if (groups.has("header")) check("header", value.headers);
       if (bodyValidator) {
         if (req.body === undefined) {
-          if (rb?.["required"]) issues.push({ in: "body", path: "", message: "a JSON body is required" });
+          if (rb?.required) issues.push({ in: "body", path: "", message: "a JSON body is required" });
         } else if (!bodyValidator(req.body)) {
           issues.push(...formatIssues("body", bodyValidator.errors ?? []));
         }
@@ -201,8 +201,8 @@ export function compileOperation(
       if (!v(body)) {
         return formatIssues("body", v.errors ?? []).map((i) => `${key} ${status}: ${i.path || "/"} ${i.message}`);
       }
-      if (type === "application/problem+json" && (body as Json)["status"] !== status) {
-        return [`${key}: problem status ${String((body as Json)["status"])} differs from HTTP status ${status}`];
+      if (type === "application/problem+json" && (body as Json).status !== status) {
+        return [`${key}: problem status ${String((body as Json).status)} differs from HTTP status ${status}`];
       }
       return [];
     },
@@ -215,10 +215,10 @@ function headerName(loc: IssueLocation, name: string): string {
 
 /** Converts a raw parameter string to its schema's type; leaves it a string when it does not parse, so validation reports it. */
 function coerce(raw: string, p: Param, schema: Json, items: Json): unknown {
-  const type = schema["type"];
+  const type = schema.type;
   if (type === "array") {
     const parts = p.explode === false || p.in === "path" ? raw.split(",") : [raw];
-    return parts.map((s) => coerceScalar(s, items["type"]));
+    return parts.map((s) => coerceScalar(s, items.type));
   }
   return coerceScalar(raw, type);
 }

@@ -1,8 +1,9 @@
 /**
  * RFC 9457 problem details: the one error shape of the API (`application/problem+json`).
  */
-import type { Problem as ContractProblem } from "../generated/contract";
+
 import { PROBLEM_BASE } from "../core/problem-types";
+import type { Problem as ContractProblem } from "../generated/contract";
 
 /** The 404s of the contract, each with its own problem `type` (see core/problem-types.ts). */
 export type NotFoundKind = "account" | "agency" | "link" | "route";

@@ -8,10 +8,7 @@ import type { Operation } from "./operation";
 import { HttpError } from "./problem";
 
 /** The outcome of matching: an operation with its raw (decoded) path parameters, no route, or a wrong method. */
-export type Match =
-  | { kind: "ok"; op: Operation; params: Record<string, string> }
-  | { kind: "none" }
-  | { kind: "method"; allow: string[] };
+export type Match = { kind: "ok"; op: Operation; params: Record<string, string> } | { kind: "none" } | { kind: "method"; allow: string[] };
 
 type Route = { op: Operation; segments: string[] };
 
@@ -22,9 +19,7 @@ export class Router {
   constructor(operations: readonly Operation[]) {
     // Literal segments win over parameters: fewer parameters first.
     const params = (t: string): number => (t.match(/\{/g) ?? []).length;
-    this.routes = [...operations]
-      .sort((a, b) => params(a.template) - params(b.template))
-      .map((op) => ({ op, segments: op.template.split("/") }));
+    this.routes = [...operations].sort((a, b) => params(a.template) - params(b.template)).map((op) => ({ op, segments: op.template.split("/") }));
   }
 
   /** Matches `method` and `pathname` (raw, still percent-encoded). Throws a 400 problem for bad percent-encoding. */

@@ -5,25 +5,25 @@ import { randomBytes } from "node:crypto";
 import type { Account, Publisher } from "../core/types";
 import { LIST_ACCOUNTS } from "../generated/contract";
 import { canWrite, requireAdmin } from "./auth";
-import { str, type Ctx, type Handler, type Reply } from "./handler";
+import { type Ctx, type Handler, type Reply, str } from "./handler";
 import { HttpError, notFound } from "./problem";
 
 /** `GET /v1/accounts`. */
 export const listAccounts: Handler = ({ app, req }) => {
   const q = req.query;
-  const limit = (q["limit"] as number | undefined) ?? LIST_ACCOUNTS.defaultLimit;
-  const after = q["cursor"] === undefined ? undefined : decodeCursor(str(q["cursor"]));
-  const containing = q["containing"] === undefined ? undefined : str(q["containing"]);
+  const limit = (q.limit as number | undefined) ?? LIST_ACCOUNTS.defaultLimit;
+  const after = q.cursor === undefined ? undefined : decodeCursor(str(q.cursor));
+  const containing = q.containing === undefined ? undefined : str(q.containing);
   if (after !== undefined && containing !== undefined) {
     throw new HttpError(400, `query parameters "cursor" and "containing" exclude each other: continue with "cursor", or jump with "containing"`, {
       errors: [{ in: "query", path: "containing", message: "not allowed with cursor" }],
     });
   }
   const page = app.store.listAccounts({
-    ids: q["ids"] as string[] | undefined,
-    publisher: q["publisher"] as Publisher | undefined,
-    agency: q["agency"] as string | undefined,
-    valid: q["valid"] as boolean | undefined,
+    ids: q.ids as string[] | undefined,
+    publisher: q.publisher as Publisher | undefined,
+    agency: q.agency as string | undefined,
+    valid: q.valid as boolean | undefined,
     after,
     containing,
     limit,
@@ -33,15 +33,17 @@ export const listAccounts: Handler = ({ app, req }) => {
 };
 
 /** `GET /v1/accounts/{id}`. */
-export const getAccount: Handler = ({ app, req }) => accountReply(mustGet(app.store.getAccount(str(req.params["id"])), req.params["id"]));
+export const getAccount: Handler = ({ app, req }) => accountReply(mustGet(app.store.getAccount(str(req.params.id)), req.params.id));
 
 /** `POST /v1/accounts/{id}/token/invalidate`: needs write scope on every linked agency; idempotent. */
 export const invalidateToken: Handler = ({ app, req, principal, now }) => {
-  const id = str(req.params["id"]);
+  const id = str(req.params.id);
   const account = mustGet(app.store.getAccount(id), id);
   const linked = account.agencies.map((a) => a.id);
   if (linked.length === 0 && principal.scope !== "admin") {
-    throw new HttpError(403, `account "${id}" is linked to no agency, so only an admin key may invalidate it; this key (${principal.label}) is not one`, { missingAgencies: [] });
+    throw new HttpError(403, `account "${id}" is linked to no agency, so only an admin key may invalidate it; this key (${principal.label}) is not one`, {
+      missingAgencies: [],
+    });
   }
   const missing = linked.filter((a) => !canWrite(principal, a));
   if (missing.length) {
@@ -62,12 +64,13 @@ export const invalidateToken: Handler = ({ app, req, principal, now }) => {
 /** `POST /v1/accounts/{id}/token/reauthorize`: admin only; new fingerprint, valid again, optional re-links. */
 export const reauthorizeToken: Handler = ({ app, req, principal, now }: Ctx) => {
   requireAdmin(principal, "re-authorizing a token");
-  const id = str(req.params["id"]);
+  const id = str(req.params.id);
   mustGet(app.store.getAccount(id), id);
   const body = req.body as { actor: string; agencies?: string[] };
   const agencies = body.agencies ?? [];
   const unknown = agencies.filter((a) => !app.store.agencyExists(a));
-  if (unknown.length) throw notFound("agency", `unknown agenc${unknown.length > 1 ? "ies" : "y"} ${unknown.map((a) => `"${a}"`).join(", ")}; list them with GET /v1/agencies`);
+  if (unknown.length)
+    throw notFound("agency", `unknown agenc${unknown.length > 1 ? "ies" : "y"} ${unknown.map((a) => `"${a}"`).join(", ")}; list them with GET /v1/agencies`);
   app.store.reauthorize(id, `fp_${randomBytes(12).toString("hex")}`);
   app.store.addAudit({ at: now, actor: body.actor, action: "token.reauthorize", accountId: id });
   for (const agencyId of agencies) {
@@ -89,7 +92,9 @@ function checkVersion(a: Account, ifMatch: unknown): void {
   if (ifMatch === undefined) return;
   const expected = Number(String(ifMatch).replace(/^W\//, "").replace(/"/g, ""));
   if (expected !== a.version) {
-    throw new HttpError(409, `account "${a.id}" is at version ${a.version}, not ${expected} (If-Match); read it again and decide anew`, { currentVersion: a.version });
+    throw new HttpError(409, `account "${a.id}" is at version ${a.version}, not ${expected} (If-Match); read it again and decide anew`, {
+      currentVersion: a.version,
+    });
   }
 }
 

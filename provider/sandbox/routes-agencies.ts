@@ -2,7 +2,7 @@
  * `/v1/agencies` and `/v1/audit` routes.
  */
 import { canWrite } from "./auth";
-import { str, type Handler } from "./handler";
+import { type Handler, str } from "./handler";
 import { HttpError, notFound } from "./problem";
 
 /** `GET /v1/agencies`: every agency, by id. */
@@ -10,8 +10,8 @@ export const listAgencies: Handler = ({ app }) => ({ status: 200, body: app.stor
 
 /** `DELETE /v1/agencies/{agencyId}/accounts/{accountId}`: needs write on that agency; leaves the token alone. */
 export const unlinkAgency: Handler = ({ app, req, principal, now }) => {
-  const agencyId = str(req.params["agencyId"]);
-  const accountId = str(req.params["accountId"]);
+  const agencyId = str(req.params.agencyId);
+  const accountId = str(req.params.accountId);
   if (!canWrite(principal, agencyId)) {
     throw new HttpError(403, `unlinking needs write scope on agency "${agencyId}"; this key (${principal.label}) lacks it`, {
       missingAgencies: [agencyId],
@@ -29,6 +29,6 @@ export const unlinkAgency: Handler = ({ app, req, principal, now }) => {
 
 /** `GET /v1/audit?accountId=&since=`: ordered by time, then insertion; `since` inclusive. */
 export const listAudit: Handler = ({ app, req }) => {
-  const since = req.query["since"] === undefined ? undefined : new Date(str(req.query["since"])).toISOString();
-  return { status: 200, body: app.store.listAudit(req.query["accountId"] as string | undefined, since) };
+  const since = req.query.since === undefined ? undefined : new Date(str(req.query.since)).toISOString();
+  return { status: 200, body: app.store.listAudit(req.query.accountId as string | undefined, since) };
 };

@@ -15,7 +15,7 @@ function accountReply(app: Parameters<Handler>[0]["app"], id: string) {
 
 /** `PATCH /_sandbox/accounts/{id}`: a rename at the publisher; bumps the version. */
 export const updateAccountAtPublisher: Handler = ({ app, req }) => {
-  const id = str(req.params["id"]);
+  const id = str(req.params.id);
   const { name } = req.body as { name: string };
   if (!app.store.rename(id, name)) throw notFound("account", `account "${id}" does not exist`);
   return accountReply(app, id);
@@ -23,15 +23,15 @@ export const updateAccountAtPublisher: Handler = ({ app, req }) => {
 
 /** `DELETE /_sandbox/accounts/{id}`: the publisher deleted the account; its links go with it. */
 export const deleteAccountAtPublisher: Handler = ({ app, req }) => {
-  const id = str(req.params["id"]);
+  const id = str(req.params.id);
   if (!app.store.deleteAccount(id)) throw notFound("account", `account "${id}" does not exist`);
   return { status: 204 };
 };
 
 /** `PUT /_sandbox/accounts/{id}/agencies/{agencyId}`: a new link made at the publisher; the token stays as it is. */
 export const linkAgencyAtPublisher: Handler = ({ app, req, now }) => {
-  const id = str(req.params["id"]);
-  const agencyId = str(req.params["agencyId"]);
+  const id = str(req.params.id);
+  const agencyId = str(req.params.agencyId);
   if (!app.store.accountExists(id)) throw notFound("account", `account "${id}" does not exist`);
   if (!app.store.agencyExists(agencyId)) throw notFound("agency", `agency "${agencyId}" does not exist; list them with GET /v1/agencies`);
   if (app.store.link(id, agencyId)) {

@@ -3,7 +3,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { PUBLISHERS, type Agency, type Publisher } from "../core/types";
+import { type Agency, PUBLISHERS, type Publisher } from "../core/types";
 import { PUBLISHER_ID_PREFIXES } from "../generated/contract";
 import type { Contract } from "./contract";
 import { describeIssues } from "./issues";
@@ -103,7 +103,11 @@ export function resolveSeed(seed: string, contract: Contract): SeedData {
     if (agencies.has(a.id)) throw new Error(`seed file ${seed}: /agencies/${i}/id: duplicate agency id "${a.id}"`);
     agencies.add(a.id);
   });
-  const problem = checkAccounts(s.accounts, (id) => agencies.has(id), () => false);
+  const problem = checkAccounts(
+    s.accounts,
+    (id) => agencies.has(id),
+    () => false,
+  );
   if (problem) throw new Error(`seed file ${seed}: ${problem.path}: ${problem.message}`);
   return s;
 }

@@ -3,7 +3,7 @@
  * against the resource before anything changes (by the stack program on the dynamic path, by the
  * plugin on the native one), and the summary the stack exports. Pure.
  */
-import { accountLabel, auditLine, summarizePlan, type Agency, type DesiredToken, type Publisher } from "../core";
+import { type Agency, accountLabel, auditLine, type DesiredToken, type Publisher, summarizePlan } from "../core";
 import { liveFromObservation, type Observation } from "./observation";
 import type { Decision } from "./refusal";
 

@@ -3,8 +3,8 @@
  * changes anything remotely.
  */
 import { createHash } from "node:crypto";
-import { applyAction, MarinSocialError, type Account, type Agency, type InvalidateAction, type Plan } from "../core";
 import type { MarinSocialClient } from "../client";
+import { type Account, type Agency, applyAction, type InvalidateAction, MarinSocialError, type Plan } from "../core";
 
 /** The outcome of one plan: the account as it now is, what was cut, and what failed. */
 export interface Execution {

@@ -1,9 +1,9 @@
 /**
  * The provider-side inputs of a PublisherToken and their validation (Pulumi `check`).
  */
-import { PUBLISHERS, satisfies, type DesiredToken, type Publisher } from "../core";
+import { type DesiredToken, PUBLISHERS, type Publisher, satisfies } from "../core";
 import { ACCOUNT_ID, ACTOR, AGENCY_ID, REASON } from "../generated/contract";
-import { TOKEN_INPUTS, type PublisherTokenOutputs } from "../generated/token";
+import { type PublisherTokenOutputs, TOKEN_INPUTS } from "../generated/token";
 import { asObservation, type DecidedObservation } from "./observation";
 import { tally } from "./tally";
 
@@ -64,11 +64,15 @@ export function checkInputs(news: Record<string, unknown>): { inputs: TokenInput
     } else {
       const bad = expectAgencies.filter((a) => a !== UNKNOWN && !satisfies(AGENCY_ID, a));
       if (bad.length > 0) fail("expectAgencies", `each of expectAgencies must be ${AGENCY_ID.description}; got ${bad.map(show).join(", ")}`);
-      else if (new Set(expectAgencies).size !== expectAgencies.length) fail("expectAgencies", `expectAgencies lists an agency twice: ${expectAgencies.join(", ")}`);
+      else if (new Set(expectAgencies).size !== expectAgencies.length)
+        fail("expectAgencies", `expectAgencies lists an agency twice: ${expectAgencies.join(", ")}`);
     }
   }
   if (!satisfies(ACTOR, actor)) {
-    fail("actor", `actor must be ${ACTOR.description}; got ${show(actor)}. It is set by the PublisherToken class (\`pulumi:<project>/<stack>\`, shortened to fit): construct tokens with \`new PublisherToken(...)\``);
+    fail(
+      "actor",
+      `actor must be ${ACTOR.description}; got ${show(actor)}. It is set by the PublisherToken class (\`pulumi:<project>/<stack>\`, shortened to fit): construct tokens with \`new PublisherToken(...)\``,
+    );
   }
 
   return { inputs: inputsOf(news), failures };
@@ -93,7 +97,7 @@ export function inputsOf(news: Record<string, unknown>): TokenInputs {
 function show(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value) ?? String(value);
-  return `${typeof value} ${text.length > 60 ? text.slice(0, 57) + "..." : text}`;
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
 /**

@@ -14,13 +14,23 @@
  * deleting a PublisherToken (or `pulumi destroy`) only stops managing it and
  * changes nothing in Marin Social.
  */
-import { MarinSocialError, sameValue, type Account, type Agency, type Plan } from "../core";
-import { ReadAhead, type MarinSocialClient } from "../client";
-import { executePlan, invalidationRequest } from "./execute";
-import { checkInputs, hasUnknown, inputsOf, type InputFailure, type TokenInputs } from "./inputs";
-import { asObservation, isRefusedInPreview, liveFromObservation, observe, recordedObservation, unpackPlan, type FoundObservation, type Observation } from "./observation";
-import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
+
+import { type MarinSocialClient, ReadAhead } from "../client";
+import { type Account, type Agency, MarinSocialError, type Plan, sameValue } from "../core";
 import { accountMissingError, PartialFailure, refusedError } from "./errors";
+import { executePlan, invalidationRequest } from "./execute";
+import { checkInputs, hasUnknown, type InputFailure, inputsOf, type TokenInputs } from "./inputs";
+import {
+  asObservation,
+  type FoundObservation,
+  isRefusedInPreview,
+  liveFromObservation,
+  type Observation,
+  observe,
+  recordedObservation,
+  unpackPlan,
+} from "./observation";
+import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
 import { decide, planFor } from "./refusal";
 
 /** Properties whose change is an update; `accountId` replaces. */
@@ -252,9 +262,7 @@ function carriedPlan(inputs: TokenInputs): Planned | undefined {
 async function unlinkedEarlier(client: MarinSocialClient, live: Account): Promise<Agency[]> {
   const since = live.token.invalidatedAt ?? undefined;
   const entries = await client.audit({ accountId: live.id, ...(since ? { since } : {}) });
-  const ids = new Set(
-    entries.filter((e) => e.action === "agency.unlink" && e.actor === live.token.invalidatedBy && e.agencyId).map((e) => e.agencyId!),
-  );
+  const ids = new Set(entries.filter((e) => e.action === "agency.unlink" && e.actor === live.token.invalidatedBy && e.agencyId).map((e) => e.agencyId!));
   if (ids.size === 0) return [];
   const names = new Map((await client.listAgencies()).map((a) => [a.id, a.name]));
   return [...ids].map((id) => ({ id, name: names.get(id) ?? id }));

@@ -5,9 +5,9 @@
  * that a live change (a re-authorization) shows up as a diff on the next `pulumi up`.
  * It holds no secret: no fingerprint, no key.
  */
-import { PUBLISHERS, type Account, type Agency, type LiveToken, type Plan, type Publisher } from "../core";
-import { storedAgencies } from "./outputs";
+import { type Account, type Agency, type LiveToken, type Plan, PUBLISHERS, type Publisher } from "../core";
 import type { InputFailure } from "./inputs";
+import { storedAgencies } from "./outputs";
 import type { TokenRefusal } from "./refusal";
 
 /** The account exists. */

@@ -1,7 +1,7 @@
 /**
  * The outputs of a PublisherToken, built from its inputs and the live account.
  */
-import { isPulumiActor, type Account, type Agency } from "../core";
+import { type Account, type Agency, isPulumiActor } from "../core";
 import type { PublisherTokenOutputs } from "../generated/token";
 import type { TokenInputs } from "./inputs";
 
@@ -44,7 +44,5 @@ export function buildOutputs(inputs: TokenInputs, live: Account, unlinked: reado
 export function storedAgencies(props: Record<string, unknown>, key: string): Agency[] {
   const v = props[key];
   if (!Array.isArray(v)) return [];
-  return v.filter(
-    (a): a is Agency => typeof a === "object" && a !== null && typeof (a as Agency).id === "string" && typeof (a as Agency).name === "string",
-  );
+  return v.filter((a): a is Agency => typeof a === "object" && a !== null && typeof (a as Agency).id === "string" && typeof (a as Agency).name === "string");
 }

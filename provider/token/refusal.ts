@@ -4,7 +4,7 @@
  * against the resource and registers it last), by the native plugin's Check, and by the dynamic
  * provider's check when no program decided.
  */
-import { planToken, type DesiredToken, type LiveToken, type Plan } from "../core";
+import { type DesiredToken, type LiveToken, type Plan, planToken } from "../core";
 import { duplicateRefusal } from "./claims";
 import { notFoundMessage } from "./errors";
 import { liveFromObservation, type Observation } from "./observation";

@@ -24,7 +24,17 @@ describe.skipIf(!PULUMI_BIN)("npm run bench, the native rows at N = 50", () => {
     expect(byRoute["POST /v1/accounts/{id}/token/invalidate"]?.["200"]).toBe(N);
     expect(rows.find((r) => r.operation === "memory")!.checks[0]!.value).toBeGreaterThan(0);
     expect(rows.find((r) => r.operation === "state")!.checks[0]!.value).toBeLessThan(Number.POSITIVE_INFINITY);
-    const text = formatReport({ version: 1, startedAt: "", durationMs: 0, machine: { nproc: 1, cpu: "", memoryGiB: 1, node: "", platform: "", loadAverage: { start: 0, end: 0 } }, workload: { sizes: [N], latencyMs: 10, rateLimitPerSecond: 200, agenciesPerAccount: { min: 1, max: 3 }, naiveEnv: {}, baselineUpMaxN: 0 }, engine: { cli: "pulumi", version: "v3.274.1", parallel: 8, parallelSource: "default", skipCheckpoints: false }, rows, notes: [], pass: true });
+    const text = formatReport({
+      version: 1,
+      startedAt: "",
+      durationMs: 0,
+      machine: { nproc: 1, cpu: "", memoryGiB: 1, node: "", platform: "", loadAverage: { start: 0, end: 0 } },
+      workload: { sizes: [N], latencyMs: 10, rateLimitPerSecond: 200, agenciesPerAccount: { min: 1, max: 3 }, naiveEnv: {}, baselineUpMaxN: 0 },
+      engine: { cli: "pulumi", version: "v3.274.1", parallel: 8, parallelSource: "default", skipCheckpoints: false },
+      rows,
+      notes: [],
+      pass: true,
+    });
     expect(text).toMatch(/^native preview +50 /m);
   }, 300_000);
 });

@@ -3,7 +3,7 @@
  * what each row checks, holds and prints. No time is asserted.
  */
 import { describe, expect, it } from "vitest";
-import { programMemoryRow, type BenchResults } from "../../bench/bench";
+import { type BenchResults, programMemoryRow } from "../../bench/bench";
 import { parseCli } from "../../bench/cli";
 import { PROGRAM_MEMORY_RATIO_LIMIT, STATE_FILE_LIMIT_BYTES } from "../../bench/floors";
 import type { Measurement } from "../../bench/measure";
@@ -58,11 +58,7 @@ describe("the state-file row's figures", () => {
     inputs: { __provider: "exports.handler = x;", accountId: `t${i}`, observed: { status: "missing" } },
     outputs: { __provider: "exports.handler = x;", accountId: `t${i}`, valid: false },
   });
-  const text = JSON.stringify(
-    { version: 3, deployment: { resources: [{ urn: "urn:stack", type: "pulumi:pulumi:Stack" }, token(1), token(2)] } },
-    null,
-    4,
-  );
+  const text = JSON.stringify({ version: 3, deployment: { resources: [{ urn: "urn:stack", type: "pulumi:pulumi:Stack" }, token(1), token(2)] } }, null, 4);
 
   it("is the export's bytes ÷ the PublisherTokens, with what one entry holds", () => {
     const e = exportedStateOf(text);
@@ -102,7 +98,10 @@ describe("the report and the flags", () => {
           n: 1000,
           checks: [{ name: "export bytes/resource", value: 6000, limit: STATE_FILE_LIMIT_BYTES, unit: "bytes", pass: false }],
           pass: false,
-          detail: { ...exportedStateOf(JSON.stringify({ deployment: { resources: [{ type: TOKEN_TYPE, inputs: {}, outputs: {} }] } })), bytesPerResource: 6000 },
+          detail: {
+            ...exportedStateOf(JSON.stringify({ deployment: { resources: [{ type: TOKEN_TYPE, inputs: {}, outputs: {} }] } })),
+            bytesPerResource: 6000,
+          },
         },
       ],
       notes: [],

@@ -4,7 +4,7 @@
  * bench/results.json. No time is asserted: these are figures, not tests of speed.
  */
 import { describe, expect, it } from "vitest";
-import { cliDefaultParallel, runBench, type BenchResults, type Row } from "../../bench/bench";
+import { type BenchResults, cliDefaultParallel, type Row, runBench } from "../../bench/bench";
 import { parseCli } from "../../bench/cli";
 import { previewRequestFloor, refreshRequestFloor, upRequestFloor } from "../../bench/floors";
 import { formatReport } from "../../bench/report";
@@ -19,87 +19,83 @@ function rowOf(res: BenchResults, operation: Row["operation"]): Row {
 }
 
 describeWithPulumi("npm run bench, at N = 50", () => {
-  it(
-    "produces every row, keeps requests within their floors, and converges",
-    async () => {
-      const res = await runBench({ sizes: [N], baseline: true, baselineUpMaxN: 0, loadEntries: 2_000, loadRuns: 1, native: false });
+  it("produces every row, keeps requests within their floors, and converges", async () => {
+    const res = await runBench({ sizes: [N], baseline: true, baselineUpMaxN: 0, loadEntries: 2_000, loadRuns: 1, native: false });
 
-      expect(res.rows.map((r) => `${r.operation} ${r.n}`)).toEqual([
-        `preview ${N}`,
-        `up ${N}`,
-        `refresh ${N}`,
-        `memory ${N}`,
-        `state ${N}`,
-        `state file ${N}`,
-        `program memory ${N}`,
-        "load 2000",
-      ]);
-      for (const r of res.rows) expect(r.checks.length, r.operation).toBeGreaterThan(0);
+    expect(res.rows.map((r) => `${r.operation} ${r.n}`)).toEqual([
+      `preview ${N}`,
+      `up ${N}`,
+      `refresh ${N}`,
+      `memory ${N}`,
+      `state ${N}`,
+      `state file ${N}`,
+      `program memory ${N}`,
+      "load 2000",
+    ]);
+    for (const r of res.rows) expect(r.checks.length, r.operation).toBeGreaterThan(0);
 
-      const preview = rowOf(res, "preview");
-      const up = rowOf(res, "up");
-      const refresh = rowOf(res, "refresh");
-      for (const r of [preview, up, refresh]) {
-        expect(r.detail.errors, r.operation).toEqual([]);
-        expect(r.checks.find((c) => c.name === "requests")?.pass, r.operation).toBe(true);
-      }
-      expect(preview.requests).toBeLessThanOrEqual(previewRequestFloor(N));
-      expect(refresh.requests).toBeLessThanOrEqual(refreshRequestFloor(N));
-      const links = Number(up.detail.links);
-      expect(links).toBeGreaterThanOrEqual(N);
-      expect(links).toBeLessThanOrEqual(3 * N);
-      expect(up.requests).toBeLessThanOrEqual(upRequestFloor(N, links));
-      // up did the work: one invalidation per account and one unlink per link, and nothing is left.
-      const byRoute = up.detail.byRoute as Record<string, Record<string, number>>;
-      expect(byRoute["POST /v1/accounts/{id}/token/invalidate"]?.["200"]).toBe(N);
-      expect(byRoute["DELETE /v1/agencies/{agencyId}/accounts/{accountId}"]?.["204"]).toBe(links);
-      expect(up.detail.outcome).toEqual({ stillValid: 0, linksLeft: 0 });
-      expect(refresh.detail.steps).toEqual({ refresh: N });
+    const preview = rowOf(res, "preview");
+    const up = rowOf(res, "up");
+    const refresh = rowOf(res, "refresh");
+    for (const r of [preview, up, refresh]) {
+      expect(r.detail.errors, r.operation).toEqual([]);
+      expect(r.checks.find((c) => c.name === "requests")?.pass, r.operation).toBe(true);
+    }
+    expect(preview.requests).toBeLessThanOrEqual(previewRequestFloor(N));
+    expect(refresh.requests).toBeLessThanOrEqual(refreshRequestFloor(N));
+    const links = Number(up.detail.links);
+    expect(links).toBeGreaterThanOrEqual(N);
+    expect(links).toBeLessThanOrEqual(3 * N);
+    expect(up.requests).toBeLessThanOrEqual(upRequestFloor(N, links));
+    // up did the work: one invalidation per account and one unlink per link, and nothing is left.
+    const byRoute = up.detail.byRoute as Record<string, Record<string, number>>;
+    expect(byRoute["POST /v1/accounts/{id}/token/invalidate"]?.["200"]).toBe(N);
+    expect(byRoute["DELETE /v1/agencies/{agencyId}/accounts/{accountId}"]?.["204"]).toBe(links);
+    expect(up.detail.outcome).toEqual({ stillValid: 0, linksLeft: 0 });
+    expect(refresh.detail.steps).toEqual({ refresh: N });
 
-      // The naive baseline ran its preview with one GET per resource; its up and refresh were skipped as asked.
-      expect(preview.naive).toMatchObject({ ran: true, requests: N, errorCount: 0 });
-      expect(preview.ratio?.requests).toBeLessThan(1);
-      expect(up.naive).toMatchObject({ ran: false });
+    // The naive baseline ran its preview with one GET per resource; its up and refresh were skipped as asked.
+    expect(preview.naive).toMatchObject({ ran: true, requests: N, errorCount: 0 });
+    expect(preview.ratio?.requests).toBeLessThan(1);
+    expect(up.naive).toMatchObject({ ran: false });
 
-      const memory = rowOf(res, "memory");
-      expect(memory.checks[0]!.value).toBeGreaterThan(0);
-      const state = rowOf(res, "state");
-      expect(state.detail).toMatchObject({ resources: N });
-      expect(Number(state.detail.providerBytes)).toBeGreaterThan(0);
-      expect(rowOf(res, "load").detail).toMatchObject({ entries: 2_000 });
+    const memory = rowOf(res, "memory");
+    expect(memory.checks[0]!.value).toBeGreaterThan(0);
+    const state = rowOf(res, "state");
+    expect(state.detail).toMatchObject({ resources: N });
+    expect(Number(state.detail.providerBytes)).toBeGreaterThan(0);
+    expect(rowOf(res, "load").detail).toMatchObject({ entries: 2_000 });
 
-      // The state as `pulumi stack export` prints it, per resource, with what one entry holds.
-      const file = rowOf(res, "state file");
-      expect(file.detail).toMatchObject({ resources: N });
-      const perToken = file.detail.perToken as Record<string, number>;
-      // The serialized provider, stored twice (the same text, as a JSON string with its escapes).
-      expect(perToken.inputsProvider).toBeGreaterThan(Number(state.detail.providerBytes));
-      expect(perToken.outputsProvider).toBe(perToken.inputsProvider);
-      expect(perToken.observed).toBeGreaterThan(0);
-      expect(Number(file.detail.bytesPerResource)).toBeGreaterThan(Number(file.detail.compactBytesPerResource));
-      expect(file.checks[0]!.value).toBe(file.detail.bytesPerResource);
-      // Our program's peak beside the trivial programs' (same runner, same N), each read.
-      const program = rowOf(res, "program memory");
-      expect(program.detail.errors).toEqual([]);
-      for (const key of ["programPeakRssBytes", "trivialPeakRssBytes", "shapedPeakRssBytes"]) expect(Number(program.detail[key]), key).toBeGreaterThan(0);
-      expect(program.checks[0]).toMatchObject({ name: "ours ÷ trivial", unit: "ratio" });
-      expect(program.checks[0]!.value).toBeCloseTo(Number(program.detail.programPeakRssBytes) / Number(program.detail.trivialPeakRssBytes), 10);
+    // The state as `pulumi stack export` prints it, per resource, with what one entry holds.
+    const file = rowOf(res, "state file");
+    expect(file.detail).toMatchObject({ resources: N });
+    const perToken = file.detail.perToken as Record<string, number>;
+    // The serialized provider, stored twice (the same text, as a JSON string with its escapes).
+    expect(perToken.inputsProvider).toBeGreaterThan(Number(state.detail.providerBytes));
+    expect(perToken.outputsProvider).toBe(perToken.inputsProvider);
+    expect(perToken.observed).toBeGreaterThan(0);
+    expect(Number(file.detail.bytesPerResource)).toBeGreaterThan(Number(file.detail.compactBytesPerResource));
+    expect(file.checks[0]!.value).toBe(file.detail.bytesPerResource);
+    // Our program's peak beside the trivial programs' (same runner, same N), each read.
+    const program = rowOf(res, "program memory");
+    expect(program.detail.errors).toEqual([]);
+    for (const key of ["programPeakRssBytes", "trivialPeakRssBytes", "shapedPeakRssBytes"]) expect(Number(program.detail[key]), key).toBeGreaterThan(0);
+    expect(program.checks[0]).toMatchObject({ name: "ours ÷ trivial", unit: "ratio" });
+    expect(program.checks[0]!.value).toBeCloseTo(Number(program.detail.programPeakRssBytes) / Number(program.detail.trivialPeakRssBytes), 10);
 
-      // results.json: plain JSON that survives a round trip, with the machine and workload described.
-      expect(JSON.parse(JSON.stringify(res))).toEqual(res);
-      expect(res).toMatchObject({ version: 1, workload: { sizes: [N], latencyMs: 10, rateLimitPerSecond: 200 } });
-      expect(res.machine.nproc).toBeGreaterThan(0);
-      // What users run: no --parallel given, so the CLI's own default, which the table names.
-      expect(res.engine).toMatchObject({ parallel: cliDefaultParallel(), parallelSource: "default" });
-      expect(res.pass).toBe(res.rows.every((r) => r.pass));
+    // results.json: plain JSON that survives a round trip, with the machine and workload described.
+    expect(JSON.parse(JSON.stringify(res))).toEqual(res);
+    expect(res).toMatchObject({ version: 1, workload: { sizes: [N], latencyMs: 10, rateLimitPerSecond: 200 } });
+    expect(res.machine.nproc).toBeGreaterThan(0);
+    // What users run: no --parallel given, so the CLI's own default, which the table names.
+    expect(res.engine).toMatchObject({ parallel: cliDefaultParallel(), parallelSource: "default" });
+    expect(res.pass).toBe(res.rows.every((r) => r.pass));
 
-      const text = formatReport(res);
-      for (const op of ["preview", "up", "refresh", "memory", "state", "state file", "program memory", "load"]) expect(text).toMatch(new RegExp(`^${op} `, "m"));
-      expect(text).toContain("Machine:");
-      expect(text).toContain(`--parallel ${cliDefaultParallel()} (the CLI's default: none given)`);
-    },
-    900_000,
-  );
+    const text = formatReport(res);
+    for (const op of ["preview", "up", "refresh", "memory", "state", "state file", "program memory", "load"]) expect(text).toMatch(new RegExp(`^${op} `, "m"));
+    expect(text).toContain("Machine:");
+    expect(text).toContain(`--parallel ${cliDefaultParallel()} (the CLI's default: none given)`);
+  }, 900_000);
 });
 
 describe("bench flags", () => {

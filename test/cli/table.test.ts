@@ -47,7 +47,10 @@ describe("renderTable", () => {
     );
     const lines = table.split("\n");
     expect(lines).toHaveLength(names.length + 1);
-    for (const [marker, header] of [["live-", "LIVE"], ["act-", "ACTION"]] as const) {
+    for (const [marker, header] of [
+      ["live-", "LIVE"],
+      ["act-", "ACTION"],
+    ] as const) {
       const at = columnOf(lines[0]!, header);
       for (const line of lines.slice(1)) expect(columnOf(line, marker), `${line}\n${lines[0]}`).toBe(at);
     }
@@ -55,7 +58,10 @@ describe("renderTable", () => {
 
   it("shows control and bidi characters in cells as escapes: no cursor moves, colours, line breaks or reordering", () => {
     const hostile = ["Evil\x1b[31m Red", "two\nlines", "tab\there", "bell\x07", "\u202eevil", "c1\u009bx", "lone \ud800 half"];
-    const table = renderTable(["ACCOUNT", "NAME", "END"], hostile.map((name, i) => [`fb-${i}`, name, "|"]));
+    const table = renderTable(
+      ["ACCOUNT", "NAME", "END"],
+      hostile.map((name, i) => [`fb-${i}`, name, "|"]),
+    );
     expect(table).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     expect(table).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
     const lines = table.split("\n");

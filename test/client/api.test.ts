@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MarinSocialClient, MarinSocialError, USER_AGENT, type RequestEvent } from "../../provider/client";
+import { MarinSocialClient, type MarinSocialError, type RequestEvent, USER_AGENT } from "../../provider/client";
 import { account, clientFixture, json, rejection } from "./helpers";
 
 const KEY = "test-key-api";
@@ -9,7 +9,7 @@ const { setup, serve, connect } = clientFixture((baseUrl, opts) => ({ baseUrl, a
 
 describe("requests on the wire", () => {
   it("sends Bearer auth, Accept, User-Agent, and Content-Type only with a body", async () => {
-    const { s, c } = await setup((hit, res) => json(res, 200, account("fb-1")), { batchReads: false });
+    const { s, c } = await setup((_hit, res) => json(res, 200, account("fb-1")), { batchReads: false });
     await c.getAccount("fb-1");
     await c.invalidateToken("fb-1", { actor: "pulumi:proj/dev" });
     const version = (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
@@ -145,15 +145,12 @@ describe("responses", () => {
 describe("observability", () => {
   it("reports every attempt to onRequest and counts requests, retries and 429s", async () => {
     const events: RequestEvent[] = [];
-    const { c } = await setup(
-      (hit, res) => (hit.index === 0 ? json(res, 429, { status: 429 }, { "retry-after": "0" }) : json(res, 200, [])),
-      {
-        onRequest: (e) => {
-          events.push(e);
-          throw new Error("a broken observer must not break the call");
-        },
+    const { c } = await setup((hit, res) => (hit.index === 0 ? json(res, 429, { status: 429 }, { "retry-after": "0" }) : json(res, 200, [])), {
+      onRequest: (e) => {
+        events.push(e);
+        throw new Error("a broken observer must not break the call");
       },
-    );
+    });
     await c.listAgencies();
     expect(events).toEqual([
       { method: "GET", path: "/v1/agencies", status: 429, attempt: 1 },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { MarinSocialError, isNotFound } from "../../provider/client";
-import { account, accounts, clientFixture, fail, json, rejection } from "./helpers";
+import { isNotFound, type MarinSocialError } from "../../provider/client";
 import { ManualClock, turn } from "../support/manual-clock";
+import { account, accounts, clientFixture, fail, json, rejection } from "./helpers";
 
 const { setup } = clientFixture((baseUrl, opts) => ({ baseUrl, apiKey: "test-key-batching", retry: { baseDelayMs: 5 }, ...opts }));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accounts, clientFixture, delay, fail, json, type Handler } from "./helpers";
+import { accounts, clientFixture, delay, fail, type Handler, json } from "./helpers";
 
 const { setup } = clientFixture((baseUrl, opts) => ({ baseUrl, apiKey: "test-key-conc", batchReads: false, ...opts }));
 

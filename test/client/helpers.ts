@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterEach } from "vitest";
-import { MarinSocialClient, type ClientOptions } from "../../provider/client";
+import { type ClientOptions, MarinSocialClient } from "../../provider/client";
 import type { Account } from "../../provider/core/types";
 
 /** One request as the server saw it. */
@@ -133,13 +133,7 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
 }
 
 /** Writes an RFC 9457 problem. */
-export function problem(
-  res: ServerResponse,
-  status: number,
-  detail: string,
-  headers: Record<string, string> = {},
-  extra: Record<string, unknown> = {},
-): void {
+export function problem(res: ServerResponse, status: number, detail: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): void {
   const text = JSON.stringify({ type: `https://example.test/problems/${status}`, title: `status ${status}`, status, detail, ...extra });
   res.writeHead(status, { "content-type": "application/problem+json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);

@@ -2,8 +2,6 @@ import { describe, expect, it } from "vitest";
 import { AdaptiveLimiter } from "../../provider/client/limiter";
 import { ManualClock, turn } from "../support/manual-clock";
 
-
-
 describe("AdaptiveLimiter", () => {
   it("admits up to the cap and queues the rest in order", async () => {
     const l = new AdaptiveLimiter(2);

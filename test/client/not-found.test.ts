@@ -6,10 +6,10 @@
  */
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MarinSocialClient, MarinSocialError, isNotFound, type ErrorCode } from "../../provider/client";
+import { type ErrorCode, isNotFound, MarinSocialClient, MarinSocialError } from "../../provider/client";
 import { PROBLEM_TYPES } from "../../provider/core";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { account, accounts, clientFixture, json, notFoundProblem, problem, rejection, type Handler } from "./helpers";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { account, accounts, clientFixture, type Handler, json, notFoundProblem, problem, rejection } from "./helpers";
 
 const { setup } = clientFixture((baseUrl, opts) => ({ baseUrl, apiKey: "test-key-gone", retry: { baseDelayMs: 1, maxDelayMs: 2 }, ...opts }));
 
@@ -66,7 +66,9 @@ describe("a 404 is account-not-found only when the contract says so", () => {
   it("a route 404 names the real cause and the fix, and says nothing was treated as gone", async () => {
     const { c } = await setup((_h, res) => send(res, 404, "text/html", "<h1>Not Found</h1>"));
     const e = (await rejection(c.getAccount("fb-1"))) as MarinSocialError;
-    expect(e.message).toMatch(/^GET \/v1\/accounts\?ids=fb-1&limit=1 answered 404 for an unknown route: a text\/html \("<h1>Not Found<\/h1>"\), not a problem document of the Marin Social API\./);
+    expect(e.message).toMatch(
+      /^GET \/v1\/accounts\?ids=fb-1&limit=1 answered 404 for an unknown route: a text\/html \("<h1>Not Found<\/h1>"\), not a problem document of the Marin Social API\./,
+    );
     expect(e.message).toContain("marin-social:apiUrl");
     expect(e.message).toContain("nothing was treated as gone");
   });
@@ -76,10 +78,22 @@ describe("a successful batch counts as an answer only when it matches the contra
   const BAD_200: Array<[string, Handler, RegExp]> = [
     ["an empty object", (_h, res) => json(res, 200, {}), /not a page of \{ items, nextCursor \}/],
     ["a bare list (not an AccountPage)", (_h, res) => json(res, 200, []), /not a page of \{ items, nextCursor \}/],
-    ["items that are not accounts", (h, res) => json(res, 200, { items: [{ id: h.query.get("ids")!.split(",")[0] }], nextCursor: null }), /items\[0\]: missing publisher/],
-    ["an account with a wrong member", (h, res) => json(res, 200, { items: [{ ...account("fb-1"), token: { valid: "no" } }], nextCursor: null }), /items\[0\]: token is not/],
+    [
+      "items that are not accounts",
+      (h, res) => json(res, 200, { items: [{ id: h.query.get("ids")!.split(",")[0] }], nextCursor: null }),
+      /items\[0\]: missing publisher/,
+    ],
+    [
+      "an account with a wrong member",
+      (_h, res) => json(res, 200, { items: [{ ...account("fb-1"), token: { valid: "no" } }], nextCursor: null }),
+      /items\[0\]: token is not/,
+    ],
     ["a numeric cursor", (_h, res) => json(res, 200, { items: [], nextCursor: 7 }), /not a page/],
-    ["accounts it was not asked for (a server that ignores ids)", (_h, res) => json(res, 200, { items: [account("fb-other")], nextCursor: null }), /"fb-other", which was not asked for/],
+    [
+      "accounts it was not asked for (a server that ignores ids)",
+      (_h, res) => json(res, 200, { items: [account("fb-other")], nextCursor: null }),
+      /"fb-other", which was not asked for/,
+    ],
     ["an HTML page with 200", (_h, res) => send(res, 200, "text/html", "<html>login</html>"), /not JSON/],
   ];
 
@@ -123,7 +137,11 @@ describe("against the sandbox", () => {
     await expect(sb.admin.getAccount("fb-9999")).rejects.toMatchObject({ code: "account-not-found", status: 200 });
     const single = new MarinSocialClient({ baseUrl: sb.url, apiKey: sb.sandbox.keys.admin, batchReads: false });
     try {
-      await expect(single.getAccount("fb-9999")).rejects.toMatchObject({ code: "account-not-found", status: 404, problem: { type: PROBLEM_TYPES.accountNotFound } });
+      await expect(single.getAccount("fb-9999")).rejects.toMatchObject({
+        code: "account-not-found",
+        status: 404,
+        problem: { type: PROBLEM_TYPES.accountNotFound },
+      });
       await expect(single.invalidateToken("fb-9999", { actor: "t" })).rejects.toMatchObject({ code: "account-not-found" });
     } finally {
       await single.close();

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_API_URL,
-  MarinSocialClient,
-  MarinSocialError,
-  isLoopbackHost,
-  resolveConnection,
-  resolveOptions,
-} from "../../provider/client";
+import { DEFAULT_API_URL, isLoopbackHost, MarinSocialClient, MarinSocialError, resolveConnection, resolveOptions } from "../../provider/client";
 
 function thrown(fn: () => unknown): MarinSocialError {
   try {
@@ -50,7 +43,19 @@ describe("transport safety", () => {
       expect(isLoopbackHost(h), h).toBe(true);
     }
     // *.localhost may resolve anywhere (RFC 6761 is not enforced by every resolver), and so may "localhost." with a trailing dot.
-    const remote = ["app.localhost", "evil.localhost", "LOCALHOST.LOCALHOST", "localhost.", "localhost.example.com", "10.1.2.3", "128.0.0.1", "example.com", "::2", "::ffff:10.0.0.1", "0.0.0.0"];
+    const remote = [
+      "app.localhost",
+      "evil.localhost",
+      "LOCALHOST.LOCALHOST",
+      "localhost.",
+      "localhost.example.com",
+      "10.1.2.3",
+      "128.0.0.1",
+      "example.com",
+      "::2",
+      "::ffff:10.0.0.1",
+      "0.0.0.0",
+    ];
     for (const h of remote) expect(isLoopbackHost(h), h).toBe(false);
   });
 
@@ -63,9 +68,12 @@ describe("transport safety", () => {
     },
   );
 
-  it.each(["http://127.1:8787", "http://0x7f.0.0.1:8787", "http://[::ffff:127.0.0.1]:8787"])("allows %s: the URL parser normalises it to a loopback literal", async (baseUrl) => {
-    await new MarinSocialClient({ baseUrl, apiKey: "k-12345678" }).close();
-  });
+  it.each(["http://127.1:8787", "http://0x7f.0.0.1:8787", "http://[::ffff:127.0.0.1]:8787"])(
+    "allows %s: the URL parser normalises it to a loopback literal",
+    async (baseUrl) => {
+      await new MarinSocialClient({ baseUrl, apiKey: "k-12345678" }).close();
+    },
+  );
 });
 
 describe("option validation", () => {
@@ -157,9 +165,11 @@ describe("resolveConnection", () => {
       expect(e.message).toContain(text);
     }
     // http to a remote host is fine once opted in; a /v1 suffix is kept as given (the first request says it is wrong).
-    expect(resolveConnection({ config: config({ "marin-social:apiUrl": "http://api.marin.example/v1", "marin-social:apiKey": "k", "marin-social:allowInsecureHttp": "true" }) }).baseUrl).toBe(
-      "http://api.marin.example/v1",
-    );
+    expect(
+      resolveConnection({
+        config: config({ "marin-social:apiUrl": "http://api.marin.example/v1", "marin-social:apiKey": "k", "marin-social:allowInsecureHttp": "true" }),
+      }).baseUrl,
+    ).toBe("http://api.marin.example/v1");
   });
 
   it("rejects a flag that is neither true nor false", () => {

@@ -5,9 +5,9 @@
  * share a ManualClock, so the outcome does not depend on the machine's speed.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { MarinSocialClient, resolveConnection, type ClientOptions } from "../../provider/client";
-import { account, accounts, delay, json, rateLimited, startServer, type TestServer } from "./helpers";
+import { type ClientOptions, MarinSocialClient, resolveConnection } from "../../provider/client";
 import { ManualClock, runUntil } from "../support/manual-clock";
+import { account, accounts, delay, json, rateLimited, startServer, type TestServer } from "./helpers";
 
 const RATE = 100;
 let server: TestServer | undefined;
@@ -77,7 +77,11 @@ describe("under a server rate limit", () => {
     });
     client = new MarinSocialClient({ ...connection });
     await Promise.all(ids(10).map((id) => client!.getAccount(id)));
-    expect(server.hits.map((h) => h.pathname).sort()).toEqual(ids(10).map((id) => `/v1/accounts/${id}`).sort());
+    expect(server.hits.map((h) => h.pathname).sort()).toEqual(
+      ids(10)
+        .map((id) => `/v1/accounts/${id}`)
+        .sort(),
+    );
     expect(server.maxInFlight()).toBeLessThanOrEqual(2);
   });
 });
@@ -89,7 +93,14 @@ describe("deadline and queueing", () => {
       await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 100)); // 100 ms to answer
       accounts()(hit, res, req);
     }, clock.now);
-    client = new MarinSocialClient({ baseUrl: server.url, apiKey: "test-key-rate", batchReads: false, maxConcurrency: 1, timeouts: { deadlineMs: 300 }, clock });
+    client = new MarinSocialClient({
+      baseUrl: server.url,
+      apiKey: "test-key-rate",
+      batchReads: false,
+      maxConcurrency: 1,
+      timeouts: { deadlineMs: 300 },
+      clock,
+    });
     // Five calls, one at a time: the last waits 400 ms in the queue, longer than its 300 ms deadline.
     let done = false;
     const all = Promise.all(ids(5).map((id) => client!.getAccount(id))).finally(() => (done = true));

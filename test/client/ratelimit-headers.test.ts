@@ -5,10 +5,10 @@
  * `Retry-After: 1` when empty) and advertise the limit, advertise it wrongly, or say nothing.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { MarinSocialClient, parseRateLimit, parseRateLimitPolicy, readAdvertisement, type ClientOptions } from "../../provider/client";
+import { type ClientOptions, MarinSocialClient, parseRateLimit, parseRateLimitPolicy, readAdvertisement } from "../../provider/client";
 import { RatePacer } from "../../provider/client/pacer";
-import { rateLimited, startServer, type Advertise, type TestServer } from "./helpers";
 import { ManualClock, runUntil } from "../support/manual-clock";
+import { type Advertise, rateLimited, startServer, type TestServer } from "./helpers";
 
 /** A clock the test moves by hand. */
 function clock(start = 1_000): { now: () => number; advance: (ms: number) => void } {

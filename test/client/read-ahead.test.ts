@@ -6,12 +6,12 @@
  * pages failing in every way a scripted server can make them fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ASKS_PER_PAGE, MarinSocialClient, PROBE_PAGES, READ_AHEAD_FRESH_MS, ReadAhead, isNotFound } from "../../provider/client";
+import { ASKS_PER_PAGE, isNotFound, MarinSocialClient, PROBE_PAGES, READ_AHEAD_FRESH_MS, ReadAhead } from "../../provider/client";
 import type { Account } from "../../provider/core/types";
 import { TokenLifecycle } from "../../provider/token/lifecycle";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
 import { fuzzSeeds } from "../support/seeds";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { account, accounts, clientFixture, fail, json, notFoundProblem, rejection, type Handler } from "./helpers";
+import { account, accounts, clientFixture, fail, type Handler, json, notFoundProblem, rejection } from "./helpers";
 
 /** A seeded shuffle (the seed is printed by fuzzSeeds). */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
@@ -97,7 +97,10 @@ describe("requests of a refresh, by layout and parallelism (real sandbox)", () =
         .map((id, i) => [next() < 0.25 ? i + next() * ids.length * 0.5 : i, id] as const)
         .sort((a, b) => a[0] - b[0])
         .map(([, id]) => id);
-      for (const [parallel, perSecond] of [[8, 150], [1, 50]] as const) {
+      for (const [parallel, perSecond] of [
+        [8, 150],
+        [1, 50],
+      ] as const) {
         let now = 0;
         const client = new MarinSocialClient({ baseUrl: big.url, apiKey: big.sandbox.keys.admin });
         try {
@@ -228,10 +231,13 @@ describe("a page that fails is a normal read error, never gone", () => {
     ["a 403", fail(403)],
     ["the contract's account-not-found", (_h, res) => notFoundProblem(res, "account")],
     ["a route 404 (a server without ?containing=)", (_h, res) => notFoundProblem(res, "route")],
-    ["a proxy's HTML page", (_h, res) => {
-      res.writeHead(404, { "content-type": "text/html" });
-      res.end("<h1>404</h1>");
-    }],
+    [
+      "a proxy's HTML page",
+      (_h, res) => {
+        res.writeHead(404, { "content-type": "text/html" });
+        res.end("<h1>404</h1>");
+      },
+    ],
     ["a 400 for the unknown parameter", fail(400)],
     ["a 200 that is not a page", (_h, res) => json(res, 200, { accounts: [] })],
     ["a page with a malformed account", (_h, res) => json(res, 200, { items: [{ id: "fb-1" }], nextCursor: null })],

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { MarinSocialClient, MarinSocialError, resolveConnection, type RequestEvent } from "../../provider/client";
+import { MarinSocialClient, MarinSocialError, type RequestEvent, resolveConnection } from "../../provider/client";
 import { closedPort, json, rejection, startServer, type TestServer } from "./helpers";
 
 const KEY = "msk-live-Zq9XwV7rT2pL4kKe";
@@ -107,7 +107,19 @@ describe("the API key never leaks", () => {
     expect(failures).toHaveLength(20);
     const codes = new Set(failures.map((f) => (f as MarinSocialError).code));
     expect(codes).toEqual(
-      new Set(["unauthorized", "forbidden", "server", "rate-limited", "network", "route-not-found", "account-not-found", "timeout", "config", "insecure-transport", "bad-request"]),
+      new Set([
+        "unauthorized",
+        "forbidden",
+        "server",
+        "rate-limited",
+        "network",
+        "route-not-found",
+        "account-not-found",
+        "timeout",
+        "config",
+        "insecure-transport",
+        "bad-request",
+      ]),
     );
     // The key really was sent, so the scan below is not vacuous.
     expect(server.hits[0]!.headers.authorization).toBe(`Bearer ${KEY}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { MarinSocialError, isNotFound } from "../../provider/client";
-import { accounts, clientFixture, closedPort, fail, json, notFoundProblem, problem, rejection, reset, script, account } from "./helpers";
+import { isNotFound, MarinSocialError } from "../../provider/client";
 import { ManualClock, until } from "../support/manual-clock";
+import { account, accounts, clientFixture, closedPort, fail, json, notFoundProblem, problem, rejection, reset, script } from "./helpers";
 
 const KEY = "test-key-retries";
 const { setup, connect } = clientFixture((baseUrl, opts) => ({
@@ -144,7 +144,7 @@ describe("retries", () => {
   });
 
   it("invalidateToken sends one Idempotency-Key, the same on every attempt", async () => {
-    const { s, c } = await setup(script(fail(503), fail(502), (h, res) => json(res, 200, account("fb-1"))));
+    const { s, c } = await setup(script(fail(503), fail(502), (_h, res) => json(res, 200, account("fb-1"))));
     const a = await c.invalidateToken("fb-1", { actor: "pulumi:p/s", reason: "left" });
     expect(a.id).toBe("fb-1");
     expect(s.hits).toHaveLength(3);

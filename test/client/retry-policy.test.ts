@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { backoffDelay, classifyTransportError, decideRetry, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "../../provider/client";
 import { fuzzSeeds } from "../support/seeds";
 
@@ -63,7 +63,8 @@ describe("classifyTransportError", () => {
   });
 
   it("retries resets, limits refusals, and gives up on permanent failures", () => {
-    for (const c of ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]) expect(classifyTransportError(coded(c))).toMatchObject({ code: "network", retryable: true, refused: false });
+    for (const c of ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"])
+      expect(classifyTransportError(coded(c))).toMatchObject({ code: "network", retryable: true, refused: false });
     expect(classifyTransportError(coded("ECONNREFUSED"))).toMatchObject({ code: "network", retryable: true, refused: true });
     for (const c of ["ENOTFOUND", "UND_ERR_CLOSED", "DEPTH_ZERO_SELF_SIGNED_CERT"]) expect(classifyTransportError(coded(c)).retryable).toBe(false);
     expect(classifyTransportError(new Error("no code"))).toMatchObject({ code: "network", retryable: false, reason: "UNKNOWN: no code" });

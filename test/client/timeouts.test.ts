@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MarinSocialClient, MarinSocialError, type ClientOptions } from "../../provider/client";
-import { fail, hang, rejection, startServer, type Handler, type TestServer } from "./helpers";
+import { type ClientOptions, MarinSocialClient, MarinSocialError } from "../../provider/client";
 import { ManualClock, turn } from "../support/manual-clock";
+import { fail, type Handler, hang, rejection, startServer, type TestServer } from "./helpers";
 
 let server: TestServer | undefined;
 let client: MarinSocialClient | undefined;

@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { MarinSocialClient, MarinSocialError, resolveConnection, resolveOptions } from "../../provider/client";
-import { accounts, startServer, type TestServer } from "./helpers";
 import { ManualClock, turn } from "../support/manual-clock";
+import { accounts, startServer, type TestServer } from "./helpers";
 
 function thrown(fn: () => unknown): MarinSocialError {
   try {

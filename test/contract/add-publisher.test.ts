@@ -8,13 +8,13 @@
  * plugin's package schema lists the publisher.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, realpathSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkRequest, secret, startPlugin, struct, TYPE, urn, type Plugin } from "../plugin/support";
+import { checkRequest, type Plugin, secret, startPlugin, struct, TYPE, urn } from "../plugin/support";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PUBLISHERS = ["facebook", "twitter", "linkedin"];
@@ -73,7 +73,10 @@ beforeAll(async () => {
   const contract = path.join(tmp, "schemas", "marin-social-api.yaml");
   const before = readFileSync(contract, "utf8");
   const after = before
-    .replace("enum: [facebook, twitter]\n      description: one of facebook, twitter\n", "enum: [facebook, twitter, linkedin]\n      description: one of facebook, twitter, linkedin\n")
+    .replace(
+      "enum: [facebook, twitter]\n      description: one of facebook, twitter\n",
+      "enum: [facebook, twitter, linkedin]\n      description: one of facebook, twitter, linkedin\n",
+    )
     .replace("x-publisher-id-prefixes: { facebook: fb-, twitter: tw- }", "x-publisher-id-prefixes: { facebook: fb-, twitter: tw-, linkedin: li- }");
   expect(after.match(/linkedin/g)).toHaveLength(3);
   writeFileSync(contract, after);

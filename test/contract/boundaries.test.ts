@@ -8,11 +8,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { pulumiActor, satisfies, type StringRule } from "../../provider/core";
+import { pulumiActor, satisfies } from "../../provider/core";
 import { parseDeclarations } from "../../provider/declarations";
 import { ACCOUNT_ID, ACTOR, AGENCY_ID, REASON } from "../../provider/generated/contract";
-import { checkInputs } from "../../provider/token/inputs";
 import { loadContract } from "../../provider/sandbox";
+import { checkInputs } from "../../provider/token/inputs";
 
 const SEED = 20261125;
 const RUNS = 400;
@@ -50,8 +50,7 @@ function checkAccepts(property: string, fields: Record<string, unknown>): boolea
   return !failures.some((f) => f.property === property);
 }
 
-const property = (arb: fc.Arbitrary<string>, predicate: (s: string) => void) =>
-  fc.assert(fc.property(arb, predicate), { seed: SEED, numRuns: RUNS });
+const property = (arb: fc.Arbitrary<string>, predicate: (s: string) => void) => fc.assert(fc.property(arb, predicate), { seed: SEED, numRuns: RUNS });
 
 describe("the loader, check and the API agree on every boundary", () => {
   it("accountId (AccountId)", () => {

@@ -8,7 +8,17 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ACCOUNT_ID, ACTOR, AGENCY_ID, LIST_ACCOUNTS, PUBLISHER_ID_PREFIXES, PUBLISHER_SQL_CHECK, PUBLISHERS, REASON, REQUEST_BODY_LIMITS } from "../../provider/generated/contract";
+import {
+  ACCOUNT_ID,
+  ACTOR,
+  AGENCY_ID,
+  LIST_ACCOUNTS,
+  PUBLISHER_ID_PREFIXES,
+  PUBLISHER_SQL_CHECK,
+  PUBLISHERS,
+  REASON,
+  REQUEST_BODY_LIMITS,
+} from "../../provider/generated/contract";
 import { loadContract } from "../../provider/sandbox";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -39,7 +49,12 @@ describe("generated from the contract", () => {
     const text = readFileSync(path.join(ROOT, "schemas", "marin-social-api.yaml"), "utf8");
     writeFileSync(file, text.replace("enum: [facebook, twitter]", "enum: [facebook, twitter, linkedin]"));
     expect(() => generator.generate(tmp)).toThrow(/Publisher\.description must name linkedin/);
-    writeFileSync(file, text.replace("enum: [facebook, twitter]", "enum: [facebook, twitter, linkedin]").replace("description: one of facebook, twitter", "description: one of facebook, twitter, linkedin"));
+    writeFileSync(
+      file,
+      text
+        .replace("enum: [facebook, twitter]", "enum: [facebook, twitter, linkedin]")
+        .replace("description: one of facebook, twitter", "description: one of facebook, twitter, linkedin"),
+    );
     expect(() => generator.generate(tmp)).toThrow(/x-publisher-id-prefixes needs an account id prefix for linkedin/);
   });
 
@@ -49,12 +64,17 @@ describe("generated from the contract", () => {
     expect(generator.stale(tmp)).toEqual([]);
     const file = path.join(tmp, "schemas", "marin-social-api.yaml");
     const text = readFileSync(file, "utf8");
-    const changed = text.replace(/(AgencyId:\n(?: {6}.*\n)*? {6}maxLength: )64/, "$180").replace("an agency id of 1 to 64 letters", "an agency id of 1 to 80 letters");
+    const changed = text
+      .replace(/(AgencyId:\n(?: {6}.*\n)*? {6}maxLength: )64/, "$180")
+      .replace("an agency id of 1 to 64 letters", "an agency id of 1 to 80 letters");
     expect(changed).not.toBe(text);
     writeFileSync(file, changed);
     expect(generator.stale(tmp).sort()).toEqual(["provider/generated/contract.ts", "schemas/tokens.schema.json"]);
     // The token's own generated file changes with what it takes from the contract.
-    writeFileSync(file, changed.replace("maxLength: 1000\n      description: a reason of at most 1000", "maxLength: 2000\n      description: a reason of at most 2000"));
+    writeFileSync(
+      file,
+      changed.replace("maxLength: 1000\n      description: a reason of at most 1000", "maxLength: 2000\n      description: a reason of at most 2000"),
+    );
     expect(generator.stale(tmp).sort()).toEqual(["provider/generated/contract.ts", "provider/generated/token.ts", "schemas/tokens.schema.json"]);
     writeFileSync(file, changed);
     const out = generator.generate(tmp);

@@ -58,7 +58,9 @@ describe("the layout of provider/", () => {
   });
 
   it("every plan of the token domain and both paths is made by token/refusal.ts's planFor", () => {
-    const planners = files.filter((f) => ["token", "dynamic", "plugin"].includes(folder(f)!) && /\bplanToken\s*\(/.test(readFileSync(path.join(ROOT, f), "utf8")));
+    const planners = files.filter(
+      (f) => ["token", "dynamic", "plugin"].includes(folder(f)!) && /\bplanToken\s*\(/.test(readFileSync(path.join(ROOT, f), "utf8")),
+    );
     expect(planners).toEqual([path.join("token", "refusal.ts")]);
   });
 

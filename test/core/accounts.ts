@@ -41,9 +41,7 @@ export const arbAccount: fc.Arbitrary<Account> = fc
     account({
       publisher,
       agencies,
-      token: valid
-        ? {}
-        : { valid: false, invalidatedAt: "2026-01-01T00:00:00.000Z", invalidatedBy: by, reason: "left" },
+      token: valid ? {} : { valid: false, invalidatedAt: "2026-01-01T00:00:00.000Z", invalidatedBy: by, reason: "left" },
     }),
   );
 

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DeclarationError, MarinSocialError, PartialFailure, kindOf, planToken, type ErrorCode } from "../../provider";
+import { DeclarationError, type ErrorCode, kindOf, MarinSocialError, PartialFailure, planToken } from "../../provider";
 import { refusedError } from "../../provider/token/errors";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -13,7 +13,20 @@ describe("codes and kinds", () => {
   it("groups every code in one kind", () => {
     const kinds: Record<string, ErrorCode[]> = {
       configuration: ["config", "insecure-transport"],
-      api: ["unauthorized", "forbidden", "account-not-found", "agency-not-found", "link-not-found", "route-not-found", "conflict", "rate-limited", "timeout", "server", "network", "bad-request"],
+      api: [
+        "unauthorized",
+        "forbidden",
+        "account-not-found",
+        "agency-not-found",
+        "link-not-found",
+        "route-not-found",
+        "conflict",
+        "rate-limited",
+        "timeout",
+        "server",
+        "network",
+        "bad-request",
+      ],
       declaration: ["declaration-invalid", "invalid-input"],
       refusal: ["publisher-mismatch", "agencies-differ", "revoked"],
       "partial-failure": ["partial-failure"],
@@ -22,13 +35,20 @@ describe("codes and kinds", () => {
   });
 
   it("makes the planner's refusals, declaration errors and partial failures members of the family", () => {
-    const plan = planToken({ accountId: "fb-1", valid: true }, { id: "fb-1", publisher: "facebook", name: "A", agencies: [], token: { valid: false, invalidatedAt: "t", invalidatedBy: "x", reason: null } }, { actor: "pulumi:p/s" });
+    const plan = planToken(
+      { accountId: "fb-1", valid: true },
+      { id: "fb-1", publisher: "facebook", name: "A", agencies: [], token: { valid: false, invalidatedAt: "t", invalidatedBy: "x", reason: null } },
+      { actor: "pulumi:p/s" },
+    );
     const refused = refusedError(plan.refusal!);
     expect(refused).toMatchObject({ code: "revoked", kind: "refusal", name: "MarinSocialError" });
     expect(refused.message).toMatch(/\(nothing was changed\)$/);
     const declaration = new DeclarationError([{ file: "t.yaml", line: 1, col: 1, path: "tokens", message: "bad" }]);
     const partial = new PartialFailure("fb-1", {} as never, [{ description: "unlink X", error: new Error("boom") }]);
-    for (const [e, code, kind] of [[declaration, "declaration-invalid", "declaration"], [partial, "partial-failure", "partial-failure"]] as const) {
+    for (const [e, code, kind] of [
+      [declaration, "declaration-invalid", "declaration"],
+      [partial, "partial-failure", "partial-failure"],
+    ] as const) {
       expect(e).toBeInstanceOf(MarinSocialError);
       expect(MarinSocialError.isInstance(e)).toBe(true);
       expect(e).toMatchObject({ code, kind });

@@ -1,14 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  applyPlan,
-  auditLine,
-  describePlan,
-  isConverged,
-  planToken,
-  summarizePlan,
-  type DesiredToken,
-} from "../../provider/core";
+import { applyPlan, auditLine, type DesiredToken, describePlan, isConverged, planToken, summarizePlan } from "../../provider/core";
 import { account, arbAccount, arbDesired } from "./accounts";
 
 const ctx = { actor: "pulumi:marin/dev" };
@@ -108,7 +100,9 @@ describe("auditLine", () => {
     const revoked = account({ token: { valid: false, invalidatedBy: "mallory@agency.example", invalidatedAt: "2026-01-01T00:00:00Z", reason: null } });
     const line = auditLine(revoked, planToken(desired({ valid: true }), revoked, ctx));
     expect(line.severity).toBe("error");
-    expect(line.message).toMatch(/^facebook account "Acme Coffee" \(fb-1001\): the facebook token of "Acme Coffee" \(fb-1001\) was revoked by mallory@agency\.example/);
+    expect(line.message).toMatch(
+      /^facebook account "Acme Coffee" \(fb-1001\): the facebook token of "Acme Coffee" \(fb-1001\) was revoked by mallory@agency\.example/,
+    );
   });
 });
 

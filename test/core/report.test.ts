@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, reauthorizations, type AuditEntry } from "../../provider/core";
-import { account, AGENCIES } from "./accounts";
+import { type AuditEntry, buildReport, reauthorizations } from "../../provider/core";
+import { AGENCIES, account } from "./accounts";
 
 const entry = (e: Partial<AuditEntry>): AuditEntry => ({ at: "2026-01-01T00:00:00Z", actor: "x", action: "token.invalidate", accountId: "fb-1001", ...e });
 

@@ -7,9 +7,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { afterAll, describe, expect, test } from "vitest";
-import { PUBLISHERS } from "../../provider/core/types";
 import { parse } from "yaml";
-import { ACCOUNT_ID, REASON } from "../../provider/generated/contract";
+import { PUBLISHERS } from "../../provider/core/types";
 import {
   assertValid,
   DeclarationError,
@@ -20,6 +19,7 @@ import {
   SCHEMA_PATH,
   YAML_OPTIONS,
 } from "../../provider/declarations";
+import { ACCOUNT_ID, REASON } from "../../provider/generated/contract";
 
 const dir = mkdtempSync(path.join(tmpdir(), "decl-api-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

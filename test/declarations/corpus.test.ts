@@ -10,13 +10,13 @@ import * as path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import {
   formatProblem,
+  type LoadResult,
   loadDeclarations,
   MAX_ALIAS_COUNT,
   MAX_FILE_BYTES,
   MAX_MAP_KEYS,
   MAX_TOKENS,
   parseDeclarations,
-  type LoadResult,
 } from "../../provider/declarations";
 
 const BAD = path.join(__dirname, "..", "fixtures", "declarations", "bad");
@@ -39,7 +39,9 @@ describe("bad declaration corpus", () => {
 
   test.each(files)("%s", async (f) => {
     const text = readFileSync(path.join(BAD, f), "utf8");
-    const expected = readFileSync(path.join(BAD, f.replace(/\.yaml$/, ".expected.txt")), "utf8").trimEnd().split("\n");
+    const expected = readFileSync(path.join(BAD, f.replace(/\.yaml$/, ".expected.txt")), "utf8")
+      .trimEnd()
+      .split("\n");
     expect(lines(parseDeclarations(text, `bad/${f}`))).toEqual(expected);
     // Reading from disk is the same loader; only the file label differs.
     const onDisk = path.join(BAD, f);
@@ -53,7 +55,7 @@ describe("generated bad inputs", () => {
 
   test("a file over MAX_FILE_BYTES is refused with both sizes, before parsing", async () => {
     const head = "tokens:\n  - accountId: fb-1001\n    valid: false\n";
-    const text = head + "#".repeat(MAX_FILE_BYTES + 1 - head.length) + "\n";
+    const text = `${head + "#".repeat(MAX_FILE_BYTES + 1 - head.length)}\n`;
     const bytes = Buffer.byteLength(text);
     const want = [
       `big.yaml:1:1: (root): the file is ${bytes.toLocaleString("en-US")} bytes (1.00 MiB); the limit is 1,048,576 bytes (1 MiB); split the tokens across several files`,
@@ -65,7 +67,7 @@ describe("generated bad inputs", () => {
   });
 
   test("the size limit counts UTF-8 bytes, not characters", () => {
-    const text = "tokens: []\n# " + "é".repeat(MAX_FILE_BYTES / 2) + "\n";
+    const text = `tokens: []\n# ${"é".repeat(MAX_FILE_BYTES / 2)}\n`;
     expect(text.length).toBeLessThan(MAX_FILE_BYTES);
     const [line] = lines(parseDeclarations(text, "wide.yaml"));
     expect(line).toContain(`the file is ${Buffer.byteLength(text).toLocaleString("en-US")} bytes`);
@@ -73,7 +75,7 @@ describe("generated bad inputs", () => {
 
   test("a file exactly at MAX_FILE_BYTES is read", () => {
     const head = "tokens: []\n";
-    const text = head + "#".repeat(MAX_FILE_BYTES - head.length - 1) + "\n";
+    const text = `${head + "#".repeat(MAX_FILE_BYTES - head.length - 1)}\n`;
     expect(Buffer.byteLength(text)).toBe(MAX_FILE_BYTES);
     expect(parseDeclarations(text, "full.yaml")).toEqual({ ok: true, file: "full.yaml", tokens: [] });
   });
@@ -128,10 +130,10 @@ describe("generated bad inputs", () => {
   test.each([
     ["flow lists", "[".repeat(MAX_FILE_BYTES - 1), "1:64"],
     ["flow maps", "{".repeat(MAX_FILE_BYTES - 1), "1:64"],
-    ["block lists on one line", "- ".repeat(MAX_FILE_BYTES / 2 - 1) + "x", "1:127"],
-    ["explicit keys", "? ".repeat(MAX_FILE_BYTES / 2 - 1) + "x", "1:127"],
-    ["indented lists", Array.from({ length: 1000 }, (_, i) => " ".repeat(i) + "-\n").join(""), "64:64"],
-    ["indented maps", Array.from({ length: 1000 }, (_, i) => " ".repeat(i) + "a:\n").join(""), "64:64"],
+    ["block lists on one line", `${"- ".repeat(MAX_FILE_BYTES / 2 - 1)}x`, "1:127"],
+    ["explicit keys", `${"? ".repeat(MAX_FILE_BYTES / 2 - 1)}x`, "1:127"],
+    ["indented lists", Array.from({ length: 1000 }, (_, i) => `${" ".repeat(i)}-\n`).join(""), "64:64"],
+    ["indented maps", Array.from({ length: 1000 }, (_, i) => `${" ".repeat(i)}a:\n`).join(""), "64:64"],
   ])("deep nesting (%s) is refused early, where it goes over", (_name, text, at) => {
     expect(lines(parseDeclarations(text, "deep.yaml"))).toEqual([
       `deep.yaml:${at}: (root): lists and maps are nested more than 64 levels deep; a declaration file needs 4 (root, tokens, a token, expectAgencies)`,
@@ -142,8 +144,12 @@ describe("generated bad inputs", () => {
   // parsing, where yaml's parser opens the key over the limit (its indentation, or the comma before it).
   test.each([
     ["a block map", Array.from({ length: 120_000 }, (_, i) => `${i}:\n`).join(""), `${MAX_MAP_KEYS + 1}:1`],
-    ["a flow map", "{" + Array.from({ length: 100_000 }, (_, i) => `${i}: x`).join(", ") + "}", `1:${"{".length + "0: x, ".length * 10 + "10: x, ".length * 90 - 1}`],
-    ["a token map", "tokens:\n  - accountId: a\n" + Array.from({ length: 1000 }, (_, i) => `    k${i}: x\n`).join(""), `${MAX_MAP_KEYS + 2}:1`],
+    [
+      "a flow map",
+      `{${Array.from({ length: 100_000 }, (_, i) => `${i}: x`).join(", ")}}`,
+      `1:${"{".length + "0: x, ".length * 10 + "10: x, ".length * 90 - 1}`,
+    ],
+    ["a token map", `tokens:\n  - accountId: a\n${Array.from({ length: 1000 }, (_, i) => `    k${i}: x\n`).join("")}`, `${MAX_MAP_KEYS + 2}:1`],
   ])("a map with more than MAX_MAP_KEYS keys (%s) is refused early, where it goes over", (_name, text, at) => {
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_FILE_BYTES);
     expect(lines(parseDeclarations(text, "wide.yaml"))).toEqual([

@@ -126,7 +126,7 @@ const GOOD: Record<string, string[]> = {
     "&r shared reason",
     "*r",
   ],
-  expectAgencies: ["[ag-north, ag-south]", '["ag-north", \'ag-south\']', "[]", "\n- ag-north\n- ag-south", "&ags [ag-east]", "*ags", "[ag-north,\nag-south]"],
+  expectAgencies: ["[ag-north, ag-south]", "[\"ag-north\", 'ag-south']", "[]", "\n- ag-north\n- ag-south", "&ags [ag-east]", "*ags", "[ag-north,\nag-south]"],
 };
 
 /** Values drawn one time in five: what a hand-written reader may take for good ones, most of which YAML or the schema refuse. */
@@ -171,10 +171,9 @@ const valueOf = (key: string, plain: boolean): fc.Arbitrary<string> =>
     ? fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...PLAIN[key]!) }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY[key]!) })
     : fc.oneof(...(GOOD[key] ? [{ weight: 4, arbitrary: fc.constantFrom(...GOOD[key]) }] : []), { weight: 1, arbitrary: fc.constantFrom(...TRICKY[key]!) });
 
-const pick = <T,>(...values: T[]) => fc.constantFrom(...values);
+const pick = <T>(...values: T[]) => fc.constantFrom(...values);
 /** `arb` once in `n` draws, else undefined. */
-const sometimes = <T,>(arb: fc.Arbitrary<T>, n: number) =>
-  fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+const sometimes = <T>(arb: fc.Arbitrary<T>, n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
 
 interface Entry {
   key: string;
@@ -209,12 +208,12 @@ const token = (plain: boolean) =>
 type TokenSpec = typeof token extends (plain: boolean) => fc.Arbitrary<infer T> ? T : never;
 
 /** `key: value`, continuation lines indented by `indent`. */
-const pair = (e: Entry, indent: string) => `${e.key}: ${e.value.replace(/\n/g, "\n" + indent)}`;
+const pair = (e: Entry, indent: string) => `${e.key}: ${e.value.replace(/\n/g, `\n${indent}`)}`;
 
 function renderToken(t: TokenSpec, indent: number): string {
-  const dash = " ".repeat(indent) + "- ";
+  const dash = `${" ".repeat(indent)}- `;
   const pad = " ".repeat(dash.length);
-  const deeper = pad + "  ";
+  const deeper = `${pad}  `;
   const tail = t.trailing ?? "";
   const lines: string[] = [];
   if (t.style === "flow" || t.style === "flow-lines") {
@@ -255,21 +254,21 @@ const file = fc.boolean().chain((plain) =>
         out.push(
           f.defaultsFlow
             ? `defaults: { ${f.defaults.map((e) => pair(e, "    ")).join(", ")} }`
-            : `defaults:\n${f.defaults.map((e) => "  " + pair(e, "    ")).join("\n")}`,
+            : `defaults:\n${f.defaults.map((e) => `  ${pair(e, "    ")}`).join("\n")}`,
         );
       }
       if (f.tokens.length === 0) out.push("tokens: []");
       else out.push("tokens:", ...f.tokens.map((t) => renderToken(t, f.indent)));
       if (f.tail) out.push(f.tail);
-      let text = out.join("\n") + "\n";
+      let text = `${out.join("\n")}\n`;
       if (f.tab !== undefined) {
         // A tab where a space was: as indentation (an error) or as a separator (fine).
         const spaces = [...text.matchAll(/ /g)].map((m) => m.index);
         const at = spaces[f.tab % Math.max(1, spaces.length)];
-        if (at !== undefined) text = text.slice(0, at) + "\t" + text.slice(at + 1);
+        if (at !== undefined) text = `${text.slice(0, at)}\t${text.slice(at + 1)}`;
       }
       if (f.crlf) text = text.replace(/\n/g, "\r\n");
-      if (f.bom === 0) text = "\ufeff" + text;
+      if (f.bom === 0) text = `\ufeff${text}`;
       return text;
     }),
 );

@@ -8,10 +8,10 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { stringify } from "yaml";
+import { type StringRule, satisfies } from "../../provider/core/rules";
 import type { Publisher } from "../../provider/core/types";
-import { satisfies, type StringRule } from "../../provider/core/rules";
+import { type LoadResult, type LocatedToken, parseDeclarations } from "../../provider/declarations";
 import { ACCOUNT_ID, AGENCY_ID } from "../../provider/generated/contract";
-import { parseDeclarations, type LoadResult, type LocatedToken } from "../../provider/declarations";
 import { fuzzSeeds } from "../support/seeds";
 
 const GOOD = readFileSync(path.join(__dirname, "..", "fixtures", "declarations", "good", "offboarding.yaml"), "utf8");
@@ -47,13 +47,68 @@ function check(text: string): LoadResult {
   return result;
 }
 
-const YAML_BITS = [" ", "  ", "\n", "\t", "-", "- ", ":", ": ", "?", ",", "[", "]", "{", "}", "&a", "*a", "&b ", "*b", "!", "!!str ", "!foo ",
-  "#", " #", '"', "'", "|", ">", "%YAML 1.1\n", "---\n", "...\n", "@", "`", "\\", "tokens", "defaults", "accountId", "valid", "true",
-  "false", "no", "null", "~", "1", "0x1F", ".inf", "fb-1001", "__proto__", "constructor", "<<", "\ufeff", "\r\n", "é"];
+const YAML_BITS = [
+  " ",
+  "  ",
+  "\n",
+  "\t",
+  "-",
+  "- ",
+  ":",
+  ": ",
+  "?",
+  ",",
+  "[",
+  "]",
+  "{",
+  "}",
+  "&a",
+  "*a",
+  "&b ",
+  "*b",
+  "!",
+  "!!str ",
+  "!foo ",
+  "#",
+  " #",
+  '"',
+  "'",
+  "|",
+  ">",
+  "%YAML 1.1\n",
+  "---\n",
+  "...\n",
+  "@",
+  "`",
+  "\\",
+  "tokens",
+  "defaults",
+  "accountId",
+  "valid",
+  "true",
+  "false",
+  "no",
+  "null",
+  "~",
+  "1",
+  "0x1F",
+  ".inf",
+  "fb-1001",
+  "__proto__",
+  "constructor",
+  "<<",
+  "\ufeff",
+  "\r\n",
+  "é",
+];
 
 describe("fuzz: parseDeclarations never throws and locates every problem", () => {
   test("arbitrary strings", () => {
-    for (const params of runs(300)) fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => void check(s)), params);
+    for (const params of runs(300))
+      fc.assert(
+        fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => void check(s)),
+        params,
+      );
   });
 
   test("arbitrary strings of YAML-significant pieces", () => {
@@ -110,7 +165,14 @@ describe("fuzz: parseDeclarations never throws and locates every problem", () =>
   });
 
   const key = fc.constantFrom("tokens", "defaults", "accountId", "valid", "publisher", "reason", "expectAgencies", "vaild", "__proto__", "constructor", "x");
-  const leaf = fc.oneof(fc.boolean(), fc.integer(), fc.double(), fc.constant(null), fc.string({ maxLength: 20 }), fc.constantFrom("facebook", "twitter", "fb-1001", "no", ""));
+  const leaf = fc.oneof(
+    fc.boolean(),
+    fc.integer(),
+    fc.double(),
+    fc.constant(null),
+    fc.string({ maxLength: 20 }),
+    fc.constantFrom("facebook", "twitter", "fb-1001", "no", ""),
+  );
   const { tree } = fc.letrec((tie) => ({
     tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, tie("list"), tie("map")),
     list: fc.array(tie("tree"), { maxLength: 4 }),
@@ -195,7 +257,12 @@ describe("round trip: valid generated declarations parse to exactly the generate
     if (how === "flow") return { text: stringify(doc, { collectionStyle: "flow" }) };
     // JSON strings and lists are valid YAML flow scalars and sequences.
     const j = (v: unknown): string => (Array.isArray(v) ? `[${v.map((x) => JSON.stringify(x)).join(", ")}]` : JSON.stringify(v));
-    let text = defaults === undefined ? "" : `defaults:\n${Object.entries(defaults).map(([k, v]) => `  ${k}: ${j(v)}\n`).join("")}`;
+    let text =
+      defaults === undefined
+        ? ""
+        : `defaults:\n${Object.entries(defaults)
+            .map(([k, v]) => `  ${k}: ${j(v)}\n`)
+            .join("")}`;
     if (text === "defaults:\n") text = "";
     text += tokens.length === 0 ? "tokens: []\n" : "tokens:\n";
     const first = text.split("\n").length;
@@ -203,10 +270,14 @@ describe("round trip: valid generated declarations parse to exactly the generate
     tokens.forEach((t, i) => {
       if (how === "flow-lines") {
         at.push([first + i, 3]);
-        text += `- { ${Object.entries(t).map(([k, v]) => `${k}: ${j(v)}`).join(", ")} }\n`;
+        text += `- { ${Object.entries(t)
+          .map(([k, v]) => `${k}: ${j(v)}`)
+          .join(", ")} }\n`;
       } else {
         at.push([text.split("\n").length, 5]);
-        text += Object.entries(t).map(([k, v], n) => `${n === 0 ? "  - " : "    "}${k}: ${j(v)}\n`).join("");
+        text += Object.entries(t)
+          .map(([k, v], n) => `${n === 0 ? "  - " : "    "}${k}: ${j(v)}\n`)
+          .join("");
       }
     });
     return { text, at };

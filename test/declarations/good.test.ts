@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { formatProblem, loadDeclarations, parseDeclarations, YAML_OPTIONS, type LocatedToken } from "../../provider/declarations";
+import { formatProblem, type LocatedToken, loadDeclarations, parseDeclarations, YAML_OPTIONS } from "../../provider/declarations";
 
 const GOOD = path.join(__dirname, "..", "fixtures", "declarations", "good");
 const at = (file: string, line: number, col: number) => ({ file, line, col });
@@ -80,7 +80,8 @@ describe("good declaration files", () => {
   });
 
   test("defaults never leak into a token that sets the key, and lists are copied from defaults", () => {
-    const text = "defaults:\n  valid: false\n  publisher: twitter\n  expectAgencies: [ag-north]\ntokens:\n  - accountId: a\n    valid: true\n    publisher: facebook\n  - accountId: b\n";
+    const text =
+      "defaults:\n  valid: false\n  publisher: twitter\n  expectAgencies: [ag-north]\ntokens:\n  - accountId: a\n    valid: true\n    publisher: facebook\n  - accountId: b\n";
     const r = parseDeclarations(text, "d.yaml");
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     expect(r.tokens.map(({ location: _l, ...t }) => t)).toEqual([
@@ -101,7 +102,11 @@ describe("good declaration files", () => {
 
   test.each([
     ["flow map, escaped backslash", 'tokens:\n  - { accountId: a, reason: "C:\\\\", valid: true }\n', { reason: "C:\\", valid: true }],
-    ["block map, escapes", 'tokens:\n  - accountId: a\n    valid: false\n    reason: "tab\\t, \\u00e9 \\x41 \\" q"\n', { reason: 'tab\t, é A " q', valid: false }],
+    [
+      "block map, escapes",
+      'tokens:\n  - accountId: a\n    valid: false\n    reason: "tab\\t, \\u00e9 \\x41 \\" q"\n',
+      { reason: 'tab\t, é A " q', valid: false },
+    ],
     ["single quotes keep backslashes", "tokens:\n  - accountId: a\n    valid: false\n    reason: 'C:\\temp\\'\n", { reason: "C:\\temp\\", valid: false }],
     ["U+FEFF inside a value", "tokens:\n  - accountId: a\n    valid: false\n    reason: x\ufeffy\n", { reason: "x\ufeffy", valid: false }],
     ["a multi-line quoted value", 'tokens:\n  - accountId: a\n    reason: "one\n      two"\n    valid: false\n', { reason: "one two", valid: false }],
@@ -119,8 +124,8 @@ describe("good declaration files", () => {
     const text = "tokens:\n  - accountId: a\n    valid: false\n  - accountId: b\n    valid: true\n";
     const plain = parseDeclarations(text, "f.yaml");
     expect(parseDeclarations(text.replace(/\n/g, "\r\n"), "f.yaml")).toEqual(plain);
-    expect(parseDeclarations("\ufeff" + text, "f.yaml")).toEqual(plain);
-    expect(parseDeclarations("\ufeff" + text.replace(/\n/g, "\r\n"), "f.yaml")).toEqual(plain);
+    expect(parseDeclarations(`\ufeff${text}`, "f.yaml")).toEqual(plain);
+    expect(parseDeclarations(`\ufeff${text.replace(/\n/g, "\r\n")}`, "f.yaml")).toEqual(plain);
   });
 
   test("a second byte-order mark is content, as YAML reads it: the key is refused, and the message shows it", () => {

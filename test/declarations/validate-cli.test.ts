@@ -73,7 +73,7 @@ describe("marin-social validate", () => {
 
   test("--help prints usage and exits 0", async () => {
     expect(await run(["--help"])).toBe(0);
-    expect(out).toBe(USAGE + "\n");
+    expect(out).toBe(`${USAGE}\n`);
     expect(out).toContain("usage: marin-social validate FILE [FILE...] [--json]");
   });
 

@@ -26,7 +26,12 @@ import { parseDeclarations } from "../../provider/declarations";
 import { GET_ACCOUNT, packageSchema, TOKEN_TYPE } from "../../provider/plugin/schema";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const FILES = ["README.md", ...readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const FILES = [
+  "README.md",
+  ...readdirSync(path.join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 interface Block {
   file: string;
@@ -116,34 +121,42 @@ describe("YAML samples", () => {
     expect(pulumiYaml.length).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(declarations.map((y) => [`${y.b.file}:${y.b.line}`, y.b.text] as const))("the declaration file at %s loads with the program's loader", (where, text) => {
-    const r = parseDeclarations(text, where);
-    expect(r.ok ? [] : r.problems).toEqual([]);
-  });
+  it.each(declarations.map((y) => [`${y.b.file}:${y.b.line}`, y.b.text] as const))(
+    "the declaration file at %s loads with the program's loader",
+    (where, text) => {
+      const r = parseDeclarations(text, where);
+      expect(r.ok ? [] : r.problems).toEqual([]);
+    },
+  );
 
   const schema = packageSchema() as {
     resources: Record<string, { inputProperties: Record<string, unknown> }>;
     functions: Record<string, { inputs: { properties: Record<string, unknown> } }>;
   };
-  it.each(pulumiYaml.map((y) => [`${y.b.file}:${y.b.line}`, y.doc] as const))("the Pulumi.yaml at %s uses only what the plugin's schema declares", (_where, doc) => {
-    const runtime = typeof doc.runtime === "string" ? doc.runtime : (doc.runtime as { name: string }).name;
-    expect(["nodejs", "yaml"]).toContain(runtime);
-    for (const [name, r] of Object.entries((doc.resources ?? {}) as Record<string, { type: string; properties?: Record<string, unknown> }>)) {
-      expect(r.type, name).toBe(TOKEN_TYPE);
-      for (const p of Object.keys(r.properties ?? {})) expect(Object.keys(schema.resources[TOKEN_TYPE]!.inputProperties), `${name}.${p}`).toContain(p);
-    }
-    for (const v of Object.values((doc.variables ?? {}) as Record<string, { "fn::invoke"?: { function: string; arguments: Record<string, unknown> } }>)) {
-      const invoke = v["fn::invoke"];
-      if (!invoke) continue;
-      expect(invoke.function).toBe(GET_ACCOUNT);
-      for (const a of Object.keys(invoke.arguments)) expect(Object.keys(schema.functions[GET_ACCOUNT]!.inputs.properties)).toContain(a);
-    }
-  });
+  it.each(pulumiYaml.map((y) => [`${y.b.file}:${y.b.line}`, y.doc] as const))(
+    "the Pulumi.yaml at %s uses only what the plugin's schema declares",
+    (_where, doc) => {
+      const runtime = typeof doc.runtime === "string" ? doc.runtime : (doc.runtime as { name: string }).name;
+      expect(["nodejs", "yaml"]).toContain(runtime);
+      for (const [name, r] of Object.entries((doc.resources ?? {}) as Record<string, { type: string; properties?: Record<string, unknown> }>)) {
+        expect(r.type, name).toBe(TOKEN_TYPE);
+        for (const p of Object.keys(r.properties ?? {})) expect(Object.keys(schema.resources[TOKEN_TYPE]!.inputProperties), `${name}.${p}`).toContain(p);
+      }
+      for (const v of Object.values((doc.variables ?? {}) as Record<string, { "fn::invoke"?: { function: string; arguments: Record<string, unknown> } }>)) {
+        const invoke = v["fn::invoke"];
+        if (!invoke) continue;
+        expect(invoke.function).toBe(GET_ACCOUNT);
+        for (const a of Object.keys(invoke.arguments)) expect(Object.keys(schema.functions[GET_ACCOUNT]!.inputs.properties)).toContain(a);
+      }
+    },
+  );
 });
 
 it("every marin-social:<key> config key named in the README and docs/ is one the provider reads", () => {
   const keys = new Set([...Object.keys((packageSchema() as { config: { variables: Record<string, unknown> } }).config.variables), "declarations"]);
-  const named = new Set(docs.flatMap((d) => [...readFileSync(path.join(ROOT, d.file), "utf8").matchAll(/(?<![/\w-])marin-social:([a-z][A-Za-z]*)\b(?![:\w])/g)].map((m) => m[1]!)));
+  const named = new Set(
+    docs.flatMap((d) => [...readFileSync(path.join(ROOT, d.file), "utf8").matchAll(/(?<![/\w-])marin-social:([a-z][A-Za-z]*)\b(?![:\w])/g)].map((m) => m[1]!)),
+  );
   expect(named.size).toBeGreaterThanOrEqual(4);
   for (const k of named) expect(keys, `marin-social:${k}`).toContain(k);
 });
@@ -197,7 +210,9 @@ describe("TypeScript samples typecheck against the built package", () => {
   });
 
   it("with the repository's TypeScript and the options of examples/typescript-stack/tsconfig.json", () => {
-    const tsconfig = JSON.parse(readFileSync(path.join(ROOT, "examples", "typescript-stack", "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+    const tsconfig = JSON.parse(readFileSync(path.join(ROOT, "examples", "typescript-stack", "tsconfig.json"), "utf8")) as {
+      compilerOptions: Record<string, unknown>;
+    };
     expect(diagnostics(require.resolve("typescript"), tsconfig.compilerOptions, false)).toEqual([]);
   });
 });
@@ -225,7 +240,9 @@ function anchors(file: string): Set<string> {
 }
 
 describe("links in the README, docs/, bench/ and examples/ resolve", () => {
-  const others = ["bench/README.md", ...readdirSync(path.join(ROOT, "examples")).map((e) => `examples/${e}/README.md`)].filter((f) => existsSync(path.join(ROOT, f)));
+  const others = ["bench/README.md", ...readdirSync(path.join(ROOT, "examples")).map((e) => `examples/${e}/README.md`)].filter((f) =>
+    existsSync(path.join(ROOT, f)),
+  );
   const links = [...docs, ...others.map((file) => ({ file, ...split(file) }))].flatMap((d) =>
     [...d.prose.replace(/`[^`\n]*`/g, "").matchAll(/\]\(([^)\s]+)\)/g)]
       .map((m) => m[1]!)

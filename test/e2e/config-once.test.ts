@@ -8,7 +8,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { copyExample } from "../support/example-copy";
-import { describeWithPulumi, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
+import { describeWithPulumi, type PulumiTestStack, pulumiStack, repoProgramCopy } from "../support/pulumi";
 import { runOp, TOKEN_TYPE } from "../support/stack-run";
 
 const T = 300_000;
@@ -52,23 +52,55 @@ describeWithPulumi("a bad configuration fails the program once, through the real
     }
   }, T);
 
-  it("a TypeScript program with 50 tokens and plain http to a remote host: one error, nothing registered", async () => {
-    await expectFailsOnce(ts, { "marin-social:apiUrl": "http://10.1.2.3:8787" }, /^Refusing to send the Marin Social API key over plain HTTP to 10\.1\.2\.3/);
-  }, T);
+  it(
+    "a TypeScript program with 50 tokens and plain http to a remote host: one error, nothing registered",
+    async () => {
+      await expectFailsOnce(ts, { "marin-social:apiUrl": "http://10.1.2.3:8787" }, /^Refusing to send the Marin Social API key over plain HTTP to 10\.1\.2\.3/);
+    },
+    T,
+  );
 
-  it("a TypeScript program with 50 tokens and a URL that is not one: one error, nothing registered", async () => {
-    await expectFailsOnce(ts, { "marin-social:apiUrl": "api.marin.example/v1" }, /the API URL "api\.marin\.example\/v1" \(config marin-social:apiUrl\) is not a valid URL/);
-  }, T);
+  it(
+    "a TypeScript program with 50 tokens and a URL that is not one: one error, nothing registered",
+    async () => {
+      await expectFailsOnce(
+        ts,
+        { "marin-social:apiUrl": "api.marin.example/v1" },
+        /the API URL "api\.marin\.example\/v1" \(config marin-social:apiUrl\) is not a valid URL/,
+      );
+    },
+    T,
+  );
 
-  it("a TypeScript program with 50 tokens and plain http to a *.localhost name: one error, nothing registered", async () => {
-    await expectFailsOnce(ts, { "marin-social:apiUrl": "http://sandbox.localhost:8787" }, /plain HTTP to sandbox\.localhost/);
-  }, T);
+  it(
+    "a TypeScript program with 50 tokens and plain http to a *.localhost name: one error, nothing registered",
+    async () => {
+      await expectFailsOnce(ts, { "marin-social:apiUrl": "http://sandbox.localhost:8787" }, /plain HTTP to sandbox\.localhost/);
+    },
+    T,
+  );
 
-  it("a TypeScript program with 50 tokens and no API key: one error, nothing registered", async () => {
-    await expectFailsOnce(ts, { "marin-social:apiUrl": "http://127.0.0.1:9", "marin-social:apiKey": undefined }, /no API key is set.*pulumi config set --secret marin-social:apiKey/);
-  }, T);
+  it(
+    "a TypeScript program with 50 tokens and no API key: one error, nothing registered",
+    async () => {
+      await expectFailsOnce(
+        ts,
+        { "marin-social:apiUrl": "http://127.0.0.1:9", "marin-social:apiKey": undefined },
+        /no API key is set.*pulumi config set --secret marin-social:apiKey/,
+      );
+    },
+    T,
+  );
 
-  it("the declared stack with an http URL to a remote host: one error, nothing registered", async () => {
-    await expectFailsOnce(repo, { "marin-social:apiUrl": "http://api.marin.example" }, /Refusing to send the Marin Social API key over plain HTTP to api\.marin\.example/);
-  }, T);
+  it(
+    "the declared stack with an http URL to a remote host: one error, nothing registered",
+    async () => {
+      await expectFailsOnce(
+        repo,
+        { "marin-social:apiUrl": "http://api.marin.example" },
+        /Refusing to send the Marin Social API key over plain HTTP to api\.marin\.example/,
+      );
+    },
+    T,
+  );
 });

@@ -14,12 +14,12 @@
  * TypeScript of one's own stops with TS6046, as docs/install.md says.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { describeWithPulumi, pulumiStack } from "../support/pulumi";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
 import { diagnosticsOf, runOp, TOKEN_TYPE, tokenUrn } from "../support/stack-run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -31,7 +31,7 @@ const TYPESCRIPT = { 5: version("typescript-5"), 6: version("typescript") };
 /** The README's fenced blocks of `lang`, in order. */
 function readmeBlocks(lang: string): string[] {
   const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  return [...readme.matchAll(new RegExp("^```" + lang + "\\n([\\s\\S]*?)^```$", "gm"))].map((m) => m[1]!);
+  return [...readme.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, "gm"))].map((m) => m[1]!);
 }
 
 /**
@@ -42,10 +42,13 @@ function readmeBlocks(lang: string): string[] {
 function vendoredDiagnostics(dir: string, files: string[], options: Record<string, unknown> = {}): string[] {
   const ts = require(path.join(dir, "node_modules", "@pulumi", "pulumi", "vendor", "typescript@3.8.3", "typescript.js")) as typeof import("typescript");
   const converted = ts.convertCompilerOptionsFromJson({ target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: true, ...options }, dir);
-  const program = ts.createProgram(files.map((f) => path.join(dir, f)), { ...converted.options, noEmit: true });
+  const program = ts.createProgram(
+    files.map((f) => path.join(dir, f)),
+    { ...converted.options, noEmit: true },
+  );
   const sources = files.map((f) => program.getSourceFile(path.join(dir, f)));
   return [...converted.errors, ...sources.flatMap((s) => [...program.getSyntacticDiagnostics(s), ...program.getSemanticDiagnostics(s)])].map(
-    (d) => `${d.file ? path.basename(d.file.fileName) + ": " : ""}TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+    (d) => `${d.file ? `${path.basename(d.file.fileName)}: ` : ""}TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
   );
 }
 
@@ -54,9 +57,7 @@ function npm(args: string[], cwd: string) {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (/^npm_(package|lifecycle)_|^npm_config_local_prefix$|^INIT_CWD$/.test(k)) delete env[k];
   const cli = process.env.npm_execpath?.endsWith("npm-cli.js") ? process.env.npm_execpath : undefined;
-  const r = cli
-    ? spawnSync(process.execPath, [cli, ...args], { cwd, env, encoding: "utf8" })
-    : spawnSync("npm", args, { cwd, env, encoding: "utf8" });
+  const r = cli ? spawnSync(process.execPath, [cli, ...args], { cwd, env, encoding: "utf8" }) : spawnSync("npm", args, { cwd, env, encoding: "utf8" });
   const output = `${r.stdout}${r.stderr}`;
   if (r.status !== 0) throw new Error(`npm ${args.join(" ")} failed in ${cwd}:\n${output}`);
   return output;
@@ -87,8 +88,19 @@ beforeAll(async () => {
   app = path.join(tmp, "app");
   mkdirSync(app);
   writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "marin-social-typescript-stack", private: true, main: "index.ts" }));
-  installLog = npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--foreground-scripts",
-    path.join(tmp, packed[0]!.filename), `@pulumi/pulumi@${SDK}`, `@types/node@${version("@types/node")}`], app);
+  installLog = npm(
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      "--foreground-scripts",
+      path.join(tmp, packed[0]!.filename),
+      `@pulumi/pulumi@${SDK}`,
+      `@types/node@${version("@types/node")}`,
+    ],
+    app,
+  );
   for (const f of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) copyFileSync(path.join(EXAMPLE, f), path.join(app, f));
 }, 300_000);
 
@@ -111,7 +123,9 @@ describe("a project without tsconfig or TypeScript of its own, as the README's q
       expect(readFileSync(path.join(dir, files[1]!), "utf8")).toContain('from "pulumi-marin-social/native"');
       expect(vendoredDiagnostics(dir, files)).toEqual([]);
       // docs/install.md: a nodenext tsconfig needs a TypeScript of the project's own.
-      expect(vendoredDiagnostics(dir, files, { module: "nodenext", moduleResolution: "nodenext" }).join("\n")).toMatch(/TS6046: Argument for '--module' option must be/);
+      expect(vendoredDiagnostics(dir, files, { module: "nodenext", moduleResolution: "nodenext" }).join("\n")).toMatch(
+        /TS6046: Argument for '--module' option must be/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -135,7 +149,12 @@ describeWithPulumi(`a user's install of the package (npm pack, then npm install 
     expect(pulumiYaml).toMatch(/^name: offboarding\nruntime: nodejs\n$/);
     writeFileSync(path.join(app, "Pulumi.yaml"), pulumiYaml);
     writeFileSync(path.join(app, "index.ts"), readmeBlocks("ts")[0]!);
-    const s = await pulumiStack({ workDir: app, stackName: "quickstart", config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+    const s = await pulumiStack({
+      workDir: app,
+      stackName: "quickstart",
+      config: { "marin-social:apiUrl": sb.url },
+      secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+    });
     try {
       const p = await runOp(s.stack, "preview");
       expect(p.exitCode, p.message).toBe(0);
@@ -170,27 +189,41 @@ describeWithPulumi(`a user's install of the package (npm pack, then npm install 
     }
   }, 300_000);
 
-  it.each([6, 5] as const)("examples/typescript-stack with TypeScript %i: tsc --noEmit passes and pulumi preview runs it (the SDK's runner with its vendored ts-node)", async (major) => {
-    // The repository's TypeScript of that major, as the app's `typescript`; no ts-node.
-    rmSync(path.join(app, "node_modules", "typescript"), { recursive: true, force: true });
-    symlinkSync(path.join(ROOT, "node_modules", major === 5 ? "typescript-5" : "typescript"), path.join(app, "node_modules", "typescript"), "dir");
-    const tscPath = path.join(app, "node_modules", "typescript", "bin", "tsc");
-    const tsc = spawnSync(process.execPath, [tscPath, "--version"], { cwd: app, encoding: "utf8" });
-    expect(tsc.stdout.trim()).toBe(`Version ${TYPESCRIPT[major]}`);
-    const check = spawnSync(process.execPath, [tscPath, "-p", "tsconfig.json", "--noEmit"], { cwd: app, encoding: "utf8" });
-    expect(check.stdout + check.stderr).toBe("");
-    expect(check.status).toBe(0);
+  it.each([6, 5] as const)(
+    "examples/typescript-stack with TypeScript %i: tsc --noEmit passes and pulumi preview runs it (the SDK's runner with its vendored ts-node)",
+    async (major) => {
+      // The repository's TypeScript of that major, as the app's `typescript`; no ts-node.
+      rmSync(path.join(app, "node_modules", "typescript"), { recursive: true, force: true });
+      symlinkSync(path.join(ROOT, "node_modules", major === 5 ? "typescript-5" : "typescript"), path.join(app, "node_modules", "typescript"), "dir");
+      const tscPath = path.join(app, "node_modules", "typescript", "bin", "tsc");
+      const tsc = spawnSync(process.execPath, [tscPath, "--version"], { cwd: app, encoding: "utf8" });
+      expect(tsc.stdout.trim()).toBe(`Version ${TYPESCRIPT[major]}`);
+      const check = spawnSync(process.execPath, [tscPath, "-p", "tsconfig.json", "--noEmit"], { cwd: app, encoding: "utf8" });
+      expect(check.stdout + check.stderr).toBe("");
+      expect(check.status).toBe(0);
 
-    const s = await pulumiStack({ workDir: app, stackName: `ts${major}`, config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
-    try {
-      const p = await runOp(s.stack, "preview");
-      expect(p.exitCode, p.message).toBe(0);
-      expect(p.steps.filter((x) => x.type === TOKEN_TYPE).map((x) => x.urn.split("::").pop()).sort()).toEqual(["acme-coffee", "brand-page", "jane-tweets"]);
-      expect(diagnosticsOf(p, tokenUrn("acme-coffee", { project: "marin-social-typescript-stack", stack: `ts${major}` }))).toEqual([
-        'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
-      ]);
-    } finally {
-      await s.cleanup();
-    }
-  }, 300_000);
+      const s = await pulumiStack({
+        workDir: app,
+        stackName: `ts${major}`,
+        config: { "marin-social:apiUrl": sb.url },
+        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      });
+      try {
+        const p = await runOp(s.stack, "preview");
+        expect(p.exitCode, p.message).toBe(0);
+        expect(
+          p.steps
+            .filter((x) => x.type === TOKEN_TYPE)
+            .map((x) => x.urn.split("::").pop())
+            .sort(),
+        ).toEqual(["acme-coffee", "brand-page", "jane-tweets"]);
+        expect(diagnosticsOf(p, tokenUrn("acme-coffee", { project: "marin-social-typescript-stack", stack: `ts${major}` }))).toEqual([
+          'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
+        ]);
+      } finally {
+        await s.cleanup();
+      }
+    },
+    300_000,
+  );
 });

@@ -7,7 +7,7 @@
  * The demo's declarations and Pulumi project come from the tarball, not from this repository.
  * (What the install builds, and TypeScript against the installed types: test/e2e/consumer-tsconfig.test.ts.)
  */
-import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -32,7 +32,10 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     if (/^(npm_|MARIN_|PULUMI_|INIT_CWD$|CI$)/i.test(k)) continue;
     env[k] = v;
   }
-  env.PATH = (process.env.PATH ?? "").split(path.delimiter).filter((d) => !d.includes(`node_modules${path.sep}.bin`)).join(path.delimiter);
+  env.PATH = (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .filter((d) => !d.includes(`node_modules${path.sep}.bin`))
+    .join(path.delimiter);
   env.npm_config_yes = "false";
   env.npm_config_update_notifier = "false";
   env.npm_config_fund = "false";
@@ -73,7 +76,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe(`${PKG.name} installed from its tarball in a fresh project`, () => {
   it("ships what the CLI and the demo need, and no source", () => {
-    for (const f of ["package.json", "README.md", "tokens.yaml", "schemas/tokens.schema.json", "schemas/marin-social-api.yaml", "dist/cli/main.js", "dist/cli/demo-project.js"]) {
+    for (const f of [
+      "package.json",
+      "README.md",
+      "tokens.yaml",
+      "schemas/tokens.schema.json",
+      "schemas/marin-social-api.yaml",
+      "dist/cli/main.js",
+      "dist/cli/demo-project.js",
+    ]) {
       expect(existsSync(path.join(installed, f)), f).toBe(true);
     }
     expect(existsSync(path.join(installed, "provider"))).toBe(false);
@@ -101,7 +112,11 @@ describe(`${PKG.name} installed from its tarball in a fresh project`, () => {
 
   it("npx marin-social audit --format html -o writes the page, against a sandbox started from the installed package", async () => {
     // The bin npx runs, started directly so that SIGTERM reaches the sandbox itself.
-    const sandbox = spawn(path.join(app, "node_modules", ".bin", "marin-social"), ["sandbox", "--port", "0"], { cwd: app, env: userEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const sandbox = spawn(path.join(app, "node_modules", ".bin", "marin-social"), ["sandbox", "--port", "0"], {
+      cwd: app,
+      env: userEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     sandbox.stdout.on("data", (d: Buffer) => (output += d.toString()));
     sandbox.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -144,21 +159,25 @@ describe(`${PKG.name} installed from its tarball in a fresh project`, () => {
   });
 
   const withCli = pulumiInstall ? it : process.env.CI ? it : it.skip;
-  withCli(`npx marin-social demo runs the story with the pulumi CLI on PATH${pulumiInstall ? "" : " (skipped: no pulumi CLI; npm run pulumi:install builds one)"}`, () => {
-    if (!pulumiInstall) throw new Error("no pulumi CLI: run `npm run pulumi:install`");
-    const before = readdirSync(app).sort();
-    const env = userEnv({ PATH: [pulumiInstall.binDir, userEnv().PATH].join(path.delimiter) });
-    const r = npx(["demo"], env, 280_000);
-    const out = r.stdout + r.stderr;
-    expect(r.status, show(r)).toBe(0);
-    expect(out).toContain(`Using ${pulumiInstall.pulumi}`);
-    expect(out).toContain('warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies');
-    expect(out).toMatch(/~ revokedOutsidePulumi: false => true/);
-    expect(out).toContain("Done.");
-    // The throw-away project linked to the installed package; removing it left the package whole,
-    // and nothing was written into the user's project.
-    expect(readdirSync(app).sort()).toEqual(before);
-    expect(existsSync(path.join(installed, "dist", "cli", "main.js"))).toBe(true);
-    expect(existsSync(path.join(app, "node_modules", "@pulumi", "pulumi", "package.json"))).toBe(true);
-  }, 300_000);
+  withCli(
+    `npx marin-social demo runs the story with the pulumi CLI on PATH${pulumiInstall ? "" : " (skipped: no pulumi CLI; npm run pulumi:install builds one)"}`,
+    () => {
+      if (!pulumiInstall) throw new Error("no pulumi CLI: run `npm run pulumi:install`");
+      const before = readdirSync(app).sort();
+      const env = userEnv({ PATH: [pulumiInstall.binDir, userEnv().PATH].join(path.delimiter) });
+      const r = npx(["demo"], env, 280_000);
+      const out = r.stdout + r.stderr;
+      expect(r.status, show(r)).toBe(0);
+      expect(out).toContain(`Using ${pulumiInstall.pulumi}`);
+      expect(out).toContain('warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies');
+      expect(out).toMatch(/~ revokedOutsidePulumi: false => true/);
+      expect(out).toContain("Done.");
+      // The throw-away project linked to the installed package; removing it left the package whole,
+      // and nothing was written into the user's project.
+      expect(readdirSync(app).sort()).toEqual(before);
+      expect(existsSync(path.join(installed, "dist", "cli", "main.js"))).toBe(true);
+      expect(existsSync(path.join(app, "node_modules", "@pulumi", "pulumi", "package.json"))).toBe(true);
+    },
+    300_000,
+  );
 });

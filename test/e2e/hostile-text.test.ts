@@ -14,10 +14,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { audit } from "../report/scenarios";
-import { pulumiStack, repoProgramCopy, describeWithPulumi, type PulumiTestStack } from "../support/pulumi";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
+import { describeWithPulumi, type PulumiTestStack, pulumiStack, repoProgramCopy } from "../support/pulumi";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
 import { runOp } from "../support/stack-run";
-import { copyProject, nativeStack, type NativeStack } from "./native-support";
+import { copyProject, type NativeStack, nativeStack } from "./native-support";
 
 const T = 300_000;
 /** A line a hostile name would forge in a CI log if a newline got through. */
@@ -72,7 +72,10 @@ function expectSafe(text: string, what: string): void {
   const bad = i >= 0 ? [...text][i] : undefined;
   if (bad) console.log(what, JSON.stringify([...text].slice(Math.max(0, i - 200), i + 50).join("")));
   expect(bad && `U+${bad.codePointAt(0)!.toString(16)}`, `${what}: an acting character`).toBeUndefined();
-  expect(text.split("\n").filter((l) => /^\W*FORGED-LINE/.test(l)), `${what}: a forged line`).toEqual([]);
+  expect(
+    text.split("\n").filter((l) => /^\W*FORGED-LINE/.test(l)),
+    `${what}: a forged line`,
+  ).toEqual([]);
 }
 
 /**
@@ -80,7 +83,11 @@ function expectSafe(text: string, what: string): void {
  * RPC finished ...`, shown only with `--debug`) print the resource's inputs, hidden ones included,
  * as the engine's `-v=9` logs do: like state, they hold the names exactly.
  */
-const shown = (ds: Array<{ severity: string; message: string }>) => ds.filter((d) => d.severity !== "debug").map((d) => d.message).join("\n");
+const shown = (ds: Array<{ severity: string; message: string }>) =>
+  ds
+    .filter((d) => d.severity !== "debug")
+    .map((d) => d.message)
+    .join("\n");
 
 const DECLARED = `tokens:\n  - accountId: fb-1001\n    valid: false\n  - accountId: fb-1003\n    valid: true\n`;
 
@@ -91,7 +98,11 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
       const file = path.join(tmp, "tokens.yaml");
       writeFileSync(file, DECLARED);
       const workDir = repoProgramCopy({ declarations: file });
-      const s: PulumiTestStack = await pulumiStack({ workDir, config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+      const s: PulumiTestStack = await pulumiStack({
+        workDir,
+        config: { "marin-social:apiUrl": sb.url },
+        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      });
       cleanups.push(async () => {
         await s.cleanup();
         rmSync(path.dirname(workDir), { recursive: true, force: true });
@@ -152,9 +163,14 @@ it(
       const entities = [...r.stdout.matchAll(/#(\d+);/g)].map((m) => String.fromCodePoint(Number(m[1])));
       if (format === "mermaid") expect(entities.filter((c) => ACTING.test(c))).toEqual([]);
       const numeric = [...r.stdout.matchAll(/&#x?([0-9a-f]+);/gi)].map((m) => String.fromCodePoint(parseInt(m[1]!, m[0].includes("x") ? 16 : 10)));
-      expect(numeric.filter((c) => ACTING.test(c)), `${format}: no character reference to an acting character`).toEqual([]);
+      expect(
+        numeric.filter((c) => ACTING.test(c)),
+        `${format}: no character reference to an acting character`,
+      ).toEqual([]);
     }
-    const json = JSON.parse((await audit(sb, [file, "--json"])).stdout) as { rows: Array<{ accountId: string; name?: string; unlink?: Array<{ name: string }> }> };
+    const json = JSON.parse((await audit(sb, [file, "--json"])).stdout) as {
+      rows: Array<{ accountId: string; name?: string; unlink?: Array<{ name: string }> }>;
+    };
     const byId = new Map(json.rows.map((r) => [r.accountId, r]));
     expect(byId.get("fb-1001")!.name).toBe(NAME);
     expect(byId.get("fb-1003")!.name).toBe(NAME);

@@ -8,8 +8,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { pulumiActor } from "../../provider/core";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { describeWithPulumi, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
+import { describeWithPulumi, type PulumiTestStack, pulumiStack, repoProgramCopy } from "../support/pulumi";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
 import { runOp, tokenSteps } from "../support/stack-run";
 
 const T = 300_000;
@@ -41,19 +41,23 @@ describeWithPulumi("the longest project and stack names the CLI allows", () => {
     await sb?.close();
   }, T);
 
-  it("previews and ups, recording an actor the API accepts, and the next preview has nothing to do", async () => {
-    const p = await runOp(s.stack, "preview");
-    expect(p.exitCode, p.message).toBe(0);
+  it(
+    "previews and ups, recording an actor the API accepts, and the next preview has nothing to do",
+    async () => {
+      const p = await runOp(s.stack, "preview");
+      expect(p.exitCode, p.message).toBe(0);
 
-    const u = await runOp(s.stack, "up");
-    expect(u.exitCode, u.message).toBe(0);
-    const actor = pulumiActor(PROJECT, STACK);
-    expect(`pulumi:${PROJECT}/${STACK}`).toHaveLength(208);
-    expect(actor).toHaveLength(200);
-    expect((await sb.admin.getAccount("fb-1001")).token).toMatchObject({ valid: false, invalidatedBy: actor });
+      const u = await runOp(s.stack, "up");
+      expect(u.exitCode, u.message).toBe(0);
+      const actor = pulumiActor(PROJECT, STACK);
+      expect(`pulumi:${PROJECT}/${STACK}`).toHaveLength(208);
+      expect(actor).toHaveLength(200);
+      expect((await sb.admin.getAccount("fb-1001")).token).toMatchObject({ valid: false, invalidatedBy: actor });
 
-    const again = await runOp(s.stack, "preview");
-    expect(again.exitCode, again.message).toBe(0);
-    expect(tokenSteps(again).filter((op) => op !== "same")).toEqual([]);
-  }, T);
+      const again = await runOp(s.stack, "preview");
+      expect(again.exitCode, again.message).toBe(0);
+      expect(tokenSteps(again).filter((op) => op !== "same")).toEqual([]);
+    },
+    T,
+  );
 });

@@ -15,8 +15,7 @@ const install = findPulumi({ root: ROOT });
  * The folder holding `pulumi` and `pulumi-language-yaml` (`npm run pulumi:install` builds both
  * into `<repo>/.tools/pulumi-*\/bin`); undefined when there is none.
  */
-export const PULUMI_BIN: string | undefined =
-  install && existsSync(path.join(install.binDir, "pulumi-language-yaml")) ? install.binDir : undefined;
+export const PULUMI_BIN: string | undefined = install && existsSync(path.join(install.binDir, "pulumi-language-yaml")) ? install.binDir : undefined;
 
 /** Environment for the CLI in `bin` with its own PULUMI_HOME and a file backend in `backendDir` (see pulumi-path.ts's offlineEnv). */
 export function offlineEnv(bin: string, home: string, backendDir: string): Record<string, string> {

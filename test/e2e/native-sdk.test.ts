@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { describeWithPulumi, nativeStack, ROOT, type NativeStack } from "./native-support";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { describeWithPulumi, type NativeStack, nativeStack, ROOT } from "./native-support";
 
 const PROGRAM = `
 const { PublisherToken } = require("pulumi-marin-social");
@@ -38,7 +38,7 @@ function project(): string {
     path.join(dir, "Pulumi.yaml"),
     `name: native-sdk\nruntime: nodejs\nmain: index.js\nplugins:\n  providers:\n    - name: marin-social\n      path: ${JSON.stringify(path.join(ROOT, "bin"))}\n`,
   );
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "native-sdk", private: true, dependencies: { "pulumi-marin-social": "file:" + ROOT } }));
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "native-sdk", private: true, dependencies: { "pulumi-marin-social": `file:${ROOT}` } }));
   writeFileSync(path.join(dir, "index.js"), PROGRAM);
   symlinkSync(ROOT, path.join(dir, "node_modules", "pulumi-marin-social"), "dir");
   symlinkSync(path.join(ROOT, "node_modules", "@pulumi", "pulumi"), path.join(dir, "node_modules", "@pulumi", "pulumi"), "dir");

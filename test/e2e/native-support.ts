@@ -50,7 +50,12 @@ export interface NativeStack {
 }
 
 /** Creates stack `dev` of the project in `dir` with this config (full keys) and secret config. */
-export async function nativeStack(dir: string, config: Record<string, string>, secretConfig: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<NativeStack> {
+export async function nativeStack(
+  dir: string,
+  config: Record<string, string>,
+  secretConfig: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): Promise<NativeStack> {
   const bin = PULUMI_BIN!;
   const tmp = path.dirname(dir);
   const home = path.join(tmp, "home");
@@ -58,7 +63,10 @@ export async function nativeStack(dir: string, config: Record<string, string>, s
   for (const d of [home, backend]) mkdirSync(d, { recursive: true });
   const env: Record<string, string> = { ...offlineEnv(bin, home, backend), ...extraEnv };
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName: "dev", workDir: dir }, { pulumiCommand, envVars: env, pulumiHome: home, secretsProvider: "passphrase" });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: "dev", workDir: dir },
+    { pulumiCommand, envVars: env, pulumiHome: home, secretsProvider: "passphrase" },
+  );
   for (const [key, value] of Object.entries(config)) await stack.setConfig(key, { value });
   for (const [key, value] of Object.entries(secretConfig)) await stack.setConfig(key, { value, secret: true });
   return {
@@ -68,7 +76,10 @@ export async function nativeStack(dir: string, config: Record<string, string>, s
     cli: (args, opts = {}) =>
       new Promise((resolve) => {
         const stackArgs = opts.stack === false ? [] : ["--stack", "dev"];
-        const child = spawn(path.join(bin, "pulumi"), [...args, ...stackArgs, "--non-interactive", "--color", "never"], { cwd: dir, env: { ...process.env, ...env } });
+        const child = spawn(path.join(bin, "pulumi"), [...args, ...stackArgs, "--non-interactive", "--color", "never"], {
+          cwd: dir,
+          env: { ...process.env, ...env },
+        });
         let out = "";
         child.stdout.on("data", (d) => (out += String(d)));
         child.stderr.on("data", (d) => (out += String(d)));

@@ -8,10 +8,10 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
-import { auditCounts, testSandbox, type TestSandbox } from "../support/sandbox";
-import { runOp } from "../support/stack-run";
 import { VERSION } from "../../provider/client";
-import { copyProject, describeWithPulumi, nativeStack, PULUMI_BIN, ROOT, type NativeStack } from "./native-support";
+import { auditCounts, type TestSandbox, testSandbox } from "../support/sandbox";
+import { runOp } from "../support/stack-run";
+import { copyProject, describeWithPulumi, type NativeStack, nativeStack, PULUMI_BIN, ROOT } from "./native-support";
 
 const EXAMPLE = "examples/pulumi-yaml";
 const KEY = "ms-e2e-native-5b2d-distinctive";
@@ -41,8 +41,14 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
     expect(preview.changeSummary).toEqual({ create: 5 });
     // Under "Diagnostics:", each line under its resource, as for the dynamic path.
     for (const [resource, line] of [
-      ["acme-coffee", 'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)'],
-      ["acme-coffee-twitter", 'warning: invalidating twitter account "Acme Coffee" (tw-2001) unlinks 2 agencies: East Agency (ag-east), North Agency (ag-north)'],
+      [
+        "acme-coffee",
+        'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
+      ],
+      [
+        "acme-coffee-twitter",
+        'warning: invalidating twitter account "Acme Coffee" (tw-2001) unlinks 2 agencies: East Agency (ag-east), North Agency (ag-north)',
+      ],
       ["granite-fitness", 'warning: facebook account "Granite Fitness" (fb-1007) token already invalid: revoked by jane@agency.example (outside Pulumi)'],
       ["blue-harbor", 'facebook account "Blue Harbor Bakery" (fb-1002) token valid, linked to 1 agency: North Agency (ag-north)'],
     ]) {
@@ -84,7 +90,12 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
     expect(preview.exitCode).toBe(0); // the engine does not fail a run on a provider's error diagnostic (README)
     const up = await runOp(st.stack, "up");
     expect(up.exitCode).not.toBe(0);
-    expect(up.diagnostics.filter((d) => d.urn?.endsWith("::blue-harbor")).map((d) => d.message).join("\n")).toMatch(/revoked by mallory@agency\.example.*\(nothing was changed\)/);
+    expect(
+      up.diagnostics
+        .filter((d) => d.urn?.endsWith("::blue-harbor"))
+        .map((d) => d.message)
+        .join("\n"),
+    ).toMatch(/revoked by mallory@agency\.example.*\(nothing was changed\)/);
     expect(await auditCounts(sb.admin)).toEqual(before);
   }, 120_000);
 
@@ -98,7 +109,9 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
     const preview = await st.stack.preview({ diff: true });
     expect(preview.changeSummary).toEqual({ update: 1, same: 4 });
     const block = preview.stdout.slice(preview.stdout.indexOf("acme-coffee-twitter]"));
-    expect(block).toMatch(/^acme-coffee-twitter\]\s+- linkedAgencies: \[\s+-\s+\[0\]: \{\s+- id\s+: "ag-east"\s+- name: "East Agency"\s+\}\s+\]\s+~ valid\s+: true => false\n/);
+    expect(block).toMatch(
+      /^acme-coffee-twitter\]\s+- linkedAgencies: \[\s+-\s+\[0\]: \{\s+- id\s+: "ag-east"\s+- name: "East Agency"\s+\}\s+\]\s+~ valid\s+: true => false\n/,
+    );
     expect(preview.stdout).not.toMatch(/observed|__provider|actor/); // no hidden inputs
     // With --diff the CLI prints diagnostics as they come, on stderr.
     expect(preview.stderr).toContain('warning: invalidating twitter account "Acme Coffee" (tw-2001) unlinks 1 agency: East Agency (ag-east)');
@@ -114,7 +127,10 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
     await st.stack.setConfig("marin-social:declarations", { value: "tokens.yaml" });
     await st.stack.up();
     const out = path.join(path.dirname(st.dir), "imported.yaml");
-    for (const [name, id] of [["acme", "fb-1005"], ["westTwitter", "tw-2004"]]) {
+    for (const [name, id] of [
+      ["acme", "fb-1005"],
+      ["westTwitter", "tw-2004"],
+    ]) {
       const r = await st.cli(["import", "marin-social:index:PublisherToken", name!, id!, "--yes", "--out", out]);
       expect(r.code, r.out).toBe(0);
       expect(r.out).toMatch(/1 imported/);
@@ -151,9 +167,14 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
   it("finds the plugin on PATH, or installed with pulumi plugin install --file, without plugins: in Pulumi.yaml", async () => {
     const noPlugins = (doc: Parameters<NonNullable<Parameters<typeof copyProject>[1]>>[0]) => doc.delete("plugins");
     // On PATH, as `npm install pulumi-marin-social` puts it in node_modules/.bin.
-    const onPath = await nativeStack(copyProject(EXAMPLE, noPlugins), { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": KEY }, {
-      PATH: [PULUMI_BIN!, path.join(ROOT, "bin"), process.env.PATH ?? ""].join(path.delimiter),
-    });
+    const onPath = await nativeStack(
+      copyProject(EXAMPLE, noPlugins),
+      { "marin-social:apiUrl": sb.url },
+      { "marin-social:apiKey": KEY },
+      {
+        PATH: [PULUMI_BIN!, path.join(ROOT, "bin"), process.env.PATH ?? ""].join(path.delimiter),
+      },
+    );
     try {
       expect((await onPath.stack.preview()).changeSummary).toEqual({ create: 5 });
     } finally {
@@ -163,7 +184,11 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
     const st = await exampleStack(noPlugins);
     const tarDir = path.join(path.dirname(st.dir), "plugin");
     mkdirSync(tarDir);
-    writeFileSync(path.join(tarDir, "pulumi-resource-marin-social"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, "bin", "pulumi-resource-marin-social")}" "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      path.join(tarDir, "pulumi-resource-marin-social"),
+      `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, "bin", "pulumi-resource-marin-social")}" "$@"\n`,
+      { mode: 0o755 },
+    );
     const tarball = path.join(path.dirname(st.dir), "marin-social.tgz");
     execFileSync("tar", ["-czf", tarball, "-C", tarDir, "."]);
     const install = await st.cli(["plugin", "install", "resource", "marin-social", VERSION, "--file", tarball], { stack: false });
@@ -171,4 +196,3 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
     expect((await st.stack.preview()).changeSummary).toEqual({ create: 5 });
   }, 120_000);
 });
-

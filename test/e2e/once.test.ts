@@ -18,8 +18,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { copyExample } from "../support/example-copy";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { describeWithPulumi, pulumiStack } from "../support/pulumi";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
 import { runOp } from "../support/stack-run";
 import { copyProject, nativeStack } from "./native-support";
 

@@ -5,15 +5,14 @@
  * linked anew (refresh shows the drift; the next up unlinks it). The token is never
  * re-authorized and the database never touched by hand.
  */
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
-import { describeWithPulumi, pulumiCli, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
+import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack, repoProgramCopy } from "../support/pulumi";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
 import { exportedResources } from "../support/stack-run";
-import { copyProject, nativeStack, type NativeStack } from "./native-support";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyProject, type NativeStack, nativeStack } from "./native-support";
 
 const T = 400_000;
 let sb: TestSandbox;
@@ -69,9 +68,18 @@ describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
     "dynamic path: refresh drops the deleted account, records the rename and shows the new link; up unlinks it",
     async () => {
       const file = path.join(tmp, "tokens.yaml");
-      writeFileSync(file, `tokens:\n${Object.values(TOKENS).map((t) => `  - accountId: ${t.accountId}\n    valid: ${t.valid}\n`).join("")}`);
+      writeFileSync(
+        file,
+        `tokens:\n${Object.values(TOKENS)
+          .map((t) => `  - accountId: ${t.accountId}\n    valid: ${t.valid}\n`)
+          .join("")}`,
+      );
       const workDir = repoProgramCopy({ declarations: file });
-      const s: PulumiTestStack = await pulumiStack({ workDir, config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+      const s: PulumiTestStack = await pulumiStack({
+        workDir,
+        config: { "marin-social:apiUrl": sb.url },
+        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      });
       cleanups.push(async () => {
         await s.cleanup();
         rmSync(path.dirname(workDir), { recursive: true, force: true });
@@ -95,11 +103,12 @@ describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
   it(
     "native path: refresh drops the deleted account, records the rename and shows the new link; up unlinks it",
     async () => {
-      const declare = (tokens: Record<string, { accountId: string; valid: boolean }>) => (doc: Parameters<NonNullable<Parameters<typeof copyProject>[1]>>[0]) => {
-        doc.delete("variables");
-        doc.delete("outputs");
-        doc.set("resources", Object.fromEntries(Object.entries(tokens).map(([n, p]) => [n, { type: "marin-social:index:PublisherToken", properties: p }])));
-      };
+      const declare =
+        (tokens: Record<string, { accountId: string; valid: boolean }>) => (doc: Parameters<NonNullable<Parameters<typeof copyProject>[1]>>[0]) => {
+          doc.delete("variables");
+          doc.delete("outputs");
+          doc.set("resources", Object.fromEntries(Object.entries(tokens).map(([n, p]) => [n, { type: "marin-social:index:PublisherToken", properties: p }])));
+        };
       const dir = copyProject("examples/pulumi-yaml", declare(TOKENS));
       const s: NativeStack = await nativeStack(dir, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
       cleanups.push(() => s.cleanup());

@@ -65,7 +65,11 @@ function samplesIn(file: string, heading: string): string[] {
 }
 
 /** Text compared without its layout: whitespace runs as one space (the docs wrap long lines), timestamps as <time>. */
-const normal = (s: string) => s.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>").replace(/\s+/g, " ").trim();
+const normal = (s: string) =>
+  s
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>")
+    .replace(/\s+/g, " ")
+    .trim();
 
 describeWithPulumi("npm start: the README story with the real pulumi CLI", () => {
   it("preview audits, up invalidates, refresh shows the out-of-band revoke, preview refuses it, destroy changes nothing", async () => {

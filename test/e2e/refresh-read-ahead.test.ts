@@ -12,8 +12,8 @@
 import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { describeWithPulumi, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
+import { describeWithPulumi, type PulumiTestStack, pulumiStack, repoProgramCopy } from "../support/pulumi";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
 
 /** Tokens the stack declares, and accounts in the organization. */
 const N = 300;
@@ -25,7 +25,7 @@ const FLOOR = Math.ceil(N / 100) + 5;
 function shuffled<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
   let s = seed;
-  const next = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];
@@ -58,7 +58,7 @@ describeWithPulumi(`requests of ${N} tokens through the real engine`, () => {
     const workDir = repoProgramCopy();
     dir = path.dirname(workDir);
     const yaml = ["defaults:", '  reason: "read-ahead test"', "tokens:", ...declared.map((id) => `  - { accountId: ${id}, valid: false }`)];
-    writeFileSync(path.join(workDir, "tokens.yaml"), yaml.join("\n") + "\n");
+    writeFileSync(path.join(workDir, "tokens.yaml"), `${yaml.join("\n")}\n`);
     s = await pulumiStack({ workDir, config: { "marin-social:apiUrl": sb.url }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
   }, 120_000);
   afterAll(async () => {

@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { copyExample } from "../support/example-copy";
-import { arrange, CUT, POSITIONS, REFUSED, type Line } from "../support/refusal-lines";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { describeWithPulumi, pulumiCli, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
-import { runOp, stepsOf, tokenUrn, type Op, type OpRun } from "../support/stack-run";
+import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack, repoProgramCopy } from "../support/pulumi";
+import { arrange, CUT, type Line, POSITIONS, REFUSED } from "../support/refusal-lines";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { type Op, type OpRun, runOp, stepsOf, tokenUrn } from "../support/stack-run";
 
 const T = 300_000;
 let sb: TestSandbox;
@@ -112,12 +112,16 @@ describeWithPulumi("refused tokens through the real engine", () => {
   const named = (lines: Line[]) => lines.map((l) => ({ ...l, name: l.accountId }));
 
   for (const at of POSITIONS) {
-    it(`YAML stack, refused lines ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
-      const since = (await sb.admin.audit()).length;
-      const [u] = await runStack({ declarations: declarations(`tokens-${at}.yaml`, arrange(CUT, REFUSED, at)) });
-      await expectCutOff(CUT, "pulumi:marin-social/dev");
-      await expectRefused(u!, named(REFUSED), repoUrn, await changedAccounts(since));
-    }, T);
+    it(
+      `YAML stack, refused lines ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`,
+      async () => {
+        const since = (await sb.admin.audit()).length;
+        const [u] = await runStack({ declarations: declarations(`tokens-${at}.yaml`, arrange(CUT, REFUSED, at)) });
+        await expectCutOff(CUT, "pulumi:marin-social/dev");
+        await expectRefused(u!, named(REFUSED), repoUrn, await changedAccounts(since));
+      },
+      T,
+    );
   }
 
   const tsLine = (l: Line) => {
@@ -136,12 +140,16 @@ describeWithPulumi("refused tokens through the real engine", () => {
   ];
 
   for (const at of POSITIONS) {
-    it(`TypeScript program, refused tokens ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`, async () => {
-      const since = (await sb.admin.audit()).length;
-      const [u] = await runStack({ program: tsProgram(arrange(CUT, refusedTs, at)) });
-      await expectCutOff(CUT, "pulumi:marin-social-typescript-stack/dev");
-      await expectRefused(u!, refusedTs, (n) => tsUrn(n), await changedAccounts(since));
-    }, T);
+    it(
+      `TypeScript program, refused tokens ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`,
+      async () => {
+        const since = (await sb.admin.audit()).length;
+        const [u] = await runStack({ program: tsProgram(arrange(CUT, refusedTs, at)) });
+        await expectCutOff(CUT, "pulumi:marin-social-typescript-stack/dev");
+        await expectRefused(u!, refusedTs, (n) => tsUrn(n), await changedAccounts(since));
+      },
+      T,
+    );
   }
 
   // The Automation API's up passes --skip-preview. Users type `pulumi up --yes` (or answer the
@@ -162,51 +170,67 @@ describeWithPulumi("refused tokens through the real engine", () => {
     },
   ];
   for (const v of asTyped) {
-    it(`\`pulumi up --yes\` as users type it (preview first), ${v.title}: every valid: false token is cut off, the run fails naming each refused token`, async () => {
-      const since = (await sb.admin.audit()).length;
-      const s = await newStack(v.source());
-      const preview = await pulumiCli(s, ["preview"]);
-      const previewText = preview.stdout + preview.stderr;
-      for (const line of v.refused) expect(previewText, `preview names ${line.accountId}`).toMatch(line.refusedFor!);
-      expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
-      const up = await pulumiCli(s, ["up", "--yes"]);
-      const upText = up.stdout + up.stderr;
-      expect(up.code, upText).not.toBe(0);
-      await expectCutOff(CUT, v.actor);
-      const changed = await changedAccounts(since);
-      for (const line of v.refused) {
-        expect(upText, `up names ${line.accountId}`).toMatch(line.refusedFor!);
-        expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
-      }
-    }, T);
+    it(
+      `\`pulumi up --yes\` as users type it (preview first), ${v.title}: every valid: false token is cut off, the run fails naming each refused token`,
+      async () => {
+        const since = (await sb.admin.audit()).length;
+        const s = await newStack(v.source());
+        const preview = await pulumiCli(s, ["preview"]);
+        const previewText = preview.stdout + preview.stderr;
+        for (const line of v.refused) expect(previewText, `preview names ${line.accountId}`).toMatch(line.refusedFor!);
+        expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
+        const up = await pulumiCli(s, ["up", "--yes"]);
+        const upText = up.stdout + up.stderr;
+        expect(up.code, upText).not.toBe(0);
+        await expectCutOff(CUT, v.actor);
+        const changed = await changedAccounts(since);
+        for (const line of v.refused) {
+          expect(upText, `up names ${line.accountId}`).toMatch(line.refusedFor!);
+          expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
+        }
+      },
+      T,
+    );
   }
 
-  it("preview shows the refusal of two resources for one account as an error naming both, changes nothing, plans the rest, and succeeds (so up can go on)", async () => {
-    const since = (await sb.admin.audit()).length;
-    const [p] = await runStack(
-      {
-        program: tsProgram([
-          { name: "a", accountId: "tw-2004", valid: false, reason: "first reason" },
-          { name: "jane-tweets", accountId: "tw-2001", valid: false },
-          { name: "b", accountId: "tw-2004", valid: false, reason: "second reason" },
-        ]),
-      },
-      ["preview"],
-    );
-    expect(p!.exitCode).toBe(0);
-    for (const name of ["a", "b"]) {
-      const errors = p!.diagnostics.filter((l) => l.severity === "error" && l.urn === tsUrn(name)).map((l) => l.message);
-      expect(errors.join("\n")).toMatch(/account tw-2004 is declared by 2 PublisherToken resources: "a", "b"/);
-    }
-    expect(stepsOf(p!, tsUrn("jane-tweets"))).toEqual(["create"]);
-    expect((await sb.admin.audit()).length).toBe(since);
-  }, T);
+  it(
+    "preview shows the refusal of two resources for one account as an error naming both, changes nothing, plans the rest, and succeeds (so up can go on)",
+    async () => {
+      const since = (await sb.admin.audit()).length;
+      const [p] = await runStack(
+        {
+          program: tsProgram([
+            { name: "a", accountId: "tw-2004", valid: false, reason: "first reason" },
+            { name: "jane-tweets", accountId: "tw-2001", valid: false },
+            { name: "b", accountId: "tw-2004", valid: false, reason: "second reason" },
+          ]),
+        },
+        ["preview"],
+      );
+      expect(p!.exitCode).toBe(0);
+      for (const name of ["a", "b"]) {
+        const errors = p!.diagnostics.filter((l) => l.severity === "error" && l.urn === tsUrn(name)).map((l) => l.message);
+        expect(errors.join("\n")).toMatch(/account tw-2004 is declared by 2 PublisherToken resources: "a", "b"/);
+      }
+      expect(stepsOf(p!, tsUrn("jane-tweets"))).toEqual(["create"]);
+      expect((await sb.admin.audit()).length).toBe(since);
+    },
+    T,
+  );
 
-  it("a program mixing the YAML stack, a component and direct tokens: duplicates across them are refused, the rest proceed", async () => {
-    const since = (await sb.admin.audit()).length;
-    const [u] = await runStack({
-      tokensYaml: ["tokens:", "  - { accountId: fb-1001, valid: false }", "  - { accountId: tw-2001, valid: false }", "  - { accountId: fb-1002, valid: true }", ""].join("\n"),
-      program: `import * as pulumi from "@pulumi/pulumi";
+  it(
+    "a program mixing the YAML stack, a component and direct tokens: duplicates across them are refused, the rest proceed",
+    async () => {
+      const since = (await sb.admin.audit()).length;
+      const [u] = await runStack({
+        tokensYaml: [
+          "tokens:",
+          "  - { accountId: fb-1001, valid: false }",
+          "  - { accountId: tw-2001, valid: false }",
+          "  - { accountId: fb-1002, valid: true }",
+          "",
+        ].join("\n"),
+        program: `import * as pulumi from "@pulumi/pulumi";
 import { declaredStack, PublisherToken } from "pulumi-marin-social";
 
 class Offboarding extends pulumi.ComponentResource {
@@ -224,32 +248,36 @@ export = async () => {
   return declared;
 };
 `,
-    });
-    await expectCutOff(
-      [
-        { name: "jane-granite", accountId: "fb-1007", valid: false },
-        { name: "jane-indigo", accountId: "tw-2003", valid: false },
-        { name: "tw-2001", accountId: "tw-2001", valid: false },
-        { name: "kestrel", accountId: "tw-2005", valid: false },
-      ],
-      "pulumi:marin-social-typescript-stack/dev",
-    );
-    const duplicate = /account fb-1001 is declared by 2 PublisherToken resources: "fb-1001", "jane-acme"/;
-    const inComponent = (name: string) => tsUrn(name, ["acme:Offboarding"]);
-    const direct = (name: string) => tsUrn(name);
-    const changed = await changedAccounts(since);
-    await expectRefused(u!, [{ name: "fb-1001", accountId: "fb-1001", valid: false, refusedFor: duplicate }], direct, changed);
-    await expectRefused(u!, [{ name: "jane-acme", accountId: "fb-1001", valid: true, refusedFor: duplicate }], inComponent, changed);
-    await expectRefused(u!, [{ name: "fb-1002", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], direct, changed);
-  }, T);
+      });
+      await expectCutOff(
+        [
+          { name: "jane-granite", accountId: "fb-1007", valid: false },
+          { name: "jane-indigo", accountId: "tw-2003", valid: false },
+          { name: "tw-2001", accountId: "tw-2001", valid: false },
+          { name: "kestrel", accountId: "tw-2005", valid: false },
+        ],
+        "pulumi:marin-social-typescript-stack/dev",
+      );
+      const duplicate = /account fb-1001 is declared by 2 PublisherToken resources: "fb-1001", "jane-acme"/;
+      const inComponent = (name: string) => tsUrn(name, ["acme:Offboarding"]);
+      const direct = (name: string) => tsUrn(name);
+      const changed = await changedAccounts(since);
+      await expectRefused(u!, [{ name: "fb-1001", accountId: "fb-1001", valid: false, refusedFor: duplicate }], direct, changed);
+      await expectRefused(u!, [{ name: "jane-acme", accountId: "fb-1001", valid: true, refusedFor: duplicate }], inComponent, changed);
+      await expectRefused(u!, [{ name: "fb-1002", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], direct, changed);
+    },
+    T,
+  );
 
-  it("tokens whose inputs are Outputs or promises are audited, cut off and refused like plain ones, and their audits resolve", async () => {
-    // Plain inputs (a declaration file's) are decided through plain promises; any Output or
-    // promise among them takes the Output path (unknowns, secrets, dependencies carry through).
-    // One program mixes both: the outcome and the audits must not depend on which path a token took.
-    const since = (await sb.admin.audit()).length;
-    const [u] = await runStack({
-      program: `import * as pulumi from "@pulumi/pulumi";
+  it(
+    "tokens whose inputs are Outputs or promises are audited, cut off and refused like plain ones, and their audits resolve",
+    async () => {
+      // Plain inputs (a declaration file's) are decided through plain promises; any Output or
+      // promise among them takes the Output path (unknowns, secrets, dependencies carry through).
+      // One program mixes both: the outcome and the audits must not depend on which path a token took.
+      const since = (await sb.admin.audit()).length;
+      const [u] = await runStack({
+        program: `import * as pulumi from "@pulumi/pulumi";
 import { PublisherToken } from "pulumi-marin-social";
 const acme = new PublisherToken("acme", { accountId: pulumi.output("fb-1001"), valid: false, reason: Promise.resolve("Jane left") });
 const brand = new PublisherToken("brand", { accountId: "fb-1002", valid: pulumi.output(true) });
@@ -257,92 +285,141 @@ const indigo = new PublisherToken("indigo", { accountId: "tw-2003", valid: false
 const tweets = new PublisherToken("jane-tweets", { accountId: "tw-2001", valid: false });
 pulumi.all([acme.audit, brand.audit, indigo.audit, tweets.audit]).apply((a) => pulumi.log.info("AUDITS " + JSON.stringify(a.map((x) => [x.accountId, x.status, x.action]))));
 `,
-    });
-    await expectCutOff(
-      [
-        { name: "acme", accountId: "fb-1001", valid: false },
-        { name: "indigo", accountId: "tw-2003", valid: false },
-        { name: "jane-tweets", accountId: "tw-2001", valid: false },
-      ],
-      "pulumi:marin-social-typescript-stack/dev",
-    );
-    expect((await sb.admin.getAccount("fb-1001")).token.reason).toBe("Jane left");
-    await expectRefused(u!, [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], (n) => tsUrn(n), await changedAccounts(since));
-    // Each token's audit line is logged against it, whichever path it took.
-    for (const name of ["acme", "indigo", "jane-tweets"]) {
-      expect(u!.diagnostics.some((d) => d.urn === tsUrn(name) && d.severity !== "error"), `audit of ${name}`).toBe(true);
-    }
-    const audits = u!.diagnostics.find((d) => d.message.includes("AUDITS "))?.message ?? "";
-    expect(JSON.parse(audits.slice(audits.indexOf("AUDITS ") + 7))).toEqual([
-      ["fb-1001", "found", expect.stringContaining("invalidate")],
-      ["fb-1002", "found", expect.any(String)],
-      ["tw-2003", "found", expect.stringContaining("invalidate")],
-      ["tw-2001", "found", expect.stringContaining("invalidate")],
-    ]);
-  }, T);
+      });
+      await expectCutOff(
+        [
+          { name: "acme", accountId: "fb-1001", valid: false },
+          { name: "indigo", accountId: "tw-2003", valid: false },
+          { name: "jane-tweets", accountId: "tw-2001", valid: false },
+        ],
+        "pulumi:marin-social-typescript-stack/dev",
+      );
+      expect((await sb.admin.getAccount("fb-1001")).token.reason).toBe("Jane left");
+      await expectRefused(
+        u!,
+        [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }],
+        (n) => tsUrn(n),
+        await changedAccounts(since),
+      );
+      // Each token's audit line is logged against it, whichever path it took.
+      for (const name of ["acme", "indigo", "jane-tweets"]) {
+        expect(
+          u!.diagnostics.some((d) => d.urn === tsUrn(name) && d.severity !== "error"),
+          `audit of ${name}`,
+        ).toBe(true);
+      }
+      const audits = u!.diagnostics.find((d) => d.message.includes("AUDITS "))?.message ?? "";
+      expect(JSON.parse(audits.slice(audits.indexOf("AUDITS ") + 7))).toEqual([
+        ["fb-1001", "found", expect.stringContaining("invalidate")],
+        ["fb-1002", "found", expect.any(String)],
+        ["tw-2003", "found", expect.stringContaining("invalidate")],
+        ["tw-2001", "found", expect.stringContaining("invalidate")],
+      ]);
+    },
+    T,
+  );
 
-  it("a token that dependsOn a refused one waits for it (and is not cut off), without holding the others or hanging the program", async () => {
-    const since = (await sb.admin.audit()).length;
-    const [u] = await runStack({
-      program: `import { PublisherToken } from "pulumi-marin-social";
+  it(
+    "a token that dependsOn a refused one waits for it (and is not cut off), without holding the others or hanging the program",
+    async () => {
+      const since = (await sb.admin.audit()).length;
+      const [u] = await runStack({
+        program: `import { PublisherToken } from "pulumi-marin-social";
 const brand = new PublisherToken("brand", { accountId: "fb-1002", valid: true });
 new PublisherToken("after-brand", { accountId: "tw-2005", valid: false }, { dependsOn: [brand] });
 new PublisherToken("acme", { accountId: "fb-1001", valid: false });
 `,
-    });
-    // The program exited by itself with 32, having reported its errors: the language host bails
-    // instead of reporting a crashed program.
-    expect(u!.message).not.toContain("exited with non-zero exit code");
-    await expectCutOff([{ name: "acme", accountId: "fb-1001", valid: false }], "pulumi:marin-social-typescript-stack/dev");
-    expect((await sb.admin.getAccount("tw-2005")).token.valid).toBe(true);
-    await expectRefused(u!, [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], (n) => tsUrn(n), await changedAccounts(since));
-  }, T);
+      });
+      // The program exited by itself with 32, having reported its errors: the language host bails
+      // instead of reporting a crashed program.
+      expect(u!.message).not.toContain("exited with non-zero exit code");
+      await expectCutOff([{ name: "acme", accountId: "fb-1001", valid: false }], "pulumi:marin-social-typescript-stack/dev");
+      expect((await sb.admin.getAccount("tw-2005")).token.valid).toBe(true);
+      await expectRefused(
+        u!,
+        [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }],
+        (n) => tsUrn(n),
+        await changedAccounts(since),
+      );
+    },
+    T,
+  );
 
-  it("existing tokens: a re-authorized one is invalidated again (an update) although a hand-revoked valid: true one comes first", async () => {
-    // A first run that succeeds (the brand page's revocation accepted), then the brand page is
-    // declared valid again while revoked, and tw-2001 is re-authorized in the web UI.
-    const file = path.join(tmp, "existing.yaml");
-    const lines = (brandValid: boolean) => ["tokens:", `  - { accountId: fb-1002, valid: ${brandValid} }`, "  - { accountId: tw-2001, valid: false }", "  - { accountId: fb-1001, valid: false }", ""].join("\n");
-    writeFileSync(file, lines(false));
-    const workDir = repoProgramCopy();
-    const s = await pulumiStack({ workDir, config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": file }, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
-    cleanups.push(async () => {
-      await s.cleanup();
-      rmSync(path.dirname(workDir), { recursive: true, force: true });
-    });
-    const first = await runOp(s.stack, "up");
-    expect(first.exitCode, first.message).toBe(0);
-    writeFileSync(file, lines(true));
-    await sb.admin.reauthorize("tw-2001", { actor: "ops@agency.example", agencies: ["ag-west"] });
+  it(
+    "existing tokens: a re-authorized one is invalidated again (an update) although a hand-revoked valid: true one comes first",
+    async () => {
+      // A first run that succeeds (the brand page's revocation accepted), then the brand page is
+      // declared valid again while revoked, and tw-2001 is re-authorized in the web UI.
+      const file = path.join(tmp, "existing.yaml");
+      const lines = (brandValid: boolean) =>
+        [
+          "tokens:",
+          `  - { accountId: fb-1002, valid: ${brandValid} }`,
+          "  - { accountId: tw-2001, valid: false }",
+          "  - { accountId: fb-1001, valid: false }",
+          "",
+        ].join("\n");
+      writeFileSync(file, lines(false));
+      const workDir = repoProgramCopy();
+      const s = await pulumiStack({
+        workDir,
+        config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": file },
+        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      });
+      cleanups.push(async () => {
+        await s.cleanup();
+        rmSync(path.dirname(workDir), { recursive: true, force: true });
+      });
+      const first = await runOp(s.stack, "up");
+      expect(first.exitCode, first.message).toBe(0);
+      writeFileSync(file, lines(true));
+      await sb.admin.reauthorize("tw-2001", { actor: "ops@agency.example", agencies: ["ag-west"] });
 
-    const u = await runOp(s.stack, "up");
-    expect(stepsOf(u, repoUrn("tw-2001"))).toEqual(["update"]);
-    const tw = await sb.admin.getAccount("tw-2001");
-    expect(tw.token).toMatchObject({ valid: false, invalidatedBy: "pulumi:marin-social/dev" });
-    expect(tw.agencies).toEqual([]);
-    expect(u.exitCode).not.toBe(0);
-    expect(u.diagnostics.filter((l) => l.severity === "error" && l.urn === repoUrn("fb-1002")).map((l) => l.message).join("\n")).toMatch(/revoked by mallory/);
-  }, T);
+      const u = await runOp(s.stack, "up");
+      expect(stepsOf(u, repoUrn("tw-2001"))).toEqual(["update"]);
+      const tw = await sb.admin.getAccount("tw-2001");
+      expect(tw.token).toMatchObject({ valid: false, invalidatedBy: "pulumi:marin-social/dev" });
+      expect(tw.agencies).toEqual([]);
+      expect(u.exitCode).not.toBe(0);
+      expect(
+        u.diagnostics
+          .filter((l) => l.severity === "error" && l.urn === repoUrn("fb-1002"))
+          .map((l) => l.message)
+          .join("\n"),
+      ).toMatch(/revoked by mallory/);
+    },
+    T,
+  );
 
-  it("150 tokens in two lookup batches, refusals spread through them by a seeded shuffle: every other token is cut off", async () => {
-    const seed = 20261130;
-    console.log(`refusals shuffle seed: ${seed}`);
-    const { ids } = await sb.admin.sandbox.addAccounts({ count: 143, idPrefix: "rf-", agenciesPerAccount: { min: 0, max: 2 } });
-    const accounts = await sb.admin.getAccounts(ids);
-    const cut: Line[] = ids.map((id) => ({ name: id, accountId: id, valid: false }));
-    const refused: Line[] = [
-      ...REFUSED,
-      ...ids.slice(0, 3).map((id) => ({ name: `${id}`, accountId: id, valid: false, publisher: accounts.get(id)!.publisher === "facebook" ? "twitter" : "facebook", refusedFor: /publisher is declared as/ })),
-      ...["rf-gone-1", "rf-gone-2", "rf-gone-3"].map((id) => ({ name: id, accountId: id, valid: false, refusedFor: /does not exist in Marin Social/ })),
-    ];
-    const refusedIds = new Set(refused.map((l) => l.accountId));
-    const lines = shuffle([...cut.filter((l) => !refusedIds.has(l.accountId)), ...refused], seed);
-    const since = (await sb.admin.audit()).length;
-    const [u] = await runStack({ declarations: declarations("many.yaml", lines) });
-    const stillValid = [...(await sb.admin.getAccounts(ids)).values()].filter((a) => !refusedIds.has(a.id) && (a.token.valid || a.agencies.length > 0));
-    expect(stillValid.map((a) => a.id)).toEqual([]);
-    await expectRefused(u!, named(refused), repoUrn, await changedAccounts(since));
-  }, T);
+  it(
+    "150 tokens in two lookup batches, refusals spread through them by a seeded shuffle: every other token is cut off",
+    async () => {
+      const seed = 20261130;
+      console.log(`refusals shuffle seed: ${seed}`);
+      const { ids } = await sb.admin.sandbox.addAccounts({ count: 143, idPrefix: "rf-", agenciesPerAccount: { min: 0, max: 2 } });
+      const accounts = await sb.admin.getAccounts(ids);
+      const cut: Line[] = ids.map((id) => ({ name: id, accountId: id, valid: false }));
+      const refused: Line[] = [
+        ...REFUSED,
+        ...ids.slice(0, 3).map((id) => ({
+          name: `${id}`,
+          accountId: id,
+          valid: false,
+          publisher: accounts.get(id)!.publisher === "facebook" ? "twitter" : "facebook",
+          refusedFor: /publisher is declared as/,
+        })),
+        ...["rf-gone-1", "rf-gone-2", "rf-gone-3"].map((id) => ({ name: id, accountId: id, valid: false, refusedFor: /does not exist in Marin Social/ })),
+      ];
+      const refusedIds = new Set(refused.map((l) => l.accountId));
+      const lines = shuffle([...cut.filter((l) => !refusedIds.has(l.accountId)), ...refused], seed);
+      const since = (await sb.admin.audit()).length;
+      const [u] = await runStack({ declarations: declarations("many.yaml", lines) });
+      const stillValid = [...(await sb.admin.getAccounts(ids)).values()].filter((a) => !refusedIds.has(a.id) && (a.token.valid || a.agencies.length > 0));
+      expect(stillValid.map((a) => a.id)).toEqual([]);
+      await expectRefused(u!, named(refused), repoUrn, await changedAccounts(since));
+    },
+    T,
+  );
 });
 
 /** A deterministic Fisher-Yates shuffle (mulberry32). */

@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { CONTINUE_HINT } from "../../provider/plugin/token";
-import { describeWithPulumi, pulumiCli, pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { copyProject, nativeStack, type NativeStack } from "./native-support";
+import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack, repoProgramCopy } from "../support/pulumi";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { copyProject, type NativeStack, nativeStack } from "./native-support";
 
 const T = 300_000;
 const FIX = "pulumi config set --secret marin-social:apiKey";
@@ -49,7 +49,11 @@ async function dynamicStack(declared: string, config: Record<string, string>, se
 }
 
 /** A Pulumi YAML stack whose PublisherTokens are `resources` (name -> properties). */
-async function yamlStack(resources: Record<string, Record<string, unknown>>, config: Record<string, string>, secretConfig: Record<string, string>): Promise<NativeStack> {
+async function yamlStack(
+  resources: Record<string, Record<string, unknown>>,
+  config: Record<string, string>,
+  secretConfig: Record<string, string>,
+): Promise<NativeStack> {
   const dir = copyProject("examples/pulumi-yaml", (doc) => {
     doc.delete("variables");
     doc.delete("outputs");
@@ -66,13 +70,21 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
   it(
     "credentials in apiUrl: refused on both paths, naming the key, and the password is printed nowhere, also at -v=9",
     async () => {
-      const d = await dynamicStack("tokens:\n  - accountId: fb-1002\n    valid: true\n", { "marin-social:apiUrl": credentialUrl() }, { "marin-social:apiKey": sb.sandbox.keys.admin });
+      const d = await dynamicStack(
+        "tokens:\n  - accountId: fb-1002\n    valid: true\n",
+        { "marin-social:apiUrl": credentialUrl() },
+        { "marin-social:apiKey": sb.sandbox.keys.admin },
+      );
       const dyn = await pulumiCli(d, ["preview", "--color", "never"]);
       expect(dyn.code).not.toBe(0);
       expect(dyn.stdout + dyn.stderr).toContain("embeds credentials");
       expect(dyn.stdout + dyn.stderr).not.toContain("s3cr3t");
 
-      const n = await yamlStack({ t: { accountId: "fb-1002", valid: true } }, { "marin-social:apiUrl": credentialUrl() }, { "marin-social:apiKey": sb.sandbox.keys.admin });
+      const n = await yamlStack(
+        { t: { accountId: "fb-1002", valid: true } },
+        { "marin-social:apiUrl": credentialUrl() },
+        { "marin-social:apiKey": sb.sandbox.keys.admin },
+      );
       for (const args of [["preview"], ["up", "--yes"], ["preview", "-v=9", "--logtostderr"]]) {
         const r = await n.cli(args);
         expect(r.code, args.join(" ")).not.toBe(0);
@@ -88,7 +100,11 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
     "an apiKey set without --secret gets a warning naming the fix, on both paths; a secret one does not",
     async () => {
       const config = { "marin-social:apiUrl": sb.url };
-      const plainDyn = await dynamicStack("tokens:\n  - accountId: fb-1002\n    valid: true\n", { ...config, "marin-social:apiKey": sb.sandbox.keys.admin }, {});
+      const plainDyn = await dynamicStack(
+        "tokens:\n  - accountId: fb-1002\n    valid: true\n",
+        { ...config, "marin-social:apiKey": sb.sandbox.keys.admin },
+        {},
+      );
       const r1 = await pulumiCli(plainDyn, ["preview", "--color", "never"]);
       expect(r1.code, r1.stdout + r1.stderr).toBe(0);
       expect(r1.stdout).toContain(FIX);
@@ -108,7 +124,11 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
   it(
     "native import of an account another resource of the stack manages is refused, naming it; an unmanaged one imports, once",
     async () => {
-      const s = await yamlStack({ t3: { accountId: "fb-1003", valid: true } }, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
+      const s = await yamlStack(
+        { t3: { accountId: "fb-1003", valid: true } },
+        { "marin-social:apiUrl": sb.url },
+        { "marin-social:apiKey": sb.sandbox.keys.admin },
+      );
       expect((await s.cli(["up", "--yes"])).code).toBe(0);
       const dup = await s.cli(["import", "marin-social:index:PublisherToken", "dup", "fb-1003", "--yes", "--generate-code=false"]);
       expect(dup.code, dup.out).not.toBe(0);
@@ -118,7 +138,9 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
       const again = await s.cli(["import", "marin-social:index:PublisherToken", "other2", "fb-1002", "--yes", "--generate-code=false"]);
       expect(again.code, again.out).not.toBe(0);
       expect(again.out).toContain('PublisherToken "other"');
-      const tokens = (JSON.parse(s.checkpoint()).checkpoint.latest.resources as Array<{ type: string; id?: string; urn: string }>).filter((r) => r.type === "marin-social:index:PublisherToken");
+      const tokens = (JSON.parse(s.checkpoint()).checkpoint.latest.resources as Array<{ type: string; id?: string; urn: string }>).filter(
+        (r) => r.type === "marin-social:index:PublisherToken",
+      );
       expect(tokens.map((r) => `${r.urn.split("::").pop()}=${r.id}`).sort()).toEqual(["other=fb-1002", "t3=fb-1003"]);
     },
     T,
@@ -127,7 +149,11 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
   it(
     "native refusal: the --continue-on-error hint only when the run was started without it; not-found hints name no declaration file on either path",
     async () => {
-      const resources = { revoked: { accountId: "fb-1007", valid: true }, cut: { accountId: "tw-2001", valid: false }, missing: { accountId: "fb-9999", valid: false } };
+      const resources = {
+        revoked: { accountId: "fb-1007", valid: true },
+        cut: { accountId: "tw-2001", valid: false },
+        missing: { accountId: "fb-9999", valid: false },
+      };
       const s = await yamlStack(resources, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
       const plain = await s.cli(["up", "--yes"]);
       expect(plain.code).not.toBe(0);
@@ -140,7 +166,11 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
         expect(out).toContain("account fb-9999 does not exist");
         expect(out).not.toContain("audit FILE");
       }
-      const d = await dynamicStack("tokens:\n  - accountId: fb-9999\n    valid: false\n", { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
+      const d = await dynamicStack(
+        "tokens:\n  - accountId: fb-9999\n    valid: false\n",
+        { "marin-social:apiUrl": sb.url },
+        { "marin-social:apiKey": sb.sandbox.keys.admin },
+      );
       const dyn = await pulumiCli(d, ["preview", "--color", "never"]);
       expect(dyn.stdout + dyn.stderr).toContain("account fb-9999 does not exist");
       expect(dyn.stdout + dyn.stderr).not.toContain("audit FILE");

@@ -10,7 +10,7 @@ import { buildReport, pulumiActor } from "../../provider/core";
 import { ACTOR, REASON } from "../../provider/generated/contract";
 import { TokenLifecycle } from "../../provider/token/lifecycle";
 import { observe } from "../../provider/token/observation";
-import { auditCounts, testSandbox, type TestSandbox } from "../support/sandbox";
+import { auditCounts, type TestSandbox, testSandbox } from "../support/sandbox";
 
 let sb: TestSandbox;
 let lifecycle: TokenLifecycle;

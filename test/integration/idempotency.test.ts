@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isMarinSocialError, MarinSocialClient } from "../../provider/client";
 import type { InvalidateAction } from "../../provider/core";
+import { loadContract, type Sandbox, startSandbox } from "../../provider/sandbox";
 import { invalidationRequest } from "../../provider/token/execute";
 import { TokenLifecycle } from "../../provider/token/lifecycle";
 import { observe } from "../../provider/token/observation";
-import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
 import { contractCaller } from "../support/sandbox-call";
 
 let sb: Sandbox;
@@ -78,7 +78,9 @@ describe("a reused Idempotency-Key", () => {
     await admin.reauthorize("tw-2002", { actor: "ui" });
     const reused = await invalidate("tw-2002", "k-body", "second");
     expect(reused.status).toBe(422);
-    expect(reused.body.detail).toMatch(/^Idempotency-Key reused with a different request body: "k-body" was first sent with another body to POST \/v1\/accounts\/tw-2002\/token\/invalidate\./);
+    expect(reused.body.detail).toMatch(
+      /^Idempotency-Key reused with a different request body: "k-body" was first sent with another body to POST \/v1\/accounts\/tw-2002\/token\/invalidate\./,
+    );
     expect((await admin.getAccount("tw-2002")).token.valid).toBe(true);
   });
 

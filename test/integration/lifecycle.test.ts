@@ -4,15 +4,15 @@
  * code through the SDK's host; these pin down the behaviour in detail.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MarinSocialClient, MarinSocialError, type ClientOptions } from "../../provider/client";
-import { planToken, type Account } from "../../provider/core";
-import { executePlan } from "../../provider/token/execute";
-import { PartialFailure } from "../../provider/token/errors";
-import { TokenLifecycle } from "../../provider/token/lifecycle";
+import { type ClientOptions, MarinSocialClient, type MarinSocialError } from "../../provider/client";
+import { type Account, planToken } from "../../provider/core";
 import { LiveLookup } from "../../provider/dynamic/lookup";
+import { type Sandbox, startSandbox } from "../../provider/sandbox";
+import { PartialFailure } from "../../provider/token/errors";
+import { executePlan } from "../../provider/token/execute";
+import { TokenLifecycle } from "../../provider/token/lifecycle";
 import { observe } from "../../provider/token/observation";
-import { startSandbox, type Sandbox } from "../../provider/sandbox";
-import { account, hang, json, notFoundProblem, problem, startServer, type Handler } from "../client/helpers";
+import { account, type Handler, hang, json, notFoundProblem, problem, startServer } from "../client/helpers";
 
 const actor = "pulumi:marin/test";
 let sandbox: Sandbox;
@@ -32,10 +32,8 @@ beforeEach(async () => {
   await admin.sandbox.reset();
 });
 
-const invalidations = async (accountId: string) =>
-  (await admin.audit({ accountId })).filter((e) => e.action === "token.invalidate").length;
-const unlinks = async (accountId: string) =>
-  (await admin.audit({ accountId })).filter((e) => e.action === "agency.unlink").map((e) => e.agencyId);
+const invalidations = async (accountId: string) => (await admin.audit({ accountId })).filter((e) => e.action === "token.invalidate").length;
+const unlinks = async (accountId: string) => (await admin.audit({ accountId })).filter((e) => e.action === "agency.unlink").map((e) => e.agencyId);
 
 describe("create", () => {
   it("invalidates with the Pulumi actor and reason, then unlinks every agency", async () => {
@@ -78,15 +76,13 @@ describe("create", () => {
   });
 
   it("fails clearly for an unknown account", async () => {
-    await expect(lifecycle.create({ accountId: "fb-9999", valid: false, actor })).rejects.toThrow(
-      "account fb-9999 does not exist in Marin Social",
-    );
+    await expect(lifecycle.create({ accountId: "fb-9999", valid: false, actor })).rejects.toThrow("account fb-9999 does not exist in Marin Social");
   });
 
   it("refuses when expectAgencies differs from the live links, changing nothing", async () => {
-    await expect(
-      lifecycle.create({ accountId: "fb-1001", valid: false, expectAgencies: ["ag-north"], actor }),
-    ).rejects.toThrow(/linked but not expected: East Agency \(ag-east\), South Agency \(ag-south\)/);
+    await expect(lifecycle.create({ accountId: "fb-1001", valid: false, expectAgencies: ["ag-north"], actor })).rejects.toThrow(
+      /linked but not expected: East Agency \(ag-east\), South Agency \(ag-south\)/,
+    );
     expect((await admin.getAccount("fb-1001")).token.valid).toBe(true);
   });
 
@@ -130,7 +126,10 @@ describe("partial failure", () => {
     expect(err.properties).toMatchObject({
       valid: false,
       linkedAgencies: [{ id: "ag-south", name: "South Agency" }],
-      unlinkedAgencies: [{ id: "ag-east", name: "East Agency" }, { id: "ag-north", name: "North Agency" }],
+      unlinkedAgencies: [
+        { id: "ag-east", name: "East Agency" },
+        { id: "ag-north", name: "North Agency" },
+      ],
     });
 
     await admin.sandbox.setFaults({});
@@ -150,7 +149,7 @@ describe("recovery after a crash", () => {
     await admin.invalidateToken("fb-1001", { actor, reason: "Jane left" });
     await admin.unlinkAgency("ag-east", "fb-1001", { actor });
     const { outs } = await lifecycle.create({ accountId: "fb-1001", valid: false, actor });
-    expect((outs.unlinkedAgencies as { id: string; name: string }[])).toEqual([
+    expect(outs.unlinkedAgencies as { id: string; name: string }[]).toEqual([
       { id: "ag-east", name: "East Agency" },
       { id: "ag-north", name: "North Agency" },
       { id: "ag-south", name: "South Agency" },
@@ -224,8 +223,16 @@ describe("check and diff (no API call: the engine runs them one resource at a ti
       [{ accountId: "fb-1001", valid: false, actor, observed: acme, publisher: "twitter" }, "publisher", /facebook account/],
       [{ accountId: "fb-1007", valid: true, actor, observed: observe(await admin.getAccount("fb-1007")) }, "valid", /jane@agency\.example/],
       [{ accountId: "bad id!", valid: "no", actor }, "accountId", /accountId must be/],
-      [{ accountId: "fb-1001", valid: false, actor, observed: { status: "error", message: "timed out" } }, "accountId", /could not read account fb-1001 from Marin Social: timed out/],
-      [{ accountId: "fb-1001", valid: false, actor, observed: acme, duplicates: ["b", "a"] }, "accountId", /fb-1001 is declared by 2 PublisherToken resources: "a", "b"/],
+      [
+        { accountId: "fb-1001", valid: false, actor, observed: { status: "error", message: "timed out" } },
+        "accountId",
+        /could not read account fb-1001 from Marin Social: timed out/,
+      ],
+      [
+        { accountId: "fb-1001", valid: false, actor, observed: acme, duplicates: ["b", "a"] },
+        "accountId",
+        /fb-1001 is declared by 2 PublisherToken resources: "a", "b"/,
+      ],
     ];
     const before = (await admin.sandbox.stats()).total;
     for (const [news, property, reason] of cases) {
@@ -308,7 +315,10 @@ describe("only a definite account-not-found means gone", () => {
       expect(err.message).toContain(`pulumi config set marin-social:apiUrl ${sandbox.url}\``);
       // create and update say the same, never "does not exist", and change nothing.
       const before = await admin.audit();
-      for (const run of [() => l.create({ accountId: "fb-1001", valid: false, actor }), () => l.update("fb-1001", props, { accountId: "fb-1001", valid: false, actor })]) {
+      for (const run of [
+        () => l.create({ accountId: "fb-1001", valid: false, actor }),
+        () => l.update("fb-1001", props, { accountId: "fb-1001", valid: false, actor }),
+      ]) {
         const e = (await run().catch((x: unknown) => x)) as Error;
         expect(e).toMatchObject({ code: "route-not-found" });
         expect(e.message).not.toContain("does not exist");
@@ -387,7 +397,9 @@ describe("an unlink answered 404 is done only when the link does not exist", () 
       const err = (await lifecycle.create({ accountId: "fb-1001", valid: false, actor }).catch((e: unknown) => e)) as PartialFailure;
       expect(PartialFailure.isInstance(err)).toBe(true);
       expect(err).toMatchObject({ code: "partial-failure", kind: "partial-failure" });
-      expect(err.message).toMatch(/unlink East Agency \(ag-east\): DELETE \/v1\/agencies\/ag-east\/accounts\/fb-1001 answered 404 with a problem of type "https:\/\/marin-social.example\/problems\/injected-fault"/);
+      expect(err.message).toMatch(
+        /unlink East Agency \(ag-east\): DELETE \/v1\/agencies\/ag-east\/accounts\/fb-1001 answered 404 with a problem of type "https:\/\/marin-social.example\/problems\/injected-fault"/,
+      );
       expect(err.properties.unlinkedAgencies).toEqual([]);
       expect(err.properties.linkedAgencies.map((a) => a.id).sort()).toEqual(["ag-east", "ag-north", "ag-south"]);
     } finally {

@@ -1,9 +1,10 @@
 // The /_sandbox routes: faults (5xx, 429 + Retry-After, failing routes, latency), stats, reset,
 // and bulk accounts. Every response is checked against the OpenAPI contract.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
 import { request } from "undici";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Account } from "../../provider/core/types";
-import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
+import { loadContract, type Sandbox, startSandbox } from "../../provider/sandbox";
 import { ManualClock, until } from "../support/manual-clock";
 import { contractCaller } from "../support/sandbox-call";
 
@@ -18,8 +19,7 @@ const setFaults = (body: unknown) => call("PUT /_sandbox/faults", { body });
 const getAccount = (id: string) => call("GET /v1/accounts/{id}", { params: { id } });
 const invalidate = (id: string, headers: Record<string, string> = {}) =>
   call("POST /v1/accounts/{id}/token/invalidate", { params: { id }, body: { actor: "ops" }, headers });
-const unlink = (agencyId: string, accountId: string) =>
-  call("DELETE /v1/agencies/{agencyId}/accounts/{accountId}", { params: { agencyId, accountId } });
+const unlink = (agencyId: string, accountId: string) => call("DELETE /v1/agencies/{agencyId}/accounts/{accountId}", { params: { agencyId, accountId } });
 const stats = async () => (await call("GET /_sandbox/stats")).body;
 
 beforeEach(async () => {
@@ -215,9 +215,15 @@ describe("publisher-side events", () => {
     expect(again.body.version).toBe(before.version + 1);
     const audit = (await call("GET /v1/audit", { query: "accountId=tw-2001" })).body as Array<{ action: string; actor: string; agencyId: string }>;
     expect(audit.filter((e) => e.action === "agency.link")).toEqual([expect.objectContaining({ actor: "publisher", agencyId: "ag-west" })]);
-    expect((await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "tw-2001", agencyId: "ag-mars" } })).body.type).toMatch(/agency-not-found$/);
-    expect((await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "fb-9999", agencyId: "ag-west" } })).body.type).toMatch(/account-not-found$/);
-    expect((await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "tw-2001", agencyId: "ag-west" }, key: "sandbox-readonly" })).status).toBe(403);
+    expect((await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "tw-2001", agencyId: "ag-mars" } })).body.type).toMatch(
+      /agency-not-found$/,
+    );
+    expect((await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "fb-9999", agencyId: "ag-west" } })).body.type).toMatch(
+      /account-not-found$/,
+    );
+    expect(
+      (await call("PUT /_sandbox/accounts/{id}/agencies/{agencyId}", { params: { id: "tw-2001", agencyId: "ag-west" }, key: "sandbox-readonly" })).status,
+    ).toBe(403);
   });
 
   it("renames an account, bumping its version; an unknown account is account-not-found", async () => {

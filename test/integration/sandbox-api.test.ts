@@ -2,9 +2,9 @@
 // versions, idempotency and concurrency. Every response is checked against the OpenAPI contract.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Account, AuditEntry } from "../../provider/core/types";
-import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
+import { loadContract, type Sandbox, startSandbox } from "../../provider/sandbox";
 import { turn } from "../support/manual-clock";
-import { contractCaller, type CallOpts } from "../support/sandbox-call";
+import { type CallOpts, contractCaller } from "../support/sandbox-call";
 
 const contract = loadContract();
 let sb: Sandbox;
@@ -92,7 +92,7 @@ describe("demo seed and reads", () => {
 
   it("reads one account with its version as ETag, and 404s an unknown one", async () => {
     const r = await call("GET /v1/accounts/{id}", { params: { id: "fb-1001" } });
-    expect(r.headers["etag"]).toBe(`"${r.body.version}"`);
+    expect(r.headers.etag).toBe(`"${r.body.version}"`);
     const missing = await call("GET /v1/accounts/{id}", { params: { id: "fb-9999" } });
     expect(missing.status).toBe(404);
     expect(missing.body.detail).toContain("fb-9999");
@@ -151,9 +151,7 @@ describe("invalidate", () => {
   });
 
   it("leaves exactly one audit entry under concurrent invalidations", async () => {
-    const results = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => invalidate("tw-2004", { body: { actor: `actor-${i}`, reason: `r${i}` } })),
-    );
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => invalidate("tw-2004", { body: { actor: `actor-${i}`, reason: `r${i}` } })));
     expect(results.map((r) => r.status)).toEqual(Array(25).fill(200));
     const entries = (await audit("accountId=tw-2004")).filter((e) => e.action === "token.invalidate");
     expect(entries).toHaveLength(1);
@@ -172,9 +170,7 @@ describe("unlink", () => {
     expect(after.agencies.map((a) => a.id)).toEqual(["ag-north", "ag-east"]);
     expect(after.token).toEqual(before.token);
     expect(after.version).toBe(before.version + 1);
-    expect(await audit("accountId=fb-1001")).toMatchObject([
-      { actor: "pulumi:demo/dev", action: "agency.unlink", accountId: "fb-1001", agencyId: "ag-south" },
-    ]);
+    expect(await audit("accountId=fb-1001")).toMatchObject([{ actor: "pulumi:demo/dev", action: "agency.unlink", accountId: "fb-1001", agencyId: "ag-south" }]);
     expect((await unlink("ag-south", "fb-1001")).status).toBe(404);
   });
 
@@ -184,7 +180,11 @@ describe("unlink", () => {
     expect(denied.body.missingAgencies).toEqual(["ag-south"]);
     expect((await unlink("ag-north", "fb-1001", { key: sb.keys.readonly })).status).toBe(403);
     expect((await get("fb-1001")).agencies).toHaveLength(3);
-    for (const [agency, account] of [["ag-west", "fb-1001"], ["ag-north", "fb-9999"], ["ag-nowhere", "fb-1001"]] as const) {
+    for (const [agency, account] of [
+      ["ag-west", "fb-1001"],
+      ["ag-north", "fb-9999"],
+      ["ag-nowhere", "fb-1001"],
+    ] as const) {
       const r = await unlink(agency, account);
       expect(r.status).toBe(404);
     }

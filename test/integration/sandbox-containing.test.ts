@@ -4,7 +4,7 @@
 // Every response is checked against the OpenAPI contract.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../../provider/core/types";
-import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
+import { loadContract, type Sandbox, startSandbox } from "../../provider/sandbox";
 import { contractCaller } from "../support/sandbox-call";
 
 const contract = loadContract();

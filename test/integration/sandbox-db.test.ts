@@ -63,17 +63,21 @@ describe(`the sandbox database on Node ${process.version}`, () => {
     try {
       expect(db.transaction(() => (add.run("ag-1", "One"), db.inTransaction))).toBe(true);
       expect(db.inTransaction).toBe(false);
-      expect(() => db.transaction(() => {
-        add.run("ag-2", "Two");
-        throw new Error("boom");
-      })).toThrow("boom");
+      expect(() =>
+        db.transaction(() => {
+          add.run("ag-2", "Two");
+          throw new Error("boom");
+        }),
+      ).toThrow("boom");
       expect(ids()).toEqual(["ag-1"]);
       db.transaction(() => {
         add.run("ag-3", "Three");
-        expect(() => db.transaction(() => {
-          add.run("ag-4", "Four");
-          add.run("ag-1", "duplicate");
-        })).toThrow(/UNIQUE/);
+        expect(() =>
+          db.transaction(() => {
+            add.run("ag-4", "Four");
+            add.run("ag-1", "duplicate");
+          }),
+        ).toThrow(/UNIQUE/);
         add.run("ag-5", "Five");
       });
       expect(ids()).toEqual(["ag-1", "ag-3", "ag-5"]);
@@ -96,13 +100,18 @@ describe(`the sandbox database on Node ${process.version}`, () => {
     older.exec(`INSERT INTO agencies VALUES ('ag-1', 'One');
       INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES ('a-1', '${PUBLISHERS[0]}', '1', 'A', 1, 'f');
       INSERT INTO links (account_id, agency_id) VALUES ('a-1', 'ag-1')`);
-    expect(() => older.exec(`INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES ('a-2', '${PUBLISHERS[1]}', '2', 'B', 1, 'f')`)).toThrow(/CHECK/);
+    expect(() =>
+      older.exec(`INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES ('a-2', '${PUBLISHERS[1]}', '2', 'B', 1, 'f')`),
+    ).toThrow(/CHECK/);
     older.close();
 
     const db = openDatabase(file);
     try {
       db.prepare("INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES (?, ?, '2', 'B', 1, 'f')").run("a-2", PUBLISHERS[1]);
-      expect(db.prepare("SELECT id, publisher FROM accounts ORDER BY id").all()).toEqual([{ id: "a-1", publisher: PUBLISHERS[0] }, { id: "a-2", publisher: PUBLISHERS[1] }]);
+      expect(db.prepare("SELECT id, publisher FROM accounts ORDER BY id").all()).toEqual([
+        { id: "a-1", publisher: PUBLISHERS[0] },
+        { id: "a-2", publisher: PUBLISHERS[1] },
+      ]);
       expect(db.prepare("SELECT account_id, agency_id FROM links").all()).toEqual([{ account_id: "a-1", agency_id: "ag-1" }]);
       expect(db.prepare("PRAGMA foreign_key_check").all()).toEqual([]);
       expect(() => db.prepare("INSERT INTO links (account_id, agency_id) VALUES ('nobody', 'ag-1')").run(), "foreign keys are on again").toThrow(/FOREIGN KEY/);
@@ -136,10 +145,14 @@ function copyGenerated() {
 
 describe("loading the driver (built dist/sandbox/db.js, in a child process)", () => {
   it("prints no ExperimentalWarning for SQLite, and still prints other warnings", () => {
-    const r = runNode([], `
+    const r = runNode(
+      [],
+      `
       const db = require(${JSON.stringify(BUILT_DB)}).openDatabase(":memory:");
       db.close();
-      process.emitWarning("something else", "ExperimentalWarning");`, dir);
+      process.emitWarning("something else", "ExperimentalWarning");`,
+      dir,
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).not.toMatch(/SQLite/);
     expect(r.stderr).toMatch(/ExperimentalWarning: something else/);
@@ -161,8 +174,10 @@ describe("loading the driver (built dist/sandbox/db.js, in a child process)", ()
     mkdirSync(path.join(broken, "node_modules", "better-sqlite3"), { recursive: true });
     copyFileSync(BUILT_DB, path.join(broken, "db.js"));
     copyGenerated();
-    writeFileSync(path.join(broken, "node_modules", "better-sqlite3", "index.js"),
-      `throw Object.assign(new Error("was compiled against a different Node.js version using NODE_MODULE_VERSION 1"), { code: "ERR_DLOPEN_FAILED" });`);
+    writeFileSync(
+      path.join(broken, "node_modules", "better-sqlite3", "index.js"),
+      `throw Object.assign(new Error("was compiled against a different Node.js version using NODE_MODULE_VERSION 1"), { code: "ERR_DLOPEN_FAILED" });`,
+    );
     const r = runNode(NO_NODE_SQLITE, `require("./db.js").openDatabase(":memory:")`, broken);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`the sandbox cannot load better-sqlite3 on Node.js ${process.version}: was compiled against a different Node.js version`);

@@ -5,9 +5,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadContract, startSandbox, type Sandbox } from "../../provider/sandbox";
+import { loadContract, type Sandbox, startSandbox } from "../../provider/sandbox";
 import { openSqlite } from "../../provider/sandbox/db";
-import { callSandbox, type CallOpts } from "../support/sandbox-call";
+import { type CallOpts, callSandbox } from "../support/sandbox-call";
 
 const contract = loadContract();
 const dir = mkdtempSync(path.join(tmpdir(), "marin-sandbox-"));
@@ -34,7 +34,11 @@ describe("persistence", () => {
   it("keeps every write across a restart on the same file, and does not seed again", async () => {
     const db = path.join(dir, "restart.db");
     let sb = await startSandbox({ db });
-    const first = await call(sb, INVALIDATE, { path: "/v1/accounts/fb-1001/token/invalidate", body: { actor: "ops", reason: "leaver" }, headers: { "idempotency-key": "k-1" } });
+    const first = await call(sb, INVALIDATE, {
+      path: "/v1/accounts/fb-1001/token/invalidate",
+      body: { actor: "ops", reason: "leaver" },
+      headers: { "idempotency-key": "k-1" },
+    });
     expect(first.status).toBe(200);
     expect((await call(sb, "DELETE /v1/agencies/{agencyId}/accounts/{accountId}", { path: "/v1/agencies/ag-east/accounts/fb-1001" })).status).toBe(204);
     expect((await call(sb, "POST /_sandbox/accounts", { body: { count: 120, agencies: 5 } })).status).toBe(201);
@@ -49,7 +53,11 @@ describe("persistence", () => {
     try {
       expect(await snapshot(sb)).toEqual(before);
       expect(before.items).toHaveLength(134);
-      const replay = await call(sb, INVALIDATE, { path: "/v1/accounts/fb-1001/token/invalidate", body: { actor: "ops", reason: "leaver" }, headers: { "idempotency-key": "k-1" } });
+      const replay = await call(sb, INVALIDATE, {
+        path: "/v1/accounts/fb-1001/token/invalidate",
+        body: { actor: "ops", reason: "leaver" },
+        headers: { "idempotency-key": "k-1" },
+      });
       expect(replay.headers["idempotent-replayed"]).toBe("true");
       expect(replay.body).toEqual(first.body);
       expect((await call(sb, "POST /_sandbox/reset")).body).toEqual({ agencies: 4, accounts: 14 });
@@ -80,20 +88,42 @@ describe("seeds", () => {
 
   it("loads a JSON seed file and restores it on reset", async () => {
     const file = path.join(dir, "seed.json");
-    writeFileSync(file, JSON.stringify({
-      agencies: [{ id: "ag-a", name: "A Agency" }, { id: "ag-b", name: "B Agency" }],
-      accounts: [
-        { id: "fb-1", publisher: "facebook", name: "One", agencies: ["ag-a", "ag-b"], externalId: "9001" },
-        { id: "tw-1", publisher: "twitter", name: "Two", agencies: ["ag-b"], valid: false, invalidatedBy: "amy@agency.example", invalidatedAt: "2026-02-01T10:00:00Z" },
-      ],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        agencies: [
+          { id: "ag-a", name: "A Agency" },
+          { id: "ag-b", name: "B Agency" },
+        ],
+        accounts: [
+          { id: "fb-1", publisher: "facebook", name: "One", agencies: ["ag-a", "ag-b"], externalId: "9001" },
+          {
+            id: "tw-1",
+            publisher: "twitter",
+            name: "Two",
+            agencies: ["ag-b"],
+            valid: false,
+            invalidatedBy: "amy@agency.example",
+            invalidatedAt: "2026-02-01T10:00:00Z",
+          },
+        ],
+      }),
+    );
     const sb = await startSandbox({ seed: file });
     try {
       const one = await call(sb, "GET /v1/accounts/{id}", { path: "/v1/accounts/fb-1" });
-      expect(one.body).toMatchObject({ externalId: "9001", agencies: [{ id: "ag-a", name: "A Agency" }, { id: "ag-b", name: "B Agency" }] });
+      expect(one.body).toMatchObject({
+        externalId: "9001",
+        agencies: [
+          { id: "ag-a", name: "A Agency" },
+          { id: "ag-b", name: "B Agency" },
+        ],
+      });
       const two = await call(sb, "GET /v1/accounts/{id}", { path: "/v1/accounts/tw-1" });
       expect(two.body.token).toMatchObject({ valid: false, invalidatedBy: "amy@agency.example", invalidatedAt: "2026-02-01T10:00:00.000Z" });
-      await call(sb, INVALIDATE, { path: "/v1/accounts/fb-1/token/invalidate", body: { actor: "x" }, key: sb.keys.agency("ag-a") }).then((r) => expect(r.status).toBe(403));
+      await call(sb, INVALIDATE, { path: "/v1/accounts/fb-1/token/invalidate", body: { actor: "x" }, key: sb.keys.agency("ag-a") }).then((r) =>
+        expect(r.status).toBe(403),
+      );
       await call(sb, INVALIDATE, { path: "/v1/accounts/fb-1/token/invalidate", body: { actor: "x" } });
       await call(sb, "POST /_sandbox/reset");
       expect((await call(sb, "GET /v1/accounts/{id}", { path: "/v1/accounts/fb-1" })).body).toEqual(one.body);
@@ -105,8 +135,22 @@ describe("seeds", () => {
   it.each([
     ["not JSON", "{", /seed file .*bad-1\.json/],
     ["a wrong type", JSON.stringify({ agencies: [], accounts: [{ id: "fb-1", publisher: "myspace", name: "x", agencies: [] }] }), /\/accounts\/0\/publisher/],
-    ["an unknown agency", JSON.stringify({ agencies: [], accounts: [{ id: "fb-1", publisher: "facebook", name: "x", agencies: ["ag-z"] }] }), /\/accounts\/0\/agencies\/0: unknown agency "ag-z"/],
-    ["a duplicate id", JSON.stringify({ agencies: [], accounts: [{ id: "fb-1", publisher: "facebook", name: "x", agencies: [] }, { id: "fb-1", publisher: "facebook", name: "y", agencies: [] }] }), /\/accounts\/1\/id/],
+    [
+      "an unknown agency",
+      JSON.stringify({ agencies: [], accounts: [{ id: "fb-1", publisher: "facebook", name: "x", agencies: ["ag-z"] }] }),
+      /\/accounts\/0\/agencies\/0: unknown agency "ag-z"/,
+    ],
+    [
+      "a duplicate id",
+      JSON.stringify({
+        agencies: [],
+        accounts: [
+          { id: "fb-1", publisher: "facebook", name: "x", agencies: [] },
+          { id: "fb-1", publisher: "facebook", name: "y", agencies: [] },
+        ],
+      }),
+      /\/accounts\/1\/id/,
+    ],
   ])("rejects a seed file with %s, naming the file and where", async (_, text, message) => {
     const file = path.join(dir, `bad-${text.length % 7}.json`);
     writeFileSync(file, text);

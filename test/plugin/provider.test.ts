@@ -3,16 +3,17 @@
  * (config, older engines' variables, the environment, unknown keys), what is not served, and
  * that the API key appears in nothing it answers, logs or prints.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import * as grpc from "@grpc/grpc-js";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import type { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
+import * as pb from "@pulumi/pulumi/proto/provider_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VERSION } from "../../provider/client";
 import { packageSchema } from "../../provider/plugin/schema";
 import { engineAddress } from "../../provider/plugin/server";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { checkRequest, secret, SECRET, startPlugin, struct, UNKNOWN, type Plugin } from "./support";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { checkRequest, type Plugin, SECRET, secret, startPlugin, struct, UNKNOWN } from "./support";
 
 const KEY = "ms-native-7f3a9c1e-distinctive-key";
 let sb: TestSandbox;
@@ -100,17 +101,26 @@ describe("provider configuration", () => {
   it("CheckConfig records the key as a secret even when set in plaintext, and rejects bad settings naming the key, on no property (the engine would print the value)", async () => {
     const p = await plugin();
     const check = async (news: Record<string, unknown>) => {
-      const res = await p.call<pb.CheckResponse>("checkConfig", new pb.CheckRequest().setUrn("urn:pulumi:dev::p::pulumi:providers:marin-social::default").setNews(struct(news)));
+      const res = await p.call<pb.CheckResponse>(
+        "checkConfig",
+        new pb.CheckRequest().setUrn("urn:pulumi:dev::p::pulumi:providers:marin-social::default").setNews(struct(news)),
+      );
       return { inputs: res.getInputs()?.toJavaScript(), failures: res.getFailuresList().map((f) => `${f.getProperty()}: ${f.getReason()}`) };
     };
     expect(await check({ apiUrl: sb.url, apiKey: KEY, declarations: "x.yaml" })).toEqual({
       inputs: { apiUrl: sb.url, apiKey: { ...SECRET, value: KEY }, declarations: "x.yaml" },
       failures: [],
     });
-    expect((await check({ apiUrl: "http://api.example.com", apiKey: KEY })).failures).toEqual([expect.stringMatching(/^: .*http:\/\/api\.example\.com.*marin-social:apiUrl/)]);
+    expect((await check({ apiUrl: "http://api.example.com", apiKey: KEY })).failures).toEqual([
+      expect.stringMatching(/^: .*http:\/\/api\.example\.com.*marin-social:apiUrl/),
+    ]);
     expect((await check({ apiUrl: "not a url", apiKey: KEY })).failures).toEqual([expect.stringMatching(/^: .*not a valid URL/)]);
-    expect((await check({ apiUrl: sb.url })).failures).toEqual([expect.stringMatching(/^: .*no API key is set.*pulumi config set --secret marin-social:apiKey/)]);
-    expect((await check({ apiKey: KEY, allowInsecureHttp: "maybe" })).failures).toEqual([expect.stringMatching(/^: .*marin-social:allowInsecureHttp.*must be true or false/)]);
+    expect((await check({ apiUrl: sb.url })).failures).toEqual([
+      expect.stringMatching(/^: .*no API key is set.*pulumi config set --secret marin-social:apiKey/),
+    ]);
+    expect((await check({ apiKey: KEY, allowInsecureHttp: "maybe" })).failures).toEqual([
+      expect.stringMatching(/^: .*marin-social:allowInsecureHttp.*must be true or false/),
+    ]);
     // Credentials in the URL: refused, and neither they nor the URL with them is in the message, parsed or not.
     for (const apiUrl of ["http://user:s3cr3t@127.0.0.1:1", "https://s3cr3t@api.example.com/v1", "http://user:s3cr3t@bad host"]) {
       const { failures } = await check({ apiUrl, apiKey: KEY });
@@ -124,11 +134,24 @@ describe("provider configuration", () => {
   it("DiffConfig: a changed URL or key is an update of the provider, never a replacement; other keys are not its business", async () => {
     const p = await plugin();
     const diff = async (olds: Record<string, unknown>, news: Record<string, unknown>) => {
-      const res = await p.call<pb.DiffResponse>("diffConfig", new pb.DiffRequest().setUrn("urn:pulumi:dev::p::pulumi:providers:marin-social::default").setOldInputs(struct(olds)).setOlds(struct(olds)).setNews(struct(news)));
+      const res = await p.call<pb.DiffResponse>(
+        "diffConfig",
+        new pb.DiffRequest()
+          .setUrn("urn:pulumi:dev::p::pulumi:providers:marin-social::default")
+          .setOldInputs(struct(olds))
+          .setOlds(struct(olds))
+          .setNews(struct(news)),
+      );
       return { changes: res.getChanges(), replaces: res.getReplacesList(), diffs: res.getDiffsList() };
     };
-    expect(await diff({ apiUrl: "http://a", apiKey: secret("k") }, { apiUrl: "http://b", apiKey: secret("k2") })).toEqual({ changes: pb.DiffResponse.DiffChanges.DIFF_SOME, replaces: [], diffs: ["apiUrl", "apiKey"] });
-    expect((await diff({ apiUrl: "http://a", declarations: "x" }, { apiUrl: "http://a", declarations: "y" })).changes).toBe(pb.DiffResponse.DiffChanges.DIFF_NONE);
+    expect(await diff({ apiUrl: "http://a", apiKey: secret("k") }, { apiUrl: "http://b", apiKey: secret("k2") })).toEqual({
+      changes: pb.DiffResponse.DiffChanges.DIFF_SOME,
+      replaces: [],
+      diffs: ["apiUrl", "apiKey"],
+    });
+    expect((await diff({ apiUrl: "http://a", declarations: "x" }, { apiUrl: "http://a", declarations: "y" })).changes).toBe(
+      pb.DiffResponse.DiffChanges.DIFF_NONE,
+    );
   });
 
   it("a missing key fails the operation that needs the API, with the fix; delete needs none", async () => {
@@ -136,8 +159,15 @@ describe("provider configuration", () => {
     await p.configure({ apiUrl: sb.url });
     // A configuration no lookup gets past fails Check: no token can proceed, so it stops nothing that could.
     const res = await p.call<pb.CheckResponse>("check", checkRequest("a", { accountId: "fb-1002", valid: true }));
-    expect(res.getFailuresList().map((f) => `${f.getProperty()}: ${f.getReason()}`).join()).toMatch(/^accountId: .*no API key is set.*MARIN_SOCIAL_API_KEY/);
-    expect(await p.call("delete", new pb.DeleteRequest().setUrn("urn:pulumi:dev::p::marin-social:index:PublisherToken::a").setId("fb-1002"))).toBeInstanceOf(Empty);
+    expect(
+      res
+        .getFailuresList()
+        .map((f) => `${f.getProperty()}: ${f.getReason()}`)
+        .join(),
+    ).toMatch(/^accountId: .*no API key is set.*MARIN_SOCIAL_API_KEY/);
+    expect(await p.call("delete", new pb.DeleteRequest().setUrn("urn:pulumi:dev::p::marin-social:index:PublisherToken::a").setId("fb-1002"))).toBeInstanceOf(
+      Empty,
+    );
   });
 });
 
@@ -146,21 +176,51 @@ describe("secrets", () => {
     const p = await plugin();
     const seen: string[] = [];
     const keep = (x: unknown) => {
-      seen.push(x instanceof Error ? `${x.message} ${(x as grpc.ServiceError).details} ${x.stack}` : JSON.stringify((x as { toObject?: () => unknown }).toObject?.() ?? x));
+      seen.push(
+        x instanceof Error
+          ? `${x.message} ${(x as grpc.ServiceError).details} ${x.stack}`
+          : JSON.stringify((x as { toObject?: () => unknown }).toObject?.() ?? x),
+      );
       return x;
     };
     await p.configure({ apiUrl: sb.url, apiKey: secret(KEY) });
     keep(await p.call("check", checkRequest("a", { accountId: "fb-1001", valid: false })));
-    keep(await p.call("create", new pb.CreateRequest().setUrn("urn:pulumi:dev::p::marin-social:index:PublisherToken::a").setType("marin-social:index:PublisherToken").setProperties(struct({ accountId: "fb-1001", valid: false }))));
-    keep(await p.call("read", new pb.ReadRequest().setUrn("urn:pulumi:dev::p::marin-social:index:PublisherToken::a").setType("marin-social:index:PublisherToken").setId("fb-1001")));
+    keep(
+      await p.call(
+        "create",
+        new pb.CreateRequest()
+          .setUrn("urn:pulumi:dev::p::marin-social:index:PublisherToken::a")
+          .setType("marin-social:index:PublisherToken")
+          .setProperties(struct({ accountId: "fb-1001", valid: false })),
+      ),
+    );
+    keep(
+      await p.call(
+        "read",
+        new pb.ReadRequest().setUrn("urn:pulumi:dev::p::marin-social:index:PublisherToken::a").setType("marin-social:index:PublisherToken").setId("fb-1001"),
+      ),
+    );
     keep(await p.call("invoke", new pb.InvokeRequest().setTok("marin-social:index:getAccount").setArgs(struct({ accountId: "fb-1001" }))));
     // A rejected key, and a key sent over http to a non-loopback host: errors that are about the key.
     for (const apiUrl of [sb.url, "http://api.example.com"]) {
       await p.configure({ apiUrl, apiKey: secret(`${KEY}-rejected`) });
       keep(await p.call("check", checkRequest("b", { accountId: "fb-1002", valid: true })));
-      keep(await p.call("read", new pb.ReadRequest().setUrn("urn:pulumi:dev::p::marin-social:index:PublisherToken::b").setType("marin-social:index:PublisherToken").setId("fb-1002")).catch((e) => e));
+      keep(
+        await p
+          .call(
+            "read",
+            new pb.ReadRequest()
+              .setUrn("urn:pulumi:dev::p::marin-social:index:PublisherToken::b")
+              .setType("marin-social:index:PublisherToken")
+              .setId("fb-1002"),
+          )
+          .catch((e) => e),
+      );
       // CheckConfig answers the inputs the engine records: the key is there, as a secret (encrypted in state).
-      const cc = await p.call<pb.CheckResponse>("checkConfig", new pb.CheckRequest().setUrn("urn:pulumi:dev::p::pulumi:providers:marin-social::default").setNews(struct({ apiUrl, apiKey: `${KEY}-rejected` })));
+      const cc = await p.call<pb.CheckResponse>(
+        "checkConfig",
+        new pb.CheckRequest().setUrn("urn:pulumi:dev::p::pulumi:providers:marin-social::default").setNews(struct({ apiUrl, apiKey: `${KEY}-rejected` })),
+      );
       expect(cc.getInputs()!.toJavaScript().apiKey).toEqual({ ...SECRET, value: `${KEY}-rejected` });
       keep(cc.getFailuresList().map((f) => f.getReason()));
     }

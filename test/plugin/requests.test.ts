@@ -3,11 +3,12 @@
  * (the engine waits for each), Create previews and Reads all at once. Targets from the issue:
  * preview ≤ 2·⌈N/100⌉+5 requests, refresh ≤ ⌈N/100⌉+5.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { READ_AHEAD_PAGE } from "../../provider/client";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { checkRequest, secret, startPlugin, struct, TYPE, urn, type Plugin } from "./support";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { checkRequest, type Plugin, secret, startPlugin, struct, TYPE, urn } from "./support";
 
 const N = 1000;
 /** Operations the pulumi CLI runs at once by default: 4 per core (GOMAXPROCS × 4). */
@@ -41,7 +42,18 @@ async function previewAll(list: string[]): Promise<void> {
     const res = await p.call<pb.CheckResponse>("check", checkRequest(id, { accountId: id, valid: false }));
     expect(res.getFailuresList().map((f) => f.getReason())).toEqual([]);
   }
-  await Promise.all(list.map((id) => p.call("create", new pb.CreateRequest().setUrn(urn(id)).setType(TYPE).setProperties(struct({ accountId: id, valid: false })).setPreview(true))));
+  await Promise.all(
+    list.map((id) =>
+      p.call(
+        "create",
+        new pb.CreateRequest()
+          .setUrn(urn(id))
+          .setType(TYPE)
+          .setProperties(struct({ accountId: id, valid: false }))
+          .setPreview(true),
+      ),
+    ),
+  );
 }
 
 describe(`requests for ${N} tokens`, () => {
@@ -92,10 +104,16 @@ describe(`requests for ${N} tokens`, () => {
     p.logs.length = 0;
     for (const id of some) {
       const res = await p.call<pb.CheckResponse>("check", checkRequest(id, { accountId: id, valid: true }));
-      expect(res.getFailuresList().map((f) => f.getReason()), id).toEqual([]);
+      expect(
+        res.getFailuresList().map((f) => f.getReason()),
+        id,
+      ).toEqual([]);
       // The refusal is logged against the token (and fails its own Create), not a check failure.
       const logged = p.logs.filter((l) => l.urn === urn(id));
-      expect(logged.map((l) => l.severity), id).toEqual([id === "fb-1007" ? 3 : 1]);
+      expect(
+        logged.map((l) => l.severity),
+        id,
+      ).toEqual([id === "fb-1007" ? 3 : 1]);
       if (id === "fb-1007") expect(logged[0]!.message).toMatch(/was revoked by jane@agency\.example/);
     }
   });

@@ -4,14 +4,15 @@
  * through the engine's Log, Diff (detailed), Create and Update
  * (preview and real), Read (refresh and import; only a definite not-found is gone), Delete.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
 import * as grpc from "@grpc/grpc-js";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { Status } from "@pulumi/pulumi/proto/status_pb";
-import { auditCounts, testSandbox, type TestSandbox } from "../support/sandbox";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CONTINUE_HINT } from "../../provider/plugin/token";
-import { checkRequest, secret, SECRET, startPlugin, struct, TYPE, UNKNOWN, urn, type Plugin } from "./support";
+import { auditCounts, type TestSandbox, testSandbox } from "../support/sandbox";
+import { checkRequest, type Plugin, SECRET, secret, startPlugin, struct, TYPE, UNKNOWN, urn } from "./support";
 
 const Kind = pb.PropertyDiff.Kind;
 const ACTOR = "pulumi:offboarding/dev";
@@ -44,16 +45,40 @@ async function check(name: string, news: Record<string, unknown>, olds: Record<s
   return { inputs: res.getInputs()?.toJavaScript(), failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
 }
 
-async function diff(name: string, id: string, oldInputs: Record<string, unknown>, oldOutputs: Record<string, unknown>, news: Record<string, unknown>, ignore: string[] = []) {
-  const req = new pb.DiffRequest().setUrn(urn(name)).setType(TYPE).setId(id).setOldInputs(struct(oldInputs)).setOlds(struct(oldOutputs)).setNews(struct(news)).setIgnorechangesList(ignore);
+async function diff(
+  name: string,
+  id: string,
+  oldInputs: Record<string, unknown>,
+  oldOutputs: Record<string, unknown>,
+  news: Record<string, unknown>,
+  ignore: string[] = [],
+) {
+  const req = new pb.DiffRequest()
+    .setUrn(urn(name))
+    .setType(TYPE)
+    .setId(id)
+    .setOldInputs(struct(oldInputs))
+    .setOlds(struct(oldOutputs))
+    .setNews(struct(news))
+    .setIgnorechangesList(ignore);
   const res = await p.call<pb.DiffResponse>("diff", req);
   const detailed: Record<string, { kind: number; inputDiff: boolean }> = {};
   res.getDetaileddiffMap().forEach((v, k) => (detailed[k] = { kind: v.getKind(), inputDiff: v.getInputdiff() }));
-  return { changes: res.getChanges(), replaces: res.getReplacesList(), stables: res.getStablesList(), hasDetailed: res.getHasdetaileddiff(), detailed, diffs: res.getDiffsList() };
+  return {
+    changes: res.getChanges(),
+    replaces: res.getReplacesList(),
+    stables: res.getStablesList(),
+    hasDetailed: res.getHasdetaileddiff(),
+    detailed,
+    diffs: res.getDiffsList(),
+  };
 }
 
 async function create(name: string, props: Record<string, unknown>, preview = false) {
-  const res = await p.call<pb.CreateResponse>("create", new pb.CreateRequest().setUrn(urn(name)).setType(TYPE).setProperties(struct(props)).setPreview(preview));
+  const res = await p.call<pb.CreateResponse>(
+    "create",
+    new pb.CreateRequest().setUrn(urn(name)).setType(TYPE).setProperties(struct(props)).setPreview(preview),
+  );
   return { id: res.getId(), outputs: res.getProperties()!.toJavaScript() as Record<string, unknown> };
 }
 
@@ -67,7 +92,11 @@ async function read(name: string, id: string, state?: Record<string, unknown>, i
   if (state) req.setProperties(struct(state));
   if (inputs) req.setInputs(struct(inputs));
   const res = await p.call<pb.ReadResponse>("read", req);
-  return { id: res.getId(), inputs: res.getInputs()?.toJavaScript() as Record<string, unknown> | undefined, outputs: res.getProperties()?.toJavaScript() as Record<string, unknown> | undefined };
+  return {
+    id: res.getId(),
+    inputs: res.getInputs()?.toJavaScript() as Record<string, unknown> | undefined,
+    outputs: res.getProperties()?.toJavaScript() as Record<string, unknown> | undefined,
+  };
 }
 
 async function writes(): Promise<number> {
@@ -92,14 +121,23 @@ describe("Check", () => {
     }
     // The lines README.md shows for the dynamic path, word for word.
     expect(p.logs).toEqual([
-      { severity: 2, urn: urn("acme"), message: 'invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)' },
+      {
+        severity: 2,
+        urn: urn("acme"),
+        message:
+          'invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
+      },
       {
         severity: 2,
         urn: urn("granite"),
         message:
           'facebook account "Granite Fitness" (fb-1007) token already invalid: revoked by jane@agency.example (outside Pulumi) at 2026-01-15T09:30:00.000Z, reason: Client offboarded; access revoked in the web UI; still linked, will unlink 1 agency: South Agency (ag-south)',
       },
-      { severity: 2, urn: urn("foxglove"), message: 'invalidating facebook account "Foxglove Florist" (fb-1006); it is linked to no agency, so none is cut off' },
+      {
+        severity: 2,
+        urn: urn("foxglove"),
+        message: 'invalidating facebook account "Foxglove Florist" (fb-1006); it is linked to no agency, so none is cut off',
+      },
       { severity: 1, urn: urn("blue"), message: 'facebook account "Blue Harbor Bakery" (fb-1002) token valid, linked to 1 agency: North Agency (ag-north)' },
     ]);
   });
@@ -112,7 +150,10 @@ describe("Check", () => {
       [{ accountId: "fb 1001", valid: false }, /accountId must be an account id of 1 to 64/],
       [{ accountId: "fb:1001", valid: false, reason: "Jane left" }, /accountId must be an account id of 1 to 64.*got string "fb:1001"/],
       [{ accountId: "fb-1001", valid: "no" }, /valid must be true or false, got string "no"/],
-      [{ accountId: "fb-1001", valid: false, acountId: "x" }, /unknown property "acountId"; a PublisherToken takes accountId, valid, publisher, reason, expectAgencies/],
+      [
+        { accountId: "fb-1001", valid: false, acountId: "x" },
+        /unknown property "acountId"; a PublisherToken takes accountId, valid, publisher, reason, expectAgencies/,
+      ],
       [{ accountId: "fb-1001", valid: false, reason: "x".repeat(5000) }, /reason must be/],
       [{ accountId: "fb-1001", valid: false, publisher: "myspace" }, /publisher must be one of facebook, twitter/],
       [{ accountId: "fb-1001", valid: false, expectAgencies: ["ag-east", "ag-east"] }, /expectAgencies lists an agency twice/],
@@ -141,7 +182,15 @@ describe("Check", () => {
 
   it("a token in state made malformed is a change, and its Update fails alone, even where the diff sees nothing else (a property it does not take)", async () => {
     const olds = { accountId: "fb-1002", valid: true };
-    const outs = { ...olds, publisher: "facebook", accountName: "Blue Harbor Bakery", linkedAgencies: [{ id: "ag-north", name: "North Agency" }], unlinkedAgencies: [], invalidatedAt: null, invalidatedBy: null };
+    const outs = {
+      ...olds,
+      publisher: "facebook",
+      accountName: "Blue Harbor Bakery",
+      linkedAgencies: [{ id: "ag-north", name: "North Agency" }],
+      unlinkedAgencies: [],
+      invalidatedAt: null,
+      invalidatedBy: null,
+    };
     const before = await writes();
     for (const [news, property, reason] of [
       [{ ...olds, vaild: false }, "vaild", /unknown property "vaild"/],
@@ -174,7 +223,10 @@ describe("Check", () => {
       const name = `t${i}`;
       expect((await check(name, news)).failures, JSON.stringify(news)).toEqual([]);
       const logged = p.logs.filter((l) => l.urn === urn(name));
-      expect(logged.map((l) => l.severity), JSON.stringify(news)).toEqual([3]);
+      expect(
+        logged.map((l) => l.severity),
+        JSON.stringify(news),
+      ).toEqual([3]);
       expect(logged[0]!.message).toMatch(reason);
       // The preview shows the refusal (the error above) and carries on: what up will not do is not predicted.
       const { outputs } = await create(name, news, true);
@@ -196,12 +248,21 @@ describe("Check", () => {
     expect(p.logs.map((l) => l.severity)).toEqual([1]); // its audit line: nothing known yet
     expect((await check("juniper-cut", { accountId: "tw-2004", valid: false })).failures).toEqual([]);
     for (const name of ["juniper-keep", "juniper-cut"]) {
-      expect(p.logs.filter((l) => l.urn === urn(name) && l.severity === 3).map((l) => l.message).join("\n"), name).toMatch(both);
+      expect(
+        p.logs
+          .filter((l) => l.urn === urn(name) && l.severity === 3)
+          .map((l) => l.message)
+          .join("\n"),
+        name,
+      ).toMatch(both);
     }
     const d = await diff("juniper-cut", "tw-2004", { accountId: "tw-2004", valid: true }, {}, { accountId: "tw-2004", valid: false });
     expect(d.detailed.accountId, "the refusal is the change").toEqual({ kind: Kind.UPDATE, inputDiff: true });
     expect((await create("juniper-cut", { accountId: "tw-2004", valid: false }, true)).outputs.valid, "preview predicts no invalidation").toBe(true);
-    for (const [name, valid] of [["juniper-keep", true], ["juniper-cut", false]] as const) {
+    for (const [name, valid] of [
+      ["juniper-keep", true],
+      ["juniper-cut", false],
+    ] as const) {
       const err = grpcError(await create(name, { accountId: "tw-2004", valid }).catch((e) => e));
       expect(err.code).toBe(grpc.status.FAILED_PRECONDITION);
       expect(err.details, name).toMatch(both);
@@ -216,12 +277,17 @@ describe("Check", () => {
     const cut = await writes();
     expect((await check("acme-again", { accountId: "fb-1001", valid: false })).failures).toEqual([]);
     const err = grpcError(await create("acme-again", { accountId: "fb-1001", valid: false }).catch((e) => e));
-    expect(err.details).toMatch(/declared by 2 PublisherToken resources: "acme", "acme-again"\..*"acme" had already been reconciled in this run when the engine checked the others.*the others change nothing; keep one and remove the others/);
+    expect(err.details).toMatch(
+      /declared by 2 PublisherToken resources: "acme", "acme-again"\..*"acme" had already been reconciled in this run when the engine checked the others.*the others change nothing; keep one and remove the others/,
+    );
     expect(await writes()).toBe(cut);
 
     await newOperation();
     expect((await check("acme-again", { accountId: "fb-1001", valid: false })).failures).toEqual([]);
-    expect(p.logs.map((l) => l.severity), "only its audit line").toEqual([1]);
+    expect(
+      p.logs.map((l) => l.severity),
+      "only its audit line",
+    ).toEqual([1]);
   });
 
   it("in preview, unknown values are not failures and are passed through", async () => {
@@ -260,7 +326,13 @@ describe("Diff", () => {
   });
 
   it("reports no change, with an empty detailed diff, when nothing differs and nothing is to be done", async () => {
-    const d = await diff("blue", "fb-1002", { accountId: "fb-1002", valid: true }, { ...acmeOutputs, accountId: "fb-1002", linkedAgencies: [] }, { accountId: "fb-1002", valid: true });
+    const d = await diff(
+      "blue",
+      "fb-1002",
+      { accountId: "fb-1002", valid: true },
+      { ...acmeOutputs, accountId: "fb-1002", linkedAgencies: [] },
+      { accountId: "fb-1002", valid: true },
+    );
     expect(d).toMatchObject({ changes: pb.DiffResponse.DiffChanges.DIFF_NONE, detailed: {}, diffs: [] });
   });
 
@@ -299,7 +371,9 @@ describe("Diff", () => {
     // An account gone from Marin Social since it was recorded.
     const ghost = { accountId: "fb-9999", valid: false };
     await check("ghost", ghost);
-    expect((await diff("ghost", "fb-9999", ghost, { ...acmeOutputs, accountId: "fb-9999", valid: false, linkedAgencies: [] }, ghost)).detailed).toEqual({ accountId: { kind: Kind.UPDATE, inputDiff: true } });
+    expect((await diff("ghost", "fb-9999", ghost, { ...acmeOutputs, accountId: "fb-9999", valid: false, linkedAgencies: [] }, ghost)).detailed).toEqual({
+      accountId: { kind: Kind.UPDATE, inputDiff: true },
+    });
     expect(await update("blue", "fb-1002", blueOutputs, blue, true)).toMatchObject({ valid: false, invalidatedBy: "mallory@agency.example" }); // as it is
     const err = grpcError(await update("blue", "fb-1002", blueOutputs, blue).catch((e) => e));
     expect(err.details).toMatch(/revoked by mallory@agency\.example.*\(nothing was changed\)/);
@@ -323,7 +397,11 @@ describe("Create and Update", () => {
       valid: false,
       actor: ACTOR,
       linkedAgencies: [],
-      unlinkedAgencies: [{ id: "ag-east", name: "East Agency" }, { id: "ag-north", name: "North Agency" }, { id: "ag-south", name: "South Agency" }],
+      unlinkedAgencies: [
+        { id: "ag-east", name: "East Agency" },
+        { id: "ag-north", name: "North Agency" },
+        { id: "ag-south", name: "South Agency" },
+      ],
       invalidatedAt: UNKNOWN,
       invalidatedBy: ACTOR,
       tokenFingerprint: { ...SECRET },
@@ -355,7 +433,9 @@ describe("Create and Update", () => {
   });
 
   it("records partial progress with ErrorResourceInitFailed, the fingerprint still secret", async () => {
-    await sb.admin.sandbox.setFaults({ failRoutes: [{ route: "DELETE /v1/agencies/{agencyId}/accounts/{accountId}", match: "ag-south", status: 500, count: 100 }] });
+    await sb.admin.sandbox.setFaults({
+      failRoutes: [{ route: "DELETE /v1/agencies/{agencyId}/accounts/{accountId}", match: "ag-south", status: 500, count: 100 }],
+    });
     const err = grpcError(await create("acme", { accountId: "fb-1001", valid: false }).catch((e) => e));
     const bin = err.metadata.get("grpc-status-details-bin")[0] as Buffer;
     const status = Status.deserializeBinary(new Uint8Array(bin));
@@ -381,7 +461,11 @@ describe("Create and Update", () => {
 
   it("delete changes nothing in Marin Social and makes no request", async () => {
     await sb.admin.sandbox.resetStats();
-    const req = new pb.DeleteRequest().setUrn(urn("acme")).setType(TYPE).setId("fb-1001").setProperties(struct({ accountId: "fb-1001" }));
+    const req = new pb.DeleteRequest()
+      .setUrn(urn("acme"))
+      .setType(TYPE)
+      .setId("fb-1001")
+      .setProperties(struct({ accountId: "fb-1001" }));
     expect(await p.call("delete", req)).toBeInstanceOf(Empty);
     expect((await sb.admin.sandbox.stats()).total).toBe(0);
   });
@@ -397,7 +481,11 @@ describe("Read", () => {
   });
 
   it("import: an id alone gives inputs that match the live account and the full outputs", async () => {
-    for (const [id, valid] of [["fb-1001", true], ["fb-1007", false], ["tw-2004", true]] as const) {
+    for (const [id, valid] of [
+      ["fb-1001", true],
+      ["fb-1007", false],
+      ["tw-2004", true],
+    ] as const) {
       const r = await read("imported", id);
       expect(r.id).toBe(id);
       expect(r.inputs).toEqual({ accountId: id, valid });
@@ -418,10 +506,14 @@ describe("Read", () => {
     const e503 = grpcError(await read("x", "fb-1001").catch((e) => e));
     expect(e503.code).toBe(grpc.status.UNAVAILABLE);
     await sb.admin.sandbox.setFaults({ failRoutes: [] });
-    for (const [key, code] of [["wrong-key", grpc.status.UNAUTHENTICATED], [sb.sandbox.keys.readonly, undefined]] as const) {
+    for (const [key, code] of [
+      ["wrong-key", grpc.status.UNAUTHENTICATED],
+      [sb.sandbox.keys.readonly, undefined],
+    ] as const) {
       await p.configure({ apiUrl: sb.url, apiKey: secret(key) });
       const r = await read("x", "fb-1001").catch((e) => e);
-      if (code === undefined) expect(r.id).toBe("fb-1001"); // reading needs no write scope
+      if (code === undefined)
+        expect(r.id).toBe("fb-1001"); // reading needs no write scope
       else expect(grpcError(r).code).toBe(code);
     }
   });
@@ -440,7 +532,11 @@ describe("Invoke getAccount", () => {
       name: "Acme Coffee",
       externalId: expect.any(String),
       valid: true,
-      linkedAgencies: [{ id: "ag-north", name: "North Agency" }, { id: "ag-south", name: "South Agency" }, { id: "ag-east", name: "East Agency" }], // the API's order
+      linkedAgencies: [
+        { id: "ag-north", name: "North Agency" },
+        { id: "ag-south", name: "South Agency" },
+        { id: "ag-east", name: "East Agency" },
+      ], // the API's order
       invalidatedAt: null,
       invalidatedBy: null,
       reason: null,
@@ -471,13 +567,20 @@ describe("after the fact", () => {
     expect(res.outputs.invalidatedBy).toBe("pulumi:offboarding/other");
     expect((await sb.admin.audit()).length).toBe(before); // it changed nothing
     const after = p.logs.filter((l) => l.urn === urn("lost")).map((l) => l.message);
-    expect(after.at(-1)).toMatch(/the token was already invalid when this run came to invalidate it \(revoked by pulumi:offboarding\/other at .*\), so this run did not invalidate it; it changed nothing$/);
+    expect(after.at(-1)).toMatch(
+      /the token was already invalid when this run came to invalidate it \(revoked by pulumi:offboarding\/other at .*\), so this run did not invalidate it; it changed nothing$/,
+    );
   });
 
   it("says nothing more when this run invalidated the token itself", async () => {
     const news = { accountId: "fb-1002", valid: false };
     await check("won", news);
     await create("won", news);
-    expect(p.logs.filter((l) => l.urn === urn("won")).map((l) => l.message).join("\n")).not.toContain("already invalid when this run");
+    expect(
+      p.logs
+        .filter((l) => l.urn === urn("won"))
+        .map((l) => l.message)
+        .join("\n"),
+    ).not.toContain("already invalid when this run");
   });
 });

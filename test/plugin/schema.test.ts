@@ -5,14 +5,14 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
 import { Ajv2020 } from "ajv/dist/2020";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { Account } from "../../provider/core";
-import { packageSchema, TOKEN_TYPE } from "../../provider/plugin/schema";
-import { buildOutputs } from "../../provider/token/outputs";
-import { USER_INPUTS } from "../../provider/token/inputs";
 import { PUBLISHER_TOKEN_OUTPUTS } from "../../provider/native";
+import { packageSchema, TOKEN_TYPE } from "../../provider/plugin/schema";
+import { USER_INPUTS } from "../../provider/token/inputs";
+import { buildOutputs } from "../../provider/token/outputs";
 import { ROOT } from "./support";
 
 const schema = packageSchema() as any;
@@ -32,8 +32,20 @@ describe("the marin-social package schema", () => {
   });
 
   it("declares the dynamic PublisherToken's inputs and outputs, and the native SDK's", () => {
-    const account: Account = { id: "fb-1", publisher: "facebook", externalId: "1", name: "A", version: 1, agencies: [], token: { valid: true, fingerprint: "f", invalidatedAt: null, invalidatedBy: null, reason: null } };
-    const dynamicOutputs = buildOutputs({ accountId: "fb-1", valid: true, actor: "pulumi:p/s", publisher: "facebook", reason: "r", expectAgencies: [] }, account, []);
+    const account: Account = {
+      id: "fb-1",
+      publisher: "facebook",
+      externalId: "1",
+      name: "A",
+      version: 1,
+      agencies: [],
+      token: { valid: true, fingerprint: "f", invalidatedAt: null, invalidatedBy: null, reason: null },
+    };
+    const dynamicOutputs = buildOutputs(
+      { accountId: "fb-1", valid: true, actor: "pulumi:p/s", publisher: "facebook", reason: "r", expectAgencies: [] },
+      account,
+      [],
+    );
     expect(Object.keys(token.inputProperties).sort()).toEqual([...USER_INPUTS].sort());
     expect(Object.keys(token.properties).sort()).toEqual(Object.keys(dynamicOutputs).sort());
     expect(Object.keys(token.properties).sort()).toEqual([...USER_INPUTS, ...PUBLISHER_TOKEN_OUTPUTS].sort());

@@ -1,8 +1,9 @@
 /** The property boundary: secrets unwrapped once and remembered by top-level key, unknowns kept. */
-import { describe, expect, it } from "vitest";
+
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { describe, expect, it } from "vitest";
 import { decode, encode } from "../../provider/plugin/wire";
-import { SECRET, UNKNOWN, secret } from "./support";
+import { SECRET, secret, UNKNOWN } from "./support";
 
 const s = (v: Record<string, unknown>) => Struct.fromJavaScript(v as never);
 

@@ -6,16 +6,17 @@
  * (b) the sandbox (the CLI, on a file database) is SIGKILLed and restarted on the same database
  *     and port: every write acknowledged before the kill is still there, and a re-run converges.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { MarinSocialClient } from "../../provider/client";
 import type { Account, AuditEntry } from "../../provider/core/types";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { checkpointText, describeWithPulumi, type PulumiTestStack } from "../support/pulumi";
-import { exportedTokens, runOp, type OpRun } from "../support/stack-run";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { exportedTokens, type OpRun, runOp } from "../support/stack-run";
 import {
   auditFacts,
   forwardingProxy,
@@ -24,13 +25,13 @@ import {
   isProcessAlive,
   OPERATION_GUARD_MS,
   pollUntil,
+  ROUTES,
   repoStack,
   routeCounts,
-  ROUTES,
+  type SandboxProcess,
   startSandboxProcess,
   summarizeAudit,
   upUntilConverged,
-  type SandboxProcess,
 } from "./support";
 
 const ACTOR = "pulumi:marin-social/dev";
@@ -82,7 +83,12 @@ function providerPlugin(s: PulumiTestStack): number | undefined {
     if (!Number.isInteger(pid)) continue;
     try {
       // `node <…>/@pulumi/pulumi/cmd/dynamic-provider[/index.js] <engine address>`
-      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").some((a) => /\/@pulumi\/pulumi\/cmd\/dynamic-provider(\/index\.js)?$/.test(a))) continue;
+      if (
+        !readFileSync(`/proc/${pid}/cmdline`, "utf8")
+          .split("\0")
+          .some((a) => /\/@pulumi\/pulumi\/cmd\/dynamic-provider(\/index\.js)?$/.test(a))
+      )
+        continue;
       const parent = parentOf(pid);
       if (path.basename(readlinkSync(`/proc/${parent}/exe`)) === "pulumi" && readlinkSync(`/proc/${parent}/cwd`) === project) return pid;
     } catch {
@@ -124,57 +130,63 @@ function providerPluginKilled(): void {
     await sb?.close();
   }, T);
 
-  it("SIGKILL of the provider plugin: no lock left, and a re-run converges with one invalidation per account, nothing unlinked twice, no drift", async () => {
-    // Latency keeps the run long enough to be caught in the middle. The program and the plugin
-    // talk to the sandbox through a proxy that sees every request through to its answer.
-    const proxy = await forwardingProxy(sb.url);
-    onTestFinished(() => proxy.close());
-    s = await repoStack({ apiUrl: proxy.url, apiKey: sb.sandbox.keys.admin, tokens: ids.map((accountId) => ({ accountId, valid: false })) });
-    await sb.admin.sandbox.setFaults({ latencyMs: 100 });
-    await sb.admin.sandbox.resetStats();
-    const { running, endedEarly } = startUp(s);
-    // The kill comes once 10 invalidations were answered (an event of the proxy), unless up ends first.
-    await Promise.race([proxy.until((relayed) => invalidations(relayed) >= 10), endedEarly]);
-    const plugin = await Promise.race([pollUntil(async () => providerPlugin(s)), endedEarly]);
-    process.kill(plugin, "SIGKILL");
-    const killed = await running;
-    expect(isProcessAlive(plugin)).toBe(false);
-    expect(killed.exitCode).not.toBe(0);
+  it(
+    "SIGKILL of the provider plugin: no lock left, and a re-run converges with one invalidation per account, nothing unlinked twice, no drift",
+    async () => {
+      // Latency keeps the run long enough to be caught in the middle. The program and the plugin
+      // talk to the sandbox through a proxy that sees every request through to its answer.
+      const proxy = await forwardingProxy(sb.url);
+      onTestFinished(() => proxy.close());
+      s = await repoStack({ apiUrl: proxy.url, apiKey: sb.sandbox.keys.admin, tokens: ids.map((accountId) => ({ accountId, valid: false })) });
+      await sb.admin.sandbox.setFaults({ latencyMs: 100 });
+      await sb.admin.sandbox.resetStats();
+      const { running, endedEarly } = startUp(s);
+      // The kill comes once 10 invalidations were answered (an event of the proxy), unless up ends first.
+      await Promise.race([proxy.until((relayed) => invalidations(relayed) >= 10), endedEarly]);
+      const plugin = await Promise.race([pollUntil(async () => providerPlugin(s)), endedEarly]);
+      process.kill(plugin, "SIGKILL");
+      const killed = await running;
+      expect(isProcessAlive(plugin)).toBe(false);
+      expect(killed.exitCode).not.toBe(0);
 
-    // Requests the plugin sent before it died still land: wait until the sandbox answered every one.
-    await sb.admin.sandbox.setFaults({});
-    await proxy.settled();
-    const mid = await auditFacts(sb.admin);
-    const invalidatedMid = ids.filter((id) => mid.invalidations.has(id)).length;
-    expect(invalidatedMid).toBeGreaterThanOrEqual(10);
-    expect(invalidatedMid).toBeLessThan(N); // the kill really came in the middle
-    expect(mid.repeatedUnlinks).toEqual([]);
-    const unlinkedMid = ids.reduce((n, id) => n + (mid.unlinks.get(id)?.length ?? 0), 0);
-    const links = [...original.values()].reduce((n, a) => n + a.length, 0);
+      // Requests the plugin sent before it died still land: wait until the sandbox answered every one.
+      await sb.admin.sandbox.setFaults({});
+      await proxy.settled();
+      const mid = await auditFacts(sb.admin);
+      const invalidatedMid = ids.filter((id) => mid.invalidations.has(id)).length;
+      expect(invalidatedMid).toBeGreaterThanOrEqual(10);
+      expect(invalidatedMid).toBeLessThan(N); // the kill really came in the middle
+      expect(mid.repeatedUnlinks).toEqual([]);
+      const unlinkedMid = ids.reduce((n, id) => n + (mid.unlinks.get(id)?.length ?? 0), 0);
+      const links = [...original.values()].reduce((n, a) => n + a.length, 0);
 
-    // The file backend holds no lock after the failed update, and the engine recorded the calls
-    // the plugin's death failed as failures, not as pending operations: no `pulumi cancel`, no
-    // `pulumi refresh --clear-pending-creates` is needed.
-    expect(backendLocks(s)).toEqual([]);
-    expect(JSON.parse(checkpointText(s)).checkpoint.latest.pending_operations ?? []).toEqual([]);
+      // The file backend holds no lock after the failed update, and the engine recorded the calls
+      // the plugin's death failed as failures, not as pending operations: no `pulumi cancel`, no
+      // `pulumi refresh --clear-pending-creates` is needed.
+      expect(backendLocks(s)).toEqual([]);
+      expect(JSON.parse(checkpointText(s)).checkpoint.latest.pending_operations ?? []).toEqual([]);
 
-    await sb.admin.sandbox.resetStats();
-    const runs = await upUntilConverged(s, 3);
-    expect(runs.at(-1)!.exitCode).toBe(0);
-    await expectConverged(sb.admin, ids, original);
-    // The re-run sent only what was left: no invalidation of a token the killed run had already
-    // invalidated, no unlink of a link it had already cut (that would be a 404).
-    const stats = await sb.admin.sandbox.stats();
-    expect(routeCounts(stats, ROUTES.invalidate)).toEqual({ "200": N - invalidatedMid });
-    expect(routeCounts(stats, ROUTES.unlink)).toEqual({ "204": links - unlinkedMid });
+      await sb.admin.sandbox.resetStats();
+      const runs = await upUntilConverged(s, 3);
+      expect(runs.at(-1)!.exitCode).toBe(0);
+      await expectConverged(sb.admin, ids, original);
+      // The re-run sent only what was left: no invalidation of a token the killed run had already
+      // invalidated, no unlink of a link it had already cut (that would be a 404).
+      const stats = await sb.admin.sandbox.stats();
+      expect(routeCounts(stats, ROUTES.invalidate)).toEqual({ "200": N - invalidatedMid });
+      expect(routeCounts(stats, ROUTES.unlink)).toEqual({ "204": links - unlinkedMid });
 
-    const tokens = [...(await exportedTokens(s.stack)).values()];
-    expect(tokens).toHaveLength(N);
-    // Tokens invalidated by the killed run are recognised as Pulumi's own, not as revoked by someone else.
-    expect(tokens.filter((r) => r.outputs!.valid !== false || r.outputs!.revokedOutsidePulumi !== false || (r.initErrors?.length ?? 0) > 0).map((r) => r.id)).toEqual([]);
-    const r = await runOp(s.stack, "refresh", { expectNoChanges: true });
-    expect(r.exitCode, r.stdout).toBe(0);
-  }, T);
+      const tokens = [...(await exportedTokens(s.stack)).values()];
+      expect(tokens).toHaveLength(N);
+      // Tokens invalidated by the killed run are recognised as Pulumi's own, not as revoked by someone else.
+      expect(
+        tokens.filter((r) => r.outputs!.valid !== false || r.outputs!.revokedOutsidePulumi !== false || (r.initErrors?.length ?? 0) > 0).map((r) => r.id),
+      ).toEqual([]);
+      const r = await runOp(s.stack, "refresh", { expectNoChanges: true });
+      expect(r.exitCode, r.stdout).toBe(0);
+    },
+    T,
+  );
 }
 
 function sandboxKilled(): void {
@@ -198,62 +210,69 @@ function sandboxKilled(): void {
     await sandbox?.stop("SIGTERM");
   }, T);
 
-  it("SIGKILL of the sandbox, restarted on its database: every acknowledged write is kept, and a re-run converges", async () => {
-    const { ids } = await admin.sandbox.addAccounts({ count: N, idPrefix: "durable-", agenciesPerAccount: { min: 1, max: 3 } });
-    const original = await linksOf(admin, ids);
-    s = await repoStack({ apiUrl: sandbox!.url, apiKey: adminKey, tokens: ids.map((accountId) => ({ accountId, valid: false })) });
-    await admin.sandbox.setFaults({ latencyMs: 50 });
+  it(
+    "SIGKILL of the sandbox, restarted on its database: every acknowledged write is kept, and a re-run converges",
+    async () => {
+      const { ids } = await admin.sandbox.addAccounts({ count: N, idPrefix: "durable-", agenciesPerAccount: { min: 1, max: 3 } });
+      const original = await linksOf(admin, ids);
+      s = await repoStack({ apiUrl: sandbox!.url, apiKey: adminKey, tokens: ids.map((accountId) => ({ accountId, valid: false })) });
+      await admin.sandbox.setFaults({ latencyMs: 50 });
 
-    const { running, endedEarly } = startUp(s);
-    // Poll the sandbox's counts until 15 invalidations were answered (or up ended: a failure).
-    await Promise.race([
-      pollUntil(async () => {
-        const done = routeCounts(await admin.sandbox.stats(), ROUTES.invalidate)["200"] ?? 0;
-        return done >= 15 ? done : undefined;
-      }),
-      endedEarly,
-    ]);
-    // What the sandbox acknowledged (answered) before the kill: the audit log, the accounts, and
-    // (last, so it counts at least as much as the snapshots show) the invalidations answered 200.
-    const auditSeen: AuditEntry[] = await admin.audit();
-    const accountsSeen: Map<string, Account> = await admin.getAccounts(ids);
-    const acknowledged = routeCounts(await admin.sandbox.stats(), ROUTES.invalidate)["200"] ?? 0;
-    const pidBefore = sandbox!.pid;
-    await sandbox!.stop("SIGKILL");
-    expect(sandbox!.exit()?.signal).toBe("SIGKILL");
-    expect(isProcessAlive(pidBefore)).toBe(false);
+      const { running, endedEarly } = startUp(s);
+      // Poll the sandbox's counts until 15 invalidations were answered (or up ended: a failure).
+      await Promise.race([
+        pollUntil(async () => {
+          const done = routeCounts(await admin.sandbox.stats(), ROUTES.invalidate)["200"] ?? 0;
+          return done >= 15 ? done : undefined;
+        }),
+        endedEarly,
+      ]);
+      // What the sandbox acknowledged (answered) before the kill: the audit log, the accounts, and
+      // (last, so it counts at least as much as the snapshots show) the invalidations answered 200.
+      const auditSeen: AuditEntry[] = await admin.audit();
+      const accountsSeen: Map<string, Account> = await admin.getAccounts(ids);
+      const acknowledged = routeCounts(await admin.sandbox.stats(), ROUTES.invalidate)["200"] ?? 0;
+      const pidBefore = sandbox!.pid;
+      await sandbox!.stop("SIGKILL");
+      expect(sandbox!.exit()?.signal).toBe("SIGKILL");
+      expect(isProcessAlive(pidBefore)).toBe(false);
 
-    sandbox = await startSandboxProcess({ port, db, adminKey });
-    expect(sandbox.url).toBe(`http://127.0.0.1:${port}`);
+      sandbox = await startSandboxProcess({ port, db, adminKey });
+      expect(sandbox.url).toBe(`http://127.0.0.1:${port}`);
 
-    // Nothing acknowledged was lost (the interrupted up may still be writing: only growth is allowed).
-    const auditAfter = await admin.audit();
-    expect(auditAfter.slice(0, auditSeen.length)).toEqual(auditSeen);
-    const invalidatedAfter = ids.filter((id) => summarizeAudit(auditAfter).invalidations.has(id)).length;
-    expect(invalidatedAfter).toBeGreaterThanOrEqual(acknowledged);
-    expect(acknowledged).toBeLessThan(N); // the kill really came in the middle
-    const accountsAfter = await admin.getAccounts(ids);
-    const lost: string[] = [];
-    for (const [id, seen] of accountsSeen) {
-      const now = accountsAfter.get(id);
-      if (!now) {
-        lost.push(`${id}: gone`);
-        continue;
+      // Nothing acknowledged was lost (the interrupted up may still be writing: only growth is allowed).
+      const auditAfter = await admin.audit();
+      expect(auditAfter.slice(0, auditSeen.length)).toEqual(auditSeen);
+      const invalidatedAfter = ids.filter((id) => summarizeAudit(auditAfter).invalidations.has(id)).length;
+      expect(invalidatedAfter).toBeGreaterThanOrEqual(acknowledged);
+      expect(acknowledged).toBeLessThan(N); // the kill really came in the middle
+      const accountsAfter = await admin.getAccounts(ids);
+      const lost: string[] = [];
+      for (const [id, seen] of accountsSeen) {
+        const now = accountsAfter.get(id);
+        if (!now) {
+          lost.push(`${id}: gone`);
+          continue;
+        }
+        if (
+          !seen.token.valid &&
+          (now.token.valid || now.token.invalidatedAt !== seen.token.invalidatedAt || now.token.invalidatedBy !== seen.token.invalidatedBy)
+        ) {
+          lost.push(`${id}: invalidation lost`);
+        }
+        const relinked = now.agencies.map((a) => a.id).filter((a) => !seen.agencies.some((x) => x.id === a));
+        if (relinked.length) lost.push(`${id}: unlink of ${relinked.join(", ")} lost`);
       }
-      if (!seen.token.valid && (now.token.valid || now.token.invalidatedAt !== seen.token.invalidatedAt || now.token.invalidatedBy !== seen.token.invalidatedBy)) {
-        lost.push(`${id}: invalidation lost`);
-      }
-      const relinked = now.agencies.map((a) => a.id).filter((a) => !seen.agencies.some((x) => x.id === a));
-      if (relinked.length) lost.push(`${id}: unlink of ${relinked.join(", ")} lost`);
-    }
-    expect(lost).toEqual([]);
+      expect(lost).toEqual([]);
 
-    const interrupted = await running;
-    const runs = interrupted.exitCode === 0 ? [interrupted] : [interrupted, ...(await upUntilConverged(s, 3))];
-    expect(runs.at(-1)!.exitCode).toBe(0);
-    await expectConverged(admin, ids, original);
-    expect((await exportedTokens(s.stack)).size).toBe(N);
-  }, T);
+      const interrupted = await running;
+      const runs = interrupted.exitCode === 0 ? [interrupted] : [interrupted, ...(await upUntilConverged(s, 3))];
+      expect(runs.at(-1)!.exitCode).toBe(0);
+      await expectConverged(admin, ids, original);
+      expect((await exportedTokens(s.stack)).size).toBe(N);
+    },
+    T,
+  );
 }
 
 describeWithPulumi("crashes in the middle of up, through the real engine", () => {

@@ -5,12 +5,12 @@
  * missing and nothing was done twice.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Account } from "../../provider/core/types";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
 import { DEFAULTS } from "../../provider/client";
+import type { Account } from "../../provider/core/types";
 import { describeWithPulumi, type PulumiTestStack } from "../support/pulumi";
-import { exportedResources, runOp, stepsOf, TOKEN_TYPE, tokenSteps, tokenUrn, type ExportedResource, type OpRun } from "../support/stack-run";
-import { auditFacts, OPERATION_GUARD_MS, repoStack, routeCounts, ROUTES, statusCount, upUntilConverged } from "./support";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { type ExportedResource, exportedResources, type OpRun, runOp, stepsOf, TOKEN_TYPE, tokenSteps, tokenUrn } from "../support/stack-run";
+import { auditFacts, OPERATION_GUARD_MS, ROUTES, repoStack, routeCounts, statusCount, upUntilConverged } from "./support";
 
 const N = 200;
 const MAX_RUNS = 5;
@@ -42,51 +42,57 @@ describeWithPulumi(`up of ${N} tokens with 20% 5xx and a 100 requests/s rate lim
     await sb?.close();
   }, T);
 
-  it("completes, or completes on re-run; a partly failed token is recorded and finished by the next run", async () => {
-    expect(ids).toHaveLength(N);
-    expect([...before.values()].every((a) => a.length >= 1 && a.length <= 3)).toBe(true);
-    // Besides the random faults, one unlink of the first account fails on every attempt of the
-    // first run, so that run is a partial failure for sure and the re-run path is always taken.
-    const target = ids[0]!;
-    const agency = before.get(target)![0]!;
-    await sb.admin.sandbox.resetStats();
-    await sb.admin.sandbox.setFaults({
-      errorRate: 0.2,
-      rateLimitPerSecond: 100,
-      // A server that does not advertise its limit: the client must learn it from the 429s.
-      rateLimitHeaders: false,
-      failRoutes: [
-        { route: ROUTES.unlink, match: `/${agency}/accounts/${target}`, status: 500, count: DEFAULTS.retry.maxAttempts },
-        // The bucket refuses only a client faster than 100/s, which the engine at its default
-        // --parallel on a busy machine may not be: the run's first request (the program's lookup,
-        // before anything taught a rate) is refused for sure.
-        { route: ROUTES.list, status: 429, count: 1 },
-      ],
-    });
-    let first: OpRun;
-    let firstState: ExportedResource[];
-    try {
-      first = await runOp(s.stack, "up");
-      firstState = await exportedResources(s.stack);
-      runs = [first, ...(await upUntilConverged(s, MAX_RUNS - 1))];
-    } finally {
-      faultStats = await sb.admin.sandbox.stats();
-      await sb.admin.sandbox.setFaults({});
-    }
-    // The faults really happened: the client met 5xx and 429 and got through.
-    expect(statusCount(faultStats, 503)).toBeGreaterThan(0);
-    expect(statusCount(faultStats, 429)).toBeGreaterThan(0);
-    expect(runs.at(-1)!.exitCode).toBe(0);
+  it(
+    "completes, or completes on re-run; a partly failed token is recorded and finished by the next run",
+    async () => {
+      expect(ids).toHaveLength(N);
+      expect([...before.values()].every((a) => a.length >= 1 && a.length <= 3)).toBe(true);
+      // Besides the random faults, one unlink of the first account fails on every attempt of the
+      // first run, so that run is a partial failure for sure and the re-run path is always taken.
+      const target = ids[0]!;
+      const agency = before.get(target)![0]!;
+      await sb.admin.sandbox.resetStats();
+      await sb.admin.sandbox.setFaults({
+        errorRate: 0.2,
+        rateLimitPerSecond: 100,
+        // A server that does not advertise its limit: the client must learn it from the 429s.
+        rateLimitHeaders: false,
+        failRoutes: [
+          { route: ROUTES.unlink, match: `/${agency}/accounts/${target}`, status: 500, count: DEFAULTS.retry.maxAttempts },
+          // The bucket refuses only a client faster than 100/s, which the engine at its default
+          // --parallel on a busy machine may not be: the run's first request (the program's lookup,
+          // before anything taught a rate) is refused for sure.
+          { route: ROUTES.list, status: 429, count: 1 },
+        ],
+      });
+      let first: OpRun;
+      let firstState: ExportedResource[];
+      try {
+        first = await runOp(s.stack, "up");
+        firstState = await exportedResources(s.stack);
+        runs = [first, ...(await upUntilConverged(s, MAX_RUNS - 1))];
+      } finally {
+        faultStats = await sb.admin.sandbox.stats();
+        await sb.admin.sandbox.setFaults({});
+      }
+      // The faults really happened: the client met 5xx and 429 and got through.
+      expect(statusCount(faultStats, 503)).toBeGreaterThan(0);
+      expect(statusCount(faultStats, 429)).toBeGreaterThan(0);
+      expect(runs.at(-1)!.exitCode).toBe(0);
 
-    // Run 1 failed on the target, recording its progress (invalidated, other agencies cut).
-    expect(first.exitCode).not.toBe(0);
-    expect(first.errors.join("\n")).toMatch(new RegExp(`account ${target} is only partly reconciled .*unlink .*\\(${agency}\\).*run \`pulumi up\` again`, "s"));
-    const recorded = firstState.find((r) => r.type === TOKEN_TYPE && r.id === target);
-    expect(recorded?.initErrors?.length).toBe(1);
-    expect(recorded?.outputs).toMatchObject({ valid: false, linkedAgencies: [{ id: agency }] });
-    // The next run updated it (it did not create it again).
-    expect(stepsOf(runs[1]!, tokenUrn(target))).toEqual(["update"]);
-  }, T);
+      // Run 1 failed on the target, recording its progress (invalidated, other agencies cut).
+      expect(first.exitCode).not.toBe(0);
+      expect(first.errors.join("\n")).toMatch(
+        new RegExp(`account ${target} is only partly reconciled .*unlink .*\\(${agency}\\).*run \`pulumi up\` again`, "s"),
+      );
+      const recorded = firstState.find((r) => r.type === TOKEN_TYPE && r.id === target);
+      expect(recorded?.initErrors?.length).toBe(1);
+      expect(recorded?.outputs).toMatchObject({ valid: false, linkedAgencies: [{ id: agency }] });
+      // The next run updated it (it did not create it again).
+      expect(stepsOf(runs[1]!, tokenUrn(target))).toEqual(["update"]);
+    },
+    T,
+  );
 
   it("leaves every token invalid (by Pulumi, with the reason) and unlinked from every agency", async () => {
     expect(runs.at(-1)?.exitCode).toBe(0);
@@ -116,34 +122,42 @@ describeWithPulumi(`up of ${N} tokens with 20% 5xx and a 100 requests/s rate lim
     expect(unl["404"]).toBeUndefined();
   });
 
-  it("records every token in state, converged: live values, no init errors, what each one cut off", async () => {
-    const tokens = (await exportedResources(s.stack)).filter((r) => r.type === TOKEN_TYPE);
-    expect(tokens).toHaveLength(N);
-    const bad = tokens.filter((r) => {
-      const o = r.outputs!;
-      const cut = Array.isArray(o.unlinkedAgencies) ? (o.unlinkedAgencies as Array<{ id: string }>).map((a) => a.id).sort() : [];
-      return (
-        (r.initErrors?.length ?? 0) > 0 ||
-        o.valid !== false ||
-        JSON.stringify(o.linkedAgencies) !== "[]" ||
-        o.revokedOutsidePulumi !== false ||
-        JSON.stringify(cut) !== JSON.stringify(before.get(r.id!))
-      );
-    });
-    expect(bad.map((r) => ({ id: r.id, initErrors: r.initErrors, unlinked: r.outputs!.unlinkedAgencies, linked: r.outputs!.linkedAgencies }))).toEqual([]);
-  }, T);
+  it(
+    "records every token in state, converged: live values, no init errors, what each one cut off",
+    async () => {
+      const tokens = (await exportedResources(s.stack)).filter((r) => r.type === TOKEN_TYPE);
+      expect(tokens).toHaveLength(N);
+      const bad = tokens.filter((r) => {
+        const o = r.outputs!;
+        const cut = Array.isArray(o.unlinkedAgencies) ? (o.unlinkedAgencies as Array<{ id: string }>).map((a) => a.id).sort() : [];
+        return (
+          (r.initErrors?.length ?? 0) > 0 ||
+          o.valid !== false ||
+          JSON.stringify(o.linkedAgencies) !== "[]" ||
+          o.revokedOutsidePulumi !== false ||
+          JSON.stringify(cut) !== JSON.stringify(before.get(r.id!))
+        );
+      });
+      expect(bad.map((r) => ({ id: r.id, initErrors: r.initErrors, unlinked: r.outputs!.unlinkedAgencies, linked: r.outputs!.linkedAgencies }))).toEqual([]);
+    },
+    T,
+  );
 
-  it("then refresh --expect-no-changes passes and a further up is all `same`, changing nothing", async () => {
-    const auditBefore = (await sb.admin.audit()).length;
-    const r = await runOp(s.stack, "refresh", { expectNoChanges: true });
-    expect(r.exitCode, r.stdout).toBe(0);
-    expect(tokenSteps(r)).toEqual(Array(N).fill("refresh"));
+  it(
+    "then refresh --expect-no-changes passes and a further up is all `same`, changing nothing",
+    async () => {
+      const auditBefore = (await sb.admin.audit()).length;
+      const r = await runOp(s.stack, "refresh", { expectNoChanges: true });
+      expect(r.exitCode, r.stdout).toBe(0);
+      expect(tokenSteps(r)).toEqual(Array(N).fill("refresh"));
 
-    const u = await runOp(s.stack, "up");
-    expect(u.exitCode, u.message).toBe(0);
-    const ops = tokenSteps(u);
-    expect(ops).toHaveLength(N);
-    expect(ops.filter((op) => op !== "same")).toEqual([]);
-    expect((await sb.admin.audit()).length).toBe(auditBefore);
-  }, T);
+      const u = await runOp(s.stack, "up");
+      expect(u.exitCode, u.message).toBe(0);
+      const ops = tokenSteps(u);
+      expect(ops).toHaveLength(N);
+      expect(ops.filter((op) => op !== "same")).toEqual([]);
+      expect((await sb.admin.audit()).length).toBe(auditBefore);
+    },
+    T,
+  );
 });

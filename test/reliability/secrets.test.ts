@@ -8,17 +8,18 @@
  * (`-v=9 --logflow --logtostderr`). Also: 401 and 403 are never retried, and plain http:// to a
  * non-loopback host is refused before any connection.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MarinSocialClient, type RequestEvent } from "../../provider/client";
 import { TokenLifecycle } from "../../provider/token/lifecycle";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { checkpointText, describeWithPulumi, pulumiCli, type PulumiTestStack } from "../support/pulumi";
-import { exportedTokens, runOp, type Op, type OpRun, type RunOpOptions } from "../support/stack-run";
-import { OPERATION_GUARD_MS, repoStack, routeCounts, ROUTES, type Declared } from "./support";
+import { checkpointText, describeWithPulumi, type PulumiTestStack, pulumiCli } from "../support/pulumi";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { exportedTokens, type Op, type OpRun, type RunOpOptions, runOp } from "../support/stack-run";
+import { type Declared, OPERATION_GUARD_MS, ROUTES, repoStack, routeCounts } from "./support";
 
 /** The random part every key of this file shares: finding it anywhere is a leak. */
 const NEEDLE = randomBytes(12).toString("hex");
@@ -78,7 +79,11 @@ async function scanStored(label: string, s: PulumiTestStack): Promise<void> {
   scanned.set(`${label}: backend files`, filesUnder(s.cli.backendDir).length);
 }
 
-async function stack(name: string, tokens: Declared[], o: { key?: string; env?: Record<string, string>; config?: Record<string, string> } = {}): Promise<PulumiTestStack> {
+async function stack(
+  name: string,
+  tokens: Declared[],
+  o: { key?: string; env?: Record<string, string>; config?: Record<string, string> } = {},
+): Promise<PulumiTestStack> {
   const s = await repoStack({
     apiUrl: sb.url,
     stackName: name,
@@ -114,112 +119,142 @@ describeWithPulumi("a distinctive API key appears in nothing the real engine pro
     for (const s of stacks) await s.cleanup();
   }, T);
 
-  it("preview, up and refresh with the key as secret config (refresh with verbose logs of the CLI and the plugins)", async () => {
-    main = await stack("main", mainTokens);
-    const p = await scannedOp("preview", main, "preview");
-    expect(p.exitCode, p.message).toBe(0);
-    expect(p.diagnostics.some((d) => d.severity === "warning" && d.message.includes("Acme Coffee"))).toBe(true);
+  it(
+    "preview, up and refresh with the key as secret config (refresh with verbose logs of the CLI and the plugins)",
+    async () => {
+      main = await stack("main", mainTokens);
+      const p = await scannedOp("preview", main, "preview");
+      expect(p.exitCode, p.message).toBe(0);
+      expect(p.diagnostics.some((d) => d.severity === "warning" && d.message.includes("Acme Coffee"))).toBe(true);
 
-    const u = await scannedOp("up", main, "up");
-    expect(u.exitCode, u.message).toBe(0);
-    expect((await sb.admin.getAccount("fb-1001")).token.valid).toBe(false);
-    // The key is in the state only encrypted: the default provider's inputs hold the stack config.
-    const provider = (JSON.parse(checkpointText(main)).checkpoint.latest.resources as Array<{ type: string; inputs: Record<string, unknown> }>).find(
-      (r) => r.type === "pulumi:providers:pulumi-nodejs",
-    )!;
-    expect(provider.inputs["marin-social:apiKey"]).toMatchObject({ ciphertext: expect.any(String) });
-    // The serialized provider is a shim with no key and no path.
-    for (const t of (await exportedTokens(main.stack)).values()) {
-      expectNoKey("__provider", t.inputs!.__provider);
-      expect(Buffer.byteLength(t.inputs!.__provider as string)).toBeLessThan(2048);
-    }
-    await scanStored("up", main);
-    // The scan finds the key where it is meant to be: decrypted by `pulumi stack export --show-secrets`.
-    const shown = await pulumiCli(main, ["stack", "export", "--show-secrets"]);
-    expect(shown.code, shown.stderr).toBe(0);
-    expect(() => expectNoKey("control", shown.stdout)).toThrow(/contains the API key/);
-    scanned.delete("control");
+      const u = await scannedOp("up", main, "up");
+      expect(u.exitCode, u.message).toBe(0);
+      expect((await sb.admin.getAccount("fb-1001")).token.valid).toBe(false);
+      // The key is in the state only encrypted: the default provider's inputs hold the stack config.
+      const provider = (JSON.parse(checkpointText(main)).checkpoint.latest.resources as Array<{ type: string; inputs: Record<string, unknown> }>).find(
+        (r) => r.type === "pulumi:providers:pulumi-nodejs",
+      )!;
+      expect(provider.inputs["marin-social:apiKey"]).toMatchObject({ ciphertext: expect.any(String) });
+      // The serialized provider is a shim with no key and no path.
+      for (const t of (await exportedTokens(main.stack)).values()) {
+        expectNoKey("__provider", t.inputs!.__provider);
+        expect(Buffer.byteLength(t.inputs!.__provider as string)).toBeLessThan(2048);
+      }
+      await scanStored("up", main);
+      // The scan finds the key where it is meant to be: decrypted by `pulumi stack export --show-secrets`.
+      const shown = await pulumiCli(main, ["stack", "export", "--show-secrets"]);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(() => expectNoKey("control", shown.stdout)).toThrow(/contains the API key/);
+      scanned.delete("control");
 
-    await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
-    const r = await scannedOp("refresh", main, "refresh", { logVerbosity: 9, logFlow: true, logToStdErr: true, debug: true });
-    expect(r.exitCode, r.message).toBe(0);
-    expect(r.changes).toMatchObject({ update: 1 });
-    // The verbose log is really there: the engine's own lines and the gRPC traffic with the plugins.
-    expect(r.stderr).toMatch(/Read/);
-    scanned.set("refresh: verbose logs", r.stderr.length);
-    await scanStored("refresh", main);
-  }, T);
+      await sb.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
+      const r = await scannedOp("refresh", main, "refresh", { logVerbosity: 9, logFlow: true, logToStdErr: true, debug: true });
+      expect(r.exitCode, r.message).toBe(0);
+      expect(r.changes).toMatchObject({ update: 1 });
+      // The verbose log is really there: the engine's own lines and the gRPC traffic with the plugins.
+      expect(r.stderr).toMatch(/Read/);
+      scanned.set("refresh: verbose logs", r.stderr.length);
+      await scanStored("refresh", main);
+    },
+    T,
+  );
 
-  it("a preview refusing a revoked token declared valid", async () => {
-    const p = await scannedOp("refusing preview", main, "preview");
-    expect(p.exitCode).toBe(0); // the refusal is an error diagnostic; the preview goes on
-    expect(p.errors.join("\n")).toMatch(/fb-1002.*revoked by mallory@agency\.example/s);
-  }, T);
+  it(
+    "a preview refusing a revoked token declared valid",
+    async () => {
+      const p = await scannedOp("refusing preview", main, "preview");
+      expect(p.exitCode).toBe(0); // the refusal is an error diagnostic; the preview goes on
+      expect(p.errors.join("\n")).toMatch(/fb-1002.*revoked by mallory@agency\.example/s);
+    },
+    T,
+  );
 
-  it("a wrong key: the program's lookup and the provider's reads each get one 401, never retried", async () => {
-    await main.stack.setConfig("marin-social:apiKey", { value: WRONG_KEY, secret: true });
-    try {
-      // up: the program's lookups coalesce into one batched GET, answered 401 and not retried.
+  it(
+    "a wrong key: the program's lookup and the provider's reads each get one 401, never retried",
+    async () => {
+      await main.stack.setConfig("marin-social:apiKey", { value: WRONG_KEY, secret: true });
+      try {
+        // up: the program's lookups coalesce into one batched GET, answered 401 and not retried.
+        await sb.admin.sandbox.resetStats();
+        const u = await scannedOp("wrong-key up", main, "up");
+        expect(u.exitCode).not.toBe(0);
+        expect(u.errors.join("\n")).toMatch(/401|not recognised|unauthori[sz]ed/i);
+        expect(await sb.admin.sandbox.stats()).toMatchObject({ total: 1, byStatus: { "401": 1 } });
+        // That up stored the wrong key in the provider's configuration; refresh reads with it.
+        await sb.admin.sandbox.resetStats();
+        const r = await scannedOp("wrong-key refresh", main, "refresh");
+        expect(r.exitCode).not.toBe(0);
+        expect(r.errors.join("\n")).toMatch(/401|not recognised|unauthori[sz]ed/i);
+        const stats = await sb.admin.sandbox.stats();
+        expect(stats.byStatus).toEqual({ "401": stats.total });
+        expect(stats.total).toBeLessThanOrEqual(mainTokens.length); // at most one per token, whatever the batching: no retry
+        await scanStored("wrong key", main);
+      } finally {
+        await main.stack.setConfig("marin-social:apiKey", { value: KEY, secret: true });
+      }
+    },
+    T,
+  );
+
+  it(
+    "a 403 from a key scoped to one agency: the invalidation is refused once, not retried",
+    async () => {
+      // tw-2004 is linked to ag-north, ag-south and ag-west; the key writes on ag-north only.
+      const scoped = await stack("scoped", [{ accountId: "tw-2004", valid: false }], { key: SCOPED_KEY });
       await sb.admin.sandbox.resetStats();
-      const u = await scannedOp("wrong-key up", main, "up");
+      const u = await scannedOp("403 up", scoped, "up");
       expect(u.exitCode).not.toBe(0);
-      expect(u.errors.join("\n")).toMatch(/401|not recognised|unauthori[sz]ed/i);
-      expect(await sb.admin.sandbox.stats()).toMatchObject({ total: 1, byStatus: { "401": 1 } });
-      // That up stored the wrong key in the provider's configuration; refresh reads with it.
-      await sb.admin.sandbox.resetStats();
-      const r = await scannedOp("wrong-key refresh", main, "refresh");
-      expect(r.exitCode).not.toBe(0);
-      expect(r.errors.join("\n")).toMatch(/401|not recognised|unauthori[sz]ed/i);
-      const stats = await sb.admin.sandbox.stats();
-      expect(stats.byStatus).toEqual({ "401": stats.total });
-      expect(stats.total).toBeLessThanOrEqual(mainTokens.length); // at most one per token, whatever the batching: no retry
-      await scanStored("wrong key", main);
-    } finally {
-      await main.stack.setConfig("marin-social:apiKey", { value: KEY, secret: true });
-    }
-  }, T);
+      expect(u.errors.join("\n")).toMatch(/403|forbidden|lacks/i);
+      expect(u.errors.join("\n")).toMatch(/ag-south/);
+      expect(routeCounts(await sb.admin.sandbox.stats(), ROUTES.invalidate)).toEqual({ "403": 1 });
+      expect((await sb.admin.getAccount("tw-2004")).token.valid).toBe(true);
+      await scanStored("403", scoped);
+    },
+    T,
+  );
 
-  it("a 403 from a key scoped to one agency: the invalidation is refused once, not retried", async () => {
-    // tw-2004 is linked to ag-north, ag-south and ag-west; the key writes on ag-north only.
-    const scoped = await stack("scoped", [{ accountId: "tw-2004", valid: false }], { key: SCOPED_KEY });
-    await sb.admin.sandbox.resetStats();
-    const u = await scannedOp("403 up", scoped, "up");
-    expect(u.exitCode).not.toBe(0);
-    expect(u.errors.join("\n")).toMatch(/403|forbidden|lacks/i);
-    expect(u.errors.join("\n")).toMatch(/ag-south/);
-    expect(routeCounts(await sb.admin.sandbox.stats(), ROUTES.invalidate)).toEqual({ "403": 1 });
-    expect((await sb.admin.getAccount("tw-2004")).token.valid).toBe(true);
-    await scanStored("403", scoped);
-  }, T);
+  it(
+    "the key from MARIN_SOCIAL_API_KEY instead of config: preview and up",
+    async () => {
+      const viaEnv = await stack("env", [{ accountId: "tw-2002", valid: false }], { env: { MARIN_SOCIAL_API_KEY: KEY } });
+      const p = await scannedOp("env preview", viaEnv, "preview");
+      expect(p.exitCode, p.message).toBe(0);
+      const u = await scannedOp("env up", viaEnv, "up");
+      expect(u.exitCode, u.message).toBe(0);
+      expect((await sb.admin.getAccount("tw-2002")).token).toMatchObject({ valid: false, invalidatedBy: "pulumi:marin-social/env" });
+      await scanStored("env", viaEnv);
+    },
+    T,
+  );
 
-  it("the key from MARIN_SOCIAL_API_KEY instead of config: preview and up", async () => {
-    const viaEnv = await stack("env", [{ accountId: "tw-2002", valid: false }], { env: { MARIN_SOCIAL_API_KEY: KEY } });
-    const p = await scannedOp("env preview", viaEnv, "preview");
-    expect(p.exitCode, p.message).toBe(0);
-    const u = await scannedOp("env up", viaEnv, "up");
-    expect(u.exitCode, u.message).toBe(0);
-    expect((await sb.admin.getAccount("tw-2002")).token).toMatchObject({ valid: false, invalidatedBy: "pulumi:marin-social/env" });
-    await scanStored("env", viaEnv);
-  }, T);
-
-  it("plain http:// to a non-loopback host is refused, naming allowInsecureHttp, without a connection", async () => {
-    const insecure = await stack("insecure", mainTokens, { config: { "marin-social:apiUrl": "http://10.1.2.3" } });
-    const p = await scannedOp("insecure preview", insecure, "preview");
-    expect(p.exitCode).not.toBe(0);
-    const text = p.errors.join("\n");
-    expect(text).toMatch(/allowInsecureHttp/);
-    expect(text).toMatch(/10\.1\.2\.3/);
-    // Refused up front, not after trying: no connection error, no timeout.
-    expect(text).not.toMatch(/ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|timed out|Could not talk/i);
-  }, T);
+  it(
+    "plain http:// to a non-loopback host is refused, naming allowInsecureHttp, without a connection",
+    async () => {
+      const insecure = await stack("insecure", mainTokens, { config: { "marin-social:apiUrl": "http://10.1.2.3" } });
+      const p = await scannedOp("insecure preview", insecure, "preview");
+      expect(p.exitCode).not.toBe(0);
+      const text = p.errors.join("\n");
+      expect(text).toMatch(/allowInsecureHttp/);
+      expect(text).toMatch(/10\.1\.2\.3/);
+      // Refused up front, not after trying: no connection error, no timeout.
+      expect(text).not.toMatch(/ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|timed out|Could not talk/i);
+    },
+    T,
+  );
 
   it("scanned every channel: stdout, stderr, events, outputs, stack export, config file, backend and PULUMI_HOME files, verbose logs", () => {
     const labels = [...scanned.keys()];
     for (const kind of ["stdout", "stderr", "engine events", "stack outputs", "pulumi stack export", "Pulumi.main.yaml", "verbose logs"]) {
       expect(labels.filter((l) => l.endsWith(`: ${kind}`)).length, kind).toBeGreaterThan(0);
     }
-    expect(labels.some((l) => /: backend file \.pulumi\/stacks\/marin-social\/main\.json$/.test(l)), "the checkpoint").toBe(true);
-    expect(labels.some((l) => /: backend file \.pulumi\/history\//.test(l)), "the update history").toBe(true);
+    expect(
+      labels.some((l) => /: backend file \.pulumi\/stacks\/marin-social\/main\.json$/.test(l)),
+      "the checkpoint",
+    ).toBe(true);
+    expect(
+      labels.some((l) => /: backend file \.pulumi\/history\//.test(l)),
+      "the update history",
+    ).toBe(true);
     expect(scanned.get("refresh: verbose logs") ?? 0).toBeGreaterThan(10_000);
     expect(scanned.get("up: engine events") ?? 0).toBeGreaterThan(1000);
   });

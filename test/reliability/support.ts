@@ -5,15 +5,15 @@
  * processes and real servers on 127.0.0.1; nothing is mocked, and nothing waits on the clock:
  * waits are on events, and the tests' own timeouts catch a hang.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { Agent, createServer as createHttpServer, request, type IncomingMessage } from "node:http";
-import { createServer, type Socket } from "node:net";
+import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
+import { Agent, createServer as createHttpServer, type IncomingMessage, request } from "node:http";
+import { createServer, type Socket } from "node:net";
 import * as path from "node:path";
-import type { AuditEntry } from "../../provider/core/types";
 import type { MarinSocialClient } from "../../provider/client";
-import { pulumiStack, repoProgramCopy, type PulumiTestStack } from "../support/pulumi";
-import { runOp, type OpRun, type RunOpOptions } from "../support/stack-run";
+import type { AuditEntry } from "../../provider/core/types";
+import { type PulumiTestStack, pulumiStack, repoProgramCopy } from "../support/pulumi";
+import { type OpRun, type RunOpOptions, runOp } from "../support/stack-run";
 
 /** The repository root. */
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -42,7 +42,7 @@ function writeDeclarations(file: string, tokens: readonly Declared[]): string {
     const reason = t.reason === undefined ? "" : `, reason: ${JSON.stringify(t.reason)}`;
     lines.push(`  - { accountId: ${JSON.stringify(t.accountId)}, valid: ${t.valid}${reason} }`);
   }
-  writeFileSync(file, lines.join("\n") + "\n");
+  writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
 }
 

@@ -13,9 +13,9 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../provider/core";
 import { renderHtml } from "../../provider/report";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
-import { launch, SKIP_REASON, type Browser } from "./chromium";
-import { audit, HOSTILE, hostileFiles, manyAgencies, thousand, TOKENS } from "./scenarios";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { type Browser, launch, SKIP_REASON } from "./chromium";
+import { audit, HOSTILE, hostileFiles, manyAgencies, TOKENS, thousand } from "./scenarios";
 
 const ARTIFACTS = path.resolve(__dirname, "..", "artifacts");
 const MERMAID_JS = require.resolve("mermaid/dist/mermaid.min.js");
@@ -135,7 +135,10 @@ describe.skipIf(SKIP_REASON !== undefined)("the audit report in headless Chromiu
     browser.requests.length = 0;
 
     const html = path.join(tmp, "empty.html");
-    writeFileSync(html, renderHtml({ rows: [], summary: { tokens: 0, drift: 0, pending: 0, refused: 0, missing: 0 } }, { file: "t.yaml", apiUrl: "x", generatedAt: "now" }));
+    writeFileSync(
+      html,
+      renderHtml({ rows: [], summary: { tokens: 0, drift: 0, pending: 0, refused: 0, missing: 0 } }, { file: "t.yaml", apiUrl: "x", generatedAt: "now" }),
+    );
     await page.goto(pathToFileURL(html).href);
     const loaded = await page.evaluate(
       () =>
@@ -288,7 +291,10 @@ describe.skipIf(SKIP_REASON !== undefined)("the audit report in headless Chromiu
         expect(out.pwned).toBeUndefined();
         expect(out.images).toBe(0);
         for (const name of [HOSTILE.script, HOSTILE.img, HOSTILE.tokyo, HOSTILE.arabic, HOSTILE.override, HOSTILE.family]) {
-          expect(out.labels.some((l) => l.includes(name)), name).toBe(true);
+          expect(
+            out.labels.some((l) => l.includes(name)),
+            name,
+          ).toBe(true);
         }
         expect(out.labels.some((l) => l.includes(HOSTILE.agency))).toBe(true);
       } finally {

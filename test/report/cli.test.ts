@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testSandbox, type TestSandbox } from "../support/sandbox";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
 import { audit, TOKENS } from "./scenarios";
 
 let sb: TestSandbox;
@@ -77,7 +77,9 @@ describe("marin-social audit --format", () => {
     const dir = path.join(tmp, "no-such-dir");
     const unwritable = await audit(sb, [TOKENS, "--format", "html", "-o", path.join(dir, "r.html")]);
     expect(unwritable.code).toBe(1);
-    expect(unwritable.stderr).toMatch(/^marin-social audit: cannot write the report to .*no-such-dir\/r\.html: ENOENT.*Check the directory exists and is writable\.\n$/);
+    expect(unwritable.stderr).toMatch(
+      /^marin-social audit: cannot write the report to .*no-such-dir\/r\.html: ENOENT.*Check the directory exists and is writable\.\n$/,
+    );
     expect(existsSync(dir)).toBe(false);
     expect(readdirSync(tmp).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });

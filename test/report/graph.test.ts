@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildReport, type Report } from "../../provider/core";
-import { accountState, buildGraph, DEFAULT_LIMITS, isAffected, linksOf, type GraphLimits } from "../../provider/report/graph";
+import { accountState, buildGraph, DEFAULT_LIMITS, type GraphLimits, isAffected, linksOf } from "../../provider/report/graph";
 import { DEMO_SEED } from "../../provider/sandbox/seed";
 import { arbReport, seeded } from "./reports";
 
@@ -71,7 +71,10 @@ function checkGraph(report: Report, limits: GraphLimits): void {
 
 describe("buildGraph", () => {
   it("holds its invariants on generated reports, at the default caps and at small ones", () => {
-    fc.assert(fc.property(arbReport, (r) => checkGraph(r, DEFAULT_LIMITS)), seeded("graph default caps", 1101));
+    fc.assert(
+      fc.property(arbReport, (r) => checkGraph(r, DEFAULT_LIMITS)),
+      seeded("graph default caps", 1101),
+    );
     fc.assert(fc.property(arbReport, arbLimits, checkGraph), seeded("graph any caps", 1102));
   });
 
@@ -86,7 +89,13 @@ describe("buildGraph", () => {
           name: a.name,
           version: 1,
           agencies: a.agencies.map((id) => DEMO_SEED.agencies.find((g) => g.id === id)!),
-          token: { valid: a.valid !== false, fingerprint: "fp", invalidatedAt: a.invalidatedAt ?? null, invalidatedBy: a.invalidatedBy ?? null, reason: a.reason ?? null },
+          token: {
+            valid: a.valid !== false,
+            fingerprint: "fp",
+            invalidatedAt: a.invalidatedAt ?? null,
+            invalidatedBy: a.invalidatedBy ?? null,
+            reason: a.reason ?? null,
+          },
         },
       ]),
     );

@@ -82,11 +82,14 @@ describe("renderHtml", () => {
   });
 
   it("escapes the file name and API URL of its heading", () => {
-    const nodes = page({ rows: [], summary: { tokens: 0, drift: 0, pending: 0, refused: 0, missing: 0 } }, {
-      file: `</title><script>alert(1)</script>"'.yaml`,
-      apiUrl: "http://x/?a=<b>&c='d'",
-      generatedAt: "<now>",
-    });
+    const nodes = page(
+      { rows: [], summary: { tokens: 0, drift: 0, pending: 0, refused: 0, missing: 0 } },
+      {
+        file: `</title><script>alert(1)</script>"'.yaml`,
+        apiUrl: "http://x/?a=<b>&c='d'",
+        generatedAt: "<now>",
+      },
+    );
     expect(text(nodes.find((n) => n.tagName === "title")!)).toBe(`Marin Social audit: </title><script>alert(1)</script>"'.yaml`);
     expect(text(nodes.find((n) => n.tagName === "p" && hasClass(n, "source"))!)).toContain("http://x/?a=<b>&c='d'");
   });

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../../provider/core";
-import { accountState, MERMAID_LIMITS, renderMermaid, type MermaidLimits } from "../../provider/report";
+import { accountState, MERMAID_LIMITS, type MermaidLimits, renderMermaid } from "../../provider/report";
 import { escapeMermaid, printable } from "../../provider/report/text";
 import { arbName, arbReport, seeded } from "./reports";
 
@@ -68,8 +68,15 @@ function checkMermaid(report: Report, limits: MermaidLimits): void {
 
 describe("renderMermaid", () => {
   it("reads as Mermaid, shows what changes, and says when it truncates", () => {
-    fc.assert(fc.property(arbReport, (r) => checkMermaid(r, MERMAID_LIMITS)), seeded("mermaid default caps", 1301, 40));
-    const limits = fc.record({ maxAccounts: fc.integer({ min: 0, max: 12 }), maxAgencies: fc.integer({ min: 0, max: 8 }), maxEdges: fc.integer({ min: 0, max: 20 }) });
+    fc.assert(
+      fc.property(arbReport, (r) => checkMermaid(r, MERMAID_LIMITS)),
+      seeded("mermaid default caps", 1301, 40),
+    );
+    const limits = fc.record({
+      maxAccounts: fc.integer({ min: 0, max: 12 }),
+      maxAgencies: fc.integer({ min: 0, max: 8 }),
+      maxEdges: fc.integer({ min: 0, max: 20 }),
+    });
     fc.assert(fc.property(arbReport, limits, checkMermaid), seeded("mermaid small caps", 1302, 60));
   });
 

@@ -5,7 +5,7 @@
  * drawn from hostile text.
  */
 import fc from "fast-check";
-import { buildReport, type Account, type AuditEntry, type DesiredToken, type Report } from "../../provider/core";
+import { type Account, type AuditEntry, buildReport, type DesiredToken, type Report } from "../../provider/core";
 
 /** Names: any Unicode (lone surrogates, controls, bidi, emoji, wide), plus markup and Mermaid syntax. */
 export const arbName: fc.Arbitrary<string> = fc.oneof(

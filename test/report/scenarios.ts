@@ -47,7 +47,7 @@ export async function thousand(sb: TestSandbox, dir: string, allInvalid: boolean
     lines.push("  - { accountId: bulk-missing, valid: false }");
   }
   const file = path.join(dir, allInvalid ? "thousand-all.yaml" : "thousand.yaml");
-  writeFileSync(file, lines.join("\n") + "\n");
+  writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
 }
 
@@ -56,7 +56,7 @@ export async function manyAgencies(sb: TestSandbox, dir: string): Promise<string
   await sb.admin.sandbox.reset();
   const { ids } = await sb.admin.sandbox.addAccounts({ count: 300, idPrefix: "many-", agenciesPerAccount: { min: 1, max: 3 }, agencies: 60 });
   const file = path.join(dir, "many-agencies.yaml");
-  writeFileSync(file, ["tokens:", ...ids.map((id, i) => `  - { accountId: ${id}, valid: ${i % 3 === 2} }`)].join("\n") + "\n");
+  writeFileSync(file, `${["tokens:", ...ids.map((id, i) => `  - { accountId: ${id}, valid: ${i % 3 === 2} }`)].join("\n")}\n`);
   return file;
 }
 
@@ -84,9 +84,6 @@ export function hostileFiles(dir: string): { seed: string; tokens: string } {
   };
   const files = { seed: path.join(dir, "hostile-seed.json"), tokens: path.join(dir, "hostile.yaml") };
   writeFileSync(files.seed, JSON.stringify(seed));
-  writeFileSync(
-    files.tokens,
-    ["tokens:", ...names.map((_, i) => `  - { accountId: fb-${i + 1}, valid: ${i === names.length - 1} }`)].join("\n") + "\n",
-  );
+  writeFileSync(files.tokens, `${["tokens:", ...names.map((_, i) => `  - { accountId: fb-${i + 1}, valid: ${i === names.length - 1} }`)].join("\n")}\n`);
   return files;
 }

@@ -1,8 +1,8 @@
 /** Escaping and fitting labels: properties over hostile text, with fixed seeds. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { emWidth, escapeHtml, fit, printable } from "../../provider/report/text";
 import { displayWidth } from "../../provider/core/width";
+import { emWidth, escapeHtml, fit, printable } from "../../provider/report/text";
 import { arbName, seeded } from "./reports";
 
 const graphemes = (s: string) => [...new Intl.Segmenter("en", { granularity: "grapheme" }).segment(s)].map((x) => x.segment);

@@ -27,8 +27,20 @@ export const CUT: Line[] = [
 export const REFUSED: Line[] = [
   { name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory@agency\.example.*outside Pulumi/ },
   { name: "ghost", accountId: "fb-9999", valid: false, refusedFor: /account fb-9999 does not exist in Marin Social/ },
-  { name: "wrong-publisher", accountId: "tw-2002", valid: false, publisher: "facebook", refusedFor: /tw-2002 is a twitter account, but publisher is declared as facebook/ },
-  { name: "guarded", accountId: "fb-1003", valid: false, expectAgencies: ["ag-north"], refusedFor: /linked but not expected: South Agency \(ag-south\), West Agency \(ag-west\)/ },
+  {
+    name: "wrong-publisher",
+    accountId: "tw-2002",
+    valid: false,
+    publisher: "facebook",
+    refusedFor: /tw-2002 is a twitter account, but publisher is declared as facebook/,
+  },
+  {
+    name: "guarded",
+    accountId: "fb-1003",
+    valid: false,
+    expectAgencies: ["ag-north"],
+    refusedFor: /linked but not expected: South Agency \(ag-south\), West Agency \(ag-west\)/,
+  },
 ];
 
 export type Position = "first" | "middle" | "last";

@@ -2,8 +2,9 @@
  * Contract-checked requests to a running sandbox, for the sandbox integration tests: every
  * response is asserted (vitest `expect`) to match the OpenAPI contract, headers included.
  */
-import { expect } from "vitest";
+
 import { request } from "undici";
+import { expect } from "vitest";
 import type { loadContract, Sandbox } from "../../provider/sandbox";
 
 /** The loaded OpenAPI contract, as {@link loadContract} returns it. */

@@ -1,6 +1,6 @@
 /** A sandbox plus an admin client, for tests that need the real API. */
 import { MarinSocialClient } from "../../provider/client";
-import { startSandbox, type Sandbox, type SandboxOptions } from "../../provider/sandbox";
+import { type Sandbox, type SandboxOptions, startSandbox } from "../../provider/sandbox";
 
 /** A running sandbox with an admin client; `close()` stops both. */
 export interface TestSandbox {
