@@ -276,7 +276,10 @@ function tokenDefinition(root, doc) {
 
 /** A property's TypeScript type; `refs` collects the contract types it names. @param {any} p @param {Set<string>} refs */
 function propTs(p, refs) {
-  const named = (/** @type {string} */ n) => (refs.add(n), n);
+  const named = (/** @type {string} */ n) => {
+    refs.add(n);
+    return n;
+  };
   const base = p.schema ? named(p.schema) : p.type === "array" ? `${named(p.items)}[]` : p.type === "integer" ? "number" : p.type;
   return p.nullable ? `${base} | null` : base;
 }

@@ -46,12 +46,19 @@ export interface ListAccountsQuery {
   limit?: number;
 }
 
+/** What `GET /_sandbox/stats` returns (the contract's `Stats`): request counts by route template and status. */
+export interface SandboxStats {
+  total: number;
+  byRoute: Record<string, Record<string, number>>;
+  byStatus: Record<string, number>;
+}
+
 /** The sandbox-only routes under `/_sandbox` (admin key only). */
 export interface SandboxApi {
   /** `PUT /_sandbox/faults` with `{ latencyMs, errorRate, rateLimitPerSecond, rateLimitHeaders?, failRoutes? }`. */
   setFaults(faults: object): Promise<void>;
   /** `GET /_sandbox/stats`: request counts by route and status. */
-  stats(): Promise<any>;
+  stats(): Promise<SandboxStats>;
   /** `DELETE /_sandbox/stats`: zeroes the counts. */
   resetStats(): Promise<void>;
   /** `POST /_sandbox/reset`: restores the seed (idempotent, so retried). */
@@ -135,7 +142,7 @@ export class MarinSocialClient {
       setFaults: async (faults) => {
         await this.call({ method: "PUT", path: "/_sandbox/faults", body: faults });
       },
-      stats: async () => (await this.call({ method: "GET", path: "/_sandbox/stats" })).data,
+      stats: async () => (await this.call({ method: "GET", path: "/_sandbox/stats" })).data as SandboxStats,
       resetStats: async () => {
         await this.call({ method: "DELETE", path: "/_sandbox/stats" });
       },
@@ -185,7 +192,9 @@ export class MarinSocialClient {
    */
   async getAccounts(ids: readonly string[]): Promise<Map<string, Account>> {
     if (!Array.isArray(ids)) throw errors.invalidArgument("ids", "expected an array of account ids");
-    ids.forEach((id, i) => checkId(`ids[${i}]`, id, this.caller.redact.text));
+    ids.forEach((id, i) => {
+      checkId(`ids[${i}]`, id, this.caller.redact.text);
+    });
     const unique = [...new Set(ids)].filter((id) => satisfies(ACCOUNT_ID, id));
     for (const id of unique) this.orderOf(id);
     if (this.o.batchReads) return this.batcher.getMany(unique);

@@ -33,6 +33,9 @@ export function satisfies(rule: StringRule, value: unknown): value is string {
   if (rule.maxLength !== undefined && n > rule.maxLength) return false;
   if (rule.pattern === undefined) return true;
   let re = compiled.get(rule.pattern);
-  if (!re) compiled.set(rule.pattern, (re = new RegExp(rule.pattern, "u")));
+  if (!re) {
+    re = new RegExp(rule.pattern, "u");
+    compiled.set(rule.pattern, re);
+  }
   return re.test(value);
 }

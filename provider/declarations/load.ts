@@ -1,7 +1,7 @@
 /**
  * The declaration loader: text or file to tokens, or to every problem.
  */
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { isScalar, type YAMLError } from "yaml";
 import { buildTokens } from "./build";
 import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from "./limits";
@@ -95,7 +95,7 @@ export function parseDeclarations(text: string, file: string): LoadResult {
  * large or is not UTF-8 yields a problem, never a throw.
  */
 export async function loadDeclarations(file: string): Promise<LoadResult> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, "r");
   } catch (e) {

@@ -66,7 +66,10 @@ class Walk {
 
   node(node: unknown, path: (string | number)[]): void {
     if (!node) return;
-    if (isAlias(node)) return this.alias(node, path);
+    if (isAlias(node)) {
+      this.alias(node, path);
+      return;
+    }
     const n = node as Node;
     if (n.tag) this.refuse(n, path, `YAML tags are not allowed (found ${displayTag(n.tag)}); remove the tag and write a plain value`);
     this.anchor(n);

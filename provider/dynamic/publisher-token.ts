@@ -43,11 +43,13 @@ export interface PublisherToken extends Omit<PublisherTokenProperties, "actor" |
  * code, and is registered only after every other token, then fails its check. So in one run every
  * token that can be cut off is, whatever is refused and in whatever order. See program-tokens.ts.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the outputs, which pulumi.dynamic.Resource assigns at registration
 export class PublisherToken extends pulumi.dynamic.Resource {
   /** What the program saw and logged before acting (not stored in state). Made on first use. */
   get audit(): pulumi.Output<TokenAudit> {
     const audit = tokenAudit(this);
-    return (this.auditOutput ??= pulumi.Output.isInstance(audit) ? audit : pulumi.output(audit));
+    this.auditOutput ??= pulumi.Output.isInstance(audit) ? audit : pulumi.output(audit);
+    return this.auditOutput;
   }
   private auditOutput: pulumi.Output<TokenAudit> | undefined;
 

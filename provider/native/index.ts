@@ -35,6 +35,7 @@ export interface PublisherToken extends PublisherTokenProperties {}
  * invalidating the token and unlinking every agency; `pulumi preview` logs who is cut off.
  * Deleting it changes nothing in Marin Social.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the outputs, which pulumi.CustomResource assigns at registration
 export class PublisherToken extends pulumi.CustomResource {
   /** Looks up an existing token's state by account id (`pulumi import` adopts one into the stack). */
   static get(name: string, accountId: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions): PublisherToken {

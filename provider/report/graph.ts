@@ -170,7 +170,9 @@ export function buildGraph(rows: readonly ReportRow[], limits: GraphLimits = DEF
     right.push({ kind: "agency", key: "g-more", y: 0, agency: null, merged: rest.length, cut: sum((t) => t.cut), kept: sum((t) => t.kept) });
   }
   const band = new Map<string, number>();
-  ordered.forEach((t, i) => band.set(t.agency.id, Math.min(i, right.length - 1)));
+  ordered.forEach((t, i) => {
+    band.set(t.agency.id, Math.min(i, right.length - 1));
+  });
   const bandOf = (i: number) => Math.min(...links[i]!.map((l) => band.get(l.agency.id)!), right.length);
 
   // drifted but unchanged (re-authorized, declared valid) ranks with the unlinks, before the unchanged

@@ -164,7 +164,8 @@ let loaded: Driver | undefined;
  * installed. Throws, saying how to get one, when neither is available.
  */
 function sqliteDriver(): Driver {
-  return (loaded ??= loadDriver());
+  loaded ??= loadDriver();
+  return loaded;
 }
 
 function loadDriver(): Driver {

@@ -46,11 +46,11 @@ function toIssue(location: IssueLocation, e: ErrorObject): Issue {
   let message = e.message ?? "is invalid";
   switch (e.keyword) {
     case "additionalProperties":
-      pointer = `${pointer}/${escape(String(p.additionalProperty))}`;
+      pointer = `${pointer}/${escapePointerToken(String(p.additionalProperty))}`;
       message = location === "body" ? "unknown property; remove it" : `unknown ${location} parameter`;
       break;
     case "required":
-      pointer = `${pointer}/${escape(String(p.missingProperty))}`;
+      pointer = `${pointer}/${escapePointerToken(String(p.missingProperty))}`;
       message = "is required";
       break;
     case "enum":
@@ -70,7 +70,7 @@ function toIssue(location: IssueLocation, e: ErrorObject): Issue {
   }
   if (location === "body") return { in: location, path: pointer, message };
   const [, first = "", ...rest] = pointer.split("/");
-  const name = unescape(first);
+  const name = unescapePointerToken(first);
   return { in: location, path: rest.length ? `${name}/${rest.join("/")}` : name, message };
 }
 
@@ -81,10 +81,10 @@ function pruneOneOf(errors: readonly ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => !(e.keyword === "required" && oneOfs.some((o) => e.schemaPath.startsWith(`${o.schemaPath}/`))));
 }
 
-function escape(s: string): string {
+function escapePointerToken(s: string): string {
   return s.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
-function unescape(s: string): string {
+function unescapePointerToken(s: string): string {
   return s.replace(/~1/g, "/").replace(/~0/g, "~");
 }

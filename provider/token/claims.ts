@@ -12,7 +12,10 @@ export class AccountClaims<T> {
   /** Records that `who` declares `accountId`; returns how many declare it so far. */
   claim(accountId: string, who: T): number {
     let all = this.byAccount.get(accountId);
-    if (!all) this.byAccount.set(accountId, (all = new Set()));
+    if (!all) {
+      all = new Set();
+      this.byAccount.set(accountId, all);
+    }
     all.add(who);
     return all.size;
   }

@@ -6,7 +6,12 @@ describe("AdaptiveLimiter", () => {
   it("admits up to the cap and queues the rest in order", async () => {
     const l = new AdaptiveLimiter(2);
     const order: number[] = [];
-    const permits = [0, 1, 2, 3].map((i) => l.acquire().then((p) => (order.push(i), p)));
+    const permits = [0, 1, 2, 3].map((i) =>
+      l.acquire().then((p) => {
+        order.push(i);
+        return p;
+      }),
+    );
     await turn();
     expect(order).toEqual([0, 1]);
     expect(l.inFlight).toBe(2);

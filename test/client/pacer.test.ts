@@ -6,7 +6,12 @@ import { ManualClock, turn } from "../support/manual-clock";
 /** A clock the test moves by hand. */
 function clock(start = 1_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 describe("RatePacer", () => {

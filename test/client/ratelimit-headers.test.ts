@@ -13,7 +13,12 @@ import { type Advertise, rateLimited, startServer, type TestServer } from "./hel
 /** A clock the test moves by hand. */
 function clock(start = 1_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 describe("parsing RateLimit-Policy and RateLimit", () => {

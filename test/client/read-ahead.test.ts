@@ -17,7 +17,10 @@ import { account, accounts, clientFixture, fail, type Handler, json, notFoundPro
 function shuffled<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
   let s = seed >>> 0;
-  const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const next = (): number => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];
@@ -92,7 +95,10 @@ describe("requests of a refresh, by layout and parallelism (real sandbox)", () =
     try {
       const { ids } = await big.admin.sandbox.addAccounts({ count: 5000, idPrefix: "st-", agenciesPerAccount: { min: 1, max: 2 }, agencies: 4 });
       let s = seed! >>> 0;
-      const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      const next = (): number => {
+        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+        return s / 2 ** 32;
+      };
       const order = ids
         .map((id, i) => [next() < 0.25 ? i + next() * ids.length * 0.5 : i, id] as const)
         .sort((a, b) => a[0] - b[0])

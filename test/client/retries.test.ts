@@ -46,7 +46,9 @@ describe("retries", () => {
 
   it("honours Retry-After in seconds, and pauses other calls for it too", async () => {
     const clock = new ManualClock();
-    const answered = new Promise<void>((resolve) => void (onStatus = (status) => status === 429 && resolve()));
+    const answered = new Promise<void>((resolve) => {
+      onStatus = (status) => status === 429 && resolve();
+    });
     const { s, c } = await setup(script(fail(429, { "retry-after": "1" }), accounts()), { clock, onRequest: (e) => onStatus(e.status) });
     const first = c.getAccount("fb-1");
     await answered; // the client has the 429: its queue is paused

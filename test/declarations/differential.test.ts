@@ -166,7 +166,7 @@ const PLAIN: Record<string, string[]> = {
 };
 
 /** A value for `key`: good four times in five (plain files: plain nine times in ten). `\n` in a value is followed by the indentation it needs. */
-const valueOf = (key: string, plain: boolean): fc.Arbitrary<string> =>
+const valueFor = (key: string, plain: boolean): fc.Arbitrary<string> =>
   plain
     ? fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...PLAIN[key]!) }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY[key]!) })
     : fc.oneof(...(GOOD[key] ? [{ weight: 4, arbitrary: fc.constantFrom(...GOOD[key]) }] : []), { weight: 1, arbitrary: fc.constantFrom(...TRICKY[key]!) });
@@ -191,7 +191,7 @@ const entries = (keys: readonly string[], required: readonly string[], plain: bo
     .chain(({ keys: chosen, extra, drop }) => {
       const names = [...required.filter((k) => k !== drop), ...chosen.filter((k) => !required.includes(k))];
       if (extra) names.push(extra);
-      return fc.tuple(...names.map((key) => valueOf(key, plain).map((value): Entry => ({ key, value }))));
+      return fc.tuple(...names.map((key) => valueFor(key, plain).map((value): Entry => ({ key, value }))));
     });
 
 /** Comment lines that a line reader could mistake for content. */
@@ -223,7 +223,9 @@ function renderToken(t: TokenSpec, indent: number): string {
     lines.push(`${dash}{}`);
   } else {
     const anchor = t.style === "anchored" ? `&base\n${pad}` : "";
-    t.entries.forEach((e, i) => lines.push(`${i === 0 ? dash + anchor : pad}${pair(e, deeper)}${i === 0 ? tail : ""}`));
+    t.entries.forEach((e, i) => {
+      lines.push(`${i === 0 ? dash + anchor : pad}${pair(e, deeper)}${i === 0 ? tail : ""}`);
+    });
   }
   if (t.comment) lines.push(`${pad}${t.comment}`);
   return lines.join("\n");

@@ -81,7 +81,11 @@ function commandLines(): Array<{ where: string; argv: string[] }> {
       if (w[at] === "marin-social" || (at === 1 && w[0] === "node")) found.push({ where, argv: w.slice(at + 1) });
     }
   };
-  for (const b of blocks("sh")) b.text.split("\n").forEach((l, i) => take(`${b.file}:${b.line + 1 + i}`, l));
+  for (const b of blocks("sh")) {
+    b.text.split("\n").forEach((l, i) => {
+      take(`${b.file}:${b.line + 1 + i}`, l);
+    });
+  }
   for (const d of docs) {
     for (const code of inlineCode(d.prose)) {
       // Synopses in the CLI tables ([--json], FILE...) and placeholders (<command>) are checked by cli-options.test.ts.

@@ -25,7 +25,10 @@ const FLOOR = Math.ceil(N / 100) + 5;
 function shuffled<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
   let s = seed;
-  const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const next = (): number => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];

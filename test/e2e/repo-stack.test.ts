@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startServer, type TestServer } from "../client/helpers";
 import { checkpointText, describeWithPulumi, type PulumiTestStack, pulumiStack, repoProgramCopy } from "../support/pulumi";
 import { auditCounts, type TestSandbox, testSandbox } from "../support/sandbox";
-import { diagnosticsOf, exportedResources, exportedTokens, runOp, stepsOf, TOKEN_TYPE, tokenSteps, tokenUrn as urn } from "../support/stack-run";
+import { diagnosticsOf, exportedResources, exportedTokens, type OpRun, runOp, stepsOf, TOKEN_TYPE, tokenSteps, tokenUrn as urn } from "../support/stack-run";
 
 const ACME =
   'invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)';
@@ -219,7 +219,7 @@ describeWithPulumi("the README flows on the repository's stack, through the real
       ]);
       const failing = { failRoutes: [{ route: "DELETE /v1/agencies/{agencyId}/accounts/{accountId}", match: "ag-south/accounts/fb-1003", status: 503 }] };
       await sb.admin.sandbox.setFaults(failing);
-      let first;
+      let first: OpRun;
       try {
         first = await runOp(s.stack, "up");
       } finally {
@@ -242,7 +242,7 @@ describeWithPulumi("the README flows on the repository's stack, through the real
 
       // The unlink still fails: the update is a partial failure too, recorded the same way.
       await sb.admin.sandbox.setFaults(failing);
-      let second;
+      let second: OpRun;
       try {
         second = await runOp(s.stack, "up");
       } finally {

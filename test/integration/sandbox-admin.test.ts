@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Account } from "../../provider/core/types";
 import { loadContract, type Sandbox, startSandbox } from "../../provider/sandbox";
 import { ManualClock, until } from "../support/manual-clock";
-import { contractCaller } from "../support/sandbox-call";
+import { type CallResult, contractCaller } from "../support/sandbox-call";
 
 const contract = loadContract();
 let sb: Sandbox;
@@ -73,7 +73,10 @@ describe("faults", () => {
   it("delays /v1 requests by latencyMs, and never /_sandbox", async () => {
     await setFaults({ latencyMs: 120 });
     let answered = false;
-    const delayed = call("GET /v1/agencies").then((r) => ((answered = true), r));
+    const delayed = call("GET /v1/agencies").then((r) => {
+      answered = true;
+      return r;
+    });
     await until(() => clock.pending().length > 0); // the request arrived and waits on the sandbox's clock
     expect(clock.pending()).toEqual([120]);
     expect((await call("GET /_sandbox/faults")).status).toBe(200); // /_sandbox answers at once
@@ -131,7 +134,7 @@ describe("bulk accounts", () => {
     const seen: Account[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await call("GET /v1/accounts", { query: `limit=500${cursor ? `&cursor=${cursor}` : ""}` });
+      const page: CallResult = await call("GET /v1/accounts", { query: `limit=500${cursor ? `&cursor=${cursor}` : ""}` });
       seen.push(...page.body.items);
       cursor = page.body.nextCursor;
     } while (cursor);

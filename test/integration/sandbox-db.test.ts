@@ -61,7 +61,12 @@ describe(`the sandbox database on Node ${process.version}`, () => {
     const add = db.prepare("INSERT INTO agencies (id, name) VALUES (?, ?)");
     const ids = () => (db.prepare("SELECT id FROM agencies ORDER BY id").all() as Array<{ id: string }>).map((r) => r.id);
     try {
-      expect(db.transaction(() => (add.run("ag-1", "One"), db.inTransaction))).toBe(true);
+      expect(
+        db.transaction(() => {
+          add.run("ag-1", "One");
+          return db.inTransaction;
+        }),
+      ).toBe(true);
       expect(db.inTransaction).toBe(false);
       expect(() =>
         db.transaction(() => {

@@ -63,7 +63,9 @@ async function diff(
     .setIgnorechangesList(ignore);
   const res = await p.call<pb.DiffResponse>("diff", req);
   const detailed: Record<string, { kind: number; inputDiff: boolean }> = {};
-  res.getDetaileddiffMap().forEach((v, k) => (detailed[k] = { kind: v.getKind(), inputDiff: v.getInputdiff() }));
+  res.getDetaileddiffMap().forEach((v, k) => {
+    detailed[k] = { kind: v.getKind(), inputDiff: v.getInputdiff() };
+  });
   return {
     changes: res.getChanges(),
     replaces: res.getReplacesList(),

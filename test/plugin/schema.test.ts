@@ -15,7 +15,29 @@ import { USER_INPUTS } from "../../provider/token/inputs";
 import { buildOutputs } from "../../provider/token/outputs";
 import { ROOT } from "./support";
 
-const schema = packageSchema() as any;
+/** A property of the package schema, as far as these tests read it. */
+interface PropertySpec {
+  description: string;
+  secret?: boolean;
+  defaultInfo: { environment: string[] };
+}
+
+/** The parts of the package schema these tests read (the first test checks the whole against the metaschema). */
+interface PackageSchema {
+  resources: {
+    [TOKEN_TYPE]: {
+      inputProperties: Record<"accountId" | "expectAgencies" | "reason", PropertySpec>;
+      properties: { tokenFingerprint: PropertySpec };
+      requiredInputs: string[];
+    };
+  };
+  types: { "marin-social:index:Publisher": { enum: { value: string }[] } };
+  functions: { "marin-social:index:getAccount": { inputs: { required: string[] } } };
+  config: { variables: Record<"apiKey" | "apiUrl" | "allowInsecureHttp", PropertySpec> };
+  provider: { inputProperties: PackageSchema["config"]["variables"] };
+}
+
+const schema = packageSchema() as unknown as PackageSchema;
 const token = schema.resources[TOKEN_TYPE];
 const metaschema = JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/pulumi/pulumi.json"), "utf8"));
 // The metaschema's two formats (on fields this schema does not use) are accepted as they are.

@@ -141,7 +141,11 @@ export async function forwardingProxy(target: string): Promise<ForwardingProxy> 
   };
   const wait = (cond: () => boolean): Promise<void> =>
     new Promise<void>((resolve) => {
-      const w = (): boolean => (cond() ? (resolve(), true) : false);
+      const w = (): boolean => {
+        if (!cond()) return false;
+        resolve();
+        return true;
+      };
       if (!w()) waiters.push(w);
     });
   const server = createHttpServer((req, res) => {

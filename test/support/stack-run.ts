@@ -88,8 +88,12 @@ export async function runOp(stack: Stack, op: Op, o: RunOpOptions = {}): Promise
       events.push(e);
       onEvent?.(e);
     },
-    onOutput: (text: string) => void (stdout += text),
-    onError: (text: string) => void (stderr += text),
+    onOutput: (text: string) => {
+      stdout += text;
+    },
+    onError: (text: string) => {
+      stderr += text;
+    },
   };
   let exitCode = 0;
   let message = "";
