@@ -73,16 +73,61 @@ export function compileOperation(
   resolve: Resolve,
   absolutize: (s: unknown) => unknown,
 ): Operation {
-  const deref = <T>(node: unknown): T => {
-    let n = node as Json;
-    while (n && typeof n.$ref === "string") n = resolve(n.$ref) as Json;
-    return n as T;
-  };
+  const deref: Deref = (node) => derefNode(resolve, node);
   const op = raw as Json;
   const key = `${method} ${template}`;
-  const params = ((op.parameters as unknown[]) ?? []).map((p) => deref<Param>(p));
+  const groups = groupParams(((op.parameters as unknown[]) ?? []).map((p) => deref<Param>(p)));
+  const paramValidators = compileParamValidators(ajv, groups, absolutize);
+  const rb = op.requestBody ? deref<Json>(op.requestBody) : undefined;
+  const bodySchema = (rb?.content as Json | undefined)?.["application/json"] as Json | undefined;
+  const bodyValidator = bodySchema ? ajv.compile(absolutize(bodySchema.schema) as Json) : undefined;
+  const { responses, responseHeaders } = compileResponses(ajv, (op.responses as Json) ?? {}, deref, absolutize);
+  const compiled: Compiled = { key, deref, groups, paramValidators, bodyValidator, bodyRequired: Boolean(rb?.required), responses, responseHeaders };
+  return {
+    key,
+    method,
+    template,
+    operationId: String(op.operationId ?? key),
+    tags: (op.tags as string[]) ?? [],
+    body: !bodyValidator ? "none" : rb?.required ? "required" : "optional",
+    validateRequest: (req) => validateRequest(compiled, req),
+    responseErrors: (status, contentType, body, headers) => responseErrors(compiled, status, contentType, body, headers),
+  };
+}
+
+type Deref = <T>(node: unknown) => T;
+
+/** The compiled parts of an operation that its request and response checks read. */
+interface Compiled {
+  key: string;
+  deref: Deref;
+  /** The operation's parameters by location, in contract order. */
+  groups: Map<IssueLocation, Param[]>;
+  /** One object schema per location that has parameters. */
+  paramValidators: Map<IssueLocation, ValidateFunction>;
+  /** Undefined when the operation takes no JSON body. */
+  bodyValidator: ValidateFunction | undefined;
+  bodyRequired: boolean;
+  /** Media type validators by documented status; null when the response documents no body. */
+  responses: Map<string, Map<string, ValidateFunction> | null>;
+  responseHeaders: Map<string, HeaderCheck[]>;
+}
+
+/** Follows `$ref`s until `node` is not a reference. */
+function derefNode<T>(resolve: Resolve, node: unknown): T {
+  let n = node as Json;
+  while (n && typeof n.$ref === "string") n = resolve(n.$ref) as Json;
+  return n as T;
+}
+
+function groupParams(params: Param[]): Map<IssueLocation, Param[]> {
   const groups = new Map<IssueLocation, Param[]>();
   for (const p of params) groups.set(p.in, [...(groups.get(p.in) ?? []), p]);
+  return groups;
+}
+
+/** One object schema per parameter location; only headers allow names the contract does not list. */
+function compileParamValidators(ajv: Ajv2020, groups: Map<IssueLocation, Param[]>, absolutize: (s: unknown) => unknown): Map<IssueLocation, ValidateFunction> {
   const paramValidators = new Map<IssueLocation, ValidateFunction>();
   for (const [loc, list] of groups) {
     const properties: Json = {};
@@ -90,27 +135,15 @@ export function compileOperation(
     const required = list.filter((p) => p.required).map((p) => headerName(loc, p.name));
     paramValidators.set(loc, ajv.compile({ type: "object", properties, required, additionalProperties: loc === "header" }));
   }
+  return paramValidators;
+}
 
-  const rb = op.requestBody ? deref<Json>(op.requestBody) : undefined;
-  const bodySchema = (rb?.content as Json | undefined)?.["application/json"] as Json | undefined;
-  const bodyValidator = bodySchema ? ajv.compile(absolutize(bodySchema.schema) as Json) : undefined;
-
+function compileResponses(ajv: Ajv2020, documented: Json, deref: Deref, absolutize: (s: unknown) => unknown): Pick<Compiled, "responses" | "responseHeaders"> {
   const responses = new Map<string, Map<string, ValidateFunction> | null>();
   const responseHeaders = new Map<string, HeaderCheck[]>();
-  for (const [status, r] of Object.entries((op.responses as Json) ?? {})) {
+  for (const [status, r] of Object.entries(documented)) {
     const response = deref<Json>(r);
-    const checks: HeaderCheck[] = [];
-    for (const [name, h] of Object.entries((response.headers as Json | undefined) ?? {})) {
-      const header = deref<Json>(h);
-      let check = headerChecks.get(header);
-      if (!check) {
-        const schema = deref<Json>(header.schema ?? {});
-        check = { name, validate: ajv.compile(absolutize(schema) as Json), type: schema.type };
-        headerChecks.set(header, check);
-      }
-      checks.push({ ...check, name });
-    }
-    responseHeaders.set(status, checks);
+    responseHeaders.set(status, compileHeaderChecks(ajv, (response.headers as Json | undefined) ?? {}, deref, absolutize));
     const content = response.content as Json | undefined;
     if (!content) {
       responses.set(status, null);
@@ -120,93 +153,105 @@ export function compileOperation(
     for (const [type, m] of Object.entries(content)) media.set(type, ajv.compile(absolutize((m as Json).schema) as Json));
     responses.set(status, media);
   }
+  return { responses, responseHeaders };
+}
 
-  /** Problems with the documented headers of the response `documented` that `headers` carries. */
-  const headerErrors = (documented: string, status: number, headers: ResponseHeaders): string[] => {
-    const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-    const out: string[] = [];
-    for (const check of responseHeaders.get(documented) ?? []) {
-      const raw = lower.get(check.name.toLowerCase());
-      if (raw === undefined) continue;
-      const text = Array.isArray(raw) ? raw.join(", ") : String(raw);
-      const value = coerceScalar(text, check.type);
-      if (!check.validate(value)) {
-        const why = (check.validate.errors ?? []).map((e) => e.message).join("; ");
-        out.push(`${key} ${status}: header ${check.name} ${JSON.stringify(text)} ${why}`);
-      }
+function compileHeaderChecks(ajv: Ajv2020, headers: Json, deref: Deref, absolutize: (s: unknown) => unknown): HeaderCheck[] {
+  const checks: HeaderCheck[] = [];
+  for (const [name, h] of Object.entries(headers)) {
+    const header = deref<Json>(h);
+    let check = headerChecks.get(header);
+    if (!check) {
+      const schema = deref<Json>(header.schema ?? {});
+      check = { name, validate: ajv.compile(absolutize(schema) as Json), type: schema.type };
+      headerChecks.set(header, check);
     }
-    return out;
-  };
+    checks.push({ ...check, name });
+  }
+  return checks;
+}
 
-  const schemaOf = (p: Param): Json => deref<Json>(p.schema ?? {});
-  const itemSchemaOf = (p: Param): Json => deref<Json>(schemaOf(p).items ?? {});
-
-  return {
-    key,
-    method,
-    template,
-    operationId: String(op.operationId ?? key),
-    tags: (op.tags as string[]) ?? [],
-    body: !bodyValidator ? "none" : rb?.required ? "required" : "optional",
-    validateRequest(req) {
-      const issues: Issue[] = [];
-      const value: ValidRequest = { params: {}, query: {}, headers: {}, body: req.body };
-      const check = (loc: IssueLocation, obj: Json): void => {
-        const v = paramValidators.get(loc);
-        if (!v) {
-          for (const name of Object.keys(obj)) issues.push({ in: loc, path: name, message: `unknown ${loc} parameter` });
-          return;
-        }
-        if (!v(obj)) issues.push(...formatIssues(loc, v.errors ?? []));
-      };
-      for (const p of groups.get("path") ?? []) {
-        const rawValue = req.params[p.name];
-        if (rawValue !== undefined) value.params[p.name] = coerce(rawValue, p, schemaOf(p), itemSchemaOf(p));
-      }
-      check("path", value.params);
-      const byName = groups.get("query") ?? [];
-      for (const name of new Set(req.query.keys())) {
-        const all = req.query.getAll(name);
-        const p = byName.find((q) => q.name === name);
-        if (all.length > 1) issues.push({ in: "query", path: name, message: "is given more than once; give it once" });
-        value.query[name] = p ? coerce(all[0] ?? "", p, schemaOf(p), itemSchemaOf(p)) : all[0];
-      }
-      check("query", value.query);
-      for (const p of groups.get("header") ?? []) {
-        const h = req.headers[p.name.toLowerCase()];
-        if (h !== undefined) value.headers[p.name.toLowerCase()] = Array.isArray(h) ? h.join(", ") : h;
-      }
-      if (groups.has("header")) check("header", value.headers);
-      if (bodyValidator) {
-        if (req.body === undefined) {
-          if (rb?.required) issues.push({ in: "body", path: "", message: "a JSON body is required" });
-        } else if (!bodyValidator(req.body)) {
-          issues.push(...formatIssues("body", bodyValidator.errors ?? []));
-        }
-      }
-      return issues.length ? { ok: false, issues } : { ok: true, value };
-    },
-    responseErrors(status, contentType, body, headers) {
-      const cls = `${Math.floor(status / 100)}XX`;
-      const documented = responses.has(String(status)) ? String(status) : responses.has(cls) ? cls : "default";
-      const media = responses.get(documented);
-      if (media === undefined) return [`${key}: status ${status} is not documented`];
-      const bad = headers ? headerErrors(documented, status, headers) : [];
-      if (bad.length) return bad;
-      const empty = body === undefined || body === "" || body === null;
-      if (media === null) return empty ? [] : [`${key}: status ${status} documents no body, got one`];
-      const type = (contentType ?? "").split(";")[0]?.trim() ?? "";
-      const v = media.get(type);
-      if (!v) return [`${key}: status ${status} documents ${[...media.keys()].join(", ")}, got "${type}"`];
-      if (!v(body)) {
-        return formatIssues("body", v.errors ?? []).map((i) => `${key} ${status}: ${i.path || "/"} ${i.message}`);
-      }
-      if (type === "application/problem+json" && (body as Json).status !== status) {
-        return [`${key}: problem status ${String((body as Json).status)} differs from HTTP status ${status}`];
-      }
-      return [];
-    },
+function validateRequest(c: Compiled, req: RawRequest): { ok: true; value: ValidRequest } | { ok: false; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const value: ValidRequest = { params: {}, query: {}, headers: {}, body: req.body };
+  const check = (loc: IssueLocation, obj: Json): void => {
+    const v = c.paramValidators.get(loc);
+    if (!v) {
+      for (const name of Object.keys(obj)) issues.push({ in: loc, path: name, message: `unknown ${loc} parameter` });
+      return;
+    }
+    if (!v(obj)) issues.push(...formatIssues(loc, v.errors ?? []));
   };
+  for (const p of c.groups.get("path") ?? []) {
+    const rawValue = req.params[p.name];
+    if (rawValue !== undefined) value.params[p.name] = coerceParam(c, rawValue, p);
+  }
+  check("path", value.params);
+  const byName = c.groups.get("query") ?? [];
+  for (const name of new Set(req.query.keys())) {
+    const all = req.query.getAll(name);
+    const p = byName.find((q) => q.name === name);
+    if (all.length > 1) issues.push({ in: "query", path: name, message: "is given more than once; give it once" });
+    value.query[name] = p ? coerceParam(c, all[0] ?? "", p) : all[0];
+  }
+  check("query", value.query);
+  for (const p of c.groups.get("header") ?? []) {
+    const h = req.headers[p.name.toLowerCase()];
+    if (h !== undefined) value.headers[p.name.toLowerCase()] = Array.isArray(h) ? h.join(", ") : h;
+  }
+  if (c.groups.has("header")) check("header", value.headers);
+  if (c.bodyValidator) {
+    if (req.body === undefined) {
+      if (c.bodyRequired) issues.push({ in: "body", path: "", message: "a JSON body is required" });
+    } else if (!c.bodyValidator(req.body)) {
+      issues.push(...formatIssues("body", c.bodyValidator.errors ?? []));
+    }
+  }
+  return issues.length ? { ok: false, issues } : { ok: true, value };
+}
+
+function coerceParam(c: Compiled, raw: string, p: Param): unknown {
+  const schema = c.deref<Json>(p.schema ?? {});
+  return coerce(raw, p, schema, c.deref<Json>(schema.items ?? {}));
+}
+
+function responseErrors(c: Compiled, status: number, contentType: string | undefined, body: unknown, headers?: ResponseHeaders): string[] {
+  const { key, responses } = c;
+  const cls = `${Math.floor(status / 100)}XX`;
+  const documented = responses.has(String(status)) ? String(status) : responses.has(cls) ? cls : "default";
+  const media = responses.get(documented);
+  if (media === undefined) return [`${key}: status ${status} is not documented`];
+  const bad = headers ? headerErrors(c, documented, status, headers) : [];
+  if (bad.length) return bad;
+  const empty = body === undefined || body === "" || body === null;
+  if (media === null) return empty ? [] : [`${key}: status ${status} documents no body, got one`];
+  const type = (contentType ?? "").split(";")[0]?.trim() ?? "";
+  const v = media.get(type);
+  if (!v) return [`${key}: status ${status} documents ${[...media.keys()].join(", ")}, got "${type}"`];
+  if (!v(body)) {
+    return formatIssues("body", v.errors ?? []).map((i) => `${key} ${status}: ${i.path || "/"} ${i.message}`);
+  }
+  if (type === "application/problem+json" && (body as Json).status !== status) {
+    return [`${key}: problem status ${String((body as Json).status)} differs from HTTP status ${status}`];
+  }
+  return [];
+}
+
+/** Problems with the documented headers of the response `documented` that `headers` carries. */
+function headerErrors(c: Compiled, documented: string, status: number, headers: ResponseHeaders): string[] {
+  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const out: string[] = [];
+  for (const check of c.responseHeaders.get(documented) ?? []) {
+    const raw = lower.get(check.name.toLowerCase());
+    if (raw === undefined) continue;
+    const text = Array.isArray(raw) ? raw.join(", ") : String(raw);
+    const value = coerceScalar(text, check.type);
+    if (!check.validate(value)) {
+      const why = (check.validate.errors ?? []).map((e) => e.message).join("; ");
+      out.push(`${c.key} ${status}: header ${check.name} ${JSON.stringify(text)} ${why}`);
+    }
+  }
+  return out;
 }
 
 function headerName(loc: IssueLocation, name: string): string {
