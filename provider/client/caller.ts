@@ -10,7 +10,7 @@ import type { RequestEvent, ResolvedOptions } from "./options";
 import { RatePacer } from "./pacer";
 import { readAdvertisement } from "./ratelimit-headers";
 import { makeRedactor, type Redactor } from "./redact";
-import { backoffDelay, classifyTransportError, decideRetry, type Failure, parseRetryAfter } from "./retry";
+import { backoffDelay, classifyTransportError, decideRetry, type Failure, parseRetryAfter, type RetryDecision } from "./retry";
 import { type AttemptResponse, leasePool, type PoolLease, sendAttempt } from "./transport";
 import { USER_AGENT } from "./version";
 
@@ -65,6 +65,20 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
     }, ms);
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** What the attempts of one call share; `attempt` counts from 1, `refused` counts refused connections. */
+interface Attempts {
+  spec: CallSpec;
+  ctx: ErrorContext;
+  shownPath: string;
+  idempotent: boolean;
+  /** When the first attempt left the queue, on the client's clock. */
+  started: number;
+  signal: AbortSignal;
+  attempt: number;
+  refused: number;
+  deadlineError(attempts: number): MarinSocialError;
 }
 
 /** Runs calls for one client: owns its limiter, its pool lease and its counters. */
@@ -136,42 +150,33 @@ export class Caller {
     // attempt leaves the queue (that wait is not the server's slowness); retries re-enter
     // the queue ahead of new calls.
     const firstPermit = await this.limiter.acquire(undefined, spec.orderKey !== undefined ? { key: spec.orderKey } : {});
-    const { timeouts, retry } = this.o;
+    const { timeouts, clock } = this.o;
     const shownPath = this.redact.clip(this.o.basePath + spec.path, 300);
     const ctx: ErrorContext = { method: spec.method, path: shownPath };
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.o.apiKey}`,
-      accept: "application/json",
-      "user-agent": this.o.userAgent ?? USER_AGENT,
-      ...spec.headers,
-    };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (spec.idempotencyKey !== undefined) headers["idempotency-key"] = spec.idempotencyKey;
-    const idempotent = spec.method !== "POST" || spec.idempotent === true || spec.idempotencyKey !== undefined;
-
-    const clock = this.o.clock;
-    const started = clock.now();
+    const headers = this.requestHeaders(spec, body);
     const ac = new AbortController();
-    const deadline = DEADLINE;
-    const timer = clock.setTimeout(() => ac.abort(deadline), timeouts.deadlineMs);
-    const deadlineError = (attempts: number): MarinSocialError =>
-      errors.timeout({ ...ctx, attempts, phase: "deadline", ms: timeouts.deadlineMs }, this.o.settings);
-
-    let attempt = 0;
-    let refused = 0;
+    const a: Attempts = {
+      spec,
+      ctx,
+      shownPath,
+      idempotent: spec.method !== "POST" || spec.idempotent === true || spec.idempotencyKey !== undefined,
+      started: clock.now(),
+      signal: ac.signal,
+      attempt: 0,
+      refused: 0,
+      deadlineError: (attempts) => errors.timeout({ ...ctx, attempts, phase: "deadline", ms: timeouts.deadlineMs }, this.o.settings),
+    };
+    const timer = clock.setTimeout(() => ac.abort(DEADLINE), timeouts.deadlineMs);
     try {
       for (;;) {
-        attempt++;
+        const attempt = ++a.attempt;
         let permit: Permit;
-        if (attempt === 1) {
-          permit = firstPermit;
-        } else {
-          try {
-            permit = await this.limiter.acquire(ac.signal, { priority: true });
-          } catch (e) {
-            if (e === deadline) throw deadlineError(attempt - 1);
-            throw e;
-          }
+        try {
+          // The first attempt already holds its permit: no await, so no extra tick.
+          permit = attempt === 1 ? firstPermit : await this.limiter.acquire(ac.signal, { priority: true });
+        } catch (e) {
+          if (e === DEADLINE) throw a.deadlineError(attempt - 1);
+          throw e;
         }
         if (attempt > 1) this.counters.retries++;
         this.counters.requests++;
@@ -187,72 +192,95 @@ export class Caller {
             bodyTimeoutMs: timeouts.bodyMs,
           });
         } catch (e) {
-          this.limiter.release(permit, { kind: "neutral" });
-          if (ac.signal.aborted) {
-            this.emit({ method: spec.method, path: shownPath, attempt, error: "deadline" });
-            throw deadlineError(attempt);
-          }
-          const failure = classifyTransportError(e);
-          const reason = this.redact.clip(failure.reason, 200);
-          this.emit({ method: spec.method, path: shownPath, attempt, error: reason });
-          if (failure.refused) refused++;
-          const decision = decideRetry({
-            attempt,
-            refusedCount: refused,
-            idempotent,
-            failure,
-            policy: retry,
-            remainingMs: timeouts.deadlineMs - (clock.now() - started),
-          });
-          if (!decision.retry) {
-            if (failure.code === "timeout") {
-              const phase = failure.phase ?? "headers";
-              const ms = phase === "connect" ? timeouts.connectMs : phase === "headers" ? timeouts.headersMs : timeouts.bodyMs;
-              throw errors.timeout({ ...ctx, attempts: attempt, phase, ms }, this.o.settings);
-            }
-            throw errors.network({ ...ctx, attempts: attempt, reason, origin: this.o.displayUrl, retryable: failure.retryable }, this.o.settings);
-          }
-          await this.pause(decision.delayMs, ac.signal, deadline, () => deadlineError(attempt));
+          await this.pause(this.afterTransportError(a, permit, e), ac.signal, DEADLINE, () => a.deadlineError(attempt));
           continue;
         }
-
-        const status = res.status;
-        this.emit({ method: spec.method, path: shownPath, status, attempt });
-        this.observeLimits(res);
-        if (status >= 200 && status < 300) {
-          this.limiter.release(permit, { kind: "ok" });
-          return { status, data: this.parseBody(res, { ...ctx, status, attempts: attempt }) };
-        }
-        const retryAfterMs = parseRetryAfter(res.headers["retry-after"], Date.now());
-        if (status === 429) {
-          this.counters.rateLimited++;
-          const pauseMs = retryAfterMs !== undefined ? Math.min(retryAfterMs, retry.maxRetryAfterMs) : backoffDelay(attempt, retry);
-          this.limiter.release(permit, { kind: "rate-limited", pauseMs });
-        } else {
-          this.limiter.release(permit, status >= 500 ? { kind: "neutral", responded: true } : { kind: "ok" });
-        }
-        const failure: Failure = { kind: "status", status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-        const decision = decideRetry({
-          attempt,
-          refusedCount: refused,
-          idempotent,
-          failure,
-          policy: retry,
-          remainingMs: timeouts.deadlineMs - (clock.now() - started),
-        });
-        if (!decision.retry) {
-          const problem = this.problemOf(res);
-          const contentType = res.headers["content-type"];
-          throw errorForStatus(
-            { ...ctx, status, attempts: attempt, ...(problem ? { problem } : {}) },
-            { ...(typeof contentType === "string" ? { contentType } : {}), baseUrl: this.o.displayUrl, settings: this.o.settings },
-          );
-        }
-        await this.pause(decision.delayMs, ac.signal, deadline, () => deadlineError(attempt));
+        const outcome = this.afterResponse(a, permit, res);
+        if ("result" in outcome) return outcome.result;
+        await this.pause(outcome.delayMs, ac.signal, DEADLINE, () => a.deadlineError(attempt));
       }
     } finally {
       clock.clearTimeout(timer);
     }
+  }
+
+  /** The headers every attempt of `spec` sends. */
+  private requestHeaders(spec: CallSpec, body: string | undefined): Record<string, string> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.o.apiKey}`,
+      accept: "application/json",
+      "user-agent": this.o.userAgent ?? USER_AGENT,
+      ...spec.headers,
+    };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (spec.idempotencyKey !== undefined) headers["idempotency-key"] = spec.idempotencyKey;
+    return headers;
+  }
+
+  /** After an attempt that got no response: returns the wait before the retry, or throws the call's error. */
+  private afterTransportError(a: Attempts, permit: Permit, e: unknown): number {
+    const { timeouts } = this.o;
+    this.limiter.release(permit, { kind: "neutral" });
+    if (a.signal.aborted) {
+      this.emit({ method: a.spec.method, path: a.shownPath, attempt: a.attempt, error: "deadline" });
+      throw a.deadlineError(a.attempt);
+    }
+    const failure = classifyTransportError(e);
+    const reason = this.redact.clip(failure.reason, 200);
+    this.emit({ method: a.spec.method, path: a.shownPath, attempt: a.attempt, error: reason });
+    if (failure.refused) a.refused++;
+    const decision = this.decide(a, failure);
+    if (decision.retry) return decision.delayMs;
+    if (failure.code === "timeout") {
+      const phase = failure.phase ?? "headers";
+      const ms = phase === "connect" ? timeouts.connectMs : phase === "headers" ? timeouts.headersMs : timeouts.bodyMs;
+      throw errors.timeout({ ...a.ctx, attempts: a.attempt, phase, ms }, this.o.settings);
+    }
+    throw errors.network({ ...a.ctx, attempts: a.attempt, reason, origin: this.o.displayUrl, retryable: failure.retryable }, this.o.settings);
+  }
+
+  /**
+   * After an attempt that got a response: releases its permit (telling the limiter about a 429
+   * or 5xx), then returns the 2xx result or the wait before the retry, or throws the call's error.
+   */
+  private afterResponse(a: Attempts, permit: Permit, res: AttemptResponse): { result: CallResult } | { delayMs: number } {
+    const { retry } = this.o;
+    const status = res.status;
+    this.emit({ method: a.spec.method, path: a.shownPath, status, attempt: a.attempt });
+    this.observeLimits(res);
+    if (status >= 200 && status < 300) {
+      this.limiter.release(permit, { kind: "ok" });
+      return { result: { status, data: this.parseBody(res, { ...a.ctx, status, attempts: a.attempt }) } };
+    }
+    const retryAfterMs = parseRetryAfter(res.headers["retry-after"], Date.now());
+    if (status === 429) {
+      this.counters.rateLimited++;
+      const pauseMs = retryAfterMs !== undefined ? Math.min(retryAfterMs, retry.maxRetryAfterMs) : backoffDelay(a.attempt, retry);
+      this.limiter.release(permit, { kind: "rate-limited", pauseMs });
+    } else {
+      this.limiter.release(permit, status >= 500 ? { kind: "neutral", responded: true } : { kind: "ok" });
+    }
+    const decision = this.decide(a, { kind: "status", status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    if (decision.retry) return { delayMs: decision.delayMs };
+    const problem = this.problemOf(res);
+    const contentType = res.headers["content-type"];
+    throw errorForStatus(
+      { ...a.ctx, status, attempts: a.attempt, ...(problem ? { problem } : {}) },
+      { ...(typeof contentType === "string" ? { contentType } : {}), baseUrl: this.o.displayUrl, settings: this.o.settings },
+    );
+  }
+
+  /** The retry policy's verdict on the failed attempt `a.attempt`, with the time left before the deadline. */
+  private decide(a: Attempts, failure: Failure): RetryDecision {
+    const { timeouts, retry, clock } = this.o;
+    return decideRetry({
+      attempt: a.attempt,
+      refusedCount: a.refused,
+      idempotent: a.idempotent,
+      failure,
+      policy: retry,
+      remainingMs: timeouts.deadlineMs - (clock.now() - a.started),
+    });
   }
 
   /**
