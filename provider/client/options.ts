@@ -223,43 +223,9 @@ export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedO
     throw errors.config("client options are missing", "Pass { baseUrl, apiKey } (see resolveConnection).");
   }
   const settings = opts.settings ?? PULUMI_SETTINGS;
-  const keyFix = `Set a valid key with ${settings.set("apiKey", "<key>")}.`;
-  const apiKey = typeof opts.apiKey === "string" ? opts.apiKey.trim() : "";
-  if (!apiKey) throw errors.config("the API key is empty", keyFix);
-  if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-    throw errors.config("the API key contains spaces, control or non-ASCII characters", keyFix);
-  }
+  const apiKey = checkedKey(opts.apiKey, settings);
   const scrub = makeRedactor(apiKey).text;
-  const raw = typeof opts.baseUrl === "string" ? opts.baseUrl.trim() : "";
-  const from = urlFrom ? ` (${urlFrom})` : "";
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw errors.config(
-      `the API URL "${scrub(withoutCredentials(raw))}"${from} is not a valid URL`,
-      `Set an absolute URL such as https://api.example.com with ${settings.set("apiUrl", "<url>")}.`,
-    );
-  }
-  const display = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw errors.config(
-      `the API URL ${scrub(display)}${from} uses ${url.protocol.replace(/:$/, "")}, not http or https`,
-      `Set an https:// URL with ${settings.set("apiUrl", "<url>")}.`,
-    );
-  }
-  if (url.username || url.password) {
-    throw errors.config(
-      `the API URL ${scrub(display)}${from} embeds credentials`,
-      `Remove the user:password part; set the key with ${settings.set("apiKey", "<key>")}.`,
-    );
-  }
-  if (url.search || url.hash) {
-    throw errors.config(`the API URL ${scrub(display)}${from} has a query or fragment`, "Set only scheme, host, port and an optional path prefix.");
-  }
-  if (url.protocol === "http:" && !opts.allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    throw errors.insecureTransport(scrub(display), scrub(url.hostname), urlFrom, settings);
-  }
+  const { url, display } = checkedUrl(opts, urlFrom, settings, scrub);
   const t = opts.timeouts ?? {};
   const r = opts.retry ?? {};
   const resolved: ResolvedOptions = {
@@ -300,6 +266,55 @@ export function resolveOptions(opts: ClientOptions, urlFrom?: string): ResolvedO
   }
   if (opts.onRequest !== undefined) resolved.onRequest = opts.onRequest;
   return resolved;
+}
+
+/** The trimmed API key; throws `config` when it is empty or has characters a header cannot carry. */
+function checkedKey(value: unknown, settings: SettingHelp): string {
+  const keyFix = `Set a valid key with ${settings.set("apiKey", "<key>")}.`;
+  const apiKey = typeof value === "string" ? value.trim() : "";
+  if (!apiKey) throw errors.config("the API key is empty", keyFix);
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw errors.config("the API key contains spaces, control or non-ASCII characters", keyFix);
+  }
+  return apiKey;
+}
+
+/**
+ * The parsed API URL and its display form (without a trailing slash), checked in the order
+ * {@link resolveOptions} documents; `scrub` takes the key out of every message.
+ */
+function checkedUrl(opts: ClientOptions, urlFrom: string | undefined, settings: SettingHelp, scrub: (s: string) => string): { url: URL; display: string } {
+  const raw = typeof opts.baseUrl === "string" ? opts.baseUrl.trim() : "";
+  const from = urlFrom ? ` (${urlFrom})` : "";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw errors.config(
+      `the API URL "${scrub(withoutCredentials(raw))}"${from} is not a valid URL`,
+      `Set an absolute URL such as https://api.example.com with ${settings.set("apiUrl", "<url>")}.`,
+    );
+  }
+  const display = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw errors.config(
+      `the API URL ${scrub(display)}${from} uses ${url.protocol.replace(/:$/, "")}, not http or https`,
+      `Set an https:// URL with ${settings.set("apiUrl", "<url>")}.`,
+    );
+  }
+  if (url.username || url.password) {
+    throw errors.config(
+      `the API URL ${scrub(display)}${from} embeds credentials`,
+      `Remove the user:password part; set the key with ${settings.set("apiKey", "<key>")}.`,
+    );
+  }
+  if (url.search || url.hash) {
+    throw errors.config(`the API URL ${scrub(display)}${from} has a query or fragment`, "Set only scheme, host, port and an optional path prefix.");
+  }
+  if (url.protocol === "http:" && !opts.allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    throw errors.insecureTransport(scrub(display), scrub(url.hostname), urlFrom, settings);
+  }
+  return { url, display };
 }
 
 /** Where {@link resolveConnection} reads settings from. */
