@@ -149,30 +149,7 @@ export function buildGraph(rows: readonly ReportRow[], limits: GraphLimits = DEF
   const maxAgencies = Math.max(1, Math.floor(limits.maxAgencies));
   const states = rows.map(accountState);
   const links = rows.map(linksOf);
-
-  const tally = new Map<string, { agency: Agency; cut: number; kept: number }>();
-  for (const l of links.flat()) {
-    const t = tally.get(l.agency.id) ?? { agency: l.agency, cut: 0, kept: 0 };
-    if (l.cut) t.cut++;
-    else t.kept++;
-    tally.set(l.agency.id, t);
-  }
-  const ordered = [...tally.values()].sort(
-    (a, b) => b.cut - a.cut || b.cut + b.kept - (a.cut + a.kept) || (a.agency.id < b.agency.id ? -1 : a.agency.id > b.agency.id ? 1 : 0),
-  );
-  const keep = ordered.length > maxAgencies ? maxAgencies - 1 : ordered.length;
-  const right: AgencyNode[] = ordered
-    .slice(0, keep)
-    .map((t, i) => ({ kind: "agency", key: `g${i}`, y: 0, agency: t.agency, merged: 0, cut: t.cut, kept: t.kept }));
-  const rest = ordered.slice(keep);
-  if (rest.length > 0) {
-    const sum = (f: (t: (typeof rest)[number]) => number) => rest.reduce((n, t) => n + f(t), 0);
-    right.push({ kind: "agency", key: "g-more", y: 0, agency: null, merged: rest.length, cut: sum((t) => t.cut), kept: sum((t) => t.kept) });
-  }
-  const band = new Map<string, number>();
-  ordered.forEach((t, i) => {
-    band.set(t.agency.id, Math.min(i, right.length - 1));
-  });
+  const { ordered, right, rest, band } = agencyColumn(links, maxAgencies);
   const bandOf = (i: number) => Math.min(...links[i]!.map((l) => band.get(l.agency.id)!), right.length);
 
   // drifted but unchanged (re-authorized, declared valid) ranks with the unlinks, before the unchanged
@@ -186,61 +163,9 @@ export function buildGraph(rows: readonly ReportRow[], limits: GraphLimits = DEF
           .sort((a, b) => rank(a) - rank(b) || a - b)
           .slice(0, maxAccounts);
   const isDrawn = new Set(drawn);
-
-  const groups = new Map<string, GroupNode>();
-  const groupKey = (b: number, cut: boolean) => `c${b}${cut ? "x" : "k"}`;
-  const groupFor = (b: number, cut: boolean): GroupNode => {
-    const key = groupKey(b, cut);
-    const g = groups.get(key) ?? { kind: "group", key, y: 0, agency: right[b]?.key ?? null, cut, accounts: 0, links: 0, states: {}, drifted: 0 };
-    groups.set(key, g);
-    return g;
-  };
-  for (const i of all) {
-    if (isDrawn.has(i)) continue;
-    const touched = new Set<GroupNode>();
-    if (links[i]!.length === 0) touched.add(groupFor(right.length, false));
-    for (const l of links[i]!) {
-      const g = groupFor(band.get(l.agency.id)!, l.cut);
-      g.links++;
-      touched.add(g);
-    }
-    for (const g of touched) {
-      g.accounts++;
-      g.states[states[i]!] = (g.states[states[i]!] ?? 0) + 1;
-      if (rows[i]!.drift) g.drifted++;
-    }
-  }
-
-  const left: (AccountNode | GroupNode)[] = [];
-  const bands: { first: number; last: number }[] = [];
-  let y = 0;
-  for (let b = 0; b <= right.length; b++) {
-    const members = drawn.filter((i) => bandOf(i) === b).sort((p, q) => rank(p) - rank(q) || p - q);
-    const nodes: (AccountNode | GroupNode)[] = members.map((i) => ({ kind: "account", key: `a${i}`, y: 0, index: i, row: rows[i]!, state: states[i]! }));
-    for (const cut of [true, false]) {
-      const g = groups.get(groupKey(b, cut));
-      if (g) nodes.push(g);
-    }
-    if (nodes.length === 0) continue;
-    if (left.length > 0) y += BAND_GAP;
-    bands[b] = { first: y, last: y + nodes.length - 1 };
-    for (const n of nodes) {
-      n.y = y++;
-      left.push(n);
-    }
-  }
-
-  const edges = new Map<string, Edge>();
-  const addEdge = (from: string, to: string, cut: boolean, n: number) => {
-    const key = `${from}>${to}>${cut}`;
-    const e = edges.get(key) ?? { from, to, cut, links: 0 };
-    e.links += n;
-    edges.set(key, e);
-  };
-  for (const n of left) {
-    if (n.kind === "account") for (const l of links[n.index]!) addEdge(n.key, right[band.get(l.agency.id)!]!.key, l.cut, 1);
-    else if (n.agency !== null) addEdge(n.key, n.agency, n.cut, n.links);
-  }
+  const groups = collapseUndrawn(rows, states, links, isDrawn, band, right);
+  const { left, bands } = leftColumn(rows, states, drawn, groups, right.length, bandOf, rank);
+  const edges = edgesOf(left, links, band, right);
 
   const height = placeAgencies(left, right, bands, [...edges.values()]);
   const cutLinks = links.flat().filter((l) => l.cut).length;
@@ -263,6 +188,139 @@ export function buildGraph(rows: readonly ReportRow[], limits: GraphLimits = DEF
       mergedAgencies: rest.length,
     },
   };
+}
+
+type AgencyTally = { agency: Agency; cut: number; kept: number };
+
+/**
+ * The right column: agencies by links cut, then by links, then by id; those beyond `maxAgencies`
+ * merge into one node. `band` gives each agency's index in the column (merged ones share the last).
+ */
+function agencyColumn(
+  links: readonly Link[][],
+  maxAgencies: number,
+): { ordered: AgencyTally[]; right: AgencyNode[]; rest: AgencyTally[]; band: Map<string, number> } {
+  const tally = new Map<string, AgencyTally>();
+  for (const l of links.flat()) {
+    const t = tally.get(l.agency.id) ?? { agency: l.agency, cut: 0, kept: 0 };
+    if (l.cut) t.cut++;
+    else t.kept++;
+    tally.set(l.agency.id, t);
+  }
+  const ordered = [...tally.values()].sort(
+    (a, b) => b.cut - a.cut || b.cut + b.kept - (a.cut + a.kept) || (a.agency.id < b.agency.id ? -1 : a.agency.id > b.agency.id ? 1 : 0),
+  );
+  const keep = ordered.length > maxAgencies ? maxAgencies - 1 : ordered.length;
+  const right: AgencyNode[] = ordered
+    .slice(0, keep)
+    .map((t, i) => ({ kind: "agency", key: `g${i}`, y: 0, agency: t.agency, merged: 0, cut: t.cut, kept: t.kept }));
+  const rest = ordered.slice(keep);
+  if (rest.length > 0) {
+    const sum = (f: (t: (typeof rest)[number]) => number) => rest.reduce((n, t) => n + f(t), 0);
+    right.push({ kind: "agency", key: "g-more", y: 0, agency: null, merged: rest.length, cut: sum((t) => t.cut), kept: sum((t) => t.kept) });
+  }
+  const band = new Map<string, number>();
+  ordered.forEach((t, i) => {
+    band.set(t.agency.id, Math.min(i, right.length - 1));
+  });
+  return { ordered, right, rest, band };
+}
+
+/** The key of the node that collapses the accounts of band `b` whose links there are cut (or kept). */
+function groupKey(b: number, cut: boolean): string {
+  return `c${b}${cut ? "x" : "k"}`;
+}
+
+/**
+ * Collapses every account not drawn into one node per band and kind of link it has there; an
+ * account without links goes to the band after the last agency.
+ */
+function collapseUndrawn(
+  rows: readonly ReportRow[],
+  states: readonly AccountState[],
+  links: readonly Link[][],
+  isDrawn: ReadonlySet<number>,
+  band: ReadonlyMap<string, number>,
+  right: readonly AgencyNode[],
+): Map<string, GroupNode> {
+  const groups = new Map<string, GroupNode>();
+  const groupFor = (b: number, cut: boolean): GroupNode => {
+    const key = groupKey(b, cut);
+    const g = groups.get(key) ?? { kind: "group", key, y: 0, agency: right[b]?.key ?? null, cut, accounts: 0, links: 0, states: {}, drifted: 0 };
+    groups.set(key, g);
+    return g;
+  };
+  for (let i = 0; i < rows.length; i++) {
+    if (isDrawn.has(i)) continue;
+    const touched = new Set<GroupNode>();
+    if (links[i]!.length === 0) touched.add(groupFor(right.length, false));
+    for (const l of links[i]!) {
+      const g = groupFor(band.get(l.agency.id)!, l.cut);
+      g.links++;
+      touched.add(g);
+    }
+    for (const g of touched) {
+      g.accounts++;
+      g.states[states[i]!] = (g.states[states[i]!] ?? 0) + 1;
+      if (rows[i]!.drift) g.drifted++;
+    }
+  }
+  return groups;
+}
+
+/**
+ * The left column, band by band: the drawn accounts by rank, then the band's cut and kept groups,
+ * with a gap between bands; `bands` gives the rows each band spans.
+ */
+function leftColumn(
+  rows: readonly ReportRow[],
+  states: readonly AccountState[],
+  drawn: readonly number[],
+  groups: ReadonlyMap<string, GroupNode>,
+  agencies: number,
+  bandOf: (i: number) => number,
+  rank: (i: number) => number,
+): { left: (AccountNode | GroupNode)[]; bands: { first: number; last: number }[] } {
+  const left: (AccountNode | GroupNode)[] = [];
+  const bands: { first: number; last: number }[] = [];
+  let y = 0;
+  for (let b = 0; b <= agencies; b++) {
+    const members = drawn.filter((i) => bandOf(i) === b).sort((p, q) => rank(p) - rank(q) || p - q);
+    const nodes: (AccountNode | GroupNode)[] = members.map((i) => ({ kind: "account", key: `a${i}`, y: 0, index: i, row: rows[i]!, state: states[i]! }));
+    for (const cut of [true, false]) {
+      const g = groups.get(groupKey(b, cut));
+      if (g) nodes.push(g);
+    }
+    if (nodes.length === 0) continue;
+    if (left.length > 0) y += BAND_GAP;
+    bands[b] = { first: y, last: y + nodes.length - 1 };
+    for (const n of nodes) {
+      n.y = y++;
+      left.push(n);
+    }
+  }
+  return { left, bands };
+}
+
+/** One edge per left node, agency and kind of link, counting the links it stands for, in left-column order. */
+function edgesOf(
+  left: readonly (AccountNode | GroupNode)[],
+  links: readonly Link[][],
+  band: ReadonlyMap<string, number>,
+  right: readonly AgencyNode[],
+): Map<string, Edge> {
+  const edges = new Map<string, Edge>();
+  const addEdge = (from: string, to: string, cut: boolean, n: number) => {
+    const key = `${from}>${to}>${cut}`;
+    const e = edges.get(key) ?? { from, to, cut, links: 0 };
+    e.links += n;
+    edges.set(key, e);
+  };
+  for (const n of left) {
+    if (n.kind === "account") for (const l of links[n.index]!) addEdge(n.key, right[band.get(l.agency.id)!]!.key, l.cut, 1);
+    else if (n.agency !== null) addEdge(n.key, n.agency, n.cut, n.links);
+  }
+  return edges;
 }
 
 /**
