@@ -11,7 +11,7 @@ import { type DecidedObservation, type Observation, packPlan, REFUSED_IN_PREVIEW
 import { SECRET_OUTPUTS } from "../token/outputs";
 import { reportAfterTheFact } from "./after-the-fact";
 import { assertProgramConnection, programLookup } from "./lookup";
-import { programTokens, type Verdict } from "./program-tokens";
+import { type DeclaredToken, programTokens, type Verdict } from "./program-tokens";
 import { publisherTokenProvider } from "./shim";
 import { withoutStackTraces } from "./stack-traces";
 
@@ -63,56 +63,7 @@ export class PublisherToken extends pulumi.dynamic.Resource {
     const about = { urn: urnOf(name, opts?.parent) } as unknown as pulumi.Resource;
     const actor = pulumiActor(pulumi.getProject(), pulumi.getStack());
     const declared = programTokens().declare(name, opts);
-    const decide = async ([accountId, valid, publisher, reason, expectAgencies]: Unwrapped): Promise<Seen> => {
-      const desired = clean({ accountId, valid, publisher, reason, expectAgencies });
-      // The same contract rules as the provider's check: a value the API would refuse is
-      // reported as such, not looked up (which would fail as "not found" or a 400).
-      const invalid = checkInputs({ ...desired, actor }).failures;
-      const lookup = (): Promise<Observation> =>
-        invalid.length > 0 ? Promise.resolve({ status: "error", message: invalid.map((f) => f.reason).join("; ") }) : programLookup().observe(accountId);
-      const verdict = await programTokens().decide(declared, desired, actor, lookup);
-      const audit = auditOf(desired, verdict);
-      const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
-      withoutStackTraces(() => void log(displayText(audit.audit.message), about));
-      // `pulumi up` previews first and stops there if the preview fails, so a refusal fails only
-      // the update itself (see program-tokens.ts); a preview shows it as this error and goes on.
-      if (verdict.refusal && !pulumi.runtime.isDryRun()) process.exitCode = REPORTED_ERROR_EXIT_CODE;
-      return { verdict, audit: audit.audit, invalid };
-    };
-    const inputs: unknown[] = [args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies];
-    // A refused token is sent to the engine only once every other token has been (the SDK
-    // sends a resource when all its inputs are known); its audit is known before that.
-    // In a preview a refused token goes marked as such instead of with its observation, so that
-    // its check lets the preview go on: the refusal is already reported.
-    // The observation goes with the decision made here (the format check's failures, the plan and
-    // the refusal), which the provider acts on without deciding again (see lifecycle.ts).
-    const observed = async ({ verdict, invalid }: Seen): Promise<DecidedObservation | typeof REFUSED_IN_PREVIEW> => {
-      await verdict.othersRegistered;
-      if (verdict.refusal && pulumi.runtime.isDryRun()) return REFUSED_IN_PREVIEW;
-      const { plan, refusal } = verdict;
-      return {
-        ...verdict.observed,
-        decided: { ...(plan ? { plan: packPlan(plan) } : {}), ...(refusal ? { refusal } : {}), ...(invalid.length > 0 ? { failures: invalid } : {}) },
-      };
-    };
-    const duplicates = ({ verdict }: Seen): string[] | undefined => (verdict.duplicates ? [...verdict.duplicates] : undefined);
-    let derived: {
-      seen: pulumi.Output<Seen> | Promise<Seen>;
-      observed: pulumi.Input<DecidedObservation | typeof REFUSED_IN_PREVIEW>;
-      duplicates: pulumi.Input<string[] | undefined>;
-    };
-    if (inputs.every(isPlain)) {
-      // Plain values (a declaration file's): decided through plain promises, which the SDK takes as
-      // inputs like Outputs. An Output costs several promises, closures and captured stack traces
-      // of the SDK's; for thousands of tokens they were most of the program's memory above the
-      // SDK's own per-resource cost. Nothing can be unknown, secret or depended on here.
-      const seen = decide(inputs as unknown as Unwrapped);
-      derived = { seen, observed: handled(seen.then(observed)), duplicates: handled(seen.then(duplicates)) };
-    } else {
-      // Outputs or promises: their unknowns (preview), secrets and dependencies carry through.
-      const seen = pulumi.all([args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies]).apply(decide);
-      derived = { seen, observed: seen.apply(observed), duplicates: seen.apply(duplicates) };
-    }
+    const derived = deriveSeen(args, (unwrapped) => decideToken({ declared, actor, about }, unwrapped));
     super(
       publisherTokenProvider,
       name,
@@ -172,6 +123,77 @@ interface Seen {
   audit: TokenAudit;
   /** The format check's failures. */
   invalid: InputFailure[];
+}
+
+/** What deciding a token needs from its constructor: its declaration, the actor, and what its logs are against. */
+interface Deciding {
+  declared: DeclaredToken;
+  actor: string;
+  /** Stands for the token in the SDK's log calls, which read only its `urn`. */
+  about: pulumi.Resource;
+}
+
+/** Decides the token from its resolved inputs and logs its audit against `about`. */
+async function decideToken({ declared, actor, about }: Deciding, [accountId, valid, publisher, reason, expectAgencies]: Unwrapped): Promise<Seen> {
+  const desired = clean({ accountId, valid, publisher, reason, expectAgencies });
+  // The same contract rules as the provider's check: a value the API would refuse is
+  // reported as such, not looked up (which would fail as "not found" or a 400).
+  const invalid = checkInputs({ ...desired, actor }).failures;
+  const lookup = (): Promise<Observation> =>
+    invalid.length > 0 ? Promise.resolve({ status: "error", message: invalid.map((f) => f.reason).join("; ") }) : programLookup().observe(accountId);
+  const verdict = await programTokens().decide(declared, desired, actor, lookup);
+  const audit = auditOf(desired, verdict);
+  const log = audit.severity === "warn" ? pulumi.log.warn : audit.severity === "error" ? pulumi.log.error : pulumi.log.info;
+  withoutStackTraces(() => void log(displayText(audit.audit.message), about));
+  // `pulumi up` previews first and stops there if the preview fails, so a refusal fails only
+  // the update itself (see program-tokens.ts); a preview shows it as this error and goes on.
+  if (verdict.refusal && !pulumi.runtime.isDryRun()) process.exitCode = REPORTED_ERROR_EXIT_CODE;
+  return { verdict, audit: audit.audit, invalid };
+}
+
+/**
+ * The observation the token is registered with. A refused token is sent to the engine only once
+ * every other token has been (the SDK sends a resource when all its inputs are known); its audit
+ * is known before that. In a preview a refused token goes marked as such instead of with its
+ * observation, so that its check lets the preview go on: the refusal is already reported.
+ * The observation goes with the decision made here (the format check's failures, the plan and
+ * the refusal), which the provider acts on without deciding again (see lifecycle.ts).
+ */
+async function observedOf({ verdict, invalid }: Seen): Promise<DecidedObservation | typeof REFUSED_IN_PREVIEW> {
+  await verdict.othersRegistered;
+  if (verdict.refusal && pulumi.runtime.isDryRun()) return REFUSED_IN_PREVIEW;
+  const { plan, refusal } = verdict;
+  return {
+    ...verdict.observed,
+    decided: { ...(plan ? { plan: packPlan(plan) } : {}), ...(refusal ? { refusal } : {}), ...(invalid.length > 0 ? { failures: invalid } : {}) },
+  };
+}
+
+function duplicatesOf({ verdict }: Seen): string[] | undefined {
+  return verdict.duplicates ? [...verdict.duplicates] : undefined;
+}
+
+/** The decision about a token and the inputs derived from it. */
+interface Derived {
+  seen: pulumi.Output<Seen> | Promise<Seen>;
+  observed: pulumi.Input<DecidedObservation | typeof REFUSED_IN_PREVIEW>;
+  duplicates: pulumi.Input<string[] | undefined>;
+}
+
+/** Starts deciding the token once its inputs are known: through plain promises when they are plain values, else through Outputs. */
+function deriveSeen(args: PublisherTokenArgs, decide: (unwrapped: Unwrapped) => Promise<Seen>): Derived {
+  const inputs: unknown[] = [args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies];
+  if (inputs.every(isPlain)) {
+    // Plain values (a declaration file's): decided through plain promises, which the SDK takes as
+    // inputs like Outputs. An Output costs several promises, closures and captured stack traces
+    // of the SDK's; for thousands of tokens they were most of the program's memory above the
+    // SDK's own per-resource cost. Nothing can be unknown, secret or depended on here.
+    const seen = decide(inputs as unknown as Unwrapped);
+    return { seen, observed: handled(seen.then(observedOf)), duplicates: handled(seen.then(duplicatesOf)) };
+  }
+  // Outputs or promises: their unknowns (preview), secrets and dependencies carry through.
+  const seen = pulumi.all([args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies]).apply(decide);
+  return { seen, observed: seen.apply(observedOf), duplicates: seen.apply(duplicatesOf) };
 }
 
 /**
