@@ -75,7 +75,6 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         expectAgencies: args.expectAgencies,
         actor,
         observed: derived.observed,
-        duplicates: derived.duplicates,
         accountName: undefined,
         externalId: undefined,
         linkedAgencies: undefined,
@@ -169,15 +168,10 @@ async function observedOf({ verdict, invalid }: Seen): Promise<DecidedObservatio
   };
 }
 
-function duplicatesOf({ verdict }: Seen): string[] | undefined {
-  return verdict.duplicates ? [...verdict.duplicates] : undefined;
-}
-
 /** The decision about a token and the inputs derived from it. */
 interface Derived {
   seen: pulumi.Output<Seen> | Promise<Seen>;
   observed: pulumi.Input<DecidedObservation | typeof REFUSED_IN_PREVIEW>;
-  duplicates: pulumi.Input<string[] | undefined>;
 }
 
 /** Starts deciding the token once its inputs are known: through plain promises when they are plain values, else through Outputs. */
@@ -189,11 +183,11 @@ function deriveSeen(args: PublisherTokenArgs, decide: (unwrapped: Unwrapped) => 
     // of the SDK's; for thousands of tokens they were most of the program's memory above the
     // SDK's own per-resource cost. Nothing can be unknown, secret or depended on here.
     const seen = decide(inputs as unknown as Unwrapped);
-    return { seen, observed: handled(seen.then(observedOf)), duplicates: handled(seen.then(duplicatesOf)) };
+    return { seen, observed: handled(seen.then(observedOf)) };
   }
   // Outputs or promises: their unknowns (preview), secrets and dependencies carry through.
   const seen = pulumi.all([args.accountId, args.valid, args.publisher, args.reason, args.expectAgencies]).apply(decide);
-  return { seen, observed: seen.apply(observedOf), duplicates: seen.apply(duplicatesOf) };
+  return { seen, observed: seen.apply(observedOf) };
 }
 
 /**

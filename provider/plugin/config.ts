@@ -5,8 +5,9 @@
  * `marin-social`, so its `marin-social:declarations` arrives here too.
  */
 import { type Connection, MarinSocialClient, resolveConnection, resolveOptions, USER_AGENT } from "../client";
+import { hasUnknown } from "../token/inputs";
 import { PACKAGE } from "./schema";
-import { isUnknown, type Props } from "./wire";
+import type { Props } from "./wire";
 
 /** Config keys the schema declares; `apiKey` is a secret. */
 export const CONFIG_KEYS = ["apiUrl", "apiKey", "allowInsecureHttp"] as const;
@@ -16,7 +17,7 @@ function configReader(values: Record<string, unknown>): (key: string) => string 
   return (key) => {
     if (!key.startsWith(`${PACKAGE}:`)) return undefined;
     const v = values[key.slice(PACKAGE.length + 1)];
-    if (v === undefined || v === null || isUnknown(v)) return undefined;
+    if (v === undefined || v === null || hasUnknown(v)) return undefined;
     return typeof v === "string" ? v : JSON.stringify(v);
   };
 }
@@ -47,7 +48,7 @@ export function checkConfig(
 ): { secrets: Set<string>; failures: Array<{ property: string; reason: string }> } {
   const secrets = new Set(news.secrets);
   if (news.values.apiKey !== undefined) secrets.add("apiKey");
-  if (CONFIG_KEYS.some((k) => isUnknown(news.values[k]))) return { secrets, failures: [] };
+  if (CONFIG_KEYS.some((k) => hasUnknown(news.values[k]))) return { secrets, failures: [] };
   try {
     connectionOf(news.values, env);
     return { secrets, failures: [] };

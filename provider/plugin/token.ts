@@ -14,7 +14,7 @@ import { satisfies } from "../core/rules";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
 import { auditOf } from "../token/audit";
 import { duplicateRefusal } from "../token/claims";
-import { checkInputs, type InputFailure, malformed, malformedMessage, type TokenInputs, USER_INPUTS } from "../token/inputs";
+import { checkInputs, hasUnknown, type InputFailure, malformed, malformedMessage, type TokenInputs, USER_INPUTS } from "../token/inputs";
 import type { Planned, TokenLifecycle } from "../token/lifecycle";
 import { tokenChanges } from "../token/lifecycle";
 import { type FoundObservation, liveFromObservation, type Observation, recordedObservation } from "../token/observation";
@@ -24,7 +24,7 @@ import { type Checked, type Claims, nameOf } from "./claims";
 import { detailedDiff, Kind, type PropertyDiff, STABLE_OUTPUTS } from "./diff";
 import type { EngineLog } from "./engine-log";
 import { continuesOnError } from "./run-options";
-import { isUnknown, type Props, pick, UNKNOWN } from "./wire";
+import { type Props, pick, UNKNOWN } from "./wire";
 
 /** What the handlers work with. */
 export interface TokenContext {
@@ -137,7 +137,7 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
     failures.push({ property: "accountId", reason: `could not read account ${String(accountId)} from Marin Social: ${(err as Error).message}` });
   }
   const { observed } = checked;
-  if (observed && failures.length === 0 && declarers.length === 1 && typeof user.valid === "boolean" && !isUnknown(user)) {
+  if (observed && failures.length === 0 && declarers.length === 1 && typeof user.valid === "boolean" && !hasUnknown(user)) {
     const desired = { ...(user as unknown as TokenInputs), actor };
     const decision = decide({ desired, observed, actor });
     if (decision.plan) checked.plan = decision.plan;
@@ -206,7 +206,7 @@ export async function diff(
       : typeof user.accountId === "string" && user.accountId === olds.accountId
         ? recordedObservation(user.accountId, oldOutputs.values)
         : undefined;
-  const known = bad.length === 0 && !isUnknown(user) && typeof user.valid === "boolean";
+  const known = bad.length === 0 && !hasUnknown(user) && typeof user.valid === "boolean";
   const desired: TokenInputs = { ...(user as unknown as TokenInputs), actor };
   let plan: Plan | undefined;
   if (known && observed)
@@ -250,7 +250,7 @@ function predicted(
   refused: boolean,
 ): Record<string, unknown> {
   const live = checked?.account;
-  if (!live || isUnknown(inputs) || typeof inputs.valid !== "boolean") {
+  if (!live || hasUnknown(inputs) || typeof inputs.valid !== "boolean") {
     const out: Record<string, unknown> = { ...inputs, actor };
     for (const k of [
       "accountName",

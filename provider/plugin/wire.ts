@@ -81,14 +81,6 @@ function dropUndefined(value: unknown): unknown {
   return out;
 }
 
-/** True when the value, or anything inside it, is unknown (preview). */
-export function isUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(isUnknown);
-  if (value !== null && typeof value === "object") return Object.values(value).some(isUnknown);
-  return false;
-}
-
 /** The values of `keys` present in `values`. */
 export function pick(values: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -14,8 +14,6 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export interface TokenInputs extends DesiredToken, Pick<PublisherTokenOutputs, "actor"> {
   /** The program-side lookup. Absent when the program could not look (unknown accountId). */
   observed?: DecidedObservation;
-  /** Set by the program when more than one resource declares this account: all their names. */
-  duplicates?: string[];
 }
 
 /** A failure of one input property: which, and what is wrong and how to fix it. */
@@ -27,10 +25,11 @@ export interface InputFailure {
 /** Input property names the user sets (the token definition's inputs). */
 export const USER_INPUTS = TOKEN_INPUTS;
 
-/** True when the value (or any element of it) is the preview's unknown marker. */
+/** True when the value, or anything inside it, is the preview's unknown marker. */
 export function hasUnknown(value: unknown): boolean {
   if (value === UNKNOWN) return true;
   if (Array.isArray(value)) return value.some(hasUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasUnknown);
   return false;
 }
 
@@ -90,7 +89,6 @@ export function inputsOf(news: Record<string, unknown>): TokenInputs {
   if (expectAgencies !== undefined) inputs.expectAgencies = expectAgencies as string[];
   const observed = asObservation(news.observed);
   if (observed) inputs.observed = observed;
-  if (Array.isArray(news.duplicates) && news.duplicates.every((n) => typeof n === "string")) inputs.duplicates = news.duplicates as string[];
   return inputs;
 }
 

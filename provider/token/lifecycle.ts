@@ -112,7 +112,7 @@ export class TokenLifecycle {
     if (failures.length > 0) return { inputs: news, failures };
     const observed = inputs.observed;
     if (observed && !hasUnknown(inputs.accountId) && typeof inputs.valid === "boolean" && !hasUnknown(inputs.expectAgencies)) {
-      const { refusal } = decide({ desired: inputs, observed, actor: inputs.actor, ...(inputs.duplicates ? { duplicates: inputs.duplicates } : {}) });
+      const { refusal } = decide({ desired: inputs, observed, actor: inputs.actor });
       if (refusal) failures.push({ property: refusal.property, reason: refusal.message });
     }
     return { inputs: { ...inputs }, failures };

@@ -9,7 +9,7 @@ import type { TokenInputs } from "./inputs";
  * Everything a PublisherToken records in state (generated from the token definition). The hidden
  * input `observed` is not repeated here: it stays in the inputs, keeping state small.
  */
-export interface TokenOutputs extends PublisherTokenOutputs, Pick<TokenInputs, "duplicates"> {}
+export type TokenOutputs = PublisherTokenOutputs;
 
 /** Output keys that are always stored as secrets. */
 export { TOKEN_SECRET_OUTPUTS as SECRET_OUTPUTS } from "../generated/token";

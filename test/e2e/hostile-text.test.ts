@@ -9,14 +9,13 @@
  * The names are set the way a publisher would: a seed file for the agency and the revoked
  * account, and `PATCH /_sandbox/accounts/{id}` for a rename.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { audit } from "../report/scenarios";
-import { describeWithPulumi, type PulumiTestStack, pulumiStack, repoProgramCopy } from "../support/pulumi";
-import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { e2eSession } from "../support/e2e-session";
+import { describeWithPulumi } from "../support/pulumi";
 import { runOp } from "../support/stack-run";
 import { copyProject, type NativeStack, nativeStack } from "./native-support";
 
@@ -37,42 +36,34 @@ const REASON = `left${NUL}\u001b[1A\u001b[2K\n${FORGED} reason\u2029\u2067`;
 /** Any character that acts on a terminal or reorders text; the CLI runs with `--color never`, so none is expected at all. */
 const ACTING = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
 
-let sb: TestSandbox;
-let tmp: string;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), "marin-hostile-"));
-  const seed = path.join(tmp, "seed.json");
-  writeFileSync(
-    seed,
-    JSON.stringify({
-      agencies: [
-        { id: "ag-north", name: "North Agency" },
-        { id: "ag-evil", name: AGENCY },
-      ],
-      accounts: [
-        { id: "fb-1001", publisher: "facebook", name: "Plain", agencies: ["ag-north", "ag-evil"] },
-        { id: "fb-1003", publisher: "facebook", name: NAME, agencies: ["ag-evil"], valid: false, invalidatedBy: "ops@agency.example", reason: REASON },
-      ],
-    }),
-  );
-  sb = await testSandbox({ seed });
-}, T);
 /** Each test starts from the seed (an earlier up cut fb-1001 off), with fb-1001 renamed as a publisher would. */
-beforeEach(async () => {
-  await sb.admin.sandbox.reset();
-  const renamed = await fetch(`${sb.url}/_sandbox/accounts/fb-1001`, {
-    method: "PATCH",
-    headers: { authorization: `Bearer ${sb.sandbox.keys.admin}`, "content-type": "application/json" },
-    body: JSON.stringify({ name: NAME }),
-  });
-  expect(renamed.status).toBe(200);
-});
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await sb?.close();
-  rmSync(tmp, { recursive: true, force: true });
+const e2e = e2eSession("marin-hostile-", {
+  timeout: T,
+  seed: (tmp) => {
+    const seed = path.join(tmp, "seed.json");
+    writeFileSync(
+      seed,
+      JSON.stringify({
+        agencies: [
+          { id: "ag-north", name: "North Agency" },
+          { id: "ag-evil", name: AGENCY },
+        ],
+        accounts: [
+          { id: "fb-1001", publisher: "facebook", name: "Plain", agencies: ["ag-north", "ag-evil"] },
+          { id: "fb-1003", publisher: "facebook", name: NAME, agencies: ["ag-evil"], valid: false, invalidatedBy: "ops@agency.example", reason: REASON },
+        ],
+      }),
+    );
+    return seed;
+  },
+  beforeEach: async (sb) => {
+    const renamed = await fetch(`${sb.url}/_sandbox/accounts/fb-1001`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${sb.sandbox.keys.admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: NAME }),
+    });
+    expect(renamed.status).toBe(200);
+  },
 });
 
 /** `text` shows no acting character and no forged line, and shows the hostile text escaped. */
@@ -104,18 +95,7 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
   it(
     "dynamic path (the repository's program over tokens.yaml): preview and up show every name and reason escaped",
     async () => {
-      const file = path.join(tmp, "tokens.yaml");
-      writeFileSync(file, DECLARED);
-      const workDir = repoProgramCopy({ declarations: file });
-      const s: PulumiTestStack = await pulumiStack({
-        workDir,
-        config: { "marin-social:apiUrl": sb.url },
-        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-      });
-      cleanups.push(async () => {
-        await s.cleanup();
-        rmSync(path.dirname(workDir), { recursive: true, force: true });
-      });
+      const s = await e2e.repoStack(DECLARED);
       const preview = await runOp(s.stack, "preview");
       const previewText = preview.stdout + preview.stderr + shown(preview.diagnostics);
       expectSafe(previewText, "dynamic preview");
@@ -142,8 +122,8 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
           revoked: { type: "marin-social:index:PublisherToken", properties: { accountId: "fb-1003", valid: true } },
         });
       });
-      const s: NativeStack = await nativeStack(dir, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
-      cleanups.push(() => s.cleanup());
+      const s: NativeStack = await nativeStack(dir, { "marin-social:apiUrl": e2e.sb.url }, { "marin-social:apiKey": e2e.sb.sandbox.keys.admin });
+      e2e.onCleanup(() => s.cleanup());
       const preview = await s.cli(["preview"]);
       expectSafe(preview.out, "native preview");
       expect(preview.out).toContain(`Evil\\u001b[2J\\u001b]0;pwned\\u0007${SHOWN_NUL}Co\\u202eeffoc\\u2066x\\u2069\\u000aFORGED-LINE ok`);
@@ -162,10 +142,10 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
 it(
   "marin-social audit: text, HTML and Mermaid show the names escaped; JSON keeps them exact",
   async () => {
-    const file = path.join(tmp, "audit-tokens.yaml");
+    const file = path.join(e2e.tmp, "audit-tokens.yaml");
     writeFileSync(file, DECLARED);
     for (const format of ["text", "mermaid", "html"]) {
-      const r = await audit(sb, [file, "--format", format]);
+      const r = await audit(e2e.sb, [file, "--format", format]);
       expectSafe(r.stdout + r.stderr, `audit --format ${format}`);
       expect(r.stdout, format).toContain(format === "html" ? "Co\\u202eeffoc" : "Evil\\u001b[2J");
       // Mermaid decodes its entity codes (`#8238;` is U+202E): none may stand for an acting character.
@@ -177,7 +157,7 @@ it(
         `${format}: no character reference to an acting character`,
       ).toEqual([]);
     }
-    const json = JSON.parse((await audit(sb, [file, "--json"])).stdout) as {
+    const json = JSON.parse((await audit(e2e.sb, [file, "--json"])).stdout) as {
       rows: Array<{ accountId: string; name?: string; unlink?: Array<{ name: string }> }>;
     };
     const byId = new Map(json.rows.map((r) => [r.accountId, r]));

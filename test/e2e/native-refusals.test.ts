@@ -253,7 +253,7 @@ describeWithPulumi("native provider: refused tokens through the real CLI (Pulumi
           expect(refresh.exitCode, c.title).not.toBe(0);
           expect(refresh.stdout + refresh.stderr, c.title).toMatch(c.cause);
           expect(
-            refresh.steps.filter((x) => x.op === "delete" || x.op === "read-discard"),
+            refresh.steps.filter((x) => x.op === "delete" || (x.op as string) === "read-discard"),
             c.title,
           ).toEqual([]);
           expect(await tokenState(), `${c.title}: refresh`).toEqual(tokens);

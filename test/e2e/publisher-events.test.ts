@@ -5,38 +5,22 @@
  * linked anew (refresh shows the drift; the next up unlinks it). The token is never
  * re-authorized and the database never touched by hand.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
-import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack, repoProgramCopy } from "../support/pulumi";
-import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { expect, it } from "vitest";
+import { e2eSession } from "../support/e2e-session";
+import { describeWithPulumi, pulumiCli } from "../support/pulumi";
 import { exportedResources } from "../support/stack-run";
 import { copyProject, type NativeStack, nativeStack } from "./native-support";
 
 const T = 400_000;
-let sb: TestSandbox;
-let tmp: string;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  sb = await testSandbox();
-  tmp = mkdtempSync(path.join(tmpdir(), "marin-publisher-"));
-});
-beforeEach(async () => {
-  await sb.admin.sandbox.reset();
-});
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await sb?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const e2e = e2eSession("marin-publisher-");
 
 /** A `/_sandbox` call with the admin key; fails the test unless it answers 2xx. */
 async function publisher(method: string, route: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${sb.url}${route}`, {
+  const res = await fetch(`${e2e.sb.url}${route}`, {
     method,
-    headers: { authorization: `Bearer ${sb.sandbox.keys.admin}`, ...(body ? { "content-type": "application/json" } : {}) },
+    headers: { authorization: `Bearer ${e2e.sb.sandbox.keys.admin}`, ...(body ? { "content-type": "application/json" } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   expect(res.status, `${method} ${route}: ${await res.text()}`).toBeLessThan(300);
@@ -67,23 +51,11 @@ describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
   it(
     "dynamic path: refresh drops the deleted account, records the rename and shows the new link; up unlinks it",
     async () => {
-      const file = path.join(tmp, "tokens.yaml");
-      writeFileSync(
-        file,
+      const s = await e2e.repoStack(
         `tokens:\n${Object.values(TOKENS)
           .map((t) => `  - accountId: ${t.accountId}\n    valid: ${t.valid}\n`)
           .join("")}`,
       );
-      const workDir = repoProgramCopy({ declarations: file });
-      const s: PulumiTestStack = await pulumiStack({
-        workDir,
-        config: { "marin-social:apiUrl": sb.url },
-        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-      });
-      cleanups.push(async () => {
-        await s.cleanup();
-        rmSync(path.dirname(workDir), { recursive: true, force: true });
-      });
       expect((await pulumiCli(s, ["up", "--yes"])).code).toBe(0);
       await publisherEvents();
       const refresh = await pulumiCli(s, ["refresh", "--yes", "--diff", "--color", "never"]);
@@ -92,10 +64,13 @@ describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
       expect(refresh.stdout).toMatch(/deleted/);
       expectRefreshed(byName((await exportedResources(s.stack)) as Token[], /PublisherToken$/));
       // The declaration still lists fb-1003, which no longer exists: refused, the rest goes on.
-      writeFileSync(path.join(workDir, "tokens.yaml"), `tokens:\n  - accountId: fb-1001\n    valid: false\n  - accountId: fb-1002\n    valid: true\n`);
+      writeFileSync(
+        path.join(s.stack.workspace.workDir, "tokens.yaml"),
+        `tokens:\n  - accountId: fb-1001\n    valid: false\n  - accountId: fb-1002\n    valid: true\n`,
+      );
       const up = await pulumiCli(s, ["up", "--yes"]);
       expect(up.code, up.stdout + up.stderr).toBe(0);
-      expect((await sb.admin.getAccount("fb-1001")).agencies).toEqual([]);
+      expect((await e2e.sb.admin.getAccount("fb-1001")).agencies).toEqual([]);
     },
     T,
   );
@@ -110,8 +85,8 @@ describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
           doc.set("resources", Object.fromEntries(Object.entries(tokens).map(([n, p]) => [n, { type: "marin-social:index:PublisherToken", properties: p }])));
         };
       const dir = copyProject("examples/pulumi-yaml", declare(TOKENS));
-      const s: NativeStack = await nativeStack(dir, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
-      cleanups.push(() => s.cleanup());
+      const s: NativeStack = await nativeStack(dir, { "marin-social:apiUrl": e2e.sb.url }, { "marin-social:apiKey": e2e.sb.sandbox.keys.admin });
+      e2e.onCleanup(() => s.cleanup());
       expect((await s.cli(["up", "--yes"])).code).toBe(0);
       await publisherEvents();
       const refresh = await s.cli(["refresh", "--yes", "--diff"]);
@@ -127,7 +102,7 @@ describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
       writeFileSync(path.join(dir, "Pulumi.yaml"), doc.toString());
       const up = await s.cli(["up", "--yes"]);
       expect(up.code, up.out).toBe(0);
-      expect((await sb.admin.getAccount("fb-1001")).agencies).toEqual([]);
+      expect((await e2e.sb.admin.getAccount("fb-1001")).agencies).toEqual([]);
     },
     T,
   );

@@ -7,46 +7,15 @@
  * - the native refusal's `--continue-on-error` hint only where it is news; the not-found hint
  *   sends nobody to a declaration file they do not have.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { CONTINUE_HINT } from "../../provider/plugin/token";
-import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack, repoProgramCopy } from "../support/pulumi";
-import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { e2eSession } from "../support/e2e-session";
+import { describeWithPulumi, pulumiCli } from "../support/pulumi";
 import { copyProject, type NativeStack, nativeStack } from "./native-support";
 
 const T = 300_000;
 const FIX = "pulumi config set --secret marin-social:apiKey";
-let sb: TestSandbox;
-let tmp: string;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  sb = await testSandbox();
-  tmp = mkdtempSync(path.join(tmpdir(), "marin-secrets-"));
-});
-beforeEach(async () => {
-  await sb.admin.sandbox.reset();
-});
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await sb?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-/** A stack of the repository's program over `declared` (tokens.yaml text). */
-async function dynamicStack(declared: string, config: Record<string, string>, secretConfig: Record<string, string>): Promise<PulumiTestStack> {
-  const file = path.join(mkdtempSync(path.join(tmp, "d-")), "tokens.yaml");
-  writeFileSync(file, declared);
-  const workDir = repoProgramCopy({ declarations: file });
-  const s = await pulumiStack({ workDir, config, secretConfig });
-  cleanups.push(async () => {
-    await s.cleanup();
-    rmSync(path.dirname(workDir), { recursive: true, force: true });
-  });
-  return s;
-}
+const e2e = e2eSession("marin-secrets-");
 
 /** A Pulumi YAML stack whose PublisherTokens are `resources` (name -> properties). */
 async function yamlStack(
@@ -60,20 +29,20 @@ async function yamlStack(
     doc.set("resources", Object.fromEntries(Object.entries(resources).map(([n, p]) => [n, { type: "marin-social:index:PublisherToken", properties: p }])));
   });
   const s = await nativeStack(dir, config, secretConfig);
-  cleanups.push(() => s.cleanup());
+  e2e.onCleanup(() => s.cleanup());
   return s;
 }
 
-const credentialUrl = () => sb.url.replace("http://", "http://user:s3cr3t@");
+const credentialUrl = () => e2e.sb.url.replace("http://", "http://user:s3cr3t@");
 
 describeWithPulumi("secrets, import and messages through the real pulumi CLI", () => {
   it(
     "credentials in apiUrl: refused on both paths, naming the key, and the password is printed nowhere, also at -v=9",
     async () => {
-      const d = await dynamicStack(
+      const d = await e2e.repoStack(
         "tokens:\n  - accountId: fb-1002\n    valid: true\n",
         { "marin-social:apiUrl": credentialUrl() },
-        { "marin-social:apiKey": sb.sandbox.keys.admin },
+        { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
       );
       const dyn = await pulumiCli(d, ["preview", "--color", "never"]);
       expect(dyn.code).not.toBe(0);
@@ -83,7 +52,7 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
       const n = await yamlStack(
         { t: { accountId: "fb-1002", valid: true } },
         { "marin-social:apiUrl": credentialUrl() },
-        { "marin-social:apiKey": sb.sandbox.keys.admin },
+        { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
       );
       for (const args of [["preview"], ["up", "--yes"], ["preview", "-v=9", "--logtostderr"]]) {
         const r = await n.cli(args);
@@ -99,23 +68,23 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
   it(
     "an apiKey set without --secret gets a warning naming the fix, on both paths; a secret one does not",
     async () => {
-      const config = { "marin-social:apiUrl": sb.url };
-      const plainDyn = await dynamicStack(
+      const config = { "marin-social:apiUrl": e2e.sb.url };
+      const plainDyn = await e2e.repoStack(
         "tokens:\n  - accountId: fb-1002\n    valid: true\n",
-        { ...config, "marin-social:apiKey": sb.sandbox.keys.admin },
+        { ...config, "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
         {},
       );
       const r1 = await pulumiCli(plainDyn, ["preview", "--color", "never"]);
       expect(r1.code, r1.stdout + r1.stderr).toBe(0);
       expect(r1.stdout).toContain(FIX);
-      const secretDyn = await dynamicStack("tokens:\n  - accountId: fb-1002\n    valid: true\n", config, { "marin-social:apiKey": sb.sandbox.keys.admin });
+      const secretDyn = await e2e.repoStack("tokens:\n  - accountId: fb-1002\n    valid: true\n", config, { "marin-social:apiKey": e2e.sb.sandbox.keys.admin });
       expect((await pulumiCli(secretDyn, ["preview", "--color", "never"])).stdout).not.toContain(FIX);
 
-      const plainNative = await yamlStack({ t: { accountId: "fb-1002", valid: true } }, { ...config, "marin-social:apiKey": sb.sandbox.keys.admin }, {});
+      const plainNative = await yamlStack({ t: { accountId: "fb-1002", valid: true } }, { ...config, "marin-social:apiKey": e2e.sb.sandbox.keys.admin }, {});
       const r2 = await plainNative.cli(["preview"]);
       expect(r2.code, r2.out).toBe(0);
       expect(r2.out).toContain(FIX);
-      const secretNative = await yamlStack({ t: { accountId: "fb-1002", valid: true } }, config, { "marin-social:apiKey": sb.sandbox.keys.admin });
+      const secretNative = await yamlStack({ t: { accountId: "fb-1002", valid: true } }, config, { "marin-social:apiKey": e2e.sb.sandbox.keys.admin });
       expect((await secretNative.cli(["preview"])).out).not.toContain(FIX);
     },
     T,
@@ -126,8 +95,8 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
     async () => {
       const s = await yamlStack(
         { t3: { accountId: "fb-1003", valid: true } },
-        { "marin-social:apiUrl": sb.url },
-        { "marin-social:apiKey": sb.sandbox.keys.admin },
+        { "marin-social:apiUrl": e2e.sb.url },
+        { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
       );
       expect((await s.cli(["up", "--yes"])).code).toBe(0);
       const dup = await s.cli(["import", "marin-social:index:PublisherToken", "dup", "fb-1003", "--yes", "--generate-code=false"]);
@@ -154,7 +123,7 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
         cut: { accountId: "tw-2001", valid: false },
         missing: { accountId: "fb-9999", valid: false },
       };
-      const s = await yamlStack(resources, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
+      const s = await yamlStack(resources, { "marin-social:apiUrl": e2e.sb.url }, { "marin-social:apiKey": e2e.sb.sandbox.keys.admin });
       const plain = await s.cli(["up", "--yes"]);
       expect(plain.code).not.toBe(0);
       expect(plain.out).toContain(CONTINUE_HINT);
@@ -166,10 +135,10 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
         expect(out).toContain("account fb-9999 does not exist");
         expect(out).not.toContain("audit FILE");
       }
-      const d = await dynamicStack(
+      const d = await e2e.repoStack(
         "tokens:\n  - accountId: fb-9999\n    valid: false\n",
-        { "marin-social:apiUrl": sb.url },
-        { "marin-social:apiKey": sb.sandbox.keys.admin },
+        { "marin-social:apiUrl": e2e.sb.url },
+        { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
       );
       const dyn = await pulumiCli(d, ["preview", "--color", "never"]);
       expect(dyn.stdout + dyn.stderr).toContain("account fb-9999 does not exist");

@@ -12,6 +12,7 @@ import { PartialFailure } from "../../provider/token/errors";
 import { executePlan } from "../../provider/token/execute";
 import { TokenLifecycle } from "../../provider/token/lifecycle";
 import { observe } from "../../provider/token/observation";
+import { decide } from "../../provider/token/refusal";
 import { account, type Handler, hang, json, notFoundProblem, problem, startServer } from "../client/helpers";
 
 const actor = "pulumi:marin/test";
@@ -229,7 +230,16 @@ describe("check and diff (no API call: the engine runs them one resource at a ti
         /could not read account fb-1001 from Marin Social: timed out/,
       ],
       [
-        { accountId: "fb-1001", valid: false, actor, observed: acme, duplicates: ["b", "a"] },
+        // The program's decision travels in `observed`: a duplicate refused there fails check.
+        {
+          accountId: "fb-1001",
+          valid: false,
+          actor,
+          observed: {
+            ...acme,
+            decided: { refusal: decide({ desired: { accountId: "fb-1001", valid: false }, observed: acme, actor, duplicates: ["b", "a"] }).refusal },
+          },
+        },
         "accountId",
         /fb-1001 is declared by 2 PublisherToken resources: "a", "b"/,
       ],
