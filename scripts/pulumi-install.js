@@ -290,7 +290,9 @@ async function main() {
   if (source === "cache") pulumiExe = path.join(binDir, "pulumi");
   const check = spawnSync(pulumiExe, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
   if (check.status !== 0) fail(`${pulumiExe} version failed: ${(check.stderr || check.stdout || "").trim()}`);
-  const state = { version: check.stdout.trim(), pinned: VERSION, pulumi: pulumiExe, binDir, source };
+  // Real paths: .tools may be a link shared by several checkouts, and the record must outlive this one.
+  const real = (p) => (source === "cache" ? fs.realpathSync(p) : p);
+  const state = { version: check.stdout.trim(), pinned: VERSION, pulumi: real(pulumiExe), binDir: real(binDir), source };
   const statePath = path.join(TOOLS, "pulumi.json");
   fs.writeFileSync(`${statePath}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
   fs.renameSync(`${statePath}.tmp`, statePath);

@@ -9,7 +9,7 @@ import { formatProblem, loadDeclarations } from "../declarations";
 import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from ".";
 import { programConnectionError } from "./lookup";
 import { programTokens } from "./program-tokens";
-import { tokenAudit } from "./publisher-token";
+import { actedOn, tokenAudit } from "./publisher-token";
 import { withoutStackTraces } from "./stack-traces";
 
 /** Exit code for a rejected declaration file or configuration (no resource is registered), or a refused token. */
@@ -83,8 +83,10 @@ async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<Decl
   // PublisherToken): one Output for the whole summary, not one per token.
   const audits = tokens.map(tokenAudit);
   const rows = audits.every((a): a is Promise<TokenAudit> => !pulumi.Output.isInstance(a)) ? pulumi.output(Promise.all(audits)) : pulumi.all(audits);
-  const audit = rows.apply((all) => Object.fromEntries(all.map(({ accountId, ...rest }) => [accountId, rest])));
-  return { declarations: shown, audit };
+  const summary = rows.apply((all) => Object.fromEntries(all.map(({ accountId, ...rest }) => [accountId, rest])));
+  // In `pulumi up` the summary (each row's `action` is the plan) is recorded only once every token
+  // has been acted on: an up cancelled or failed before then records no action that never ran.
+  return { declarations: shown, audit: pulumi.all([summary, actedOn(tokens)]).apply(([all]) => all) };
 }
 
 function fail(message: string): Record<string, never> {

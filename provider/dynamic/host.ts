@@ -8,6 +8,9 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { displayText } from "../core/display";
 import { TokenLifecycle } from "../token/lifecycle";
+import { exitWhenEngineGone, inDynamicProviderHost } from "./engine-gone";
+
+if (inDynamicProviderHost()) exitWhenEngineGone();
 
 let configGet: ((key: string) => string | undefined) | undefined;
 let client: MarinSocialClient | undefined;

@@ -113,6 +113,20 @@ export function tokenAudit(token: PublisherToken): pulumi.Output<TokenAudit> | P
   return pulumi.Output.isInstance(seen) ? seen.apply((x) => x.audit) : seen.then((x) => x.audit);
 }
 
+/**
+ * Known once the engine has acted on every token of `tokens` it was to act on: in a preview at
+ * once; in `pulumi up` once the id of each token that was not refused is known (a refused token's
+ * step fails, and its audit says so). An up cancelled or failed before then never makes it known.
+ * Internal: declaredStack records its audit summary with it, so the stack records no action that
+ * never ran.
+ */
+export function actedOn(tokens: readonly PublisherToken[]): pulumi.Output<true> {
+  if (pulumi.runtime.isDryRun()) return pulumi.output(true as const);
+  return pulumi
+    .all(tokens.map((t) => decided.get(t)!))
+    .apply((seen) => pulumi.all(tokens.filter((_, i) => !seen[i]!.verdict.refusal).map((t) => t.id)).apply(() => true as const));
+}
+
 /** The user inputs, resolved. */
 type Unwrapped = [string, boolean, Publisher | undefined, string | undefined, string[] | undefined];
 

@@ -7,6 +7,7 @@
  * about 185 MB peak RSS at 5,000 tokens, against about 115 MB in the worker; the limits are far
  * above what the plugin keeps alive (the old generation's only sets V8's growth policy).
  */
+import { fstatSync } from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 
@@ -32,7 +33,10 @@ export function main(args: readonly string[]): Promise<void> {
     const stop = () => void worker.terminate();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
-    // An engine killed outright cannot stop its plugins: stop when it is gone.
+    // An engine killed outright cannot stop its plugins: stop when it is gone. It starts each
+    // with a pipe on stdin that it never writes to, so end of file comes the moment it ends;
+    // without that pipe (started by hand), a new parent process tells the same.
+    if (fstatSync(0).isFIFO()) process.stdin.on("end", stop).on("error", stop).resume();
     const engine = process.ppid;
     setInterval(() => process.ppid !== engine && stop(), 1000).unref();
   });

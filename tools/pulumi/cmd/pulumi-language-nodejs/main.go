@@ -15,6 +15,8 @@
 //   - GetRequiredPackages / GetRequiredPlugins: resource plugins named by packages in
 //     node_modules whose package.json has `"pulumi": {"resource": true}`.
 //   - Handshake, GetPluginInfo, Cancel, and a no-op InstallDependencies (npm ci installs them).
+//   - When the engine goes away without stopping it (killed outright), the host kills the
+//     program it runs and exits (engine.go).
 //
 // Everything else (codegen, `pulumi new` prompts, policy packs, plugins written in Node.js)
 // answers Unimplemented.
@@ -74,6 +76,7 @@ func main() {
 		os.Exit(1)
 	}
 	host := &nodeHost{nodeBin: nodeBin, engineAddress: engineAddress, tracing: *tracing, running: map[*exec.Cmd]struct{}{}}
+	watchEngine(host.engineGone)
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
