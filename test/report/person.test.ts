@@ -50,6 +50,8 @@ describe("marin-social audit --person", () => {
     ]);
     expect(lines.at(-2)).toBe("5 tokens: 5 to change if offboarded, 0 refused, 0 not found, 0 drifted.");
     expect((await audit(sb, ["--person", DEMO_PEOPLE.jane.id])).stdout).toBe(r.stdout);
+    const docs = readFileSync(path.join(__dirname, "..", "..", "docs", "cli.md"), "utf8");
+    expect(docs, "the example in docs/cli.md is today's output").toContain(`\n\`\`\`\n${r.stdout}\`\`\`\n`);
   });
 
   it("json: the person asked for, who that is, and the rows with who authorized each token", async () => {
