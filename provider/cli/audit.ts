@@ -1,15 +1,16 @@
 /**
- * `marin-social audit FILE [--format text|json|html|mermaid] [-o FILE] [--api-url URL]`: live state against
- * declarations, one row per declared token. Exit 0 when `pulumi up` would succeed and nothing
+ * `marin-social audit (FILE | --person PERSON) [--format text|json|html|mermaid] [-o FILE] [--api-url URL]`:
+ * live state against declarations, one row per declared token; or, with `--person`, every token
+ * that person authorized, as offboarding them would declare it (`valid: false`). Exit 0 when `pulumi up` would succeed and nothing
  * drifted, 1 when `pulumi up` would fail (a refusal or an unknown account) or the audit could
  * not run, 2 on drift otherwise. The API key comes from MARIN_SOCIAL_API_KEY (never a flag:
  * flags end up in shell history and process lists, and never Pulumi config: this is no stack).
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { type ConnectionSource, ENV_SETTINGS, MarinSocialClient, resolveConnection, type SettingHelp, settingEnv, USER_AGENT } from "../client";
-import { type Account, buildReport, type Report } from "../core";
+import { type Account, buildPersonReport, buildReport, isPersonReport, personSubject, type Report } from "../core";
 import { formatProblem, loadDeclarations } from "../declarations";
-import { AUDIT_COLUMNS, auditCells, REPORT_FORMATS, renderHtml, renderMermaid } from "../report";
+import { REPORT_FORMATS, renderHtml, renderMermaid, tableOf } from "../report";
 import { choice, helpText, parse } from "./args";
 import { AUDIT } from "./commands";
 import { err, errorInfo, out } from "./output";
@@ -59,17 +60,35 @@ async function audit(argv: string[]): Promise<number> {
     out(`${USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1) throw new Error(`expected one declaration FILE, got ${positionals.length}.\n${USAGE}`);
-  const file = positionals[0]!;
+  const person = typeof values.person === "string" ? values.person : undefined;
+  if (person !== undefined && positionals.length > 0) {
+    throw new Error(`--person audits that person's tokens instead of a FILE; give one of them, not both.\n${USAGE}`);
+  }
+  if (person === undefined && positionals.length !== 1)
+    throw new Error(`expected one declaration FILE or --person, got ${positionals.length} FILEs.\n${USAGE}`);
   if (values.json && (values.format ?? "json") !== "json") throw new Error(`--json is --format json; give one of them.\n${USAGE}`);
   const format = choice("audit", "format", values.json ? "json" : values.format, REPORT_FORMATS, "text");
 
-  const loaded = await loadDeclarations(file);
-  if (!loaded.ok) {
-    if (format === "json") out(`${JSON.stringify({ file, problems: loaded.problems }, null, 2)}\n`);
-    err(loaded.problems.map((p) => `${formatProblem(p)}\n`).join(""));
-    err(`${file}: ${loaded.problems.length} problem(s); nothing was audited.\n`);
-    return AUDIT_EXIT.fails;
+  let read: (client: MarinSocialClient) => Promise<Report>;
+  let file: string | undefined;
+  if (person !== undefined) {
+    read = async (client) => buildPersonReport(person, await client.accountsAuthorizedBy(person), await client.audit());
+  } else {
+    file = positionals[0]!;
+    const loaded = await loadDeclarations(file);
+    if (!loaded.ok) {
+      if (format === "json") out(`${JSON.stringify({ file, problems: loaded.problems }, null, 2)}\n`);
+      err(loaded.problems.map((p) => `${formatProblem(p)}\n`).join(""));
+      err(`${file}: ${loaded.problems.length} problem(s); nothing was audited.\n`);
+      return AUDIT_EXIT.fails;
+    }
+    read = async (client) => {
+      const ids = loaded.tokens.map((t) => t.accountId);
+      const progress = progressReporter(ids.length);
+      const live = await readAll(client, ids, progress);
+      progress.done();
+      return buildReport(loaded.tokens, live, await client.audit());
+    };
   }
 
   const flags: ConnectionSource["flags"] = {};
@@ -79,16 +98,11 @@ async function audit(argv: string[]): Promise<number> {
   const connection = resolveConnection({ flags, env: process.env, settings: AUDIT_SETTINGS });
   const client = new MarinSocialClient({ ...connection, settings: AUDIT_SETTINGS, userAgent: USER_AGENT });
   try {
-    const ids = loaded.tokens.map((t) => t.accountId);
-    const progress = progressReporter(ids.length);
-    const live = await readAll(client, ids, progress);
-    progress.done();
-    const history = await client.audit();
-    const report = buildReport(loaded.tokens, live, history);
+    const report = await read(client);
     const source = { file, apiUrl: connection.baseUrl, generatedAt: new Date().toISOString() };
     const render = {
       text: () => renderReport(report),
-      json: () => JSON.stringify({ file, apiUrl: source.apiUrl, ...report }, null, 2),
+      json: () => JSON.stringify(file === undefined ? { apiUrl: source.apiUrl, ...report } : { file, apiUrl: source.apiUrl, ...report }, null, 2),
       html: () => renderHtml(report, source),
       mermaid: () => renderMermaid(report),
     };
@@ -139,14 +153,24 @@ function writeOutput(file: string, text: string): void {
   }
 }
 
-/** The table, then notes for refusals, then a summary line (user data shown with {@link visible}). */
+/**
+ * The table, then notes for refusals, then a summary line (user data shown with {@link visible}).
+ * A person's audit first says whose tokens they are, and says so when there are none.
+ */
 export function renderReport(report: Report): string {
-  const lines = [renderTable(AUDIT_COLUMNS, report.rows.map(auditCells))];
+  const { columns, rows } = tableOf(report);
+  const lines: string[] = [];
+  const s = report.summary;
+  if (isPersonReport(report)) {
+    if (s.tokens === 0) return visible(`No account's token was authorized by ${report.person.ref}.`);
+    lines.push(visible(`Tokens authorized by ${personSubject(report)}; IF OFFBOARDED is what offboarding them would do:`), "");
+  }
+  lines.push(renderTable(columns, rows));
   const notes = report.rows.filter((r) => r.detail);
   if (notes.length > 0) {
     lines.push("", ...notes.map((r) => visible(`${r.accountId}: ${r.detail}`)));
   }
-  const s = report.summary;
-  lines.push("", `${s.tokens} tokens: ${s.pending} to change, ${s.refused} refused, ${s.missing} not found, ${s.drift} drifted.`);
+  const change = isPersonReport(report) ? "to change if offboarded" : "to change";
+  lines.push("", `${s.tokens} tokens: ${s.pending} ${change}, ${s.refused} refused, ${s.missing} not found, ${s.drift} drifted.`);
   return lines.join("\n");
 }

@@ -41,11 +41,16 @@ ${PIPE_NOTE}`,
 export const AUDIT: CommandSpec = {
   name: "audit",
   summary: "compare declared tokens with live state; exit 1 if `pulumi up` would fail, 2 on drift",
-  synopsis: "FILE [--format FORMAT] [-o OUT] [--api-url URL] [--allow-insecure-http]",
+  synopsis: "(FILE | --person PERSON) [--format FORMAT] [-o OUT] [--api-url URL] [--allow-insecure-http]",
   description: `Reads the live state of every token FILE declares and prints, per token: the account,
 publisher, name and live validity, the linked agencies, the desired state, the action
 \`pulumi up\` would take, and drift (revoked outside Pulumi, or re-authorized after
 Pulumi invalidated it).
+
+With --person instead of FILE: every account whose token that person authorized at the
+publisher, found by their publisher-side user id or email (any case), with when they
+authorized it, its live validity and agencies, what offboarding them would do (every token
+invalid, every link cut), and drift.
 
 It reads no Pulumi config: the API key comes from the environment variable
 MARIN_SOCIAL_API_KEY (never a flag: flags end up in shell history and process lists),
@@ -65,6 +70,12 @@ flowchart of what changes, fenced for Markdown and CI job summaries)`,
 {"file", "problems": [{file, line, col, path, message}]}, and any
 other error {"error": {code, message}}`,
     },
+    person: {
+      type: "string",
+      value: "PERSON",
+      help: `audit the tokens this person authorized, instead of a FILE: their
+publisher-side user id (exact) or email (any case)`,
+    },
     output: { type: "string", short: "o", value: "OUT", help: "write the report to OUT instead of standard output" },
     "api-url": { type: "string", value: "URL", help: "the API (default: MARIN_SOCIAL_API_URL, else http://127.0.0.1:8787)" },
     "allow-insecure-http": {
@@ -73,7 +84,8 @@ other error {"error": {code, message}}`,
     },
   },
   footer: `Exit codes:
-  0  \`pulumi up\` would succeed, and nothing drifted
+  0  \`pulumi up\` would succeed, and nothing drifted (with --person: as for a file that declares
+     each of their tokens valid: false)
   1  \`pulumi up\` would fail for a token (publisher mismatch, expectAgencies differing from the
      live links, valid: true on a revoked token, an unknown account), or the audit could not
      run (bad file, bad arguments, configuration or API error)

@@ -15,8 +15,10 @@
  * ```
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Agency, Publisher } from "../core";
 import { type PublisherTokenArgs, type PublisherTokenProperties, TOKEN_OUTPUTS } from "../generated/token";
+import type { AccountState, GetAccountsArgs, GetAccountsResult } from "../token/accounts";
+
+export type { AccountState, GetAccountsArgs, GetAccountsResult } from "../token/accounts";
 
 /** The resource's type token. */
 export const PUBLISHER_TOKEN_TYPE = "marin-social:index:PublisherToken";
@@ -72,19 +74,8 @@ export class Provider extends pulumi.ProviderResource {
   }
 }
 
-/** The result of {@link getAccount}. */
-export interface GetAccountResult {
-  accountId: string;
-  publisher: Publisher;
-  name: string;
-  externalId: string;
-  valid: boolean;
-  linkedAgencies: Agency[];
-  invalidatedAt: string | null;
-  invalidatedBy: string | null;
-  reason: string | null;
-  revokedOutsidePulumi: boolean;
-}
+/** The result of {@link getAccount}: one account's live state, as {@link getAccounts} lists it. */
+export type GetAccountResult = AccountState;
 
 /** The live state of one account (`marin-social:index:getAccount`); fails when it does not exist. */
 export function getAccount(args: { accountId: string }, opts?: pulumi.InvokeOptions): Promise<GetAccountResult> {
@@ -94,4 +85,21 @@ export function getAccount(args: { accountId: string }, opts?: pulumi.InvokeOpti
 /** {@link getAccount} as an Output, for inputs that are Outputs. */
 export function getAccountOutput(args: { accountId: pulumi.Input<string> }, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetAccountResult> {
   return pulumi.runtime.invokeOutput("marin-social:index:getAccount", { accountId: args.accountId }, opts);
+}
+
+/**
+ * Every account matching the filters (`marin-social:index:getAccounts`), in id order: e.g. every
+ * token a person authorized, `getAccounts({ authorizedBy: "jane@agency.example" })`. The
+ * provider reads them in pages, never one request per account.
+ */
+export function getAccounts(args: GetAccountsArgs = {}, opts?: pulumi.InvokeOptions): Promise<GetAccountsResult> {
+  return pulumi.runtime.invoke("marin-social:index:getAccounts", { ...args }, opts);
+}
+
+/** {@link getAccounts} as an Output, for filters that are Outputs. */
+export function getAccountsOutput(
+  args: { [K in keyof GetAccountsArgs]?: pulumi.Input<GetAccountsArgs[K]> } = {},
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<GetAccountsResult> {
+  return pulumi.runtime.invokeOutput("marin-social:index:getAccounts", { ...args }, opts);
 }

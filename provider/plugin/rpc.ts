@@ -17,12 +17,18 @@ import { SECRET_OUTPUTS } from "../token/outputs";
 import { CONFIG_KEYS, checkConfig } from "./config";
 import { toServiceError, unimplemented } from "./errors";
 import { refuseManagedImport } from "./import-guard";
-import { getAccount } from "./invoke";
+import { getAccount, getAccounts } from "./invoke";
 import type { NativeProvider } from "./provider";
-import { GET_ACCOUNT, PACKAGE, packageSchema, TOKEN_TYPE } from "./schema";
+import { GET_ACCOUNT, GET_ACCOUNTS, PACKAGE, packageSchema, TOKEN_TYPE } from "./schema";
 import { isPlainInStackConfig } from "./stack-config";
 import * as token from "./token";
 import { decode, encode, type Props } from "./wire";
+
+/** The package's functions by token. */
+const FUNCTIONS = new Map([
+  [GET_ACCOUNT, getAccount],
+  [GET_ACCOUNTS, getAccounts],
+]);
 
 /** A handler's failure, already a gRPC status (e.g. carrying the partly reconciled state). */
 class RpcFailure {
@@ -112,9 +118,10 @@ export function resourceProviderService(provider: NativeProvider): IResourceProv
       return new pb.ConfigureResponse().setAcceptsecrets(true).setSupportspreview(true).setAcceptresources(false).setAcceptoutputs(false);
     }),
     invoke: unary(async (req: pb.InvokeRequest) => {
-      if (req.getTok() !== GET_ACCOUNT) throw new Error(`the marin-social provider has no function "${req.getTok()}"; it has ${GET_ACCOUNT}`);
+      const fn = FUNCTIONS.get(req.getTok());
+      if (!fn) throw new Error(`the marin-social provider has no function "${req.getTok()}"; it has ${[...FUNCTIONS.keys()].join(", ")}`);
       const args = decode(req.getArgs());
-      const out = await getAccount(() => provider.api(), args.values);
+      const out = await fn(() => provider.api(), args.values);
       const res = new pb.InvokeResponse().setFailuresList(failures(out.failures));
       if (out.result) res.setReturn(encode(out.result, args.secrets.size > 0 ? Object.keys(out.result) : []));
       return res;

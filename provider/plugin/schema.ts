@@ -1,6 +1,6 @@
 /**
  * The Pulumi package schema of `marin-social` (what GetSchema returns): the PublisherToken
- * resource, the getAccount function and the provider configuration. Pulumi YAML type-checks
+ * resource, the getAccount and getAccounts functions and the provider configuration. Pulumi YAML type-checks
  * programs against it, and `pulumi import` and `pulumi package gen-sdk` read it.
  *
  * The PublisherToken resource is generated from the token definition and the API contract
@@ -10,18 +10,22 @@
 
 import { VERSION } from "../client";
 import { PUBLISHERS } from "../core";
-import { ACCOUNT_ID, AGENCY_ID } from "../generated/contract";
+import { ACCOUNT_ID, AGENCY_ID, PERSON_REF } from "../generated/contract";
 import { PUBLISHER_TOKEN_SCHEMA } from "../generated/token";
+import type { AccountState, GetAccountsArgs } from "../token/accounts";
 
 /** The package name, and the prefix of every config key. */
 export const PACKAGE = "marin-social";
 /** The native resource's type token. */
 export const TOKEN_TYPE = `${PACKAGE}:index:PublisherToken`;
-/** The function's token. */
+/** The functions' tokens. */
 export const GET_ACCOUNT = `${PACKAGE}:index:getAccount`;
+export const GET_ACCOUNTS = `${PACKAGE}:index:getAccounts`;
 
 const AGENCY = `${PACKAGE}:index:Agency`;
 const PUBLISHER = `${PACKAGE}:index:Publisher`;
+const PERSON = `${PACKAGE}:index:Person`;
+const ACCOUNT = `${PACKAGE}:index:Account`;
 
 const str = (description: string, extra: object = {}) => ({ type: "string", description, ...extra });
 const bool = (description: string) => ({ type: "boolean", description });
@@ -44,10 +48,29 @@ export function packageSchema(): Record<string, unknown> {
       defaultInfo: { environment: ["MARIN_SOCIAL_ALLOW_INSECURE_HTTP"] },
     },
   };
-  const liveToken = {
+  // One account's live state: getAccount's result, and each item of getAccounts' (token/accounts.ts's AccountState).
+  const accountProperties: Record<keyof AccountState, object> = {
+    accountId,
+    publisher,
+    name: str("The account's name."),
+    externalId: str("The publisher's own id of the account."),
+    valid: bool("Whether the token is valid now."),
+    linkedAgencies: agencies("The agencies the account is linked to."),
     invalidatedAt: str("When the token was invalidated (RFC 3339), or null while it is valid."),
     invalidatedBy: str("Who invalidated it (`pulumi:<project>/<stack>` when Pulumi did), or null while it is valid."),
+    reason: str("The reason recorded with the invalidation, or null."),
     revokedOutsidePulumi: bool("True when the token is invalid and was not invalidated by Pulumi."),
+    authorizedBy: { $ref: `#/types/${PERSON}`, description: "Who granted the token at the publisher, or null when not known." },
+    authorizedAt: str("When they last granted it (RFC 3339; a re-authorization sets it anew), or null when not known."),
+  };
+  const accountRequired = ["accountId", "publisher", "name", "externalId", "valid", "linkedAgencies", "revokedOutsidePulumi"];
+  const filters: Record<keyof GetAccountsArgs, object> = {
+    authorizedBy: str(
+      `Only accounts whose token this person authorized: their publisher-side user id (exact) or email (any case), e.g. \`jane@agency.example\` (${PERSON_REF.minLength} to ${PERSON_REF.maxLength} characters).`,
+    ),
+    publisher: { $ref: `#/types/${PUBLISHER}`, description: "Only this publisher's accounts." },
+    agency: str(`Only accounts linked to this agency id (pattern \`${AGENCY_ID.pattern}\`).`),
+    valid: bool("Only accounts whose token is (true) or is not (false) valid."),
   };
   return {
     name: PACKAGE,
@@ -70,6 +93,22 @@ export function packageSchema(): Record<string, unknown> {
         properties: { id: str(`Agency id, e.g. \`ag-north\` (pattern \`${AGENCY_ID.pattern}\`).`), name: str("Agency name.") },
         required: ["id", "name"],
       },
+      [PERSON]: {
+        type: "object",
+        description: "A publisher-side user, who granted an account's token at the publisher.",
+        properties: {
+          id: str("Their stable publisher-side user id."),
+          name: str("Their display name at the publisher."),
+          email: str("Their email, when the publisher gives one."),
+        },
+        required: ["id", "name"],
+      },
+      [ACCOUNT]: {
+        type: "object",
+        description: "One account's live state: its token's validity, who authorized it, and the agencies it is linked to.",
+        properties: accountProperties,
+        required: accountRequired,
+      },
       [PUBLISHER]: {
         type: "string",
         description: "A publisher Marin Social links accounts from.",
@@ -83,18 +122,15 @@ export function packageSchema(): Record<string, unknown> {
       [GET_ACCOUNT]: {
         description: "The live state of one account: its token's validity and the agencies it is linked to. Fails when the account does not exist.",
         inputs: { properties: { accountId }, required: ["accountId"] },
+        outputs: { properties: accountProperties, required: accountRequired },
+      },
+      [GET_ACCOUNTS]: {
+        description:
+          "Every account matching the filters (they combine; none lists every account), in id order, read in pages: e.g. every token a person authorized, to offboard them.",
+        inputs: { properties: filters, required: [] },
         outputs: {
-          properties: {
-            accountId,
-            publisher,
-            name: str("The account's name."),
-            externalId: str("The publisher's own id of the account."),
-            valid: bool("Whether the token is valid now."),
-            linkedAgencies: agencies("The agencies the account is linked to."),
-            ...liveToken,
-            reason: str("The reason recorded with the invalidation, or null."),
-          },
-          required: ["accountId", "publisher", "name", "externalId", "valid", "linkedAgencies", "revokedOutsidePulumi"],
+          properties: { accounts: { type: "array", items: { $ref: `#/types/${ACCOUNT}` }, description: "The matching accounts, in id order." } },
+          required: ["accounts"],
         },
       },
     },

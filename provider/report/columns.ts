@@ -1,5 +1,6 @@
 /** The columns of the audit table, shared by the text table and the HTML report. Pure. */
-import type { ReportRow } from "../core";
+import type { PersonReportRow, Report, ReportRow } from "../core";
+import { isPersonReport } from "../core/person-report";
 
 /** The column headers, in order. */
 export const AUDIT_COLUMNS = ["ACCOUNT", "PUBLISHER", "NAME", "LIVE", "AGENCIES", "DESIRED", "ACTION", "DRIFT"] as const;
@@ -16,4 +17,23 @@ export function auditCells(r: ReportRow): string[] {
     r.action,
     r.drift ? `${r.drift}: ${r.driftDetail}` : "-",
   ];
+}
+
+/**
+ * The columns of a person's audit (`audit --person`): where a file's audit shows the desired
+ * state, when the person authorized the token; the action is what offboarding them would do.
+ */
+export const PERSON_COLUMNS = ["ACCOUNT", "PUBLISHER", "NAME", "LIVE", "AGENCIES", "AUTHORIZED", "IF OFFBOARDED", "DRIFT"] as const;
+
+/** One row's cells, in the order of {@link PERSON_COLUMNS}. */
+export function personCells(r: PersonReportRow): string[] {
+  const cells = auditCells(r);
+  cells[5] = r.authorizedAt ?? "-";
+  return cells;
+}
+
+/** The columns and cells of `report`'s table: a person's audit, or a declaration file's. */
+export function tableOf(report: Report): { columns: readonly string[]; rows: string[][] } {
+  if (isPersonReport(report)) return { columns: PERSON_COLUMNS, rows: report.rows.map(personCells) };
+  return { columns: AUDIT_COLUMNS, rows: report.rows.map(auditCells) };
 }

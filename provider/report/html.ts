@@ -4,16 +4,16 @@
  * Content-Security-Policy forbids every request, so the page opens the same offline and in CI
  * artifacts. Pure.
  */
-import type { Report, ReportRow } from "../core";
-import { AUDIT_COLUMNS, auditCells } from "./columns";
+import { isPersonReport, personSubject, type Report } from "../core";
+import { tableOf } from "./columns";
 import { accountState, buildGraph, DEFAULT_LIMITS, type Graph, type GraphLimits } from "./graph";
 import { renderSvg } from "./svg";
 import { count, escapeHtml as h, plural } from "./text";
 
 /** Where the report came from, for its heading. */
 export interface ReportSource {
-  /** The declaration file. */
-  file: string;
+  /** The declaration file (a person's audit has none: its heading names the person). */
+  file?: string;
   /** The API the live state was read from. */
   apiUrl: string;
   /** When the live state was read (ISO 8601). */
@@ -28,60 +28,70 @@ export function renderHtml(report: Report, source: ReportSource, limits: GraphLi
   const headline =
     `${plural(c.invalidate, "token")} to invalidate, ${plural(c.cutLinks, "link")} to cut` +
     (c.cutLinks > 0 ? ` across ${plural(c.cutAgencies, "agency", "agencies")}` : "");
+  const person = isPersonReport(report) ? { ref: report.person.ref, subject: personSubject(report) } : undefined;
+  const noun: Noun = person ? ["token they authorized", "tokens they authorized"] : ["declared token", "declared tokens"];
+  const title = person ? `tokens authorized by ${person.ref}` : (source.file ?? "");
+  const from = person
+    ? `Every token authorized by <bdi>${h(person.subject)}</bdi>, and what offboarding them would do to it,`
+    : `Declarations <code><bdi>${h(source.file ?? "")}</bdi></code>`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Marin Social audit: ${h(source.file)}</title>
+<title>Marin Social audit: ${h(title)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
 <h1>Who is cut off</h1>
-<p class="source">Declarations <code><bdi>${h(source.file)}</bdi></code> against <code>${h(source.apiUrl)}</code>, read at <time>${h(source.generatedAt)}</time>.</p>
+<p class="source">${from} against <code>${h(source.apiUrl)}</code>, read at <time>${h(source.generatedAt)}</time>.</p>
 <p class="headline">${h(headline)}.</p>
-<p class="summary">${h(`${plural(s.tokens, "declared token")}: ${count(s.pending)} to change, ${count(s.refused)} refused, ${count(s.missing)} not found, ${count(s.drift)} drifted.`)}</p>
+<p class="summary">${h(`${plural(s.tokens, ...noun)}: ${count(s.pending)} to change, ${count(s.refused)} refused, ${count(s.missing)} not found, ${count(s.drift)} drifted.`)}</p>
 </header>
 <figure>
 ${LEGEND}
 <div class="picture">${renderSvg(graph, headline)}</div>
-<figcaption>${h(caption(graph))}</figcaption>
+<figcaption>${h(caption(graph, noun))}</figcaption>
 </figure>
-${table(report.rows)}
+${table(report)}
 </body>
 </html>`;
 }
 
 /** What the picture shows and what it collapsed, in words. */
-function caption(graph: Graph): string {
+/** What the rows are, one and many: declared tokens, or the tokens a person authorized. */
+type Noun = [one: string, many: string];
+
+function caption(graph: Graph, noun: Noun): string {
   const c = graph.counts;
   const parts: string[] = [];
-  if (c.collapsed === 0) parts.push(`Every declared token is drawn (${count(c.accounts)}).`);
+  if (c.collapsed === 0) parts.push(`Every ${noun[0]} is drawn (${count(c.accounts)}).`);
   else {
     const groups = graph.left.filter((n) => n.kind === "group").length;
     parts.push(
-      `Drawn one by one: ${count(c.drawn)} of ${plural(c.accounts, "declared token")}, ` +
+      `Drawn one by one: ${count(c.drawn)} of ${plural(c.accounts, ...noun)}, ` +
         `refused, not found, invalidated and drifted first. ` +
         `Collapsed: ${plural(c.collapsed, "account")} into ${plural(groups, "node")}, one per agency and kind of link` +
         (c.collapsedAffected > 0 ? `, ${count(c.collapsedAffected)} of them changed, refused or drifted.` : ", all unchanged."),
     );
   }
   if (c.mergedAgencies > 0) parts.push(`${plural(c.mergedAgencies, "agency", "agencies")} with the fewest links cut are merged into one node.`);
-  parts.push(`Every link to be cut is drawn (${count(c.cutLinks)}); every declared token is in the table below.`);
+  parts.push(`Every link to be cut is drawn (${count(c.cutLinks)}); every ${noun[0]} is in the table below.`);
   return parts.join(" ");
 }
 
-function table(rows: readonly ReportRow[]): string {
-  const head = AUDIT_COLUMNS.map((col) => `<th scope="col">${col}</th>`).join("");
-  const body = rows.map((r, i) => {
+function table(report: Report): string {
+  const { columns, rows: cellRows } = tableOf(report);
+  const head = columns.map((col) => `<th scope="col">${col}</th>`).join("");
+  const body = report.rows.map((r, i) => {
     const state = accountState(r);
-    const cells = auditCells(r)
+    const cells = (cellRows[i] as string[])
       .map((cell, j) => `<td class="c${j}"><bdi>${j === 4 ? h(cell).replace(/[^,]+/g, '<span class="nw">$&</span>') : h(cell)}</bdi></td>`)
       .join("");
     const row = `<tr id="row-${i}" class="${state}${r.drift ? " drifted" : ""}">${cells}</tr>`;
-    return r.detail ? `${row}\n<tr class="detail ${state}"><td colspan="${AUDIT_COLUMNS.length}"><bdi>${h(r.detail)}</bdi></td></tr>` : row;
+    return r.detail ? `${row}\n<tr class="detail ${state}"><td colspan="${columns.length}"><bdi>${h(r.detail)}</bdi></td></tr>` : row;
   });
   return `<table class="audit">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body.join("\n")}\n</tbody>\n</table>`;
 }

@@ -3,7 +3,7 @@
  * blast radius as an SVG graph, and a Mermaid flowchart. Pure: they take the core's report and
  * return text.
  */
-export { AUDIT_COLUMNS, auditCells } from "./columns";
+export { AUDIT_COLUMNS, auditCells, PERSON_COLUMNS, personCells, tableOf } from "./columns";
 export type { AccountState, Graph, GraphLimits } from "./graph";
 export { accountState, buildGraph, DEFAULT_LIMITS, isAffected } from "./graph";
 export { type ReportSource, renderHtml } from "./html";

@@ -5,7 +5,7 @@
  * a comment line and a final note node say what was left out. Node ids are generated (`a0`, `g0`),
  * never taken from user data; labels are escaped with Mermaid's entity codes. Pure.
  */
-import type { Report, ReportRow } from "../core";
+import { isPersonReport, personSubject, type Report, type ReportRow } from "../core";
 import { type AccountState, accountState, BADGES, STATE_PRIORITY } from "./graph";
 import { count, escapeMermaid as m, plural } from "./text";
 
@@ -61,9 +61,11 @@ export function renderMermaid(report: Report, limits: MermaidLimits = MERMAID_LI
 
   const refused = changing.filter((x) => x.state === "refused").length;
   const missing = changing.filter((x) => x.state === "missing").length;
+  const person = isPersonReport(report) ? m(personSubject(report)) : undefined;
+  const what = person === undefined ? "what pulumi up changes" : `what offboarding ${person} would change`;
   const lines = [
     "```mermaid",
-    `%% marin-social audit: what pulumi up changes. ${plural(invalidateTotal, "token")} to invalidate, ${plural(cutTotal, "link")} to cut, ${count(refused)} refused, ${count(missing)} not found.`,
+    `%% marin-social audit: ${what}. ${plural(invalidateTotal, "token")} to invalidate, ${plural(cutTotal, "link")} to cut, ${count(refused)} refused, ${count(missing)} not found.`,
   ];
   const truncated = shown < changing.length;
   const left = changing.length - shown;
@@ -71,7 +73,8 @@ export function renderMermaid(report: Report, limits: MermaidLimits = MERMAID_LI
   if (truncated) lines.push(`%% truncated: showing ${count(shown)} of ${count(changing.length)} accounts; ${note}`);
   lines.push("flowchart LR");
   if (changing.length === 0) {
-    nodes.push(`  nothing["Nothing changes: ${m(plural(report.rows.length, "declared token"))}, none to invalidate, no link to cut, none refused."]`);
+    const [one, many] = person === undefined ? ["declared token", "declared tokens"] : ["token they authorized", "tokens they authorized"];
+    nodes.push(`  nothing["Nothing changes: ${m(plural(report.rows.length, one, many))}, none to invalidate, no link to cut, none refused."]`);
   }
   lines.push(...nodes, ...edges);
   if (truncated) lines.push(`  more["… ${m(note)}"]:::note`);

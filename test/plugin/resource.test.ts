@@ -543,6 +543,8 @@ describe("Invoke getAccount", () => {
       invalidatedBy: null,
       reason: null,
       revokedOutsidePulumi: false,
+      authorizedBy: { id: "u-7001", name: "Jane Doe", email: "jane@agency.example" },
+      authorizedAt: "2025-03-02T10:00:00.000Z",
     });
   });
 
@@ -553,6 +555,67 @@ describe("Invoke getAccount", () => {
     expect(grpcError(await invoke({}, "marin-social:index:listAccounts").catch((e) => e)).details).toMatch(/no function "marin-social:index:listAccounts"/);
     const { result } = await invoke({ accountId: secret("fb-1002") });
     expect((result as Record<string, unknown>).valid).toEqual({ ...SECRET, value: true });
+  });
+});
+
+describe("Invoke getAccounts", () => {
+  async function invoke(args: Record<string, unknown>) {
+    const res = await p.call<pb.InvokeResponse>("invoke", new pb.InvokeRequest().setTok("marin-social:index:getAccounts").setArgs(struct(args)));
+    return {
+      result: res.getReturn()?.toJavaScript() as { accounts: Array<Record<string, unknown>> } | undefined,
+      failures: res.getFailuresList().map((f) => `${f.getProperty()}: ${f.getReason()}`),
+    };
+  }
+  const ids = (r: { result?: { accounts: Array<Record<string, unknown>> } }) => r.result?.accounts.map((a) => a.accountId);
+  const listRequests = async () => Object.values((await sb.admin.sandbox.stats()).byRoute["GET /v1/accounts"] ?? {}).reduce((a, b) => a + b, 0);
+
+  it("lists every account a person authorized, by id or email, each with its validity, authorizer and agencies, in pages", async () => {
+    await sb.admin.sandbox.resetStats();
+    const byEmail = await invoke({ authorizedBy: "Jane@Agency.Example" });
+    expect(byEmail.failures).toEqual([]);
+    expect(ids(byEmail)).toEqual(["fb-1001", "fb-1004", "fb-1007", "tw-2001", "tw-2004"]);
+    expect(await listRequests()).toBe(1);
+    expect(byEmail.result?.accounts[2]).toEqual({
+      accountId: "fb-1007",
+      publisher: "facebook",
+      name: "Granite Fitness",
+      externalId: expect.any(String),
+      valid: false,
+      linkedAgencies: [{ id: "ag-south", name: "South Agency" }],
+      invalidatedAt: "2026-01-15T09:30:00.000Z",
+      invalidatedBy: "jane@agency.example",
+      reason: "Client offboarded; access revoked in the web UI",
+      revokedOutsidePulumi: true,
+      authorizedBy: { id: "u-7001", name: "Jane Doe", email: "jane@agency.example" },
+      authorizedAt: "2025-02-10T13:00:00.000Z",
+    });
+    expect((await invoke({ authorizedBy: "u-7001" })).result).toEqual(byEmail.result);
+  });
+
+  it("combines the filters, and with none lists every account; a new account connected as the person shows at once", async () => {
+    expect(ids(await invoke({ authorizedBy: "u-7001", valid: true, publisher: "twitter", agency: "ag-west" }))).toEqual(["tw-2004"]);
+    expect(ids(await invoke({ authorizedBy: "nobody@agency.example" }))).toEqual([]);
+    expect(ids(await invoke({}))).toHaveLength(14);
+    await sb.admin.sandbox.addAccounts({
+      accounts: [{ id: "tw-2100", publisher: "twitter", name: "New", agencies: ["ag-east"], authorizedBy: { id: "u-7001", name: "Jane Doe" } }],
+    });
+    expect(ids(await invoke({ authorizedBy: "u-7001", agency: "ag-east" }))).toEqual(["fb-1001", "fb-1004", "tw-2001", "tw-2100"]);
+  });
+
+  it("fails clearly for each bad or unknown argument, sending nothing; a secret argument makes a secret result", async () => {
+    await sb.admin.sandbox.resetStats();
+    const bad = await invoke({ authorizedBy: "", publisher: "myspace", agency: "ag north", valid: "yes", person: "x" });
+    expect(bad.result).toBeUndefined();
+    expect(bad.failures).toEqual([
+      'person: unknown argument "person"; getAccounts takes authorizedBy, publisher, agency, valid',
+      expect.stringMatching(/^authorizedBy: authorizedBy must be a person's publisher-side user id or email, 1 to 254 characters/),
+      'publisher: publisher must be one of facebook, twitter, got "myspace"',
+      expect.stringMatching(/^agency: agency must be an agency id of 1 to 64 letters/),
+      'valid: valid must be true or false, got "yes"',
+    ]);
+    expect(await listRequests()).toBe(0);
+    const { result } = await invoke({ authorizedBy: secret("jane@agency.example") });
+    expect(result?.accounts).toMatchObject({ ...SECRET, value: expect.any(Array) });
   });
 });
 

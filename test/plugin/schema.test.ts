@@ -31,8 +31,10 @@ interface PackageSchema {
       requiredInputs: string[];
     };
   };
-  types: { "marin-social:index:Publisher": { enum: { value: string }[] } };
-  functions: { "marin-social:index:getAccount": { inputs: { required: string[] } } };
+  // biome-ignore lint/suspicious/noExplicitAny: the package schema is JSON; the tests read its members as Pulumi's schema defines them
+  types: { "marin-social:index:Publisher": { enum: { value: string }[] } } & Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  functions: Record<string, any>;
   config: { variables: Record<"apiKey" | "apiUrl" | "allowInsecureHttp", PropertySpec> };
   provider: { inputProperties: PackageSchema["config"]["variables"] };
 }
@@ -61,7 +63,7 @@ describe("the marin-social package schema", () => {
       name: "A",
       version: 1,
       agencies: [],
-      token: { valid: true, fingerprint: "f", invalidatedAt: null, invalidatedBy: null, reason: null },
+      token: { valid: true, fingerprint: "f", invalidatedAt: null, invalidatedBy: null, reason: null, authorizedBy: null, authorizedAt: null },
     };
     const dynamicOutputs = buildOutputs(
       { accountId: "fb-1", valid: true, actor: "pulumi:p/s", publisher: "facebook", reason: "r", expectAgencies: [] },
@@ -80,6 +82,11 @@ describe("the marin-social package schema", () => {
     expect(refs.length).toBeGreaterThan(0);
     for (const r of refs) expect(schema.types, r).toHaveProperty([r!]);
     expect(schema.functions["marin-social:index:getAccount"].inputs.required).toEqual(["accountId"]);
+    const getAccounts = schema.functions["marin-social:index:getAccounts"];
+    expect(Object.keys(getAccounts.inputs.properties)).toEqual(["authorizedBy", "publisher", "agency", "valid"]);
+    expect(getAccounts.inputs.required).toEqual([]);
+    expect(getAccounts.outputs.properties.accounts.items.$ref).toBe("#/types/marin-social:index:Account");
+    expect(schema.types["marin-social:index:Account"].properties).toEqual(schema.functions["marin-social:index:getAccount"].outputs.properties);
     const vars = schema.config.variables;
     expect(vars.apiKey).toMatchObject({ secret: true, defaultInfo: { environment: ["MARIN_SOCIAL_API_KEY"] } });
     expect(vars.apiUrl.defaultInfo.environment).toEqual(["MARIN_SOCIAL_API_URL"]);
