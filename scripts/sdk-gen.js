@@ -2,18 +2,16 @@
 // @ts-check
 /**
  * `npm run sdk:gen`: writes the SDKs of the `marin-social` package (sdk/nodejs, sdk/python,
- * sdk/go) from the plugin's package schema (packageSchema() in provider/plugin/schema.ts, as
+ * sdk/go, sdk/dotnet) from the plugin's package schema (packageSchema() in provider/plugin/schema.ts, as
  * built into dist/), with tools/sdkgen: pulumi's own codegen (schema.BindSpec and each language's
- * GeneratePackage, pkg/v3 at the version tools/sdkgen/go.mod pins). The SDKs are committed.
+ * GeneratePackage, pkg/v3 at the version tools/sdkgen/go.mod pins; for .NET, pulumi-dotnet's
+ * codegen, copied into tools/sdkgen/dotnet). The SDKs are committed.
  *
  * `--check` writes nothing and exits 1 naming every file under sdk/<language> that differs from
  * what the schema gives, or is missing, or is extra (`npm test` runs it after the build).
  *
  * The generator binary is built once by scripts/pulumi-install.js (run first, idempotent) into the
  * tools cache, beside the Pulumi CLI, and rebuilt only when tools/sdkgen changes.
- *
- * .NET is not generated: pkg/v3 has no .NET codegen (it lives in pulumi-dotnet's language host,
- * which the Go module proxy does not serve); the schema still carries the `csharp` section.
  */
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -22,7 +20,7 @@ const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
 const SDK = path.join(ROOT, "sdk");
-const LANGUAGES = ["nodejs", "python", "go"];
+const LANGUAGES = ["nodejs", "python", "go", "dotnet"];
 const CHECK = process.argv.includes("--check");
 
 const say = (text) => process.stdout.write(`sdk:gen: ${text}\n`);

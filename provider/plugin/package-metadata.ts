@@ -1,7 +1,7 @@
 /**
  * What the package schema carries for publishing, beside its resources: where the plugin is
  * downloaded from, who publishes it, and each SDK language's package names. `npm run sdk:gen`
- * generates sdk/nodejs, sdk/python and sdk/go from the schema with these (tools/sdkgen).
+ * generates sdk/nodejs, sdk/python, sdk/go and sdk/dotnet from the schema with these (tools/sdkgen).
  */
 
 /** The repository (package.json's `repository`, as a web address). */
@@ -14,8 +14,8 @@ export const PYTHON_PACKAGE = "pulumi_marin_social";
 /** The Go module of the generated Go SDK (sdk/go), and the import path of its package. */
 export const GO_MODULE = "github.com/marin-social/pulumi-marin-social/sdk/go";
 export const GO_IMPORT = `${GO_MODULE}/marinsocial`;
-/** The .NET root namespace. */
-export const DOTNET_NAMESPACE = "MarinSocial";
+/** The .NET namespace (and NuGet package id): root namespace `MarinSocial`, the package's namespace `Tokens`. */
+export const DOTNET_NAMESPACE = "MarinSocial.Tokens";
 
 /**
  * The schema's publishing members. `pluginDownloadURL` follows the GitHub-releases convention of
@@ -37,6 +37,6 @@ export const PUBLISHING = {
     },
     python: { packageName: PYTHON_PACKAGE, respectSchemaVersion: true, pyproject: { enabled: true } },
     go: { importBasePath: GO_IMPORT, modulePath: GO_MODULE, respectSchemaVersion: true, generateResourceContainerTypes: true },
-    csharp: { rootNamespace: DOTNET_NAMESPACE, respectSchemaVersion: true, packageReferences: { Pulumi: "3.*" } },
+    csharp: { rootNamespace: "MarinSocial", namespaces: { "marin-social": "Tokens" }, respectSchemaVersion: true, packageReferences: { Pulumi: "3.*" } },
   },
 };

@@ -102,7 +102,12 @@ describe("the marin-social package schema", () => {
       homepage: string;
       publisher: string;
       pluginDownloadURL: string;
-      language: { nodejs: { packageName: string }; python: { packageName: string }; go: { importBasePath: string }; csharp: { rootNamespace: string } };
+      language: {
+        nodejs: { packageName: string };
+        python: { packageName: string };
+        go: { importBasePath: string };
+        csharp: { rootNamespace: string; namespaces: Record<string, string> };
+      };
     };
     expect(full.version).toBe(pkg.version);
     expect(`git+${full.repository}.git`).toBe(pkg.repository.url);
@@ -112,6 +117,6 @@ describe("the marin-social package schema", () => {
     expect(full.language.nodejs.packageName).toBe("@marin-social/pulumi-marin-social");
     expect(full.language.python.packageName).toBe("pulumi_marin_social");
     expect(full.language.go.importBasePath).toBe("github.com/marin-social/pulumi-marin-social/sdk/go/marinsocial");
-    expect(full.language.csharp.rootNamespace).toBe("MarinSocial");
+    expect(`${full.language.csharp.rootNamespace}.${full.language.csharp.namespaces["marin-social"]}`).toBe("MarinSocial.Tokens");
   });
 });

@@ -5,18 +5,27 @@
 //
 //	sdkgen <schema.json> <out dir> <language>...
 //
-// writes <out dir>/<language>/... for each of nodejs, python, go. Exit 1 names what failed.
+// writes <out dir>/<language>/... for each of nodejs, python, go, dotnet. Exit 1 names what failed.
+//
+// pkg/v3 has no .NET codegen (it moved to pulumi-dotnet's language host, a module the Go module
+// proxy does not serve), so ./dotnet is that package's code, copied unchanged from
+// github.com/pulumi/pulumi-dotnet (pulumi-language-dotnet/codegen, Apache-2.0; see dotnet/VENDORED).
 package main
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/blang/semver"
+	"github.com/marin-social/pulumi-marin-social/tools/sdkgen/dotnet"
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
@@ -25,6 +34,22 @@ import (
 
 // tool is what the generated files' headers name as their writer.
 const tool = "marin-social sdkgen (pulumi codegen v3.274.1)"
+
+// logo is the .NET package's icon. The .NET codegen downloads the schema's logoUrl (or Pulumi's
+// logo from GitHub) while it generates; sdkgen serves this file instead and refuses every other
+// request, so generation is offline and gives the same bytes every time.
+//
+//go:embed logo.png
+var logo []byte
+
+type offline struct{}
+
+func (offline) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "sdkgen" {
+		return nil, fmt.Errorf("sdkgen generates offline; the codegen asked for %s", req.URL)
+	}
+	return &http.Response{StatusCode: 200, Body: io.NopCloser(bytes.NewReader(logo)), Request: req}, nil
+}
 
 // noLoader refuses every package reference: the marin-social schema refers to no other package,
 // so a reference is a mistake in the schema, better reported than resolved by starting plugins.
@@ -62,8 +87,11 @@ func generate(spec schema.PackageSpec, language string) (map[string][]byte, erro
 		return python.GeneratePackage(tool, pkg, nil, noLoader{})
 	case "go":
 		return gogen.GeneratePackage(tool, pkg, nil)
+	case "dotnet":
+		pkg.LogoURL = "sdkgen:///logo.png"
+		return dotnet.GeneratePackage(tool, pkg, nil, nil)
 	}
-	return nil, fmt.Errorf("unknown language %q (nodejs, python, go)", language)
+	return nil, fmt.Errorf("unknown language %q (nodejs, python, go, dotnet)", language)
 }
 
 func run(args []string) error {
@@ -102,6 +130,8 @@ func run(args []string) error {
 }
 
 func main() {
+	http.DefaultTransport = offline{}
+	http.DefaultClient.Transport = offline{}
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "sdkgen: %v\n", err)
 		os.Exit(1)
