@@ -41,6 +41,18 @@ function files(dir, base = dir) {
   return out.sort();
 }
 
+/** The files of sdk/<lang> as git sees them (tracked, or new and not ignored: a local build's bin/ is not drift); all files without git. */
+function sdkFiles(lang) {
+  const git = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", `sdk/${lang}`], { cwd: ROOT, encoding: "utf8" });
+  if (git.status !== 0) return files(path.join(SDK, lang));
+  const prefix = `sdk/${lang}/`;
+  return git.stdout
+    .split("\n")
+    .filter((f) => f.startsWith(prefix) && fs.existsSync(path.join(ROOT, f)))
+    .map((f) => f.slice(prefix.length))
+    .sort();
+}
+
 function generator() {
   const install = spawnSync(process.execPath, [path.join(__dirname, "pulumi-install.js"), "--quiet"], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -72,7 +84,7 @@ function main() {
       const drift = [];
       for (const lang of LANGUAGES) {
         const want = files(path.join(out, lang));
-        const have = new Set(files(path.join(SDK, lang)));
+        const have = new Set(sdkFiles(lang));
         for (const f of want) {
           if (!have.has(f)) drift.push(`sdk/${lang}/${f} is missing`);
           else if (!fs.readFileSync(path.join(out, lang, f)).equals(fs.readFileSync(path.join(SDK, lang, f)))) drift.push(`sdk/${lang}/${f} differs`);
