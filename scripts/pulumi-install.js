@@ -8,7 +8,8 @@
  * - Otherwise the CLI is built from its Go module (tools/pulumi/go.mod pins it) into
  *   .tools/pulumi-<version>/bin, with the Node.js language host (tools/pulumi/cmd), the YAML
  *   language host (tools/pulumi-yaml/go.mod pins it) and the `pulumi-resource-pulumi-nodejs`
- *   plugin beside it.
+ *   plugin beside it, and `marin-social-sdkgen` (tools/sdkgen: the SDK generator `npm run sdk:gen`
+ *   and its drift check run; it compiles the same pulumi pkg module, so it shares the build cache).
  *
  * Idempotent: .tools/pulumi-<version>/manifest.json records what each binary was built from (a
  * hash of tools/pulumi), so a second run builds nothing. Each binary is built into a temporary
@@ -28,6 +29,7 @@ const path = require("node:path");
 const ROOT = path.resolve(__dirname, "..");
 const GO_MODULE = path.join(ROOT, "tools", "pulumi");
 const YAML_MODULE = path.join(ROOT, "tools", "pulumi-yaml");
+const SDKGEN_MODULE = path.join(ROOT, "tools", "sdkgen");
 const TOOLS = path.resolve(process.env.MARIN_PULUMI_TOOLS || path.join(ROOT, ".tools"));
 const args = new Set(process.argv.slice(2));
 const FORCE = args.has("--force");
@@ -183,6 +185,14 @@ async function main() {
       key: hashOf(yamlModFiles),
     },
     { name: "pulumi-resource-pulumi-nodejs", script: DYNAMIC_PLUGIN, key: hashOf([__filename]) },
+    {
+      name: "marin-social-sdkgen",
+      module: SDKGEN_MODULE,
+      pkg: ".",
+      ldflags: "-s -w",
+      key: hashOf(filesUnder(SDKGEN_MODULE)),
+      ours: true,
+    },
   ];
 
   // A pulumi already on PATH (not ours), new enough: use it and what is next to it.
@@ -218,7 +228,7 @@ async function main() {
 
   const todo = targets.filter((t) => {
     if (built(t)) return false;
-    if (source === "path") {
+    if (source === "path" && !t.ours) {
       if (t.name === "pulumi") return false;
       const found = nextToPulumi(t.name);
       if (found && !path.resolve(found).startsWith(TOOLS + path.sep)) {

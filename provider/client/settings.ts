@@ -6,8 +6,10 @@
  * {@link SettingHelp}, in provider/cli).
  */
 
+import type { CONNECTION_SETTINGS } from "../core/config-advice";
+
 /** A connection setting {@link resolveConnection} reads: `marin-social:<name>` in config. */
-export type SettingName = "apiUrl" | "apiKey" | "allowInsecureHttp" | "batchReads" | "adaptiveConcurrency" | "maxConcurrency" | "rateLimit";
+export type SettingName = (typeof CONNECTION_SETTINGS)[number];
 
 /** The environment variable of a setting: `apiUrl` -> `MARIN_SOCIAL_API_URL`. */
 export function settingEnv(name: SettingName): string {

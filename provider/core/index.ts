@@ -14,5 +14,6 @@ export * from "./plan";
 export * from "./problem-types";
 export * from "./report";
 export * from "./rules";
+export * from "./suggest";
 export * from "./types";
 export * from "./url";

@@ -11,10 +11,10 @@
  * same map has a misspelling of it.
  */
 import type { ErrorObject } from "ajv";
+import { closest } from "../core/suggest";
 import { ACCOUNT_ID, AGENCY_ID } from "../generated/contract";
 import type { Target } from "./locate";
 import { quote, type Segments, toPointer } from "./problem";
-import { closest } from "./suggest";
 
 /** A schema problem, before it is located in the file. */
 export interface SchemaProblem {

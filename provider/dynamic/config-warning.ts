@@ -1,10 +1,11 @@
 /**
- * The dynamic path's warning for an API key set as plain config. The program sees which config
- * keys are secret (the language host passes their names); the engine then stores all config in the
- * dynamic provider's inputs, in the checkpoint, as it was set.
+ * The dynamic path's warnings about config: an API key set as plain config, and a
+ * `marin-social:` key nothing reads. The program sees which config keys are secret (the language
+ * host passes their names); the engine then stores all config in the dynamic provider's inputs,
+ * in the checkpoint, as it was set.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { plaintextApiKeyWarning } from "../core";
+import { plaintextApiKeyWarning, unknownConfigKeyWarning } from "../core";
 
 const KEY = "marin-social:apiKey";
 
@@ -18,4 +19,13 @@ function isSecretConfig(key: string): boolean | undefined {
 export function warnIfPlaintextApiKey(): void {
   if (pulumi.runtime.getConfig(KEY) === undefined || isSecretConfig(KEY) !== false) return;
   void pulumi.log.warn(plaintextApiKeyWarning(pulumi.getStack()));
+}
+
+/** Logs a warning for each `marin-social:` key of the stack's config that nothing reads (`marin-social:apiurl`). */
+export function warnOfUnknownConfigKeys(): void {
+  for (const key of Object.keys(pulumi.runtime.allConfig())) {
+    if (!key.startsWith("marin-social:")) continue;
+    const warning = unknownConfigKeyWarning(key.slice("marin-social:".length));
+    if (warning) void pulumi.log.warn(warning);
+  }
 }

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type Connection, MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { MarinSocialError } from "../core";
 import { type Observation, observe } from "../token/observation";
-import { warnIfPlaintextApiKey } from "./config-warning";
+import { warnIfPlaintextApiKey, warnOfUnknownConfigKeys } from "./config-warning";
 
 /** Looks up accounts for the program; one per process. */
 export class LiveLookup {
@@ -46,6 +46,7 @@ let runError: pulumi.RunError | undefined;
 function programConnection(): Connection | MarinSocialError {
   if (!resolved) {
     warnIfPlaintextApiKey();
+    warnOfUnknownConfigKeys();
     try {
       resolved = resolveConnection({ config: (k: string) => pulumi.runtime.getConfig(k), env: process.env });
     } catch (err) {

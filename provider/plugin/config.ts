@@ -5,6 +5,7 @@
  * `marin-social`, so its `marin-social:declarations` arrives here too.
  */
 import { type Connection, MarinSocialClient, resolveConnection, resolveOptions, USER_AGENT } from "../client";
+import { unknownConfigKeyWarning } from "../core";
 import { hasUnknown } from "../token/inputs";
 import { PACKAGE } from "./schema";
 import type { Props } from "./wire";
@@ -36,7 +37,8 @@ export function clientOf(connection: Connection): MarinSocialClient {
 
 /**
  * CheckConfig: the failures of the inputs as a whole, and the inputs to record, with `apiKey`
- * always a secret (even when it was set as plain config). Unknown values (preview) are not checked.
+ * always a secret (even when it was set as plain config), and a warning for each key nothing reads
+ * (a key is never refused). Unknown values (preview) are not checked.
  *
  * A failure names no property: the engine prints a property failure as
  * `property apiUrl value {<the value>} has a problem`, which would print a password an `apiUrl`
@@ -45,14 +47,20 @@ export function clientOf(connection: Connection): MarinSocialClient {
 export function checkConfig(
   news: Props,
   env: NodeJS.ProcessEnv = process.env,
-): { secrets: Set<string>; failures: Array<{ property: string; reason: string }> } {
+): { secrets: Set<string>; failures: Array<{ property: string; reason: string }>; warnings: string[] } {
   const secrets = new Set(news.secrets);
   if (news.values.apiKey !== undefined) secrets.add("apiKey");
-  if (CONFIG_KEYS.some((k) => hasUnknown(news.values[k]))) return { secrets, failures: [] };
+  const warnings = Object.keys(news.values)
+    .filter((k) => !ENGINE_KEYS.has(k))
+    .flatMap((k) => unknownConfigKeyWarning(k) ?? []);
+  if (CONFIG_KEYS.some((k) => hasUnknown(news.values[k]))) return { secrets, failures: [], warnings };
   try {
     connectionOf(news.values, env);
-    return { secrets, failures: [] };
+    return { secrets, failures: [], warnings };
   } catch (err) {
-    return { secrets, failures: [{ property: "", reason: (err as Error).message }] };
+    return { secrets, failures: [{ property: "", reason: (err as Error).message }], warnings };
   }
 }
+
+/** Inputs the engine adds to every provider's (pkg/resource/deploy/providers/registry.go): not the user's config. */
+const ENGINE_KEYS = new Set(["version", "__internal"]);

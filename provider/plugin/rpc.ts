@@ -88,6 +88,7 @@ export function resourceProviderService(provider: NativeProvider): IResourceProv
     checkConfig: unary(async (req: pb.CheckRequest) => {
       const news = decode(req.getNews());
       const checked = checkConfig(news);
+      for (const warning of checked.warnings) await provider.log.log(req.getUrn(), "warn", warning);
       if (typeof news.values.apiKey === "string" && isPlainInStackConfig(`${PACKAGE}:apiKey`, req.getUrn())) {
         await provider.log.log(req.getUrn(), "warn", plaintextApiKeyWarning(/^urn:pulumi:(.+?)::/.exec(req.getUrn())?.[1]));
       }

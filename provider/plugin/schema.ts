@@ -13,6 +13,7 @@ import { PUBLISHERS } from "../core";
 import { ACCOUNT_ID, AGENCY_ID, PERSON_REF } from "../generated/contract";
 import { PUBLISHER_TOKEN_SCHEMA } from "../generated/token";
 import type { AccountState, GetAccountsArgs } from "../token/accounts";
+import { PUBLISHING } from "./package-metadata";
 
 /** The package name, and the prefix of every config key. */
 export const PACKAGE = "marin-social";
@@ -79,6 +80,7 @@ export function packageSchema(): Record<string, unknown> {
     description: "Marin Social publisher access tokens: declare which must be invalid; preview shows every agency that is cut off.",
     keywords: ["pulumi", "marin-social", "category/utility", "kind/native"],
     license: "Apache-2.0",
+    ...PUBLISHING,
     config: { variables: configVariables },
     provider: {
       description:

@@ -16,13 +16,15 @@ const JANE = ["fb-1001", "fb-1004", "fb-1007", "tw-2001", "tw-2004"];
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
 const { getAccounts, getAccountsOutput } = require("pulumi-marin-social");
-const native = require("pulumi-marin-social/native");
+// The native invoke as any SDK language calls it (the generated Node.js SDK needs a newer
+// @pulumi/pulumi than Node 20's: test/e2e/native-sdk.test.ts covers it on Node 22 and 24).
+const nativeGetAccounts = (args) => pulumi.runtime.invoke("marin-social:index:getAccounts", args);
 const person = new pulumi.Config().require("person");
 const ids = (r) => r.accounts.map((a) => a.accountId);
 exports.dynamicIds = getAccountsOutput({ authorizedBy: person }).apply(ids);
-exports.nativeIds = native.getAccountsOutput({ authorizedBy: person }).apply(ids);
+exports.nativeIds = pulumi.output(nativeGetAccounts({ authorizedBy: person })).apply(ids);
 exports.dynamicRevoked = getAccounts({ authorizedBy: person, valid: false }).then((r) => r.accounts);
-exports.nativeWest = native.getAccounts({ authorizedBy: person, agency: "ag-west" }).then(ids);
+exports.nativeWest = nativeGetAccounts({ authorizedBy: person, agency: "ag-west" }).then(ids);
 `;
 
 let sb: TestSandbox;

@@ -1,7 +1,8 @@
 /**
  * The package schema: valid against Pulumi's own metaschema (v3.274.1, vendored in
- * test/fixtures/pulumi), the same properties as the dynamic PublisherToken and the native SDK,
- * and ids as the API contract defines them.
+ * test/fixtures/pulumi), the same properties as the dynamic PublisherToken, ids as the API
+ * contract defines them, and what a published package carries (the SDKs in sdk/ are generated
+ * from it; `npm run sdk:gen -- --check` holds them to it).
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -9,7 +10,6 @@ import { Ajv2020 } from "ajv/dist/2020";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { Account } from "../../provider/core";
-import { PUBLISHER_TOKEN_OUTPUTS } from "../../provider/native";
 import { packageSchema, TOKEN_TYPE } from "../../provider/plugin/schema";
 import { USER_INPUTS } from "../../provider/token/inputs";
 import { buildOutputs } from "../../provider/token/outputs";
@@ -55,7 +55,7 @@ describe("the marin-social package schema", () => {
     expect(validate({ ...schema, config: { variables: {}, unknown: 1 } })).toBe(false);
   });
 
-  it("declares the dynamic PublisherToken's inputs and outputs, and the native SDK's", () => {
+  it("declares the dynamic PublisherToken's inputs and outputs", () => {
     const account: Account = {
       id: "fb-1",
       publisher: "facebook",
@@ -72,7 +72,6 @@ describe("the marin-social package schema", () => {
     );
     expect(Object.keys(token.inputProperties).sort()).toEqual([...USER_INPUTS].sort());
     expect(Object.keys(token.properties).sort()).toEqual(Object.keys(dynamicOutputs).sort());
-    expect(Object.keys(token.properties).sort()).toEqual([...USER_INPUTS, ...PUBLISHER_TOKEN_OUTPUTS].sort());
     expect(token.requiredInputs).toEqual(["accountId", "valid"]);
     expect(token.properties.tokenFingerprint.secret).toBe(true);
   });
@@ -100,5 +99,31 @@ describe("the marin-social package schema", () => {
     expect(token.inputProperties.expectAgencies.description).toContain(contract.AgencyId.pattern);
     expect(token.inputProperties.reason.description).toContain(`at most ${contract.Reason.maxLength} characters`);
     expect(schema.types["marin-social:index:Publisher"].enum.map((e: { value: string }) => e.value)).toEqual(contract.Publisher.enum);
+  });
+
+  it("carries what a published package has: package.json's version, repository, publisher, plugin download URL, each language's package", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    const full = packageSchema() as {
+      version: string;
+      repository: string;
+      homepage: string;
+      publisher: string;
+      pluginDownloadURL: string;
+      language: {
+        nodejs: { packageName: string };
+        python: { packageName: string };
+        go: { importBasePath: string };
+        csharp: { rootNamespace: string; namespaces: Record<string, string> };
+      };
+    };
+    expect(full.version).toBe(pkg.version);
+    expect(`git+${full.repository}.git`).toBe(pkg.repository.url);
+    expect(full.homepage).toBe(full.repository);
+    expect(full.publisher).toBe("Marin Social");
+    expect(full.pluginDownloadURL).toBe("github://api.github.com/marin-social/pulumi-marin-social");
+    expect(full.language.nodejs.packageName).toBe("@marin-social/pulumi-marin-social");
+    expect(full.language.python.packageName).toBe("pulumi_marin_social");
+    expect(full.language.go.importBasePath).toBe("github.com/marin-social/pulumi-marin-social/sdk/go/marinsocial");
+    expect(`${full.language.csharp.rootNamespace}.${full.language.csharp.namespaces["marin-social"]}`).toBe("MarinSocial.Tokens");
   });
 });

@@ -149,8 +149,9 @@ function nativeProject(ids: string[]): string {
   writeFileSync(path.join(dir, "ids.json"), JSON.stringify(ids));
   writeFileSync(
     path.join(dir, "index.js"),
-    `const native = require("pulumi-marin-social/native");\n` +
-      `for (const id of require("./ids.json")) new native.PublisherToken(id, { accountId: id, valid: false, reason: "offboarding" });\n`,
+    // The resource registered by its type token, as every SDK language's generated class does.
+    `const pulumi = require("@pulumi/pulumi");\n` +
+      `for (const id of require("./ids.json")) new pulumi.CustomResource("marin-social:index:PublisherToken", id, { accountId: id, valid: false, reason: "offboarding" });\n`,
   );
   symlinkSync(ROOT, path.join(dir, "node_modules", "pulumi-marin-social"), "dir");
   symlinkSync(path.join(ROOT, "node_modules", "@pulumi", "pulumi"), path.join(dir, "node_modules", "@pulumi", "pulumi"), "dir");
