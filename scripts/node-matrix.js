@@ -37,24 +37,40 @@ const MATRIX = path.join(ROOT, ".matrix");
 const LEG_MARKER = "MARIN_MATRIX_LEG";
 
 /**
- * What each extra Node version runs: every test whose outcome can depend on the Node.js version or
+ * What each extra Node version runs: the tests whose outcome can depend on the Node.js version or
  * on the `@pulumi/pulumi` version (the legs take the newest SDK; the repository's lockfile keeps an
- * older one for Node 20). The rest (the pure core, the declaration parser and its fuzzing, the
- * contract's generated code, the renderers, the table, the client against scripted servers)
- * runs plain JavaScript and pinned npm packages (yaml, ajv, undici) whose result does not change
- * with Node, and runs once, on the machine's Node. The client itself still runs on every version,
- * inside the providers and the CLI of the files below.
+ * older one for Node 20), one file per thing that differs, and why.
+ *
+ * The rest runs once, on the machine's Node: the pure core, the declaration parser and its
+ * fuzzing, the generated contract, the renderers, the client against scripted servers, and the
+ * real-engine files whose outcome is decided by our JavaScript and the engine (Go), not by Node or
+ * the SDK: refusals (both paths), read-ahead request counts, the once-counter, publisher events,
+ * import and config messages, long stack names, faults, the demo (`npm start`) and the bench
+ * harness. The paths those files drive (program runner, dynamic provider host, native plugin,
+ * sandbox, CLI) run on every version through the files below.
  */
 const MATRIX_TESTS = [
-  // The real Pulumi CLI with the leg's SDK: the program runner, the dynamic provider's
-  // serialization and host, the native plugin launched by the engine, Pulumi YAML, and the
-  // packed package installed by `npm install` on that Node as a user does (TypeScript 5 and 6).
-  "test/e2e/",
-  // Secrets, faults and crashes through the real engine and the SDK.
-  "test/reliability/",
-  // The bench's harness on the real engine.
-  "test/bench/smoke.test.ts",
-  "test/bench/native.test.ts",
+  // The dynamic provider on the leg's SDK: the program runner, closure serialization of the
+  // provider (V8's inspector, per Node version) and its host, through every README flow.
+  "test/e2e/repo-stack.test.ts",
+  // The examples' TypeScript through the ts-node the leg's SDK vendors, and the native TypeScript
+  // SDK on the leg's @pulumi/pulumi.
+  "test/e2e/examples.test.ts",
+  "test/e2e/native-sdk.test.ts",
+  // The native plugin launched by the engine on that Node, through Pulumi YAML (Check, Diff,
+  // Create, Read, import).
+  "test/e2e/native-yaml.test.ts",
+  // How Node reports an uncaught user error (slow on Node 20, nodejs/node#64011): exit code 32.
+  "test/e2e/config-once.test.ts",
+  // The packed package installed by `npm install` on that Node as a user does (TypeScript 5 and 6).
+  "test/e2e/consumer.test.ts",
+  "test/e2e/consumer-tsconfig.test.ts",
+  // Server text through the sandbox's store: node:sqlite and better-sqlite3 differ on NUL.
+  "test/e2e/hostile-text.test.ts",
+  // Secrets kept out of the serialized provider (the leg's closure serialization) and out of
+  // state; crashes (signals, SIGKILL, process exit) on that Node.
+  "test/reliability/secrets.test.ts",
+  "test/reliability/crash.test.ts",
   // The native plugin's gRPC server on the leg's @grpc/grpc-js and the SDK's protobuf messages.
   "test/plugin/",
   // The sandbox's SQLite store, on node:sqlite (Node 22.13+) instead of better-sqlite3; the
