@@ -17,8 +17,9 @@
 //   - Handshake, GetPluginInfo, Cancel, and a no-op InstallDependencies (npm ci installs them).
 //   - When the engine goes away without stopping it (killed outright), the host kills the
 //     program it runs and exits (engine.go).
+//   - RunPlugin for policy packs (kind analyzer, `pulumi preview/up --policy-pack`; policy.go).
 //
-// Everything else (codegen, `pulumi new` prompts, policy packs, plugins written in Node.js)
+// Everything else (codegen, `pulumi new` prompts, plugins written in Node.js)
 // answers Unimplemented.
 package main
 
