@@ -39,7 +39,7 @@ function tokenOf(type, props) {
     // The program's own lookup and plan travel as the hidden input `observed` (token/observation.ts).
     const observed = props.observed;
     const unlink = observed?.decided?.plan?.unlink;
-    const names = new Map((Array.isArray(observed?.agencies) ? observed.agencies : []).map((a) => [a.id, a.name]));
+    const names = new Map((Array.isArray(observed?.agencies) ? observed.agencies : []).map((/** @type {{ id: string; name: string }} */ a) => [a.id, a.name]));
     const links = Array.isArray(unlink)
       ? unlink.map((id) => (names.get(id) ? `${names.get(id)} (${id})` : String(id)))
       : observed?.status === "found"
@@ -82,7 +82,7 @@ const policies = [
     },
     validateResource: (args, reportViolation) => {
       const t = tokenOf(args.type, args.props);
-      const { accounts } = args.getConfig();
+      const { accounts } = /** @type {{ accounts: string[] }} */ (args.getConfig());
       if (t && t.valid === false && accounts.includes(t.accountId))
         reportViolation(
           `account ${safe(t.accountId)} is protected (policy config protected-accounts.accounts) and must not be invalidated; declare it valid: true or remove it from the list`,
@@ -99,7 +99,7 @@ const policies = [
     validateResource: (args, reportViolation) => {
       const t = tokenOf(args.type, args.props);
       if (t?.valid !== false) return;
-      const { maxLinks } = args.getConfig();
+      const { maxLinks } = /** @type {{ maxLinks: number }} */ (args.getConfig());
       if (t.links === undefined) {
         if (t.path === "native")
           reportViolation(
