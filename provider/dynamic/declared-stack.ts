@@ -41,7 +41,8 @@ export interface DeclaredStackOutputs {
  * (every problem, file:line:col) and registers none of its tokens; the other
  * files' tokens are registered, so one bad file blocks no offboarding. An
  * account declared in two files is refused in both (neither is registered).
- * Then the program exits with code 32, so nothing is deleted. A missing API
+ * Then `pulumi up` fails (exit code 32), so nothing is deleted; a preview
+ * exits 0, so that the preview `pulumi up` runs first does not stop the rest. A missing API
  * key registers nothing. More tokens than the supported stack size
  * (SUPPORTED_STACK_TOKENS) get a warning before anything is registered.
  * An entry that is refused (see {@link PublisherToken}) does not stop the others.
@@ -71,13 +72,19 @@ async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<Decl
     const registered = set.tokens.length;
     void pulumi.log.error(
       (registered > 0
-        ? `${bad.join(", ")}: problems below; those tokens were not registered, the other ${registered.toLocaleString("en-US")} were:\n`
+        ? `${bad.join(", ")}: problems below; their tokens were not registered (a preview shows any already in the stack as deletes; up fails instead of deleting them), the other ${registered.toLocaleString("en-US")} were:\n`
         : `${bad.join(", ")} was rejected; nothing was registered:\n`) +
         problems.map(formatProblem).join("\n") +
         `\nFix the problems above (\`marin-social validate ${shown.join(" ")}\` checks ${shown.length > 1 ? "them" : "the file"}), then run the command again.`,
     );
-    process.exitCode = USER_ERROR_EXIT_CODE;
-    if (registered === 0) return {};
+    // As for a refused token: a preview with other tokens to cut exits 0, so that the preview
+    // `pulumi up` runs first does not stop them; the up itself fails, so the engine deletes
+    // nothing of what was not registered.
+    if (registered === 0) {
+      process.exitCode = USER_ERROR_EXIT_CODE;
+      return {};
+    }
+    if (!pulumi.runtime.isDryRun()) process.exitCode = USER_ERROR_EXIT_CODE;
   }
   const connection = programConnectionError();
   if (connection) return fail(connection.message);
