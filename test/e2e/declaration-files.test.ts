@@ -2,7 +2,8 @@
  * The repository's stack over two declaration files (config `marin-social:declarations` as a
  * list, set with `pulumi config set --path`), with the real `pulumi` CLI as users type it:
  * `pulumi up --yes` (which previews first). One file is bad: its token is not registered and the
- * up fails, but the good file's token is still cut off. Fixed, the next up cuts the rest.
+ * up fails, but the good file's token is still cut off. Fixed, the next up cuts the rest; broken
+ * again, the failed up deletes nothing from the stack.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -34,7 +35,7 @@ describeWithPulumi("a stack over two declaration files, through the real pulumi 
   }, T);
 
   it(
-    "a bad file fails the up with its file:line:col, and the good file's token is still cut off; fixed, the next up cuts the rest",
+    "a bad file fails the up with its file:line:col, and the good file's token is still cut off; fixed, the next up cuts the rest; broken again, nothing is deleted",
     async () => {
       const first = await pulumiCli(s, ["up", "--yes"]);
       const out = first.stdout + first.stderr;
@@ -54,6 +55,15 @@ describeWithPulumi("a stack over two declaration files, through the real pulumi 
       expect((await sb.admin.getAccount("tw-2001")).token.valid).toBe(false);
       expect((await sb.admin.getAccount("tw-2001")).agencies).toEqual([]);
       expect(second.stdout).toContain("part-1.yaml, part-2.yaml");
+
+      // Broken again: its token, now in the stack, is not registered, and the failed up deletes nothing.
+      writeFileSync(path.join(workDir, "part-2.yaml"), "tokens:\n  - accountId: tw-2001\n    valid: nope\n");
+      const third = await pulumiCli(s, ["up", "--yes"]);
+      expect(third.code, third.stdout + third.stderr).not.toBe(0);
+      const exported = await pulumiCli(s, ["stack", "export"]);
+      expect(exported.code, exported.stderr).toBe(0);
+      const urns = (JSON.parse(exported.stdout) as { deployment: { resources: { urn: string }[] } }).deployment.resources.map((r) => r.urn);
+      expect(urns.filter((u) => /::(fb-1001|tw-2001)$/.test(u))).toHaveLength(2);
     },
     T,
   );
