@@ -9,7 +9,7 @@
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { type ConnectionSource, ENV_SETTINGS, MarinSocialClient, resolveConnection, type SettingHelp, settingEnv, USER_AGENT } from "../client";
 import { type Account, buildPersonReport, buildReport, isPersonReport, personSubject, type Report } from "../core";
-import { formatProblem, loadDeclarations } from "../declarations";
+import { formatProblem, loadDeclarationSet, setProblems } from "../declarations";
 import { REPORT_FORMATS, renderHtml, renderMermaid, tableOf } from "../report";
 import { choice, helpText, parse } from "./args";
 import { AUDIT } from "./commands";
@@ -64,8 +64,7 @@ async function audit(argv: string[]): Promise<number> {
   if (person !== undefined && positionals.length > 0) {
     throw new Error(`--person audits that person's tokens instead of a FILE; give one of them, not both.\n${USAGE}`);
   }
-  if (person === undefined && positionals.length !== 1)
-    throw new Error(`expected one declaration FILE or --person, got ${positionals.length} FILEs.\n${USAGE}`);
+  if (person === undefined && positionals.length === 0) throw new Error(`expected a declaration FILE (or several, or a folder) or --person.\n${USAGE}`);
   if (values.json && (values.format ?? "json") !== "json") throw new Error(`--json is --format json; give one of them.\n${USAGE}`);
   const format = choice("audit", "format", values.json ? "json" : values.format, REPORT_FORMATS, "text");
 
@@ -74,14 +73,17 @@ async function audit(argv: string[]): Promise<number> {
   if (person !== undefined) {
     read = async (client) => buildPersonReport(person, await client.accountsAuthorizedBy(person), await client.audit());
   } else {
-    file = positionals[0]!;
-    const loaded = await loadDeclarations(file);
-    if (!loaded.ok) {
-      if (format === "json") out(`${JSON.stringify({ file, problems: loaded.problems }, null, 2)}\n`);
-      err(loaded.problems.map((p) => `${formatProblem(p)}\n`).join(""));
-      err(`${file}: ${loaded.problems.length} problem(s); nothing was audited.\n`);
+    file = positionals.join(", ");
+    const set = await loadDeclarationSet(positionals);
+    const problems = setProblems(set);
+    for (const w of set.warnings) err(`warning: ${w}\n`);
+    if (problems.length > 0) {
+      if (format === "json") out(`${JSON.stringify({ file, problems }, null, 2)}\n`);
+      err(problems.map((p) => `${formatProblem(p)}\n`).join(""));
+      err(`${file}: ${problems.length} problem(s); nothing was audited.\n`);
       return AUDIT_EXIT.fails;
     }
+    const loaded = set;
     read = async (client) => {
       const ids = loaded.tokens.map((t) => t.accountId);
       const progress = progressReporter(ids.length);

@@ -23,12 +23,15 @@ export const VALIDATE: CommandSpec = {
   synopsis: "FILE [FILE...] [--json]",
   description: `Checks token declaration files (schemas/tokens.schema.json) and prints every
 problem as file:line:col: path: message on stderr, or one "ok:" line per
-valid file on stdout.`,
+valid file on stdout. A FILE may be a folder (its *.yaml and *.yml files). The
+files are checked as one stack, as the stack program reads them: an account
+declared in two files is a problem, and more tokens than the supported stack
+size get a warning on stderr.`,
   positionals: true,
   options: {
     json: {
       type: "boolean",
-      help: `print {"files": [{file, ok, tokens?, problems?}]} on stdout instead
+      help: `print {"files": [{file, ok, tokens?, problems?}], problems, warnings} on stdout instead
 (problems: [{file, line, col, path, message}]); a usage error
 prints {"error": {code, message}}`,
     },
@@ -41,8 +44,9 @@ ${PIPE_NOTE}`,
 export const AUDIT: CommandSpec = {
   name: "audit",
   summary: "compare declared tokens with live state; exit 1 if `pulumi up` would fail, 2 on drift",
-  synopsis: "(FILE | --person PERSON) [--format FORMAT] [-o OUT] [--api-url URL] [--allow-insecure-http]",
-  description: `Reads the live state of every token FILE declares and prints, per token: the account,
+  synopsis: "(FILE... | --person PERSON) [--format FORMAT] [-o OUT] [--api-url URL] [--allow-insecure-http]",
+  description: `Reads the live state of every token the FILEs declare (files or folders of
+*.yaml and *.yml files, read as one stack) and prints, per token: the account,
 publisher, name and live validity, the linked agencies, the desired state, the action
 \`pulumi up\` would take, and drift (revoked outside Pulumi, or re-authorized after
 Pulumi invalidated it).

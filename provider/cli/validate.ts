@@ -1,8 +1,9 @@
 /**
- * `marin-social validate FILE [FILE...] [--json]`: checks declaration files
- * with the same loader the stack program and `audit` use.
+ * `marin-social validate FILE [FILE...] [--json]`: checks declaration files and folders
+ * with the same loader the stack program and `audit` use, as one stack: an account declared
+ * in two files is a problem, and a set above the supported stack size gets a warning.
  */
-import { formatProblem, type LoadResult, loadDeclarations } from "../declarations";
+import { formatProblem, type LoadResult, loadDeclarationSet, setOk } from "../declarations";
 import { plural } from "../report/text";
 import { helpText, parse } from "./args";
 import { VALIDATE } from "./commands";
@@ -41,17 +42,19 @@ async function validate(argv: string[]): Promise<number> {
   if (positionals.length === 0) {
     throw new Error("name at least one declaration file, e.g. `marin-social validate tokens.yaml` (see --help)");
   }
-  const results: LoadResult[] = [];
-  for (const file of positionals) results.push(await loadDeclarations(file));
+  const set = await loadDeclarationSet(positionals);
+  const results = set.files;
 
   if (values.json) {
     const files = results.map((r) => (r.ok ? { file: r.file, ok: true, tokens: r.tokens } : { file: r.file, ok: false, problems: r.problems }));
-    out(`${JSON.stringify({ files }, null, 2)}\n`);
+    out(`${JSON.stringify({ files, problems: set.problems, warnings: set.warnings }, null, 2)}\n`);
   } else {
     for (const r of results) {
       if (r.ok) out(`${summary(r)}\n`);
       else err(r.problems.map((p) => `${formatProblem(p)}\n`).join(""));
     }
+    err(set.problems.map((p) => `${formatProblem(p)}\n`).join(""));
+    for (const w of set.warnings) err(`warning: ${w}\n`);
   }
-  return results.every((r) => r.ok) ? 0 : 1;
+  return setOk(set) ? 0 : 1;
 }

@@ -14,6 +14,7 @@ export * from "./plan";
 export * from "./problem-types";
 export * from "./report";
 export * from "./rules";
+export * from "./scale";
 export * from "./suggest";
 export * from "./types";
 export * from "./url";

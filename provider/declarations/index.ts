@@ -8,9 +8,10 @@
  */
 
 export { assertValid, DeclarationError } from "./errors";
-export { MAX_ALIAS_COUNT, MAX_FILE_BYTES, MAX_MAP_KEYS, MAX_NESTING, MAX_TOKENS } from "./limits";
+export { MAX_ALIAS_COUNT, MAX_FILE_BYTES, MAX_MAP_KEYS, MAX_NESTING, MAX_TOKENS, SPLIT_ADVICE } from "./limits";
 export { loadDeclarations, parseDeclarations } from "./load";
 export { YAML_OPTIONS } from "./parse";
 export { formatProblem, type Problem } from "./problem";
 export { SCHEMA_PATH } from "./schema";
+export { type DeclarationSet, loadDeclarationSet, setOk, setProblems } from "./set";
 export type { LoadResult, LocatedToken, TokenLocation } from "./types";

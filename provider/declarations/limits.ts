@@ -31,3 +31,12 @@ export const MAX_NESTING = 64;
  * map of short keys would take minutes.
  */
 export const MAX_MAP_KEYS = 100;
+
+/**
+ * How to get past a per-file limit, for its refusal: the stack program, `validate` and `audit`
+ * read several files, and a stack above the supported size is split across stacks.
+ */
+export const SPLIT_ADVICE =
+  "split the tokens across several files: the stack program reads a list (`pulumi config set --path 'marin-social:declarations[0]' part-1.yaml`, " +
+  "`--path 'marin-social:declarations[1]' part-2.yaml`) or a folder (`pulumi config set marin-social:declarations tokens/`), " +
+  "and `marin-social validate` and `audit` take the same files; above the supported stack size, also across stacks (docs/performance.md#stack-size)";

@@ -4,7 +4,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { isScalar, type YAMLError } from "yaml";
 import { buildTokens } from "./build";
-import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from "./limits";
+import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, SPLIT_ADVICE } from "./limits";
 import { Locator, type Position } from "./locate";
 import { schemaProblems } from "./messages";
 import { parseYaml, YAML_OPTIONS } from "./parse";
@@ -139,13 +139,7 @@ function readError(e: unknown): string {
 
 function tooBig(file: string, bytes: number, atLeast = false): Problem {
   const size = `${atLeast ? "more than " : ""}${bytes.toLocaleString("en-US")} bytes (${(bytes / 1048576).toFixed(2)} MiB)`;
-  return at(
-    file,
-    1,
-    1,
-    "(root)",
-    `the file is ${size}; the limit is ${MAX_FILE_BYTES.toLocaleString("en-US")} bytes (1 MiB); split the tokens across several files`,
-  );
+  return at(file, 1, 1, "(root)", `the file is ${size}; the limit is ${MAX_FILE_BYTES.toLocaleString("en-US")} bytes (1 MiB); ${SPLIT_ADVICE}`);
 }
 
 function at(file: string, line: number, col: number, path: string, message: string): Problem {

@@ -3,7 +3,7 @@
  * per list, and the token limit.
  */
 import { AccountClaims } from "../token/claims";
-import { MAX_TOKENS } from "./limits";
+import { MAX_TOKENS, SPLIT_ADVICE } from "./limits";
 import type { Position } from "./locate";
 import { displayPath, quote, type Segments } from "./problem";
 
@@ -33,7 +33,7 @@ export function checkRules(data: unknown, locate: Locate): RuleProblem[] {
   if (tokens.length > MAX_TOKENS) {
     out.push({
       segments: ["tokens"],
-      message: `declares ${tokens.length.toLocaleString("en-US")} tokens; the limit is ${MAX_TOKENS.toLocaleString("en-US")} per file`,
+      message: `declares ${tokens.length.toLocaleString("en-US")} tokens; the limit is ${MAX_TOKENS.toLocaleString("en-US")} per file; ${SPLIT_ADVICE}`,
     });
   }
   // One account, one resource: the rule every path applies (token/claims.ts), here by entry.

@@ -64,6 +64,11 @@ export class Claims {
     this.checked.set(urn, checked);
   }
 
+  /** How many resources have been checked in this operation. */
+  get size(): number {
+    return this.checked.size;
+  }
+
   /** What the Check of `urn` decided in this operation, if it ran. */
   of(urn: string): Checked | undefined {
     return this.checked.get(urn);

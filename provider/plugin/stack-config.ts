@@ -35,3 +35,19 @@ export function isPlainInStackConfig(key: string, urn: string, projectDir = proc
   if (inStack !== undefined) return plain(inStack);
   return plain(project?.config?.[key]);
 }
+
+/**
+ * How many resources of `type` (also written `marin-social:PublisherToken`) a Pulumi YAML project
+ * declares in its Pulumi.yaml: known at CheckConfig, before the engine registers any of them.
+ * 0 for a project in another language, or a Pulumi.yaml that cannot be read.
+ */
+export function resourcesInProjectYaml(type: string, projectDir = process.cwd()): number {
+  const project = readYaml(path.join(projectDir, "Pulumi.yaml")) as { runtime?: unknown; resources?: unknown } | undefined;
+  const runtime = typeof project?.runtime === "object" && project.runtime !== null ? (project.runtime as { name?: unknown }).name : project?.runtime;
+  if (runtime !== "yaml" || typeof project?.resources !== "object" || project.resources === null) return 0;
+  const short = type.replace(":index:", ":");
+  return Object.values(project.resources).filter((r) => {
+    const t = (r as { type?: unknown } | null)?.type;
+    return t === type || t === short;
+  }).length;
+}

@@ -11,6 +11,7 @@
  */
 import { type Agency, alreadyInvalidLine, applyPlan, MarinSocialError, type Plan, pulumiActor, sameValue } from "../core";
 import { satisfies } from "../core/rules";
+import { SUPPORTED_STACK_TOKENS, stackSizeWarning } from "../core/scale";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
 import { auditOf } from "../token/audit";
 import { duplicateRefusal } from "../token/claims";
@@ -116,6 +117,8 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
   const bad = malformed(news.values, actor);
   const checked: Checked = { values: news.values, bad };
   ctx.claims.record(urn, checked);
+  // An SDK program's size is known only as it registers: warn at the first token above the size.
+  if (ctx.claims.size === SUPPORTED_STACK_TOKENS + 1) await ctx.log.log(urn, "warn", stackSizeWarning(ctx.claims.size, "resources") ?? "");
   const inputs = { values: news.values, secrets: news.secrets };
   const { accountId } = user;
   const id = typeof accountId === "string" && satisfies(ACCOUNT_ID, accountId) ? accountId : undefined;
