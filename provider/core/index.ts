@@ -8,6 +8,7 @@ export * from "./display";
 export * from "./drift";
 export * from "./equal";
 export * from "./errors";
+export * from "./guard";
 export * from "./plan";
 export * from "./problem-types";
 export * from "./report";
