@@ -30,10 +30,10 @@ const GENERATED_TOKEN = `${GENERATED_DIR}/token.ts`;
 const TOKENS_SCHEMA = "schemas/tokens.schema.json";
 
 /** String rules exported as constants: constant name -> components.schemas name. */
-const STRING_RULES = { ACCOUNT_ID: "AccountId", AGENCY_ID: "AgencyId", ACTOR: "Actor", REASON: "Reason" };
+const STRING_RULES = { ACCOUNT_ID: "AccountId", AGENCY_ID: "AgencyId", ACTOR: "Actor", REASON: "Reason", PERSON_REF: "PersonRef" };
 
 /** Schemas exported as TypeScript types (with every schema they reference). */
-const TYPES = ["Publisher", "Agency", "TokenState", "Account", "AccountPage", "AuditEntry", "Problem", "InvalidateRequest", "ReauthorizeRequest"];
+const TYPES = ["Publisher", "Agency", "TokenState", "Account", "Person", "AccountPage", "AuditEntry", "Problem", "InvalidateRequest", "ReauthorizeRequest"];
 
 const CONSTRAINTS = ["type", "enum", "pattern", "minLength", "maxLength"];
 

@@ -8,6 +8,8 @@ import { ACCOUNT_REQUIRED } from "../generated/contract";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isStringOrNull = (v: unknown): boolean => v === null || typeof v === "string";
+const isPerson = (v: unknown): boolean =>
+  isObject(v) && typeof v.id === "string" && typeof v.name === "string" && (v.email === undefined || typeof v.email === "string");
 
 /** Why `v` is not an Account of the contract (the first member that is wrong), or undefined when it is one. */
 export function accountProblem(v: unknown): string | undefined {
@@ -21,6 +23,9 @@ export function accountProblem(v: unknown): string | undefined {
   if (!isObject(t) || typeof t.valid !== "boolean" || typeof t.fingerprint !== "string") return "token is not { valid, fingerprint, ... }";
   if (!isStringOrNull(t.invalidatedAt) || !isStringOrNull(t.invalidatedBy) || !isStringOrNull(t.reason)) {
     return "token.invalidatedAt, invalidatedBy or reason is neither a string nor null";
+  }
+  if (!(t.authorizedBy === null || isPerson(t.authorizedBy)) || !isStringOrNull(t.authorizedAt)) {
+    return "token.authorizedBy is neither a person { id, name, email? } nor null, or authorizedAt neither a string nor null";
   }
   if (!Array.isArray(v.agencies) || !v.agencies.every((a) => isObject(a) && typeof a.id === "string" && typeof a.name === "string")) {
     return "agencies is not a list of { id, name }";

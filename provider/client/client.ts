@@ -3,9 +3,10 @@
  * pagination). Every call runs through the pipeline in caller.ts.
  */
 import { randomUUID } from "node:crypto";
+import { isAuthorizedBy } from "../core/person";
 import { satisfies } from "../core/rules";
-import type { Account, Agency, AuditEntry } from "../core/types";
-import { ACCOUNT_ID, LIST_ACCOUNTS } from "../generated/contract";
+import type { Account, Agency, AuditEntry, Person, Publisher } from "../core/types";
+import { ACCOUNT_ID, LIST_ACCOUNTS, PERSON_REF } from "../generated/contract";
 import { accountProblem } from "./account-shape";
 import { Batcher } from "./batcher";
 import { Caller, type CallResult, type CallSpec } from "./caller";
@@ -38,9 +39,17 @@ export interface PacingState {
 }
 
 /** Query of {@link MarinSocialClient.listAccounts}. */
-export interface ListAccountsQuery {
-  publisher?: string;
+export interface ListAccountsQuery extends AccountsByPersonQuery {
+  /** Only accounts whose token this person authorized: their publisher-side id, or their email (see {@link MarinSocialClient.accountsAuthorizedBy}). */
+  authorizedBy?: string;
+}
+
+/** The filters {@link MarinSocialClient.accountsAuthorizedBy} can add to the person (they combine, AND). */
+export interface AccountsByPersonQuery {
+  publisher?: Publisher | string;
+  /** Only accounts linked to this agency id. */
   agency?: string;
+  /** Only accounts whose token is (true) or is not (false) valid. */
   valid?: boolean;
   /** Page size sent to the API (1 to the contract's `LIST_ACCOUNTS.maxLimit`, which is the default); every page is followed. */
   limit?: number;
@@ -63,8 +72,16 @@ export interface SandboxApi {
   resetStats(): Promise<void>;
   /** `POST /_sandbox/reset`: restores the seed (idempotent, so retried). */
   reset(): Promise<void>;
-  /** `POST /_sandbox/accounts`: adds accounts (not idempotent, never retried). */
+  /**
+   * `POST /_sandbox/accounts`: adds accounts (not idempotent, never retried). An account (or, for
+   * generated ones, the body) with `authorizedBy` is connected as that person.
+   */
   addAccounts(body: object): Promise<{ created: number; ids: string[] }>;
+  /**
+   * `POST /_sandbox/accounts/{id}/token/reauthorize`: `authorizedBy` grants the token again at the
+   * publisher (new fingerprint, valid, `authorizedAt` now), linking `agencies` again. Never retried.
+   */
+  reauthorizeAtPublisher(id: string, body: { authorizedBy: Person; agencies?: string[] }): Promise<Account>;
 }
 
 const ACCOUNT_PAGE = LIST_ACCOUNTS.maxLimit;
@@ -150,6 +167,11 @@ export class MarinSocialClient {
         await this.call({ method: "POST", path: "/_sandbox/reset", idempotent: true });
       },
       addAccounts: async (body) => (await this.call({ method: "POST", path: "/_sandbox/accounts", body })).data as { created: number; ids: string[] },
+      reauthorizeAtPublisher: async (id, body) => {
+        checkAccountId("accountId", id, this.caller.redact.text);
+        const path = `/_sandbox/accounts/${encodeURIComponent(id)}/token/reauthorize`;
+        return this.account(await this.call({ method: "POST", path, body }), "POST", path, id);
+      },
     };
   }
 
@@ -229,14 +251,56 @@ export class MarinSocialClient {
     return this.o.batchReads;
   }
 
-  /** Lists accounts matching the filters, following `nextCursor` through every page. */
+  /**
+   * Lists accounts matching the filters, following `nextCursor` through every page. With
+   * `authorizedBy`, as {@link accountsAuthorizedBy}.
+   */
   async listAccounts(q: ListAccountsQuery = {}): Promise<Account[]> {
+    if (q.authorizedBy !== undefined) return this.accountsAuthorizedBy(q.authorizedBy, q);
     return this.paginate<Account>("/v1/accounts", {
       publisher: q.publisher,
       agency: q.agency,
       valid: q.valid,
       limit: q.limit ?? ACCOUNT_PAGE,
     });
+  }
+
+  /**
+   * Every account whose token `person` authorized at the publisher (`token.authorizedBy`), in id
+   * order: `person` is their publisher-side user id (matched exactly) or their email (matched
+   * ignoring case), as the contract's `PersonRef`. Each account comes whole: id, name, publisher,
+   * its token (with `authorizedBy` and `authorizedAt`) and its agencies. `q` narrows further.
+   *
+   * Reads `GET /v1/accounts?authorizedBy=` page by page (`q.limit`, default the contract's
+   * largest page), so N accounts cost ceil(N / limit) requests, never one per account.
+   *
+   * Rejects with `bad-request` before sending anything when `person` is not a `PersonRef`, and
+   * with a `server` error when a page is not a page of accounts of the contract, or lists an
+   * account that person did not authorize: a server that ignored the filter must never make a
+   * caller (an offboarding) act on somebody else's tokens.
+   */
+  async accountsAuthorizedBy(person: string, q: AccountsByPersonQuery = {}): Promise<Account[]> {
+    const ref = checkId("person", person, this.caller.redact.text);
+    if (!satisfies(PERSON_REF, ref)) {
+      throw errors.invalidArgument("person", `${truncate(this.caller.redact.text(JSON.stringify(ref)), 80)} is not ${PERSON_REF.description}`);
+    }
+    const params = { authorizedBy: ref, publisher: q.publisher, agency: q.agency, valid: q.valid, limit: q.limit ?? ACCOUNT_PAGE };
+    const out: Account[] = [];
+    await this.paginate<unknown>("/v1/accounts", params, (items, path, status) => {
+      items.forEach((item, i) => {
+        const fail = (what: string) => errors.badResponse({ method: "GET", path: this.shown(path), status }, what, this.o.settings);
+        const problem = accountProblem(item);
+        if (problem) throw fail(`items[${i}]: ${problem}`);
+        const a = item as Account;
+        if (!isAuthorizedBy(a, ref)) {
+          throw fail(
+            `it listed account ${JSON.stringify(this.caller.redact.clip(a.id, 80))}, whose token ${JSON.stringify(this.caller.redact.clip(ref, 80))} did not authorize, so it may ignore the authorizedBy filter`,
+          );
+        }
+        out.push(a);
+      });
+    });
+    return out;
   }
 
   /**
@@ -298,15 +362,16 @@ export class MarinSocialClient {
   }
 
   /**
-   * `POST /v1/accounts/{id}/token/reauthorize` with `{ actor, agencies? }`
-   * (what re-linking in the web UI does). Always sends an Idempotency-Key,
-   * like {@link invalidateToken}.
+   * `POST /v1/accounts/{id}/token/reauthorize` with `{ actor, agencies?, authorizedBy? }`
+   * (what re-linking in the web UI does; `authorizedBy` left out, the token's authorizer stays).
+   * Always sends an Idempotency-Key, like {@link invalidateToken}.
    */
-  async reauthorize(id: string, body: { actor: string; agencies?: string[] }, opts: { idempotencyKey?: string } = {}): Promise<Account> {
+  async reauthorize(id: string, body: { actor: string; agencies?: string[]; authorizedBy?: Person }, opts: { idempotencyKey?: string } = {}): Promise<Account> {
     checkId("accountId", id, this.caller.redact.text);
     checkId("actor", body?.actor, this.caller.redact.text);
-    const payload: { actor: string; agencies?: string[] } = { actor: body.actor };
+    const payload: { actor: string; agencies?: string[]; authorizedBy?: Person } = { actor: body.actor };
     if (body.agencies !== undefined) payload.agencies = body.agencies;
+    if (body.authorizedBy !== undefined) payload.authorizedBy = body.authorizedBy;
     const path = `/v1/accounts/${encodeURIComponent(id)}/token/reauthorize`;
     const res = await this.call({
       method: "POST",
@@ -414,14 +479,23 @@ export class MarinSocialClient {
     return out;
   }
 
-  /** GETs every page of a list endpoint that answers `{ items, nextCursor }` (or a bare array). */
-  private async paginate<T>(base: string, params: Record<string, string | number | boolean | undefined>): Promise<T[]> {
+  /**
+   * GETs every page of a list endpoint that answers `{ items, nextCursor }` (or a bare array).
+   * `check` sees each page's items (with the path and status) before they are kept, and may throw.
+   */
+  private async paginate<T>(
+    base: string,
+    params: Record<string, string | number | boolean | undefined>,
+    check?: (items: T[], path: string, status: number) => void,
+  ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
     do {
       const path = base + query({ ...params, cursor });
-      const page = this.readPage<T>(await this.call({ method: "GET", path }), path);
+      const res = await this.call({ method: "GET", path });
+      const page = this.readPage<T>(res, path);
+      check?.(page.items, path, res.status);
       items.push(...page.items);
       cursor = this.nextCursor(page.nextCursor, seen, path);
     } while (cursor);

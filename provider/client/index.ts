@@ -10,7 +10,7 @@
  */
 
 export { type Clock, realClock } from "../core/clock";
-export { type ClientMetrics, type ListAccountsQuery, MarinSocialClient, type PacingState, type SandboxApi } from "./client";
+export { type AccountsByPersonQuery, type ClientMetrics, type ListAccountsQuery, MarinSocialClient, type PacingState, type SandboxApi } from "./client";
 export {
   type ErrorCode,
   type ErrorContext,

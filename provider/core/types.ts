@@ -8,7 +8,7 @@
  */
 import { PUBLISHERS as CONTRACT_PUBLISHERS, type Publisher } from "../generated/contract";
 
-export type { Account, Agency, AuditEntry, Publisher, TokenState } from "../generated/contract";
+export type { Account, Agency, AuditEntry, Person, Publisher, TokenState } from "../generated/contract";
 export type { DesiredToken } from "../generated/token";
 
 /** All publishers, in the contract's order. */

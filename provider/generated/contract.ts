@@ -36,6 +36,15 @@ export const REASON = {
   "description": "a reason of at most 1000 characters"
 } as const;
 
+/** `PersonRef` (components.schemas): a person's publisher-side user id or email, 1 to 254 characters without control characters, e.g. jane@agency.example. */
+export const PERSON_REF = {
+  "schema": "PersonRef",
+  "pattern": "^[^\\x00-\\x1F\\x7F]+$",
+  "minLength": 1,
+  "maxLength": 254,
+  "description": "a person's publisher-side user id or email, 1 to 254 characters without control characters, e.g. jane@agency.example"
+} as const;
+
 /** `Publisher` (components.schemas): every publisher, in the contract's order. */
 export const PUBLISHERS = ["facebook","twitter"] as const;
 
@@ -81,13 +90,17 @@ export interface Agency {
   name: string;
 }
 
-/** The `invalidated*` members and `reason` are null while the token is valid. */
+/** The `invalidated*` members and `reason` are null while the token is valid. `authorizedBy` and `authorizedAt` say who granted the token at the publisher, and when; every re-authorization sets them anew, and invalidating leaves them. */
 export interface TokenState {
   valid: boolean;
   fingerprint: string;
   invalidatedAt: string | null;
   invalidatedBy: string | null;
   reason: string | null;
+  /** The publisher-side user who granted the token, or null when the publisher did not say. */
+  authorizedBy: Person | null;
+  /** When the token was last granted (authorized or re-authorized), or null when unknown. */
+  authorizedAt: string | null;
 }
 
 /** `Account` (components.schemas). */
@@ -104,6 +117,14 @@ export interface Account {
   version: number;
 }
 
+/** A publisher-side user, who granted an account's token at the publisher. */
+export interface Person {
+  id: PersonId;
+  /** Their display name at the publisher. */
+  name: string;
+  email?: Email;
+}
+
 /** `AccountPage` (components.schemas). */
 export interface AccountPage {
   items: Account[];
@@ -115,11 +136,15 @@ export interface AccountPage {
 export interface AuditEntry {
   at: string;
   actor: string;
-  action: "token.invalidate" | "agency.unlink" | "token.reauthorize" | "agency.link";
+  action: "token.invalidate" | "agency.unlink" | "token.reauthorize" | "agency.link" | "account.connect";
   accountId: AccountId;
   /** Set for `agency.unlink` and `agency.link`. */
   agencyId?: string | null;
   reason?: string | null;
+  /** Set for `token.reauthorize` and `account.connect`: who granted the token at the publisher (null: not known). */
+  authorizedBy?: Person | null;
+  /** Set with `authorizedBy`; when the token was granted. */
+  authorizedAt?: string;
 }
 
 /** RFC 9457 problem details, with optional extension members. */
@@ -156,6 +181,8 @@ export interface ReauthorizeRequest {
   actor: Actor;
   /** Agencies to link again. */
   agencies?: AgencyId[];
+  /** The publisher-side user who grants the token again; left out, the one who authorized it before. */
+  authorizedBy?: Person;
 }
 
 /** an agency id of 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit, e.g. ag-north */
@@ -163,6 +190,12 @@ export type AgencyId = string;
 
 /** an account id of 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit, e.g. fb-1001 */
 export type AccountId = string;
+
+/** a publisher-side user id of 1 to 200 characters without control characters, e.g. u-7001 */
+export type PersonId = string;
+
+/** an email address of 3 to 254 characters with one "@", e.g. jane@agency.example */
+export type Email = string;
 
 /** who acts, 1 to 200 characters without control characters, e.g. jane@agency.example or pulumi:project/stack */
 export type Actor = string;

@@ -2,9 +2,9 @@
  * `POST /_sandbox/accounts`: many accounts in one transaction, generated deterministically
  * or given explicitly.
  */
-import { PUBLISHERS, type Publisher } from "../core/types";
+import { type Person, PUBLISHERS, type Publisher } from "../core/types";
 import { HttpError, notFound } from "./problem";
-import { checkAccounts, insertAccounts, type SeedAccount } from "./seed";
+import { checkAccounts, insertAccounts, PUBLISHER_ACTOR, type SeedAccount } from "./seed";
 import type { Store } from "./store";
 
 /** The body of `POST /_sandbox/accounts` (already validated against the contract). */
@@ -14,6 +14,7 @@ export interface BulkRequest {
   publisher?: Publisher | "mixed";
   agenciesPerAccount?: { min: number; max: number };
   agencies?: number;
+  authorizedBy?: Person;
   accounts?: SeedAccount[];
 }
 
@@ -35,7 +36,7 @@ export function addAccounts(store: Store, req: BulkRequest, now: string): { crea
     if (problem.kind === "unknown-agency") throw notFound("agency", detail);
     throw new HttpError(problem.kind === "duplicate" ? 409 : 400, detail);
   }
-  insertAccounts(store, accounts, now);
+  insertAccounts(store, accounts, now, PUBLISHER_ACTOR);
   return { created: accounts.length, ids: accounts.map((a) => a.id) };
 }
 
@@ -68,7 +69,9 @@ function generate(store: Store, req: BulkRequest): SeedAccount[] {
     for (let j = 0; j < k; j++) agencies.push(pool[(offset + j) % pool.length] as string);
     // `mixed`: each publisher in turn, in the contract's order, the first for index 1.
     const publisher: Publisher = req.publisher && req.publisher !== "mixed" ? req.publisher : (PUBLISHERS[(n - 1) % PUBLISHERS.length] as Publisher);
-    out.push({ id: `${prefix}${String(n).padStart(6, "0")}`, publisher, name: `Bench Account ${n}`, agencies });
+    const account: SeedAccount = { id: `${prefix}${String(n).padStart(6, "0")}`, publisher, name: `Bench Account ${n}`, agencies };
+    if (req.authorizedBy) account.authorizedBy = req.authorizedBy;
+    out.push(account);
   }
   return out;
 }

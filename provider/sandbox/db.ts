@@ -37,8 +37,28 @@ export interface SqliteDatabase {
 /** The SQLite drivers the sandbox can use, in order of preference. */
 export type DriverName = "node:sqlite" | "better-sqlite3";
 
-/** The schema version this code writes (`PRAGMA user_version`). */
-export const DB_VERSION = 1;
+/** The schema version this code writes (`PRAGMA user_version`): 2 added who authorized each token. */
+export const DB_VERSION = 2;
+
+/**
+ * Who authorized a token (the contract's `Person`, and when), as columns of `accounts` and `audit`;
+ * all null when not known. Last in both tables, so that a version 1 database gains them with
+ * `ALTER TABLE ... ADD COLUMN` and keeps its column order.
+ */
+const AUTHORIZED_BY = {
+  authorized_by_id: "TEXT",
+  authorized_by_name: "TEXT",
+  authorized_by_email: "TEXT",
+  authorized_at: "TEXT",
+} as const;
+
+/** `accounts` also keeps the email lower-cased (JavaScript's full Unicode case mapping) for the case-insensitive filter. */
+const ACCOUNT_AUTHORIZED_BY = { ...AUTHORIZED_BY, authorized_by_email_key: "TEXT" } as const;
+
+const columns = (added: Record<string, string>) =>
+  Object.entries(added)
+    .map(([name, type]) => `,\n  ${name} ${type}`)
+    .join("");
 
 /** The columns of `accounts`; its publisher constraint is generated from the contract's enum. */
 const ACCOUNTS = `(
@@ -51,7 +71,7 @@ const ACCOUNTS = `(
   invalidated_at TEXT,
   invalidated_by TEXT,
   reason         TEXT,
-  version        INTEGER NOT NULL DEFAULT 1
+  version        INTEGER NOT NULL DEFAULT 1${columns(ACCOUNT_AUTHORIZED_BY)}
 )`;
 
 const SCHEMA = `
@@ -74,7 +94,7 @@ CREATE TABLE IF NOT EXISTS audit (
   action     TEXT NOT NULL,
   account_id TEXT NOT NULL,
   agency_id  TEXT,
-  reason     TEXT
+  reason     TEXT${columns(AUTHORIZED_BY)}
 );
 CREATE INDEX IF NOT EXISTS audit_by_account ON audit (account_id, at);
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
@@ -100,6 +120,8 @@ export function openDatabase(file: string): SqliteDatabase {
       throw new Error(`it was written by a newer sandbox (schema ${version}, this one knows ${DB_VERSION})`);
     }
     db.exec(SCHEMA);
+    addColumns(db, "accounts", ACCOUNT_AUTHORIZED_BY);
+    addColumns(db, "audit", AUTHORIZED_BY);
     adoptPublishers(db);
     db.exec(`PRAGMA user_version = ${DB_VERSION}`);
   } catch (err) {
@@ -107,6 +129,12 @@ export function openDatabase(file: string): SqliteDatabase {
     throw new Error(`cannot use the sandbox database "${file}": ${(err as Error).message}`);
   }
   return db;
+}
+
+/** Adds the columns `table` lacks (a database of an older schema version); their values start null. */
+function addColumns(db: SqliteDatabase, table: string, wanted: Record<string, string>): void {
+  const have = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name));
+  for (const [name, type] of Object.entries(wanted)) if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
 }
 
 /**

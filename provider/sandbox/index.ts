@@ -22,7 +22,7 @@ import { Store } from "./store";
 export type { ExtraKey, KeyScope } from "./auth";
 export { DEMO_KEYS } from "./auth";
 export { CONTRACT_PATH, loadContract } from "./contract";
-export { DEMO_SEED } from "./seed";
+export { DEMO_PEOPLE, DEMO_SEED } from "./seed";
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {

@@ -2,7 +2,7 @@
  * `/v1/accounts` routes: list, read, invalidate and re-authorize.
  */
 import { randomBytes } from "node:crypto";
-import type { Account, Publisher } from "../core/types";
+import type { Account, Person, Publisher } from "../core/types";
 import { LIST_ACCOUNTS } from "../generated/contract";
 import { canWrite, requireAdmin } from "./auth";
 import { type Ctx, type Handler, type Reply, str } from "./handler";
@@ -24,6 +24,7 @@ export const listAccounts: Handler = ({ app, req }) => {
     publisher: q.publisher as Publisher | undefined,
     agency: q.agency as string | undefined,
     valid: q.valid as boolean | undefined,
+    authorizedBy: q.authorizedBy as string | undefined,
     after,
     containing,
     limit,
@@ -64,20 +65,29 @@ export const invalidateToken: Handler = ({ app, req, principal, now }) => {
 /** `POST /v1/accounts/{id}/token/reauthorize`: admin only; new fingerprint, valid again, optional re-links. */
 export const reauthorizeToken: Handler = ({ app, req, principal, now }: Ctx) => {
   requireAdmin(principal, "re-authorizing a token");
-  const id = str(req.params.id);
-  mustGet(app.store.getAccount(id), id);
-  const body = req.body as { actor: string; agencies?: string[] };
-  const agencies = body.agencies ?? [];
+  const body = req.body as { actor: string; agencies?: string[]; authorizedBy?: Person };
+  return reauthorize(app, str(req.params.id), now, body.actor, body);
+};
+
+/**
+ * Re-authorizes account `id` as `grant.authorizedBy` (left out: whoever authorized it before),
+ * now, linking `grant.agencies` again; `actor` is who the audit log names. An unknown account or
+ * agency is a 404 that changes nothing.
+ */
+export function reauthorize(app: Ctx["app"], id: string, now: string, actor: string, grant: { agencies?: string[]; authorizedBy?: Person }): Reply {
+  const before = mustGet(app.store.getAccount(id), id);
+  const agencies = grant.agencies ?? [];
   const unknown = agencies.filter((a) => !app.store.agencyExists(a));
   if (unknown.length)
     throw notFound("agency", `unknown agenc${unknown.length > 1 ? "ies" : "y"} ${unknown.map((a) => `"${a}"`).join(", ")}; list them with GET /v1/agencies`);
-  app.store.reauthorize(id, `fp_${randomBytes(12).toString("hex")}`);
-  app.store.addAudit({ at: now, actor: body.actor, action: "token.reauthorize", accountId: id });
+  const authorizedBy = grant.authorizedBy ?? before.token.authorizedBy;
+  app.store.reauthorize(id, `fp_${randomBytes(12).toString("hex")}`, authorizedBy, now);
+  app.store.addAudit({ at: now, actor, action: "token.reauthorize", accountId: id, authorizedBy, authorizedAt: now });
   for (const agencyId of agencies) {
-    if (app.store.link(id, agencyId)) app.store.addAudit({ at: now, actor: body.actor, action: "agency.link", accountId: id, agencyId });
+    if (app.store.link(id, agencyId)) app.store.addAudit({ at: now, actor, action: "agency.link", accountId: id, agencyId });
   }
   return accountReply(mustGet(app.store.getAccount(id), id));
-};
+}
 
 function accountReply(a: Account): Reply {
   return { status: 200, body: a, headers: { ETag: `"${a.version}"` } };

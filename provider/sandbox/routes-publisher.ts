@@ -1,11 +1,14 @@
 /**
  * `/_sandbox/accounts/{id}...` routes that play what a publisher does outside the API: link an
- * agency to an account, rename an account, delete an account. They let tests reach drift
- * (refresh) without re-authorizing a token or editing the database.
+ * agency to an account, rename an account, delete an account, re-authorize its token as a person.
+ * They let tests reach drift (refresh) without editing the database.
  */
+import type { Person } from "../core/types";
 import type { Handler } from "./handler";
 import { str } from "./handler";
 import { notFound } from "./problem";
+import { reauthorize } from "./routes-accounts";
+import { PUBLISHER_ACTOR } from "./seed";
 
 function accountReply(app: Parameters<Handler>[0]["app"], id: string) {
   const a = app.store.getAccount(id);
@@ -36,7 +39,11 @@ export const linkAgencyAtPublisher: Handler = ({ app, req, now }) => {
   if (!app.store.agencyExists(agencyId)) throw notFound("agency", `agency "${agencyId}" does not exist; list them with GET /v1/agencies`);
   if (app.store.link(id, agencyId)) {
     app.store.bumpVersion(id);
-    app.store.addAudit({ at: now, actor: "publisher", action: "agency.link", accountId: id, agencyId });
+    app.store.addAudit({ at: now, actor: PUBLISHER_ACTOR, action: "agency.link", accountId: id, agencyId });
   }
   return accountReply(app, id);
 };
+
+/** `POST /_sandbox/accounts/{id}/token/reauthorize`: a person grants the token again at the publisher. */
+export const reauthorizeAtPublisher: Handler = ({ app, req, now }) =>
+  reauthorize(app, str(req.params.id), now, PUBLISHER_ACTOR, req.body as { authorizedBy: Person; agencies?: string[] });

@@ -5,7 +5,7 @@ import type { Contract } from "./contract";
 import type { Handler } from "./handler";
 import { getAccount, invalidateToken, listAccounts, reauthorizeToken } from "./routes-accounts";
 import { listAgencies, listAudit, unlinkAgency } from "./routes-agencies";
-import { deleteAccountAtPublisher, linkAgencyAtPublisher, updateAccountAtPublisher } from "./routes-publisher";
+import { deleteAccountAtPublisher, linkAgencyAtPublisher, reauthorizeAtPublisher, updateAccountAtPublisher } from "./routes-publisher";
 import { addAccountsRoute, getFaults, getStats, resetSandbox, resetStats, setFaults } from "./routes-sandbox";
 
 /** Handlers by operation key. */
@@ -26,6 +26,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "PATCH /_sandbox/accounts/{id}": updateAccountAtPublisher,
   "DELETE /_sandbox/accounts/{id}": deleteAccountAtPublisher,
   "PUT /_sandbox/accounts/{id}/agencies/{agencyId}": linkAgencyAtPublisher,
+  "POST /_sandbox/accounts/{id}/token/reauthorize": reauthorizeAtPublisher,
 };
 
 /** Throws unless every contract operation has a handler and every handler an operation. */

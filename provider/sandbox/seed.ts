@@ -3,7 +3,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { type Agency, PUBLISHERS, type Publisher } from "../core/types";
+import { type Agency, type Person, PUBLISHERS, type Publisher } from "../core/types";
 import { PUBLISHER_ID_PREFIXES } from "../generated/contract";
 import type { Contract } from "./contract";
 import { describeIssues } from "./issues";
@@ -20,6 +20,10 @@ export interface SeedAccount {
   invalidatedBy?: string;
   invalidatedAt?: string;
   reason?: string;
+  /** Who granted the token at the publisher; left out, not known. */
+  authorizedBy?: Person;
+  /** When (default: when the account is written); needs `authorizedBy`. */
+  authorizedAt?: string;
 }
 
 /** The whole content of a seed. */
@@ -30,6 +34,9 @@ export interface SeedData {
 
 /** The actor recorded for seeded invalid accounts that name none. */
 export const SEED_ACTOR = "sandbox-seed";
+
+/** The actor the audit log names for what a publisher did outside the API (a link, a connection, a re-authorization). */
+export const PUBLISHER_ACTOR = "publisher";
 
 const acct = (id: string, name: string, agencies: string[], extra: Partial<SeedAccount> = {}): SeedAccount => ({
   id,
@@ -45,9 +52,26 @@ export function publisherOfId(id: string): Publisher {
 }
 
 /**
+ * The people of the demo seed who authorized its tokens at the publishers. Jane Doe holds tokens
+ * on both publishers across every agency, one of them (`fb-1007`) already revoked by hand; Li Wei's
+ * publisher gives no email.
+ */
+export const DEMO_PEOPLE = {
+  jane: { id: "u-7001", name: "Jane Doe", email: "jane@agency.example" },
+  raj: { id: "u-7002", name: "Raj Patel", email: "raj@agency.example" },
+  li: { id: "u-7003", name: "Li Wei" },
+} as const satisfies Record<string, Person>;
+
+const by = (person: Person, authorizedAt: string): Partial<SeedAccount> => ({ authorizedBy: { ...person }, authorizedAt });
+const jane = (at: string) => by(DEMO_PEOPLE.jane, at);
+const raj = (at: string) => by(DEMO_PEOPLE.raj, at);
+const li = (at: string) => by(DEMO_PEOPLE.li, at);
+
+/**
  * The demo seed: 4 agencies, 14 accounts (facebook and twitter). `fb-1001` "Acme Coffee" is linked
  * to 3 agencies, several others to 2 or 3; `fb-1007` is already invalid (revoked by a person in the
- * web UI); `fb-1006` is linked to no agency.
+ * web UI); `fb-1006` is linked to no agency. Every token names who authorized it ({@link DEMO_PEOPLE}):
+ * Jane Doe's are `fb-1001`, `fb-1004`, `fb-1007` (revoked), `tw-2001` and `tw-2004`.
  */
 export const DEMO_SEED: SeedData = {
   agencies: [
@@ -57,25 +81,26 @@ export const DEMO_SEED: SeedData = {
     { id: "ag-west", name: "West Agency" },
   ],
   accounts: [
-    acct("fb-1001", "Acme Coffee", ["ag-north", "ag-south", "ag-east"]),
-    acct("fb-1002", "Blue Harbor Bakery", ["ag-north"]),
-    acct("fb-1003", "Cedar & Pine Outfitters", ["ag-south", "ag-west"]),
-    acct("fb-1004", "Driftwood Yoga", ["ag-east"]),
-    acct("fb-1005", "Evergreen Dental", ["ag-north", "ag-west"]),
-    acct("fb-1006", "Foxglove Florist", []),
+    acct("fb-1001", "Acme Coffee", ["ag-north", "ag-south", "ag-east"], jane("2025-03-02T10:00:00.000Z")),
+    acct("fb-1002", "Blue Harbor Bakery", ["ag-north"], raj("2025-04-11T14:20:00.000Z")),
+    acct("fb-1003", "Cedar & Pine Outfitters", ["ag-south", "ag-west"], raj("2025-05-06T08:45:00.000Z")),
+    acct("fb-1004", "Driftwood Yoga", ["ag-east"], jane("2025-06-19T16:05:00.000Z")),
+    acct("fb-1005", "Evergreen Dental", ["ag-north", "ag-west"], li("2025-07-23T11:30:00.000Z")),
+    acct("fb-1006", "Foxglove Florist", [], li("2025-08-14T09:10:00.000Z")),
     acct("fb-1007", "Granite Fitness", ["ag-south"], {
       valid: false,
       invalidatedBy: "jane@agency.example",
       invalidatedAt: "2026-01-15T09:30:00.000Z",
       reason: "Client offboarded; access revoked in the web UI",
+      ...jane("2025-02-10T13:00:00.000Z"),
     }),
-    acct("tw-2001", "Acme Coffee", ["ag-north", "ag-east"]),
-    acct("tw-2002", "Harbor Lights Books", ["ag-south"]),
-    acct("tw-2003", "Indigo Records", ["ag-east", "ag-west"]),
-    acct("tw-2004", "Juniper Pet Supply", ["ag-north", "ag-south", "ag-west"]),
-    acct("tw-2005", "Kestrel Cycling", ["ag-west"]),
-    acct("tw-2006", "Lumen Tea House", ["ag-north"]),
-    acct("tw-2007", "Maple Street Cinema", ["ag-east", "ag-south"]),
+    acct("tw-2001", "Acme Coffee", ["ag-north", "ag-east"], jane("2025-03-02T10:15:00.000Z")),
+    acct("tw-2002", "Harbor Lights Books", ["ag-south"], raj("2025-04-28T15:40:00.000Z")),
+    acct("tw-2003", "Indigo Records", ["ag-east", "ag-west"], li("2025-05-30T12:00:00.000Z")),
+    acct("tw-2004", "Juniper Pet Supply", ["ag-north", "ag-south", "ag-west"], jane("2025-09-03T09:25:00.000Z")),
+    acct("tw-2005", "Kestrel Cycling", ["ag-west"], raj("2025-10-07T17:50:00.000Z")),
+    acct("tw-2006", "Lumen Tea House", ["ag-north"], li("2025-11-12T10:35:00.000Z")),
+    acct("tw-2007", "Maple Street Cinema", ["ag-east", "ag-south"], raj("2025-12-01T08:00:00.000Z")),
   ],
 };
 
@@ -138,6 +163,9 @@ export function checkAccounts(
     if (a.valid !== false && (a.invalidatedBy || a.invalidatedAt || a.reason)) {
       return { kind: "inconsistent", path: `/accounts/${i}`, message: "invalidatedBy, invalidatedAt and reason need valid: false" };
     }
+    if (a.authorizedAt !== undefined && a.authorizedBy === undefined) {
+      return { kind: "inconsistent", path: `/accounts/${i}/authorizedAt`, message: "authorizedAt needs authorizedBy (who authorized the token)" };
+    }
   }
   return undefined;
 }
@@ -155,14 +183,30 @@ export function toNewAccount(a: SeedAccount, now: string): NewAccount {
     invalidatedAt: invalid ? (a.invalidatedAt ? new Date(a.invalidatedAt).toISOString() : now) : null,
     invalidatedBy: invalid ? (a.invalidatedBy ?? SEED_ACTOR) : null,
     reason: invalid ? (a.reason ?? null) : null,
+    authorizedBy: a.authorizedBy ?? null,
+    authorizedAt: a.authorizedBy ? (a.authorizedAt ? new Date(a.authorizedAt).toISOString() : now) : null,
   };
 }
 
-/** Writes accounts (and an audit entry for each invalid one) into the store. Call inside a transaction. */
-export function insertAccounts(store: Store, accounts: readonly SeedAccount[], now: string): void {
+/**
+ * Writes accounts (and an audit entry for each invalid one) into the store. With `connectedBy`,
+ * an account whose token names who authorized it was connected now: the audit log gets an
+ * `account.connect` entry by that actor. Call inside a transaction.
+ */
+export function insertAccounts(store: Store, accounts: readonly SeedAccount[], now: string, connectedBy?: string): void {
   for (const a of accounts) {
     const row = toNewAccount(a, now);
     store.insertAccount(row);
+    if (connectedBy !== undefined && row.authorizedAt) {
+      store.addAudit({
+        at: row.authorizedAt,
+        actor: connectedBy,
+        action: "account.connect",
+        accountId: a.id,
+        authorizedBy: row.authorizedBy,
+        authorizedAt: row.authorizedAt,
+      });
+    }
     if (row.invalidatedAt) {
       store.addAudit({ at: row.invalidatedAt, actor: row.invalidatedBy ?? SEED_ACTOR, action: "token.invalidate", accountId: a.id, reason: row.reason });
     }

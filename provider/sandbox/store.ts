@@ -2,7 +2,8 @@
  * The sandbox's state in SQLite (either driver of ./db): accounts, agencies, links, the audit log and stored
  * idempotent responses. Methods are synchronous; callers group them with {@link Store.transaction}.
  */
-import type { Account, Agency, AuditEntry, Publisher } from "../core/types";
+import { emailKey } from "../core/person";
+import type { Account, Agency, AuditEntry, Person, Publisher } from "../core/types";
 import { openDatabase, type SqliteDatabase } from "./db";
 
 /** An account to insert. Token fields default to a valid token. */
@@ -16,6 +17,9 @@ export interface NewAccount {
   invalidatedAt?: string | null;
   invalidatedBy?: string | null;
   reason?: string | null;
+  /** Who granted the token at the publisher; unknown (null) when left out. */
+  authorizedBy?: Person | null;
+  authorizedAt?: string | null;
 }
 
 /** Filters of `GET /v1/accounts`. `after` is the last id of the previous page. */
@@ -24,6 +28,8 @@ export interface AccountFilter {
   publisher?: Publisher;
   agency?: string;
   valid?: boolean;
+  /** A person's id (exact) or email (case-insensitive), as `token.authorizedBy` carries them. */
+  authorizedBy?: string;
   after?: string;
   /** The page (cut every `limit` accounts) that lists this id, or would; not with `after`. */
   containing?: string;
@@ -49,7 +55,35 @@ type AccountRow = {
   invalidated_by: string | null;
   reason: string | null;
   version: number;
+} & PersonColumns;
+
+/** The columns of `accounts` and `audit` that hold who authorized a token, and when. */
+type PersonColumns = {
+  authorized_by_id: string | null;
+  authorized_by_name: string | null;
+  authorized_by_email: string | null;
+  authorized_at: string | null;
 };
+
+type AuditRow = Omit<AuditEntry, "authorizedBy" | "authorizedAt"> & PersonColumns;
+
+/** The columns of `person` (null: not known). */
+function personColumns(person: Person | null | undefined, at: string | null | undefined): PersonColumns {
+  return {
+    authorized_by_id: person?.id ?? null,
+    authorized_by_name: person?.name ?? null,
+    authorized_by_email: person?.email ?? null,
+    authorized_at: at ?? null,
+  };
+}
+
+/** The person in a row's columns, or null. */
+function personOf(r: PersonColumns): Person | null {
+  if (r.authorized_by_id === null) return null;
+  const p: Person = { id: r.authorized_by_id, name: r.authorized_by_name ?? r.authorized_by_id };
+  if (r.authorized_by_email !== null) p.email = r.authorized_by_email;
+  return p;
+}
 
 /** The SQLite-backed store. One instance per database file; close it when done. */
 export class Store {
@@ -92,6 +126,8 @@ export class Store {
       publisher: f.publisher ?? null,
       agency: f.agency ?? null,
       valid: f.valid === undefined ? null : Number(f.valid),
+      person: f.authorizedBy ?? null,
+      personEmail: f.authorizedBy === undefined ? null : emailKey(f.authorizedBy),
     };
     let offset = 0;
     if (f.containing !== undefined) {
@@ -117,7 +153,11 @@ export class Store {
 
   /** The audit log, ordered by time then insertion. `since` is inclusive. */
   listAudit(accountId?: string, since?: string): AuditEntry[] {
-    return this.st.audit.all({ account: accountId ?? null, since: since ?? null }) as AuditEntry[];
+    const rows = this.st.audit.all({ account: accountId ?? null, since: since ?? null }) as AuditRow[];
+    return rows.map(({ authorized_by_id, authorized_by_name, authorized_by_email, authorized_at, ...e }) => {
+      if (authorized_at === null) return e;
+      return { ...e, authorizedBy: personOf({ authorized_by_id, authorized_by_name, authorized_by_email, authorized_at }), authorizedAt: authorized_at };
+    });
   }
 
   insertAgency(a: Agency): void {
@@ -135,6 +175,7 @@ export class Store {
       invalidated_at: a.invalidatedAt ?? null,
       invalidated_by: a.invalidatedBy ?? null,
       reason: a.reason ?? null,
+      ...this.personParams(a.authorizedBy, a.authorizedAt),
     });
     for (const agency of a.agencies) this.st.link.run(a.id, agency);
   }
@@ -144,9 +185,12 @@ export class Store {
     this.st.invalidate.run({ id, at, by, reason });
   }
 
-  /** Issues a new fingerprint, marks the token valid (clearing `invalidated*`, `reason`) and bumps the version. */
-  reauthorize(id: string, fingerprint: string): void {
-    this.st.reauthorize.run({ id, fingerprint });
+  /**
+   * Issues a new fingerprint, marks the token valid (clearing `invalidated*`, `reason`), records
+   * who granted it and when, and bumps the version.
+   */
+  reauthorize(id: string, fingerprint: string, by: Person | null, at: string): void {
+    this.st.reauthorize.run({ id, fingerprint, ...this.personParams(by, at) });
   }
 
   /** Links an agency; returns false when it already was. Does not bump the version. */
@@ -178,7 +222,8 @@ export class Store {
   }
 
   addAudit(e: AuditEntry): void {
-    this.st.insertAudit.run({ ...e, agencyId: e.agencyId ?? null, reason: e.reason ?? null });
+    const { authorizedBy, authorizedAt, ...rest } = e;
+    this.st.insertAudit.run({ ...rest, agencyId: e.agencyId ?? null, reason: e.reason ?? null, ...personColumns(authorizedBy, authorizedAt) });
   }
 
   /** The highest numeric suffix of ids starting with `prefix` (0 when none). */
@@ -205,6 +250,11 @@ export class Store {
     this.db.close();
   }
 
+  /** The named parameters of a token's authorizer (`accounts` columns, with the email's lower-cased key). */
+  private personParams(by: Person | null | undefined, at: string | null | undefined): PersonColumns & { authorized_by_email_key: string | null } {
+    return { ...personColumns(by, at), authorized_by_email_key: by?.email === undefined ? null : emailKey(by.email) };
+  }
+
   private withAgencies(rows: AccountRow[]): Account[] {
     if (rows.length === 0) return [];
     const links = this.st.linksOf.all(JSON.stringify(rows.map((r) => r.id))) as Array<Agency & { accountId: string }>;
@@ -225,6 +275,8 @@ export class Store {
         invalidatedAt: r.invalidated_at,
         invalidatedBy: r.invalidated_by,
         reason: r.reason,
+        authorizedBy: personOf(r),
+        authorizedAt: r.authorized_at,
       },
       agencies: byAccount.get(r.id) ?? [],
       version: r.version,
@@ -232,10 +284,11 @@ export class Store {
   }
 }
 
-/** The list's filters (`@ids`, `@publisher`, `@valid`, `@agency`; null means any). */
+/** The list's filters (`@ids`, `@publisher`, `@valid`, `@agency`, `@person` with its `@personEmail` key; null means any). */
 const LIST_FILTERS = `(@ids IS NULL OR a.id IN (SELECT value FROM json_each(@ids)))
         AND (@publisher IS NULL OR a.publisher = @publisher)
         AND (@valid IS NULL OR a.valid = @valid)
+        AND (@person IS NULL OR a.authorized_by_id = @person OR a.authorized_by_email_key = @personEmail)
         AND (@agency IS NULL OR EXISTS (SELECT 1 FROM links l WHERE l.account_id = a.id AND l.agency_id = @agency))`;
 
 function prepare(db: SqliteDatabase) {
@@ -253,11 +306,14 @@ function prepare(db: SqliteDatabase) {
     agencies: db.prepare("SELECT id, name FROM agencies ORDER BY id"),
     agency: db.prepare("SELECT 1 FROM agencies WHERE id = ?"),
     accountExists: db.prepare("SELECT 1 FROM accounts WHERE id = ?"),
-    audit: db.prepare(`SELECT at, actor, action, account_id AS accountId, agency_id AS agencyId, reason FROM audit
+    audit: db.prepare(`SELECT at, actor, action, account_id AS accountId, agency_id AS agencyId, reason,
+        authorized_by_id, authorized_by_name, authorized_by_email, authorized_at FROM audit
       WHERE (@account IS NULL OR account_id = @account) AND (@since IS NULL OR at >= @since) ORDER BY at, seq`),
     insertAgency: db.prepare("INSERT INTO agencies (id, name) VALUES (?, ?)"),
-    insertAccount: db.prepare(`INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint, invalidated_at, invalidated_by, reason)
-      VALUES (@id, @publisher, @external_id, @name, @valid, @fingerprint, @invalidated_at, @invalidated_by, @reason)`),
+    insertAccount: db.prepare(`INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint, invalidated_at, invalidated_by, reason,
+        authorized_by_id, authorized_by_name, authorized_by_email, authorized_by_email_key, authorized_at)
+      VALUES (@id, @publisher, @external_id, @name, @valid, @fingerprint, @invalidated_at, @invalidated_by, @reason,
+        @authorized_by_id, @authorized_by_name, @authorized_by_email, @authorized_by_email_key, @authorized_at)`),
     link: db.prepare("INSERT INTO links (account_id, agency_id) VALUES (?, ?)"),
     linkIfNew: db.prepare("INSERT OR IGNORE INTO links (account_id, agency_id) VALUES (?, ?)"),
     unlink: db.prepare("DELETE FROM links WHERE account_id = ? AND agency_id = ?"),
@@ -268,9 +324,13 @@ function prepare(db: SqliteDatabase) {
     invalidate: db.prepare(`UPDATE accounts SET valid = 0, invalidated_at = @at, invalidated_by = @by, reason = @reason,
       version = version + 1 WHERE id = @id`),
     reauthorize: db.prepare(`UPDATE accounts SET valid = 1, fingerprint = @fingerprint, invalidated_at = NULL,
-      invalidated_by = NULL, reason = NULL, version = version + 1 WHERE id = @id`),
-    insertAudit: db.prepare(`INSERT INTO audit (at, actor, action, account_id, agency_id, reason)
-      VALUES (@at, @actor, @action, @accountId, @agencyId, @reason)`),
+      invalidated_by = NULL, reason = NULL, authorized_by_id = @authorized_by_id, authorized_by_name = @authorized_by_name,
+      authorized_by_email = @authorized_by_email, authorized_by_email_key = @authorized_by_email_key, authorized_at = @authorized_at,
+      version = version + 1 WHERE id = @id`),
+    insertAudit: db.prepare(`INSERT INTO audit (at, actor, action, account_id, agency_id, reason,
+        authorized_by_id, authorized_by_name, authorized_by_email, authorized_at)
+      VALUES (@at, @actor, @action, @accountId, @agencyId, @reason,
+        @authorized_by_id, @authorized_by_name, @authorized_by_email, @authorized_at)`),
     maxIndex: db.prepare(`SELECT MAX(CAST(substr(id, length(@p) + 1) AS INTEGER)) AS n FROM accounts
       WHERE substr(id, 1, length(@p)) = @p`),
     getIdem: db.prepare("SELECT fingerprint, status, headers, body FROM idempotency WHERE principal = ? AND key = ?"),

@@ -165,7 +165,7 @@ export function account(id: string, extra: Partial<Account> = {}): Account {
     publisher: id.startsWith("tw") ? "twitter" : "facebook",
     externalId: `ext-${id}`,
     name: `Account ${id}`,
-    token: { valid: true, fingerprint: `fp-${id}`, invalidatedAt: null, invalidatedBy: null, reason: null },
+    token: { valid: true, fingerprint: `fp-${id}`, invalidatedAt: null, invalidatedBy: null, reason: null, authorizedBy: null, authorizedAt: null },
     agencies: [{ id: "ag-north", name: "North Agency" }],
     version: 1,
     ...extra,

@@ -25,6 +25,8 @@ export function account(overrides: Partial<Account> & { token?: Partial<Account[
       invalidatedAt: null,
       invalidatedBy: null,
       reason: null,
+      authorizedBy: null,
+      authorizedAt: null,
       ...token,
     },
   };

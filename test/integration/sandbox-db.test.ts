@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PUBLISHER_SQL_CHECK, PUBLISHERS } from "../../provider/generated/contract";
-import { openDatabase, openSqlite, type SqliteDatabase } from "../../provider/sandbox/db";
+import { DB_VERSION, openDatabase, openSqlite, type SqliteDatabase } from "../../provider/sandbox/db";
+import { Store } from "../../provider/sandbox/store";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BUILT_DB = path.join(ROOT, "dist", "sandbox", "db.js");
@@ -33,7 +34,7 @@ describe(`the sandbox database on Node ${process.version}`, () => {
       expect(pragma(db, "synchronous")).toBe(2); // FULL
       expect(pragma(db, "foreign_keys")).toBe(1);
       expect(pragma(db, "busy_timeout")).toBe(5000);
-      expect(pragma(db, "user_version")).toBe(1);
+      expect(pragma(db, "user_version")).toBe(DB_VERSION);
     } finally {
       db.close();
     }
@@ -125,12 +126,47 @@ describe(`the sandbox database on Node ${process.version}`, () => {
     }
   });
 
+  it("gives a version 1 database (before tokens named who authorized them) the new columns, its rows kept with no authorizer", () => {
+    const file = path.join(dir, "version-1.db");
+    const v1 = openSqlite(file);
+    v1.exec(`CREATE TABLE agencies (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+      CREATE TABLE accounts (id TEXT PRIMARY KEY, publisher TEXT NOT NULL CHECK (${PUBLISHER_SQL_CHECK}), external_id TEXT NOT NULL,
+        name TEXT NOT NULL, valid INTEGER NOT NULL CHECK (valid IN (0, 1)), fingerprint TEXT NOT NULL, invalidated_at TEXT,
+        invalidated_by TEXT, reason TEXT, version INTEGER NOT NULL DEFAULT 1);
+      CREATE TABLE links (seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL REFERENCES accounts(id),
+        agency_id TEXT NOT NULL REFERENCES agencies(id), UNIQUE (account_id, agency_id));
+      CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        account_id TEXT NOT NULL, agency_id TEXT, reason TEXT);
+      INSERT INTO agencies VALUES ('ag-1', 'One');
+      INSERT INTO accounts (id, publisher, external_id, name, valid, fingerprint) VALUES ('a-1', '${PUBLISHERS[0]}', '1', 'A', 1, 'f');
+      INSERT INTO links (account_id, agency_id) VALUES ('a-1', 'ag-1');
+      INSERT INTO audit (at, actor, action, account_id) VALUES ('2026-01-01T00:00:00.000Z', 'ops', 'token.reauthorize', 'a-1');
+      PRAGMA user_version = 1`);
+    v1.close();
+
+    const store = new Store(file);
+    try {
+      expect(pragma(store.db, "user_version")).toBe(DB_VERSION);
+      expect(store.getAccount("a-1")).toMatchObject({ name: "A", agencies: [{ id: "ag-1" }], token: { valid: true, authorizedBy: null, authorizedAt: null } });
+      expect(store.listAudit("a-1")).toEqual([
+        { at: "2026-01-01T00:00:00.000Z", actor: "ops", action: "token.reauthorize", accountId: "a-1", agencyId: null, reason: null },
+      ]);
+      const jane = { id: "u-1", name: "Jane", email: "Jane@Example.org" };
+      store.reauthorize("a-1", "f2", jane, "2026-02-01T00:00:00.000Z");
+      expect(store.listAccounts({ authorizedBy: "jane@example.org", limit: 10 }).items.map((a) => a.token.authorizedBy)).toEqual([jane]);
+    } finally {
+      store.close();
+    }
+  });
+
   it("refuses a database written by a newer sandbox, and a file that is not SQLite, naming the file", () => {
     const newer = path.join(dir, "newer.db");
     const raw = openSqlite(newer);
     raw.exec("PRAGMA user_version = 99");
     raw.close();
-    expect(() => openDatabase(newer)).toThrow(`cannot use the sandbox database "${newer}": it was written by a newer sandbox (schema 99, this one knows 1)`);
+    expect(() => openDatabase(newer)).toThrow(
+      `cannot use the sandbox database "${newer}": it was written by a newer sandbox (schema 99, this one knows ${DB_VERSION})`,
+    );
     const text = path.join(dir, "text.db");
     writeFileSync(text, "not sqlite at all ".repeat(64));
     expect(() => openDatabase(text)).toThrow(`cannot use the sandbox database "${text}"`);

@@ -61,7 +61,7 @@ describe("the marin-social package schema", () => {
       name: "A",
       version: 1,
       agencies: [],
-      token: { valid: true, fingerprint: "f", invalidatedAt: null, invalidatedBy: null, reason: null },
+      token: { valid: true, fingerprint: "f", invalidatedAt: null, invalidatedBy: null, reason: null, authorizedBy: null, authorizedAt: null },
     };
     const dynamicOutputs = buildOutputs(
       { accountId: "fb-1", valid: true, actor: "pulumi:p/s", publisher: "facebook", reason: "r", expectAgencies: [] },

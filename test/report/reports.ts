@@ -70,8 +70,16 @@ const arbWorld = fc
         agencies: linked,
         version: 1,
         token: a.valid
-          ? { valid: true, fingerprint: "fp", invalidatedAt: null, invalidatedBy: null, reason: null }
-          : { valid: false, fingerprint: "fp", invalidatedAt: "2026-01-01T00:00:00.000Z", invalidatedBy: actor, reason: "left" },
+          ? { valid: true, fingerprint: "fp", invalidatedAt: null, invalidatedBy: null, reason: null, authorizedBy: null, authorizedAt: null }
+          : {
+              valid: false,
+              fingerprint: "fp",
+              invalidatedAt: "2026-01-01T00:00:00.000Z",
+              invalidatedBy: actor,
+              reason: "left",
+              authorizedBy: null,
+              authorizedAt: null,
+            },
       });
       if (a.valid && a.reauthorized) {
         history.push({ at: "2026-01-01T00:00:00.000Z", actor: "pulumi:p/s", action: "token.invalidate", accountId: id });
