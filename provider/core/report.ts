@@ -4,6 +4,7 @@
  */
 import { isPulumiActor } from "./actor";
 import { summarizePlan } from "./describe";
+import { reauthorizedBy } from "./drift";
 import type { RefusalCode } from "./plan";
 import { planToken, sortAgencies } from "./plan";
 import type { Account, Agency, AuditEntry, DesiredToken, Publisher } from "./types";
@@ -98,7 +99,7 @@ export function buildReport(declared: readonly DesiredToken[], live: ReadonlyMap
     } else if (account.token.valid && reauth.has(d.accountId)) {
       const e = reauth.get(d.accountId)!;
       row.drift = "reauthorized-after-invalidation";
-      row.driftDetail = `re-authorized by ${e.actor} at ${e.at}`;
+      row.driftDetail = reauthorizedBy(e.authorizedBy ?? account.token.authorizedBy, e.actor, e.authorizedAt ?? e.at);
     }
     return row;
   });

@@ -9,7 +9,7 @@
  * (`pulumi:<project>/<stack>`), and what Check looked up and decided stays in memory for the
  * operation (see claims.ts).
  */
-import { type Agency, alreadyInvalidLine, applyPlan, MarinSocialError, type Plan, pulumiActor, sameValue } from "../core";
+import { type Agency, accountLabel, alreadyInvalidLine, applyPlan, MarinSocialError, type Plan, pulumiActor, sameValue } from "../core";
 import { satisfies } from "../core/rules";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
 import { auditOf } from "../token/audit";
@@ -333,8 +333,11 @@ export async function update(ctx: TokenContext, urn: string, _id: string, oldOut
  */
 export async function read(ctx: TokenContext, urn: string, id: string, state: Props, inputs: Props): Promise<{ id: string; inputs: Props; outputs: Props }> {
   const actor = actorOf(urn);
-  const props = { ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]), unlinkedAgencies: state.values.unlinkedAgencies, actor };
+  const props = { ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]), unlinkedAgencies: state.values.unlinkedAgencies, valid: state.values.valid, actor };
   const res = await ctx.lifecycle.read(id, props);
+  if (res.drift?.kind === "reauthorized" && res.props) {
+    await ctx.log.log(urn, "warn", `${accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName })}: ${res.drift.message}`);
+  }
   const secrets = new Set([...inputs.secrets, ...state.secrets].filter((k) => !(SECRET_OUTPUTS as readonly string[]).includes(k)));
   if (!res.id) return { id: "", inputs: { values: {}, secrets: new Set() }, outputs: { values: {}, secrets: new Set() } };
   return {

@@ -1,13 +1,14 @@
 /**
  * A guard never keeps a re-authorized token alive (issue 18, section 4), through the real `pulumi`
  * CLI on both paths, as a user meets it with the README's own `expectAgencies` example: up, then
- * the token is re-authorized in Marin Social (its links stay cut), refresh, preview, up. The
+ * the token is re-authorized at the publisher (its links stay cut), refresh, preview, up. The
  * preview must not refuse ("expected but not linked"); it says the token will be invalidated, and
- * the next up invalidates it again.
+ * the next up invalidates it again. The native refresh names who re-authorized it and when.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { DEMO_PEOPLE } from "../../provider/sandbox";
 import { copyExample } from "../support/example-copy";
 import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack } from "../support/pulumi";
 import { type TestSandbox, testSandbox } from "../support/sandbox";
@@ -44,18 +45,19 @@ export const cutOff = acme.unlinkedAgencies;
 type Cli = (args: string[]) => Promise<{ code: number; out: string }>;
 
 /** The story after the first up: re-authorized out of band, refresh, preview, up. */
-async function reauthorizedThenCutAgain(cli: Cli): Promise<void> {
+async function reauthorizedThenCutAgain(cli: Cli, refreshNamesWho: boolean): Promise<void> {
   const first = await cli(["up", "--yes"]);
   expect(first.code, first.out).toBe(0);
   const cut = await sb.admin.getAccount("fb-1001");
   expect(cut.token.valid).toBe(false);
   expect(cut.agencies).toEqual([]);
 
-  await sb.admin.reauthorize("fb-1001", { actor: "jane@agency.example" });
-  expect((await sb.admin.getAccount("fb-1001")).token.valid).toBe(true);
+  // Jane grants the token again at the publisher; its agencies stay cut.
+  const at = (await sb.admin.sandbox.reauthorizeAtPublisher("fb-1001", { authorizedBy: DEMO_PEOPLE.jane })).token.authorizedAt!;
 
   const refresh = await cli(["refresh", "--yes"]);
   expect(refresh.code, refresh.out).toBe(0);
+  if (refreshNamesWho) expect(refresh.out).toContain(`re-authorized by Jane Doe <jane@agency.example> (u-7001) at ${at}, after it was invalidated`);
   const preview = await cli(["preview", "--diff"]);
   expect(preview.code, preview.out).toBe(0);
   expect(preview.out).not.toMatch(/expected but not linked/);
@@ -89,7 +91,7 @@ describeWithPulumi("a guard never keeps a re-authorized token alive (real pulumi
       await reauthorizedThenCutAgain(async (args) => {
         const r = await pulumiCli(s, [...args, "--color", "never"]);
         return { code: r.code, out: r.stdout + r.stderr };
-      });
+      }, false);
     },
     T,
   );
@@ -103,7 +105,7 @@ describeWithPulumi("a guard never keeps a re-authorized token alive (real pulumi
         { "marin-social:apiKey": sb.sandbox.keys.admin },
       );
       cleanups.push(() => s.cleanup());
-      await reauthorizedThenCutAgain((args) => s.cli(args));
+      await reauthorizedThenCutAgain((args) => s.cli(args), true);
     },
     T,
   );
