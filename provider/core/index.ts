@@ -9,6 +9,7 @@ export * from "./drift";
 export * from "./equal";
 export * from "./errors";
 export * from "./guard";
+export * from "./offboarding";
 export * from "./person";
 export * from "./plan";
 export * from "./problem-types";
