@@ -333,7 +333,12 @@ export async function update(ctx: TokenContext, urn: string, _id: string, oldOut
  */
 export async function read(ctx: TokenContext, urn: string, id: string, state: Props, inputs: Props): Promise<{ id: string; inputs: Props; outputs: Props }> {
   const actor = actorOf(urn);
-  const props = { ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]), unlinkedAgencies: state.values.unlinkedAgencies, valid: state.values.valid, actor };
+  const props = {
+    ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]),
+    unlinkedAgencies: state.values.unlinkedAgencies,
+    valid: state.values.valid,
+    actor,
+  };
   const res = await ctx.lifecycle.read(id, props);
   if (res.drift?.kind === "reauthorized" && res.props) {
     await ctx.log.log(urn, "warn", `${accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName })}: ${res.drift.message}`);
