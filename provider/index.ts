@@ -14,3 +14,5 @@ export type { Observation, PublisherTokenArgs, TokenAudit, TokenInputs, TokenOut
 export { PartialFailure, PublisherToken, publisherTokenProvider } from "./dynamic";
 export type { DeclaredStackOptions, DeclaredStackOutputs } from "./dynamic/declared-stack";
 export { declaredStack, USER_ERROR_EXIT_CODE } from "./dynamic/declared-stack";
+export type { OffboardingArgs } from "./dynamic/offboarding";
+export { Offboarding } from "./dynamic/offboarding";

@@ -18,6 +18,11 @@ export class LiveLookup {
     if (this.client instanceof MarinSocialClient) await this.client.close();
   }
 
+  /** The client, for reads other than a token's lookup (e.g. getAccounts); the configuration error when there is none. */
+  get api(): MarinSocialClient | Error {
+    return this.client;
+  }
+
   /**
    * Never rejects: a definite `account-not-found` is `missing`; anything else (a route 404, a
    * 401, a timeout, a malformed answer) is `error` with the client's redacted message.
