@@ -13,4 +13,4 @@ export { loadDeclarations, parseDeclarations } from "./load";
 export { YAML_OPTIONS } from "./parse";
 export { formatProblem, type Problem } from "./problem";
 export { SCHEMA_PATH } from "./schema";
-export type { LoadResult, LocatedToken, TokenLocation } from "./types";
+export type { LoadResult, LocatedPerson, LocatedToken, TokenLocation } from "./types";

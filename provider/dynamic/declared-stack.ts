@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadDeclarations } from "../declarations";
 import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from ".";
 import { programConnectionError } from "./lookup";
+import { Offboarding } from "./offboarding";
 import { programTokens } from "./program-tokens";
 import { tokenAudit } from "./publisher-token";
 import { withoutStackTraces } from "./stack-traces";
@@ -35,7 +36,7 @@ export interface DeclaredStackOutputs {
 
 /**
  * Loads the declaration file and registers one PublisherToken per entry,
- * named by its accountId. A rejected file, or a missing API key, is reported
+ * named by its accountId, and one {@link Offboarding} per `people:` entry, named by its person. A rejected file, or a missing API key, is reported
  * with `pulumi.log.error` (every problem, file:line:col) and registers nothing:
  * the program exits with code 32 and no resource is created, changed or deleted.
  * An entry that is refused (see {@link PublisherToken}) does not stop the others.
@@ -76,6 +77,18 @@ async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<Decl
           ...(t.publisher !== undefined ? { publisher: t.publisher } : {}),
           ...(t.reason !== undefined ? { reason: t.reason } : {}),
           ...(t.expectAgencies !== undefined ? { expectAgencies: t.expectAgencies } : {}),
+        }),
+    ),
+  );
+  // Each person is asked of the API again on every run (see Offboarding).
+  withoutStackTraces(() =>
+    result.people.map(
+      (p) =>
+        new Offboarding(p.person.replace(/::/g, ":_"), {
+          person: p.person,
+          ...(p.reason !== undefined ? { reason: p.reason } : {}),
+          ...(p.keep !== undefined ? { keep: p.keep } : {}),
+          ...(p.expectAccounts !== undefined ? { expectAccounts: p.expectAccounts } : {}),
         }),
     ),
   );

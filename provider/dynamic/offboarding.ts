@@ -31,9 +31,9 @@ export interface OffboardingArgs {
   /** Recorded with each invalidation. */
   reason?: string;
   /** Account ids never touched, even when the person authorized them. */
-  keep?: string[];
+  keep?: readonly string[];
   /** A guard: the account ids this offboarding may cut. */
-  expectAccounts?: string[];
+  expectAccounts?: readonly string[];
 }
 
 /** Offboards one person; see the module's description. */
