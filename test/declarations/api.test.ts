@@ -169,7 +169,7 @@ describe("people: entries", () => {
     expect(!r.ok && r.problems.map(formatProblem)).toEqual([
       "p.yaml:2:13: people[0].person: must not be empty",
       'p.yaml:4:5: people[1].keeep: unknown key "keeep" (did you mean "keep"?); allowed keys: person, reason, keep, expectAccounts',
-      'p.yaml:6:30: people[2].expectAccounts[1]: duplicate account "fb-1001" (already at index 0); list each account once',
+      'p.yaml:6:31: people[2].expectAccounts[1]: duplicate account "fb-1001" (already at index 0); list each account once',
       expect.stringMatching(/^p\.yaml:8:12: people\[3\]\.keep\[0\]: /),
     ]);
   });
