@@ -24,6 +24,7 @@ import { type Checked, type Claims, nameOf } from "./claims";
 import { detailedDiff, Kind, type PropertyDiff, STABLE_OUTPUTS } from "./diff";
 import type { EngineLog } from "./engine-log";
 import { continuesOnError } from "./run-options";
+import { OFFBOARDING_TYPE } from "./schema";
 import { isUnknown, type Props, pick, UNKNOWN } from "./wire";
 
 /** What the handlers work with. */
@@ -341,7 +342,17 @@ export async function read(ctx: TokenContext, urn: string, id: string, state: Pr
   };
   const res = await ctx.lifecycle.read(id, props);
   if (res.drift?.kind === "reauthorized" && res.props) {
-    await ctx.log.log(urn, "warn", `${accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName })}: ${res.drift.message}`);
+    // A child of an Offboarding: the person it offboards granted the token again (the component
+    // asks for exactly their accounts), which is an error, not mere drift.
+    const offboarding = offboardingOf(urn, id);
+    const label = accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName });
+    await ctx.log.log(
+      urn,
+      offboarding ? "error" : "warn",
+      offboarding
+        ? `${label}: ${res.drift.message}; its authorizer is offboarded in this stack (Offboarding "${offboarding}")`
+        : `${label}: ${res.drift.message}`,
+    );
   }
   const secrets = new Set([...inputs.secrets, ...state.secrets].filter((k) => !(SECRET_OUTPUTS as readonly string[]).includes(k)));
   if (!res.id) return { id: "", inputs: { values: {}, secrets: new Set() }, outputs: { values: {}, secrets: new Set() } };
@@ -373,4 +384,11 @@ async function reportAfterTheFact(
     storedAgencies(outs, "unlinkedAgencies"),
   );
   await ctx.log.log(urn, "warn", line);
+}
+
+/** The name of the Offboarding component a token's URN places it under, if any (its children are `<component>-<accountId>`, see offboarding.ts). */
+function offboardingOf(urn: string, accountId: string): string | undefined {
+  const [, , type = "", name = ""] = urn.split("::");
+  if (!type.split("$").slice(0, -1).includes(OFFBOARDING_TYPE)) return undefined;
+  return name.endsWith(`-${accountId}`) ? name.slice(0, -accountId.length - 1) : name;
 }

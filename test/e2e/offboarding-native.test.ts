@@ -90,6 +90,12 @@ describeWithPulumi("Offboarding from Pulumi YAML (the plugin's Construct), throu
       await sb.admin.sandbox.addAccounts({
         accounts: [{ id: "fb-1100", publisher: "facebook", name: "Harbor Bakery", agencies: ["ag-north"], authorizedBy: DEMO_PEOPLE.jane }],
       });
+      // Refresh flags it as an error, naming who and when: she is offboarded in this stack.
+      const refresh = await s.cli(["refresh", "--yes"]);
+      const at = (await sb.admin.getAccount("fb-1001")).token.authorizedAt;
+      expect(refresh.out).toContain(
+        `error: facebook account "Acme Coffee" (fb-1001): re-authorized by Jane Doe <jane@agency.example> (u-7001) at ${at}, after it was invalidated; the next \`pulumi up\` invalidates it again; its authorizer is offboarded in this stack (Offboarding "jane")`,
+      );
       const again = await s.cli(["preview"]);
       expect(again.code, again.out).toBe(0);
       expect(again.out).toContain('invalidating facebook account "Acme Coffee" (fb-1001) unlinks 1 agency: West Agency (ag-west)');
