@@ -7,7 +7,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { type ConnectionSource, ENV_SETTINGS, MarinSocialClient, resolveConnection, type SettingHelp, settingEnv, USER_AGENT } from "../client";
-import { type Account, buildReport, type Report } from "../core";
+import { type Account, buildReport, planOffboarding, type Report } from "../core";
 import { formatProblem, loadDeclarations } from "../declarations";
 import { AUDIT_COLUMNS, auditCells, REPORT_FORMATS, renderHtml, renderMermaid } from "../report";
 import { choice, helpText, parse } from "./args";
@@ -83,8 +83,15 @@ async function audit(argv: string[]): Promise<number> {
     const progress = progressReporter(ids.length);
     const live = await readAll(client, ids, progress);
     progress.done();
+    // Each person's accounts, listed in pages as the stack program asks for them on every run.
+    const people = [];
+    for (const p of loaded.people) {
+      const found = await client.accountsAuthorizedBy(p.person);
+      for (const a of found) live.set(a.id, a);
+      people.push(planOffboarding(p, found));
+    }
     const history = await client.audit();
-    const report = buildReport(loaded.tokens, live, history);
+    const report = buildReport(loaded.tokens, live, history, people);
     const source = { file, apiUrl: connection.baseUrl, generatedAt: new Date().toISOString() };
     const render = {
       text: () => renderReport(report),

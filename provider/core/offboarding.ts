@@ -25,6 +25,8 @@ export type PersonAccount = Pick<Account, "id" | "publisher" | "name" | "token">
 /** What one run does for one person. */
 export interface OffboardingPlan {
   person: string;
+  /** The declared reason, recorded with each invalidation. */
+  reason?: string;
   /** The accounts to declare `valid: false`, in id order: found, not kept. Empty when refused. */
   cut: PersonAccount[];
   /** Keep-listed accounts the person authorized: never touched. */
@@ -60,6 +62,7 @@ export function planOffboarding(desired: DesiredOffboarding, found: readonly Per
       if (check.absent.length > 0) parts.push(`expected but not found: ${check.absent.join(", ")}`);
       return {
         person: desired.person,
+        ...(desired.reason !== undefined ? { reason: desired.reason } : {}),
         cut: [],
         kept,
         notes,
@@ -77,5 +80,5 @@ export function planOffboarding(desired: DesiredOffboarding, found: readonly Per
     }
     if (check.absent.length > 0) notes.push(`expectAccounts names ${check.absent.join(", ")}, not found to cut: nothing to cut there`);
   }
-  return { person: desired.person, cut, kept, notes };
+  return { person: desired.person, ...(desired.reason !== undefined ? { reason: desired.reason } : {}), cut, kept, notes };
 }
