@@ -17,3 +17,5 @@ export type { AccountState, GetAccountsArgs, GetAccountsResult } from "./dynamic
 export { getAccounts, getAccountsOutput } from "./dynamic/accounts";
 export type { DeclaredStackOptions, DeclaredStackOutputs } from "./dynamic/declared-stack";
 export { declaredStack, USER_ERROR_EXIT_CODE } from "./dynamic/declared-stack";
+export type { OffboardingArgs } from "./dynamic/offboarding";
+export { Offboarding } from "./dynamic/offboarding";

@@ -395,6 +395,9 @@ function tokensSchema(doc, def, current) {
     } else definitions[k] = { ...about, type: p.type };
   }
   for (const [k, v] of Object.entries(schema.definitions)) if (!(k in def.inputs)) definitions[k] = v;
+  // A person entry's `person`: its words hand-written, its rule the contract's PersonRef.
+  const person = /** @type {any} */ (definitions.person);
+  definitions.person = { ...(person ?? {}), ...rule("PersonRef") };
   const refs = (/** @type {[string, any][]} */ list) => Object.fromEntries(list.map(([k]) => [k, { $ref: `#/definitions/${k}` }]));
   const token = /** @type {any} */ (definitions.token);
   const defaults = /** @type {any} */ (definitions.defaults);

@@ -8,7 +8,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { type ConnectionSource, ENV_SETTINGS, MarinSocialClient, resolveConnection, type SettingHelp, settingEnv, USER_AGENT } from "../client";
-import { type Account, buildPersonReport, buildReport, isPersonReport, personSubject, type Report } from "../core";
+import { type Account, buildPersonReport, buildReport, isPersonReport, personSubject, planOffboarding, type Report } from "../core";
 import { formatProblem, loadDeclarationSet, setProblems } from "../declarations";
 import { REPORT_FORMATS, renderHtml, renderMermaid, tableOf } from "../report";
 import { choice, helpText, parse } from "./args";
@@ -89,7 +89,14 @@ async function audit(argv: string[]): Promise<number> {
       const progress = progressReporter(ids.length);
       const live = await readAll(client, ids, progress);
       progress.done();
-      return buildReport(loaded.tokens, live, await client.audit());
+      // Each person's accounts, listed in pages as the stack program asks for them on every run.
+      const people = [];
+      for (const p of loaded.people) {
+        const found = await client.accountsAuthorizedBy(p.person);
+        for (const a of found) live.set(a.id, a);
+        people.push(planOffboarding(p, found));
+      }
+      return buildReport(loaded.tokens, live, await client.audit(), people);
     };
   }
 

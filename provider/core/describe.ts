@@ -67,12 +67,19 @@ function agenciesPhrase(n: number): string {
  * - an already invalid token (info): who revoked it and when; a warning when links remain to be cut.
  * - a valid token declared valid (info): the agencies it is linked to.
  * - a refused plan (error): the refusal; the run fails, and the provider's check fails with the same words.
+ *
+ * The plan's notes follow in parentheses.
  */
 export function auditLine(live: LiveToken, plan: Plan): AuditLine {
-  const label = accountLabel(live);
   if (plan.refusal) {
-    return { severity: "error", message: `${label}: ${plan.refusal.message}` };
+    return { severity: "error", message: `${accountLabel(live)}: ${plan.refusal.message}` };
   }
+  const line = plannedLine(live, plan);
+  return plan.notes?.length ? { ...line, message: `${line.message} (${plan.notes.join("; ")})` } : line;
+}
+
+function plannedLine(live: LiveToken, plan: Plan): AuditLine {
+  const label = accountLabel(live);
   const unlinks = plan.actions.filter((a): a is Extract<Action, { kind: "unlink" }> => a.kind === "unlink");
   const cut = unlinks.map((a) => a.agency);
   if (plan.actions.some((a) => a.kind === "invalidate")) {

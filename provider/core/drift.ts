@@ -3,6 +3,7 @@
  */
 import { isPulumiActor } from "./actor";
 import type { LiveToken } from "./plan";
+import type { Person, TokenState } from "./types";
 
 /** Stable drift kinds. */
 export type DriftKind = "revoked-outside-pulumi" | "reauthorized";
@@ -22,9 +23,12 @@ export interface RecordedToken {
 /**
  * Compares recorded and live validity.
  * - recorded valid, live invalid, revoked by someone other than Pulumi: `revoked-outside-pulumi`;
- * - recorded invalid, live valid: `reauthorized` (someone re-linked the account in Marin Social).
+ * - recorded invalid, live valid: `reauthorized`, naming who granted the token again and when.
  */
-export function detectDrift(recorded: RecordedToken, live: LiveToken): Drift | undefined {
+export function detectDrift(
+  recorded: RecordedToken,
+  live: LiveToken & { token: Partial<Pick<TokenState, "authorizedBy" | "authorizedAt">> },
+): Drift | undefined {
   if (recorded.valid && !live.token.valid && !isPulumiActor(live.token.invalidatedBy)) {
     return {
       kind: "revoked-outside-pulumi",
@@ -32,7 +36,10 @@ export function detectDrift(recorded: RecordedToken, live: LiveToken): Drift | u
     };
   }
   if (!recorded.valid && live.token.valid) {
-    return { kind: "reauthorized", message: "re-authorized in Marin Social after it was invalidated" };
+    return {
+      kind: "reauthorized",
+      message: `${reauthorizedBy(live.token.authorizedBy, undefined, live.token.authorizedAt)}, after it was invalidated; the next \`pulumi up\` invalidates it again`,
+    };
   }
   return undefined;
 }
@@ -40,4 +47,17 @@ export function detectDrift(recorded: RecordedToken, live: LiveToken): Drift | u
 /** True when the live token was revoked by someone other than Pulumi. */
 export function revokedOutsidePulumi(live: LiveToken): boolean {
   return !live.token.valid && !isPulumiActor(live.token.invalidatedBy);
+}
+
+/** `Jane Doe <jane@agency.example> (u-7001)`: a publisher-side person, for messages (server text: shown through displayText). */
+export function personLabel(p: Person): string {
+  return `${p.name}${p.email ? ` <${p.email}>` : ""} (${p.id})`;
+}
+
+/**
+ * `re-authorized by <person> at <when>`: the person who granted the token again (the token's or
+ * the audit entry's `authorizedBy`), else the actor the audit log recorded, else unknown.
+ */
+export function reauthorizedBy(by: Person | null | undefined, actor: string | undefined, at: string | null | undefined): string {
+  return `re-authorized by ${by ? personLabel(by) : (actor ?? "an unknown person")} at ${at ?? "an unknown time"}`;
 }

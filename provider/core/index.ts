@@ -8,6 +8,8 @@ export * from "./display";
 export * from "./drift";
 export * from "./equal";
 export * from "./errors";
+export * from "./guard";
+export * from "./offboarding";
 export * from "./person";
 export * from "./person-report";
 export * from "./plan";

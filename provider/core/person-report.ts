@@ -3,6 +3,7 @@
  * authorized, its live validity and agencies, and what offboarding them would do to each (every
  * token invalid, every link cut), with the drift of the audit of a declaration file. Pure.
  */
+import { personLabel } from "./drift";
 import { buildReport, type Report, type ReportRow } from "./report";
 import type { Account, AuditEntry, Person } from "./types";
 
@@ -45,11 +46,6 @@ export function buildPersonReport(ref: string, accounts: readonly Account[], his
     if (p) matched.set(JSON.stringify([p.id, p.name, p.email ?? null]), p);
   }
   return { ...report, rows, person: { ref, matched: [...matched.values()] } };
-}
-
-/** `Jane Doe <jane@agency.example> (u-7001)`, or `Li Wei (u-7003)` without an email. Server text: show it made safe. */
-export function personLabel(p: Person): string {
-  return `${p.name}${p.email !== undefined ? ` <${p.email}>` : ""} (${p.id})`;
 }
 
 /** Who a person's audit is about: the people matched, or the id or email asked for when no token is theirs. */

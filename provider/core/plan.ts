@@ -4,6 +4,7 @@
  * this one function what `pulumi up` would do.
  */
 import { isPulumiActor } from "./actor";
+import { checkGuard, guardRefuses } from "./guard";
 import type { Account, Agency, DesiredToken } from "./types";
 
 /** Revoke the token. Marin Social kills it for every linked agency at once. */
@@ -44,6 +45,8 @@ export interface Plan {
   accountId: string;
   actions: Action[];
   refusal?: Refusal;
+  /** Said with the plan, never a reason to refuse: e.g. agencies the guard names that are no longer linked. */
+  notes?: string[];
 }
 
 /** The live facts the planner needs; an `Account` satisfies it. */
@@ -66,9 +69,11 @@ export interface PlanContext {
  * - `valid: true` on a valid token: nothing.
  * - `valid: true` on an invalid token: refused; a revoked token can only be re-authorized in Marin Social.
  * - `publisher` set and different from live: refused.
- * - `expectAgencies` set: refused when live links contain agencies not expected, or (while the token is
- *   still valid) when expected agencies are not linked. Once the token is invalid, links already cut
- *   are not "missing". A converged token (invalid, nothing linked) is never refused by the guard.
+ * - `expectAgencies` set, `valid: false`: the guard bounds the cut (see guard.ts). Refused when the
+ *   run would unlink an agency it does not name; agencies it names that are not linked (already cut,
+ *   or a token re-authorized with its links gone) never stop the invalidation, they are a note.
+ * - `expectAgencies` set, `valid: true`: nothing is cut, so no revocation can be stopped; the guard
+ *   asserts the live links exactly and refuses when they differ either way.
  */
 export function planToken(desired: DesiredToken, live: LiveToken, ctx: PlanContext): Plan {
   const accountId = live.id;
@@ -96,9 +101,14 @@ export function planToken(desired: DesiredToken, live: LiveToken, ctx: PlanConte
     }
   }
 
-  if (desired.expectAgencies !== undefined && (actions.length > 0 || desired.valid)) {
-    const refusal = guardAgencies(desired.expectAgencies, live);
-    if (refusal) return refuse(accountId, refusal);
+  if (desired.expectAgencies !== undefined) {
+    const check = checkGuard(desired.expectAgencies, live.agencies, (a) => a.id);
+    if (guardRefuses(check) || (desired.valid && check.absent.length > 0)) {
+      return refuse(accountId, agenciesDiffer(live, sortAgencies(check.beyond), check.absent));
+    }
+    if (actions.length > 0 && check.absent.length > 0) {
+      return { accountId, actions, notes: [`expectAgencies names ${check.absent.join(", ")}, no longer linked: nothing to cut there`] };
+    }
   }
   return { accountId, actions };
 }
@@ -108,18 +118,13 @@ export function isConverged(plan: Plan): boolean {
   return plan.actions.length === 0 && plan.refusal === undefined;
 }
 
-function guardAgencies(expected: readonly string[], live: LiveToken): Refusal | undefined {
-  const want = new Set(expected);
-  const have = new Set(live.agencies.map((a) => a.id));
-  const unexpected = sortAgencies(live.agencies.filter((a) => !want.has(a.id)));
-  const missing = live.token.valid ? [...want].filter((id) => !have.has(id)).sort() : [];
-  if (unexpected.length === 0 && missing.length === 0) return undefined;
+function agenciesDiffer(live: LiveToken, unexpected: Agency[], missing: string[]): Refusal {
   const parts: string[] = [];
   if (unexpected.length > 0) {
     parts.push(`linked but not expected: ${unexpected.map((a) => `${a.name} (${a.id})`).join(", ")}`);
   }
   if (missing.length > 0) parts.push(`expected but not linked: ${missing.join(", ")}`);
-  const live_ = sortAgencies(live.agencies).map((a) => a.id);
+  const linked = sortAgencies(live.agencies).map((a) => a.id);
   return {
     code: "agencies-differ",
     property: "expectAgencies",
@@ -127,7 +132,7 @@ function guardAgencies(expected: readonly string[], live: LiveToken): Refusal | 
     missing,
     message:
       `account ${live.id} ("${live.name}") is not linked to the agencies expectAgencies names (${parts.join("; ")}). ` +
-      `Nothing was changed. Review who is affected, then set expectAgencies to [${live_.join(", ")}] or remove it.`,
+      `Nothing was changed. Review who is affected, then set expectAgencies to [${linked.join(", ")}] or remove it.`,
   };
 }
 

@@ -4,9 +4,15 @@
  */
 import { isPulumiActor } from "./actor";
 import { summarizePlan } from "./describe";
-import type { RefusalCode } from "./plan";
+import { reauthorizedBy } from "./drift";
+import type { OffboardingPlan } from "./offboarding";
+import { isAuthorizedBy } from "./person";
+import type { RefusalCode as TokenRefusalCode } from "./plan";
 import { planToken, sortAgencies } from "./plan";
 import type { Account, Agency, AuditEntry, DesiredToken, Publisher } from "./types";
+
+/** Why a row is refused: the planner's codes, or a person's `expectAccounts` guard. */
+export type ReportRefusalCode = TokenRefusalCode | "accounts-differ";
 
 /** Drift found by the audit. */
 export type ReportDrift = "revoked-outside-pulumi" | "reauthorized-after-invalidation";
@@ -28,11 +34,13 @@ export interface ReportRow {
   /** The agencies `pulumi up` would unlink, sorted by id (the plan's unlink actions). */
   unlink: Agency[];
   /** Why the planner refuses to act, when it does (`detail` has the message). */
-  refusal?: RefusalCode;
+  refusal?: ReportRefusalCode;
   /** The refusal or not-found explanation, when there is one. */
   detail?: string;
   drift?: ReportDrift;
   driftDetail?: string;
+  /** For an account of a `people:` entry: the person offboarded. */
+  person?: string;
 }
 
 /** The whole report. */
@@ -59,10 +67,49 @@ export function reauthorizations(history: readonly AuditEntry[]): Map<string, Au
   return found;
 }
 
-/** Builds the report from declarations, live accounts (absent = 404) and the audit log. */
-export function buildReport(declared: readonly DesiredToken[], live: ReadonlyMap<string, Account>, history: readonly AuditEntry[]): Report {
+/**
+ * Builds the report from declarations, live accounts (absent = 404) and the audit log. `people`:
+ * the plans of the file's `people:` entries; each account one cuts is a row declared `valid: false`
+ * (unless a token entry declares it already), and each account of a refused entry a refused row.
+ */
+export function buildReport(
+  declared: readonly DesiredToken[],
+  live: ReadonlyMap<string, Account>,
+  history: readonly AuditEntry[],
+  people: readonly OffboardingPlan[] = [],
+): Report {
   const reauth = reauthorizations(history);
-  const rows = declared.map((d): ReportRow => {
+  const personOf = new Map<string, string>();
+  const all = [...declared];
+  const claimed = new Set(declared.map((d) => d.accountId));
+  const refusedRows: ReportRow[] = [];
+  for (const plan of people) {
+    if (plan.refusal) {
+      for (const id of plan.refusal.unexpected) {
+        const a = live.get(id);
+        refusedRows.push({
+          accountId: id,
+          status: "found",
+          ...(a ? { publisher: a.publisher, name: a.name, liveValid: a.token.valid, linkedAgencies: sortAgencies(a.agencies) } : {}),
+          desiredValid: false,
+          action: "refuse (accounts-differ)",
+          invalidate: false,
+          unlink: [],
+          refusal: "accounts-differ",
+          detail: plan.refusal.message,
+          person: plan.person,
+        });
+      }
+      continue;
+    }
+    for (const a of plan.cut) {
+      personOf.set(a.id, plan.person);
+      if (claimed.has(a.id)) continue;
+      claimed.add(a.id);
+      all.push({ accountId: a.id, valid: false, ...(plan.reason ? { reason: plan.reason } : {}) });
+    }
+  }
+  const rows = all.map((d): ReportRow => {
     const account = live.get(d.accountId);
     if (!account) {
       return {
@@ -98,10 +145,15 @@ export function buildReport(declared: readonly DesiredToken[], live: ReadonlyMap
     } else if (account.token.valid && reauth.has(d.accountId)) {
       const e = reauth.get(d.accountId)!;
       row.drift = "reauthorized-after-invalidation";
-      row.driftDetail = `re-authorized by ${e.actor} at ${e.at}`;
+      row.driftDetail = reauthorizedBy(e.authorizedBy ?? account.token.authorizedBy, e.actor, e.authorizedAt ?? e.at);
+      const person = personOf.get(d.accountId);
+      if (person !== undefined && isAuthorizedBy(account, person)) row.driftDetail += `, who is offboarded in this file (people: ${person})`;
     }
+    const person = personOf.get(d.accountId);
+    if (person !== undefined) row.person = person;
     return row;
   });
+  rows.push(...refusedRows);
   return {
     rows,
     summary: {

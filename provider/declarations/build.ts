@@ -3,7 +3,7 @@
  */
 import type { Publisher } from "../core/types";
 import type { Position } from "./locate";
-import type { LocatedToken } from "./types";
+import type { LocatedPerson, LocatedToken } from "./types";
 
 type Entry = Record<string, unknown>;
 
@@ -14,7 +14,7 @@ type Entry = Record<string, unknown>;
  */
 export function buildTokens(data: Entry, file: string, positionOf: (index: number) => Position): LocatedToken[] {
   const defaults = (data.defaults ?? {}) as Entry;
-  const tokens = data.tokens as Entry[];
+  const tokens = (data.tokens ?? []) as Entry[];
   return tokens.map((t, i) => {
     const pick = (key: string): unknown => (t[key] !== undefined ? t[key] : defaults[key]);
     const token: LocatedToken = {
@@ -31,5 +31,20 @@ export function buildTokens(data: Entry, file: string, positionOf: (index: numbe
     // Keep `location` last in key order, after the declared keys.
     const { location, ...rest } = token;
     return { ...rest, location };
+  });
+}
+
+/** Builds the `people:` entries of data that passed the schema and the rules; `reason` falls back to `defaults`. */
+export function buildPeople(data: Entry, file: string, positionOf: (index: number) => Position): LocatedPerson[] {
+  const defaults = (data.defaults ?? {}) as Entry;
+  return ((data.people ?? []) as Entry[]).map((p, i) => {
+    const reason = p.reason ?? defaults.reason;
+    return {
+      person: p.person as string,
+      ...(reason !== undefined ? { reason: reason as string } : {}),
+      ...(p.keep !== undefined ? { keep: [...(p.keep as string[])] } : {}),
+      ...(p.expectAccounts !== undefined ? { expectAccounts: [...(p.expectAccounts as string[])] } : {}),
+      location: { file, ...positionOf(i) },
+    };
   });
 }

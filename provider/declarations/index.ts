@@ -14,4 +14,4 @@ export { YAML_OPTIONS } from "./parse";
 export { formatProblem, type Problem } from "./problem";
 export { SCHEMA_PATH } from "./schema";
 export { type DeclarationSet, loadDeclarationSet, setOk, setProblems } from "./set";
-export type { LoadResult, LocatedToken, TokenLocation } from "./types";
+export type { LoadResult, LocatedPerson, LocatedToken, TokenLocation } from "./types";

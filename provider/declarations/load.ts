@@ -3,7 +3,7 @@
  */
 import { type FileHandle, open } from "node:fs/promises";
 import { isScalar, type YAMLError } from "yaml";
-import { buildTokens } from "./build";
+import { buildPeople, buildTokens } from "./build";
 import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, SPLIT_ADVICE } from "./limits";
 import { Locator, type Position } from "./locate";
 import { schemaProblems } from "./messages";
@@ -86,7 +86,13 @@ export function parseDeclarations(text: string, file: string): LoadResult {
   for (const p of schemaProblems(validateSchema(data), data, refused.suppressed)) add(locator.locate(p.segments, p.target), p.segments, p.message);
   for (const p of checkRules(data, (s) => locator.locate(s))) add(locator.locate(p.segments), p.segments, p.message);
   if (problems.length > 0) return fail(file, problems);
-  return { ok: true, file, tokens: buildTokens(data as Record<string, unknown>, file, (i) => locator.locate(["tokens", i])) };
+  const entries = data as Record<string, unknown>;
+  return {
+    ok: true,
+    file,
+    tokens: buildTokens(entries, file, (i) => locator.locate(["tokens", i])),
+    people: buildPeople(entries, file, (i) => locator.locate(["people", i])),
+  };
 }
 
 /**

@@ -40,6 +40,9 @@ export function schemaProblems(errors: readonly ErrorObject[], data: unknown, su
   const out: SchemaProblem[] = [];
   for (const e of errors) {
     if (e.keyword === "if" || e.keyword === "uniqueItems") continue;
+    // `tokens` or `people` at the root: said once, as the missing `tokens` (whose message names both).
+    if (e.instancePath === "" && (e.keyword === "anyOf" || (e.keyword === "required" && (e.params as Record<string, unknown>).missingProperty === "people")))
+      continue;
     if (e.keyword !== "type" && typed.has(e.instancePath)) continue;
     if (e.keyword === "pattern" && sized.has(e.instancePath)) continue;
     if (e.keyword === "required" && misspelt.has(`${e.instancePath}\u0000${String((e.params as Record<string, unknown>).missingProperty)}`)) continue;
@@ -180,7 +183,7 @@ function requiredMessage(key: string): string {
     case "accountId":
       return 'missing required key "accountId" (the Marin Social account id, e.g. accountId: fb-1001)';
     case "tokens":
-      return `missing required key "tokens" (the list of declared tokens, e.g. ${EXAMPLE})`;
+      return `missing required key "tokens" (the list of declared tokens, e.g. ${EXAMPLE}) or "people" (people to offboard, e.g. people: [{ person: jane@agency.example }])`;
     default:
       return `missing required key "${key}"`;
   }

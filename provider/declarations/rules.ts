@@ -1,6 +1,6 @@
 /**
- * What the schema cannot say: one declaration per account, each agency once
- * per list, and the token limit.
+ * What the schema cannot say: one declaration per account, each agency (and each account of a
+ * person's keep and expectAccounts) once per list, and the token limit.
  */
 import { AccountClaims } from "../token/claims";
 import { MAX_TOKENS, SPLIT_ADVICE } from "./limits";
@@ -28,6 +28,12 @@ export function checkRules(data: unknown, locate: Locate): RuleProblem[] {
   const out: RuleProblem[] = [];
   if (!isRecord(data)) return out;
   if (isRecord(data.defaults)) uniqueAgencies(data.defaults.expectAgencies, ["defaults", "expectAgencies"], out);
+  if (Array.isArray(data.people)) {
+    data.people.forEach((p: unknown, i) => {
+      if (!isRecord(p)) return;
+      for (const key of ["keep", "expectAccounts"]) uniqueAgencies(p[key], ["people", i, key], out, "account");
+    });
+  }
   const tokens = data.tokens;
   if (!Array.isArray(tokens)) return out;
   if (tokens.length > MAX_TOKENS) {
@@ -55,13 +61,13 @@ export function checkRules(data: unknown, locate: Locate): RuleProblem[] {
   return out;
 }
 
-function uniqueAgencies(list: unknown, at: (string | number)[], out: RuleProblem[]): void {
+function uniqueAgencies(list: unknown, at: (string | number)[], out: RuleProblem[], noun = "agency"): void {
   if (!Array.isArray(list)) return;
   const seen = new Map<string, number>();
   list.forEach((item: unknown, j) => {
     if (typeof item !== "string") return;
     const first = seen.get(item);
     if (first === undefined) seen.set(item, j);
-    else out.push({ segments: [...at, j], message: `duplicate agency ${quote(item)} (already at index ${first}); list each agency once` });
+    else out.push({ segments: [...at, j], message: `duplicate ${noun} ${quote(item)} (already at index ${first}); list each ${noun} once` });
   });
 }

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { stackSizeWarning } from "../core/scale";
 import { loadDeclarations } from "./load";
 import { type Problem, quote } from "./problem";
-import type { LoadResult, LocatedToken } from "./types";
+import type { LoadResult, LocatedPerson, LocatedToken } from "./types";
 
 /** The outcome of loading several declaration files. */
 export interface DeclarationSet {
@@ -22,6 +22,8 @@ export interface DeclarationSet {
   problems: Problem[];
   /** The tokens of every accepted file, without any account declared in more than one file. */
   tokens: LocatedToken[];
+  /** The `people:` entries of every accepted file. */
+  people: LocatedPerson[];
   /** Warnings that refuse nothing: a set above the supported stack size. */
   warnings: string[];
 }
@@ -106,11 +108,15 @@ export async function loadDeclarationSet(paths: readonly string[], base = proces
   const tokens = results.flatMap((r) => (r.ok ? r.tokens : [])).filter((t) => !twice.has(t.accountId));
   const count = results.reduce((sum, r) => sum + (r.ok ? r.tokens.length : 0), 0);
   const warning = stackSizeWarning(count, "declaration files");
-  return { files: results, problems, tokens, warnings: warning ? [warning] : [] };
+  const people = results.flatMap((r) => (r.ok ? r.people : []));
+  return { files: results, problems, tokens, people, warnings: warning ? [warning] : [] };
 }
 
 /** A result read from a resolved path, labelled with the file as named. */
 function labelled(r: LoadResult, file: string): LoadResult {
-  if (r.ok) return { ok: true, file, tokens: r.tokens.map((t) => ({ ...t, location: { ...t.location, file } })) };
+  if (r.ok) {
+    const at = <T extends { location: LocatedToken["location"] }>(x: T): T => ({ ...x, location: { ...x.location, file } });
+    return { ok: true, file, tokens: r.tokens.map(at), people: r.people.map(at) };
+  }
   return { ok: false, file, problems: r.problems.map((p) => ({ ...p, file })) };
 }

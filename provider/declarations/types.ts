@@ -1,6 +1,7 @@
 /**
  * The loader's result types.
  */
+import type { DesiredOffboarding } from "../core/offboarding";
 import type { DesiredToken } from "../core/types";
 import type { Problem } from "./problem";
 
@@ -18,7 +19,13 @@ export interface TokenLocation {
 export type LocatedToken = DesiredToken & { location: TokenLocation };
 
 /**
- * The outcome of loading one file: every token, or every problem. A rejected
+ * One `people:` entry: a person to offboard, expanded at each run to the accounts whose token they
+ * authorized. `reason` comes from `defaults` when the entry does not set it.
+ */
+export type LocatedPerson = DesiredOffboarding & { location: TokenLocation };
+
+/**
+ * The outcome of loading one file: every token and person, or every problem. A rejected
  * file yields no tokens at all.
  */
-export type LoadResult = { ok: true; file: string; tokens: LocatedToken[] } | { ok: false; file: string; problems: Problem[] };
+export type LoadResult = { ok: true; file: string; tokens: LocatedToken[]; people: LocatedPerson[] } | { ok: false; file: string; problems: Problem[] };

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadDeclarationSet, setProblems } from "../declarations";
 import { PublisherToken, REPORTED_ERROR_EXIT_CODE, type TokenAudit } from ".";
 import { programConnectionError } from "./lookup";
+import { Offboarding } from "./offboarding";
 import { programTokens } from "./program-tokens";
 import { actedOn, tokenAudit } from "./publisher-token";
 import { withoutStackTraces } from "./stack-traces";
@@ -36,15 +37,14 @@ export interface DeclaredStackOutputs {
 }
 
 /**
- * Loads the declaration files and registers one PublisherToken per entry,
- * named by its accountId. A rejected file is reported with `pulumi.log.error`
- * (every problem, file:line:col) and registers none of its tokens; the other
- * files' tokens are registered, so one bad file blocks no offboarding. An
- * account declared in two files is refused in both (neither is registered).
- * Then `pulumi up` fails (exit code 32), so nothing is deleted; a preview
- * exits 0, so that the preview `pulumi up` runs first does not stop the rest. A missing API
- * key registers nothing. More tokens than the supported stack size
- * (SUPPORTED_STACK_TOKENS) get a warning before anything is registered.
+ * Loads the declaration files and registers one PublisherToken per entry, named by its
+ * accountId, and one {@link Offboarding} per `people:` entry, named by its person. A rejected
+ * file is reported with `pulumi.log.error` (every problem, file:line:col) and registers none of
+ * its entries; the other files' entries are registered, so one bad file blocks no offboarding.
+ * An account declared in two files is refused in both (neither is registered). Then `pulumi up`
+ * fails (exit code 32), so nothing is deleted; a preview exits 0, so that the preview `pulumi up`
+ * runs first does not stop the rest. A missing API key registers nothing. More tokens than the
+ * supported stack size (SUPPORTED_STACK_TOKENS) get a warning before anything is registered.
  * An entry that is refused (see {@link PublisherToken}) does not stop the others.
  */
 export async function declaredStack(opts: DeclaredStackOptions = {}): Promise<Partial<DeclaredStackOutputs>> {
@@ -69,7 +69,7 @@ async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<Decl
   for (const w of set.warnings) void pulumi.log.warn(w);
   if (problems.length > 0) {
     const bad = [...new Set(problems.map((p) => p.file))];
-    const registered = set.tokens.length;
+    const registered = set.tokens.length + set.people.length;
     void pulumi.log.error(
       (registered > 0
         ? `${bad.join(", ")}: problems below; their tokens were not registered (a preview shows any already in the stack as deletes; up fails instead of deleting them), the other ${registered.toLocaleString("en-US")} were:\n`
@@ -98,6 +98,18 @@ async function declareFromFile(opts: DeclaredStackOptions): Promise<Partial<Decl
           ...(t.publisher !== undefined ? { publisher: t.publisher } : {}),
           ...(t.reason !== undefined ? { reason: t.reason } : {}),
           ...(t.expectAgencies !== undefined ? { expectAgencies: t.expectAgencies } : {}),
+        }),
+    ),
+  );
+  // Each person is asked of the API again on every run (see Offboarding).
+  withoutStackTraces(() =>
+    set.people.map(
+      (p) =>
+        new Offboarding(p.person.replace(/::/g, ":_"), {
+          person: p.person,
+          ...(p.reason !== undefined ? { reason: p.reason } : {}),
+          ...(p.keep !== undefined ? { keep: p.keep } : {}),
+          ...(p.expectAccounts !== undefined ? { expectAccounts: p.expectAccounts } : {}),
         }),
     ),
   );

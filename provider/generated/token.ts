@@ -14,7 +14,7 @@ export interface DesiredToken {
   publisher?: Publisher;
   /** Recorded on invalidation. */
   reason?: Reason;
-  /** A guard, agency ids; when set and the live links differ, the resource fails and nothing changes. */
+  /** A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation. */
   expectAgencies?: AgencyId[];
 }
 
@@ -28,7 +28,7 @@ export interface PublisherTokenArgs {
   publisher?: pulumi.Input<Publisher>;
   /** Recorded on invalidation. */
   reason?: pulumi.Input<Reason>;
-  /** A guard, agency ids; when set and the live links differ, the resource fails and nothing changes. */
+  /** A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation. */
   expectAgencies?: pulumi.Input<pulumi.Input<AgencyId>[]>;
 }
 
@@ -42,7 +42,7 @@ export interface PublisherTokenOutputs {
   publisher: Publisher;
   /** Recorded on invalidation. */
   reason?: Reason;
-  /** A guard, agency ids; when set and the live links differ, the resource fails and nothing changes. */
+  /** A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation. */
   expectAgencies?: AgencyId[];
   /** Recorded as invalidatedBy when this stack invalidates: `pulumi:<project>/<stack>`. */
   actor: string;
@@ -76,7 +76,7 @@ export interface PublisherTokenProperties {
   readonly publisher: pulumi.Output<Publisher>;
   /** Recorded on invalidation. */
   readonly reason: pulumi.Output<Reason | undefined>;
-  /** A guard, agency ids; when set and the live links differ, the resource fails and nothing changes. */
+  /** A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation. */
   readonly expectAgencies: pulumi.Output<AgencyId[] | undefined>;
   /** Recorded as invalidatedBy when this stack invalidates: `pulumi:<project>/<stack>`. */
   readonly actor: pulumi.Output<string>;
@@ -135,7 +135,7 @@ export const PUBLISHER_TOKEN_SCHEMA = {
       "items": {
         "type": "string"
       },
-      "description": "A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`."
+      "description": "A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`."
     }
   },
   "requiredInputs": [
@@ -164,7 +164,7 @@ export const PUBLISHER_TOKEN_SCHEMA = {
       "items": {
         "type": "string"
       },
-      "description": "A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`."
+      "description": "A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`."
     },
     "actor": {
       "type": "string",

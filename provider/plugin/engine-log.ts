@@ -16,10 +16,13 @@ const SEVERITY: Record<Severity, LogSeverity> = { info: LogSeverity.INFO, warn: 
 /** Logs to the engine; without an engine address (a test calling the plugin directly) it drops lines. */
 export class EngineLog {
   private client: EngineClient | undefined;
+  /** The engine's address (host:port) last connected to: Construct points the SDK's runtime at it. */
+  address: string | undefined;
 
   /** Connects to the engine at `address` (host:port); replaces an earlier connection. */
   connect(address: string | undefined): void {
     if (!address || this.client?.getChannel().getTarget() === `dns:${address}`) return;
+    this.address = address;
     this.client?.close();
     this.client = new EngineClient(address, grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": 1 << 24,

@@ -3,8 +3,9 @@
  * wire.ts, once), calls the provider, and packs the answer. Errors become gRPC statuses (errors.ts).
  *
  * Served: Handshake, GetPluginInfo, GetSchema, CheckConfig, DiffConfig, Configure, Check, Diff,
- * Create, Read (also `pulumi import`), Update, Delete, Invoke, Cancel, Attach, GetMapping(s).
- * Not served (UNIMPLEMENTED, which the engine handles): Parameterize, Construct, Call, List.
+ * Create, Read (also `pulumi import`), Update, Delete, Invoke, Construct (the Offboarding
+ * component, see construct.ts), Cancel, Attach, GetMapping(s).
+ * Not served (UNIMPLEMENTED, which the engine handles): Parameterize, Call, List.
  */
 import type * as grpc from "@grpc/grpc-js";
 import { type PluginAttach, PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
@@ -13,11 +14,14 @@ import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { VERSION } from "../client";
 import { displayText, plaintextApiKeyWarning, sameValue, stackSizeWarning } from "../core";
+import { checkOffboardingInputs, offboardingPlan } from "../token/offboarding";
 import { SECRET_OUTPUTS } from "../token/outputs";
 import { CONFIG_KEYS, checkConfig } from "./config";
+import { construct } from "./construct";
 import { toServiceError, unimplemented } from "./errors";
 import { refuseManagedImport } from "./import-guard";
 import { getAccount, getAccounts } from "./invoke";
+import { OFFBOARDING_TYPE, Offboarding } from "./offboarding";
 import type { NativeProvider } from "./provider";
 import { GET_ACCOUNT, GET_ACCOUNTS, PACKAGE, packageSchema, TOKEN_TYPE } from "./schema";
 import { isPlainInStackConfig, resourcesInProjectYaml } from "./stack-config";
@@ -186,7 +190,19 @@ export function resourceProviderService(provider: NativeProvider): IResourceProv
     }),
     // Deleting a PublisherToken only stops managing it: a revoked token cannot be un-revoked.
     delete: unary(async () => new Empty()),
-    construct: (_call, callback) => callback(unimplemented("Construct"), null),
+    construct: unary(async (req: pb.ConstructRequest) => {
+      if (req.getType() !== OFFBOARDING_TYPE) throw new Error(`the marin-social provider has no component "${req.getType()}"; it has ${OFFBOARDING_TYPE}`);
+      const { desired, failures: bad } = checkOffboardingInputs(decode(req.getInputs()).values);
+      if (!desired) throw new Error(`Offboarding "${req.getName()}": ${bad.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+      return construct(req, provider.log.address, async ({ name, opts }) => {
+        const plan = await offboardingPlan(provider.api(), desired);
+        // A refused plan builds a component with no child, logging the refusal as an error against
+        // it. Failing the Construct instead would fail the preview (and so the up) or, in up, stop
+        // the program's other resources: measured in test/e2e/offboarding-native.test.ts.
+        const resource = new Offboarding(name, desired, plan, opts);
+        return { resource, outputs: { person: desired.person, accounts: resource.accounts, kept: resource.kept } };
+      });
+    }),
     cancel: unary(async () => new Empty()),
     getPluginInfo: unary(async () => new PluginInfo().setVersion(VERSION)),
     attach: unary(async (req: PluginAttach) => {

@@ -19,6 +19,8 @@ import { PUBLISHING } from "./package-metadata";
 export const PACKAGE = "marin-social";
 /** The native resource's type token. */
 export const TOKEN_TYPE = `${PACKAGE}:index:PublisherToken`;
+/** The Offboarding component's type token. */
+export const OFFBOARDING_TYPE = `${PACKAGE}:index:Offboarding`;
 /** The functions' tokens. */
 export const GET_ACCOUNT = `${PACKAGE}:index:getAccount`;
 export const GET_ACCOUNTS = `${PACKAGE}:index:getAccounts`;
@@ -119,6 +121,7 @@ export function packageSchema(): Record<string, unknown> {
     },
     resources: {
       [TOKEN_TYPE]: PUBLISHER_TOKEN_SCHEMA,
+      [OFFBOARDING_TYPE]: offboardingSchema(),
     },
     functions: {
       [GET_ACCOUNT]: {
@@ -136,5 +139,32 @@ export function packageSchema(): Record<string, unknown> {
         },
       },
     },
+  };
+}
+
+/** The Offboarding component: served by Construct (construct.ts), so every language and Pulumi YAML can use it. */
+function offboardingSchema(): Record<string, unknown> {
+  const ids = (description: string) => ({ type: "array", items: { type: "string" }, description });
+  return {
+    isComponent: true,
+    description:
+      "Offboards a person: one PublisherToken child, valid: false, per account whose token they authorized, asked again on every run (so a re-authorization or a newly connected account is cut by the next up). Keep-listed accounts are never touched; preview names every account and agency cut.",
+    inputProperties: {
+      person: str(
+        `The person, as the token's authorizedBy carries them: their publisher-side user id (exact) or email (any case), e.g. \`jane@agency.example\`.`,
+      ),
+      reason: str("Recorded with each invalidation."),
+      keep: ids("Account ids never touched, even when the person authorized them."),
+      expectAccounts: ids(
+        "A guard: the account ids this offboarding may cut. When it would cut one not listed, the whole entry is refused and nothing of the person's is cut; listed accounts not found never stop it.",
+      ),
+    },
+    requiredInputs: ["person"],
+    properties: {
+      person: str("The person offboarded."),
+      accounts: ids("The accounts this offboarding manages, each a PublisherToken child declared valid: false."),
+      kept: ids("Keep-listed accounts the person authorized, left untouched."),
+    },
+    required: ["person", "accounts", "kept"],
   };
 }

@@ -9,7 +9,7 @@
  * (`pulumi:<project>/<stack>`), and what Check looked up and decided stays in memory for the
  * operation (see claims.ts).
  */
-import { type Agency, alreadyInvalidLine, applyPlan, MarinSocialError, type Plan, pulumiActor, sameValue } from "../core";
+import { type Agency, accountLabel, alreadyInvalidLine, applyPlan, MarinSocialError, type Plan, pulumiActor, sameValue } from "../core";
 import { satisfies } from "../core/rules";
 import { SUPPORTED_STACK_TOKENS, stackSizeWarning } from "../core/scale";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
@@ -25,6 +25,7 @@ import { type Checked, type Claims, nameOf } from "./claims";
 import { detailedDiff, Kind, type PropertyDiff, STABLE_OUTPUTS } from "./diff";
 import type { EngineLog } from "./engine-log";
 import { continuesOnError } from "./run-options";
+import { OFFBOARDING_TYPE } from "./schema";
 import { type Props, pick, UNKNOWN } from "./wire";
 
 /** What the handlers work with. */
@@ -336,8 +337,26 @@ export async function update(ctx: TokenContext, urn: string, _id: string, oldOut
  */
 export async function read(ctx: TokenContext, urn: string, id: string, state: Props, inputs: Props): Promise<{ id: string; inputs: Props; outputs: Props }> {
   const actor = actorOf(urn);
-  const props = { ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]), unlinkedAgencies: state.values.unlinkedAgencies, actor };
+  const props = {
+    ...pick(inputs.values, ["publisher", "reason", "expectAgencies"]),
+    unlinkedAgencies: state.values.unlinkedAgencies,
+    valid: state.values.valid,
+    actor,
+  };
   const res = await ctx.lifecycle.read(id, props);
+  if (res.drift?.kind === "reauthorized" && res.props) {
+    // A child of an Offboarding: the person it offboards granted the token again (the component
+    // asks for exactly their accounts), which is an error, not mere drift.
+    const offboarding = offboardingOf(urn, id);
+    const label = accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName });
+    await ctx.log.log(
+      urn,
+      offboarding ? "error" : "warn",
+      offboarding
+        ? `${label}: ${res.drift.message}; its authorizer is offboarded in this stack (Offboarding "${offboarding}")`
+        : `${label}: ${res.drift.message}`,
+    );
+  }
   const secrets = new Set([...inputs.secrets, ...state.secrets].filter((k) => !(SECRET_OUTPUTS as readonly string[]).includes(k)));
   if (!res.id) return { id: "", inputs: { values: {}, secrets: new Set() }, outputs: { values: {}, secrets: new Set() } };
   return {
@@ -368,4 +387,11 @@ async function reportAfterTheFact(
     storedAgencies(outs, "unlinkedAgencies"),
   );
   await ctx.log.log(urn, "warn", line);
+}
+
+/** The name of the Offboarding component a token's URN places it under, if any (its children are `<component>-<accountId>`, see offboarding.ts). */
+function offboardingOf(urn: string, accountId: string): string | undefined {
+  const [, , type = "", name = ""] = urn.split("::");
+  if (!type.split("$").slice(0, -1).includes(OFFBOARDING_TYPE)) return undefined;
+  return name.endsWith(`-${accountId}`) ? name.slice(0, -accountId.length - 1) : name;
 }

@@ -16,7 +16,7 @@
  */
 
 import { type MarinSocialClient, ReadAhead } from "../client";
-import { type Account, type Agency, MarinSocialError, type Plan, sameValue } from "../core";
+import { type Account, type Agency, type Drift, detectDrift, MarinSocialError, type Plan, sameValue } from "../core";
 import { accountMissingError, PartialFailure, refusedError } from "./errors";
 import { executePlan, invalidationRequest } from "./execute";
 import { checkInputs, hasUnknown, type InputFailure, inputsOf, type TokenInputs } from "./inputs";
@@ -60,6 +60,8 @@ export interface ReadAnswer {
   id: string;
   props?: TokenOutputs;
   inputs?: TokenInputs;
+  /** Drift since the recorded outputs, e.g. a token re-authorized after Pulumi invalidated it, naming who and when. */
+  drift?: Drift;
 }
 
 /** The answer of update. */
@@ -174,7 +176,8 @@ export class TokenLifecycle {
     if (Array.isArray(props.expectAgencies)) inputs.expectAgencies = props.expectAgencies as string[];
     inputs.observed = observe(live);
     const outs = buildOutputs(inputs, live, storedAgencies(props, "unlinkedAgencies"));
-    return { id, props: outs, inputs };
+    const drift = typeof props.valid === "boolean" ? detectDrift({ valid: props.valid }, live) : undefined;
+    return { id, props: outs, inputs, ...(drift ? { drift } : {}) };
   }
 
   /**

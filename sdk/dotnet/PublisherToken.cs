@@ -35,7 +35,7 @@ namespace MarinSocial.Tokens
         public Output<string> Actor { get; private set; } = null!;
 
         /// <summary>
-        /// A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+        /// A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
         /// </summary>
         [Output("expectAgencies")]
         public Output<ImmutableArray<string>> ExpectAgencies { get; private set; } = null!;
@@ -166,7 +166,7 @@ namespace MarinSocial.Tokens
         private InputList<string>? _expectAgencies;
 
         /// <summary>
-        /// A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+        /// A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
         /// </summary>
         public InputList<string> ExpectAgencies
         {

@@ -15,6 +15,11 @@ export const getAccounts: typeof import("./getAccounts").getAccounts = null as a
 export const getAccountsOutput: typeof import("./getAccounts").getAccountsOutput = null as any;
 utilities.lazyLoad(exports, ["getAccounts","getAccountsOutput"], () => require("./getAccounts"));
 
+export { OffboardingArgs } from "./offboarding";
+export type Offboarding = import("./offboarding").Offboarding;
+export const Offboarding: typeof import("./offboarding").Offboarding = null as any;
+utilities.lazyLoad(exports, ["Offboarding"], () => require("./offboarding"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -42,6 +47,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "marin-social:index:Offboarding":
+                return new Offboarding(name, <any>undefined, { urn })
             case "marin-social:index:PublisherToken":
                 return new PublisherToken(name, <any>undefined, { urn })
             default:

@@ -60,7 +60,7 @@ export class PublisherToken extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly actor: pulumi.Output<string>;
     /**
-     * A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+     * A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
      */
     declare public readonly expectAgencies: pulumi.Output<string[] | undefined>;
     /**
@@ -173,7 +173,7 @@ export interface PublisherTokenArgs {
      */
     accountId: pulumi.Input<string>;
     /**
-     * A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+     * A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
      */
     expectAgencies?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**

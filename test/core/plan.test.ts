@@ -60,6 +60,39 @@ describe("planToken", () => {
     expect(plan.actions).toEqual([]);
   });
 
+  it("never refuses a revocation for agencies the guard names that are not linked: a guard bounds the cut", () => {
+    // The README's own example, after up and a re-authorization: the token is valid again, its links all cut.
+    const reauthorized = account({ agencies: [] });
+    const guard = { expectAgencies: ["ag-east", "ag-north", "ag-south"] };
+    const plan = planToken(desired(guard), reauthorized, ctx);
+    expect(plan.refusal).toBeUndefined();
+    expect(describePlan(plan)).toEqual(["invalidate token of fb-1001 as pulumi:marin/dev"]);
+    expect(auditLine(reauthorized, plan)).toEqual({
+      severity: "warn",
+      message:
+        'invalidating facebook account "Acme Coffee" (fb-1001); it is linked to no agency, so none is cut off (expectAgencies names ag-east, ag-north, ag-south, no longer linked: nothing to cut there)',
+    });
+    // Fewer links than expected on a valid token: the rest is cut.
+    const fewer = account({ agencies: [{ id: "ag-north", name: "North Agency" }] });
+    expect(describePlan(planToken(desired(guard), fewer, ctx))).toEqual([
+      "invalidate token of fb-1001 as pulumi:marin/dev",
+      "unlink North Agency (ag-north) from fb-1001",
+    ]);
+    // One more than expected still refuses, even with others absent.
+    const more = account({
+      agencies: [
+        { id: "ag-north", name: "North Agency" },
+        { id: "ag-west", name: "West Agency" },
+      ],
+    });
+    expect(planToken(desired(guard), more, ctx).refusal).toMatchObject({ code: "agencies-differ", missing: ["ag-east", "ag-south"] });
+  });
+
+  it("on a token declared valid (nothing to cut), asserts the links exactly", () => {
+    const plan = planToken(desired({ valid: true, expectAgencies: ["ag-east", "ag-north", "ag-south", "ag-west"] }), account(), ctx);
+    expect(plan.refusal).toMatchObject({ code: "agencies-differ", missing: ["ag-west"], unexpected: [] });
+  });
+
   it("does not call already-cut agencies missing once the token is invalid", () => {
     const partial = account({
       agencies: [{ id: "ag-south", name: "South Agency" }],
@@ -142,6 +175,17 @@ describe("properties", () => {
         expect(new Set(unlinked).size).toBe(unlinked.length);
         for (const id of unlinked) expect(live.agencies.map((a) => a.id)).toContain(id);
       }),
+    );
+  });
+
+  it("a guard never refuses a revocation that cuts only what it names", () => {
+    fc.assert(
+      fc.property(arbDesired, arbAccount, (want, live) => {
+        const plan = planToken({ ...want, valid: false, publisher: live.publisher }, live, ctx);
+        const within = want.expectAgencies === undefined || live.agencies.every((a) => want.expectAgencies!.includes(a.id));
+        expect(plan.refusal === undefined).toBe(within);
+      }),
+      { numRuns: 300 },
     );
   });
 

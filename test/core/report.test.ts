@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type AuditEntry, buildReport, reauthorizations } from "../../provider/core";
+import { type AuditEntry, buildReport, detectDrift, reauthorizations } from "../../provider/core";
 import { AGENCIES, account } from "./accounts";
 
 const entry = (e: Partial<AuditEntry>): AuditEntry => ({ at: "2026-01-01T00:00:00Z", actor: "x", action: "token.invalidate", accountId: "fb-1001", ...e });
@@ -68,6 +68,27 @@ describe("buildReport", () => {
       driftDetail: "re-authorized by ops@agency.example at 2026-03-03T00:00:00Z",
       action: "invalidate, unlink 3 agencies",
     });
+  });
+
+  it("names the person who re-authorized it, and when, from the audit entry", () => {
+    const jane = { id: "u-7001", name: "Jane Doe", email: "jane@agency.example" };
+    const history = [
+      entry({ actor: "pulumi:marin/dev", action: "token.invalidate" }),
+      entry({ actor: "publisher", action: "token.reauthorize", at: "2026-03-03T00:00:01Z", authorizedBy: jane, authorizedAt: "2026-03-03T00:00:00Z" }),
+    ];
+    const report = buildReport([{ accountId: "fb-1001", valid: false }], new Map([["fb-1001", account()]]), history);
+    expect(report.rows[0]!.driftDetail).toBe("re-authorized by Jane Doe <jane@agency.example> (u-7001) at 2026-03-03T00:00:00Z");
+  });
+});
+
+describe("detectDrift", () => {
+  it("names who re-authorized a token Pulumi had invalidated, and when", () => {
+    const live = account({ token: { authorizedBy: { id: "u-7001", name: "Jane Doe" }, authorizedAt: "2026-03-03T00:00:00Z" } });
+    expect(detectDrift({ valid: false }, live)).toEqual({
+      kind: "reauthorized",
+      message: "re-authorized by Jane Doe (u-7001) at 2026-03-03T00:00:00Z, after it was invalidated; the next `pulumi up` invalidates it again",
+    });
+    expect(detectDrift({ valid: true }, live)).toBeUndefined();
   });
 });
 

@@ -52,7 +52,7 @@ describe("loadDeclarations", () => {
   test("a byte-order mark does not shift columns on line 1", () => {
     const r = parseDeclarations("\ufefftoken: []\n", "bom.yaml");
     expect(!r.ok && r.problems.map(formatProblem)).toEqual([
-      `bom.yaml:1:1: token: unknown key "token" (did you mean "tokens"?); allowed keys: defaults, tokens`,
+      `bom.yaml:1:1: token: unknown key "token" (did you mean "tokens"?); allowed keys: defaults, tokens, people`,
     ]);
   });
 });
@@ -141,5 +141,36 @@ describe("schemas/tokens.schema.json", () => {
       const data: unknown = parse(readFileSync(path.join(FIXTURES, "good", name), "utf8"));
       expect(validate(data), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
+  });
+});
+
+describe("people: entries", () => {
+  test("a file of people alone is read, reason falling back to defaults", () => {
+    const r = parseDeclarations(
+      "defaults: { reason: left the company }\npeople:\n  - person: jane@agency.example\n    keep: [fb-1004]\n  - { person: u-7002, reason: moved, expectAccounts: [fb-1002] }\n",
+      "p.yaml",
+    );
+    expect(r).toEqual({
+      ok: true,
+      file: "p.yaml",
+      tokens: [],
+      people: [
+        { person: "jane@agency.example", reason: "left the company", keep: ["fb-1004"], location: { file: "p.yaml", line: 3, col: 5 } },
+        { person: "u-7002", reason: "moved", expectAccounts: ["fb-1002"], location: { file: "p.yaml", line: 5, col: 5 } },
+      ],
+    });
+  });
+
+  test("bad entries are reported at file:line:col, with the same rules as tokens", () => {
+    const r = parseDeclarations(
+      'people:\n  - person: ""\n  - person: jane@agency.example\n    keeep: [fb-1004]\n  - person: u-7002\n    expectAccounts: [fb-1001, fb-1001]\n  - person: u-7003\n    keep: [not an id]\n',
+      "p.yaml",
+    );
+    expect(!r.ok && r.problems.map(formatProblem)).toEqual([
+      "p.yaml:2:13: people[0].person: must not be empty",
+      'p.yaml:4:5: people[1].keeep: unknown key "keeep" (did you mean "keep"?); allowed keys: person, reason, keep, expectAccounts',
+      'p.yaml:6:31: people[2].expectAccounts[1]: duplicate account "fb-1001" (already at index 0); list each account once',
+      expect.stringMatching(/^p\.yaml:8:12: people\[3\]\.keep\[0\]: /),
+    ]);
   });
 });

@@ -76,7 +76,7 @@ describe("generated bad inputs", () => {
     const head = "tokens: []\n";
     const text = `${head + "#".repeat(MAX_FILE_BYTES - head.length - 1)}\n`;
     expect(Buffer.byteLength(text)).toBe(MAX_FILE_BYTES);
-    expect(parseDeclarations(text, "full.yaml")).toEqual({ ok: true, file: "full.yaml", tokens: [] });
+    expect(parseDeclarations(text, "full.yaml")).toEqual({ ok: true, file: "full.yaml", tokens: [], people: [] });
   });
 
   test("more than MAX_TOKENS tokens are refused", () => {

@@ -131,7 +131,7 @@ describe("good declaration files", () => {
   test("a second byte-order mark is content, as YAML reads it: the key is refused, and the message shows it", () => {
     const r = parseDeclarations("\ufeff\ufefftokens: []\n", "b.yaml");
     expect(!r.ok && r.problems.map(formatProblem)).toEqual([
-      'b.yaml:1:1: ["\\ufefftokens"]: unknown key "\\ufefftokens" (did you mean "tokens"?); allowed keys: defaults, tokens',
+      'b.yaml:1:1: ["\\ufefftokens"]: unknown key "\\ufefftokens" (did you mean "tokens"?); allowed keys: defaults, tokens, people',
     ]);
   });
 });

@@ -96,7 +96,8 @@ describe("marin-social audit", () => {
     await sb.admin.reauthorize("fb-1001", { actor: "jane@agency.example" });
     const table = await cli(["audit", TOKENS, "--api-url", sb.url], api());
     expect(table.code).toBe(2);
-    expect(table.stdout).toMatch(/fb-1001 .*reauthorized-after-invalidation: re-authorized by jane@agency\.example/);
+    // Re-authorized by the API without a new authorizer: the token's own (Jane Doe, in the seed) is named.
+    expect(table.stdout).toMatch(/fb-1001 .*reauthorized-after-invalidation: re-authorized by Jane Doe <jane@agency\.example> \(u-7001\) at /);
 
     const json = await cli(["audit", TOKENS, "--json", "--api-url", sb.url], api());
     expect(json.code).toBe(2);

@@ -43,15 +43,18 @@ describe("the plugin's protocol", () => {
     expect(conf.toObject()).toMatchObject({ acceptsecrets: true, supportspreview: true, acceptresources: false });
   });
 
-  it("serves its schema, answers mappings empty and what it does not serve UNIMPLEMENTED", async () => {
+  it("serves its schema, answers mappings empty, and what it does not serve UNIMPLEMENTED or refused by name", async () => {
     const p = await plugin();
     expect(JSON.parse((await p.call<pb.GetSchemaResponse>("getSchema", new pb.GetSchemaRequest())).getSchema())).toEqual(packageSchema());
     expect((await p.call<pb.GetMappingResponse>("getMapping", new pb.GetMappingRequest().setKey("tf"))).getProvider()).toBe("");
     expect((await p.call<pb.GetMappingsResponse>("getMappings", new pb.GetMappingsRequest().setKey("tf"))).getProvidersList()).toEqual([]);
-    for (const rpc of ["parameterize", "construct", "call"]) {
-      const req = rpc === "parameterize" ? new pb.ParameterizeRequest() : rpc === "construct" ? new pb.ConstructRequest() : new pb.CallRequest();
+    for (const rpc of ["parameterize", "call"]) {
+      const req = rpc === "parameterize" ? new pb.ParameterizeRequest() : new pb.CallRequest();
       expect(await p.call(rpc, req).catch((e) => e.code), rpc).toBe(grpc.status.UNIMPLEMENTED);
     }
+    // Construct serves the Offboarding component alone (test/e2e/offboarding-native.test.ts).
+    const other = new pb.ConstructRequest().setType("marin-social:index:Team").setName("t");
+    expect(await p.call("construct", other).catch((e) => e.message)).toMatch(/no component "marin-social:index:Team"; it has marin-social:index:Offboarding/);
     expect(await p.call("cancel", new Empty())).toBeInstanceOf(Empty);
   });
 

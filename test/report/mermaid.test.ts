@@ -56,8 +56,13 @@ function checkMermaid(report: Report, limits: MermaidLimits): void {
   // each drawn account is a changing row, shown by name, with as many cut edges as it has links to cut
   for (const node of accounts) {
     const label = decode(node.label);
-    const row = changing.find((r) => r.name !== undefined && label.includes(`: ${printable(r.name)}<br/>${r.accountId}`));
-    const fallback = changing.find((r) => r.name === undefined && label.includes(`<br/>${r.accountId}`));
+    // The id must end there: "fb-1" is not the account of a label showing "fb-10".
+    const shows = (text: string) => {
+      const at = label.indexOf(text);
+      return at >= 0 && !/[A-Za-z0-9._-]/.test(label.charAt(at + text.length));
+    };
+    const row = changing.find((r) => r.name !== undefined && shows(`: ${printable(r.name)}<br/>${r.accountId}`));
+    const fallback = changing.find((r) => r.name === undefined && shows(`<br/>${r.accountId}`));
     const r = row ?? fallback;
     expect(r, label).toBeDefined();
     expect(node.cls).toBe(accountState(r!));

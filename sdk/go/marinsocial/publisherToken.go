@@ -22,7 +22,7 @@ type PublisherToken struct {
 	AccountName pulumi.StringOutput `pulumi:"accountName"`
 	// Recorded as invalidatedBy when this stack invalidates: `pulumi:<project>/<stack>`.
 	Actor pulumi.StringOutput `pulumi:"actor"`
-	// A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+	// A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
 	ExpectAgencies pulumi.StringArrayOutput `pulumi:"expectAgencies"`
 	// The publisher's own id of the account.
 	ExternalId pulumi.StringOutput `pulumi:"externalId"`
@@ -106,7 +106,7 @@ func PublisherTokenExists(ctx *pulumi.Context,
 type publisherTokenArgs struct {
 	// The Marin Social account id, e.g. `fb-1001`. Changing it replaces the resource; pattern `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
 	AccountId string `pulumi:"accountId"`
-	// A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+	// A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
 	ExpectAgencies []string `pulumi:"expectAgencies"`
 	// When set, must match the live account's publisher, or the resource fails and nothing changes.
 	Publisher *Publisher `pulumi:"publisher"`
@@ -120,7 +120,7 @@ type publisherTokenArgs struct {
 type PublisherTokenArgs struct {
 	// The Marin Social account id, e.g. `fb-1001`. Changing it replaces the resource; pattern `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
 	AccountId pulumi.StringInput
-	// A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+	// A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
 	ExpectAgencies pulumi.StringArrayInput
 	// When set, must match the live account's publisher, or the resource fails and nothing changes.
 	Publisher PublisherPtrInput
@@ -232,7 +232,7 @@ func (o PublisherTokenOutput) Actor() pulumi.StringOutput {
 	return o.ApplyT(func(v *PublisherToken) pulumi.StringOutput { return v.Actor }).(pulumi.StringOutput)
 }
 
-// A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+// A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
 func (o PublisherTokenOutput) ExpectAgencies() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *PublisherToken) pulumi.StringArrayOutput { return v.ExpectAgencies }).(pulumi.StringArrayOutput)
 }

@@ -9,6 +9,7 @@ import typing
 from ._enums import *
 from .get_account import *
 from .get_accounts import *
+from .offboarding import *
 from .provider import *
 from .publisher_token import *
 from . import outputs
@@ -28,6 +29,7 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_marin_social",
   "classes": {
+   "marin-social:index:Offboarding": "Offboarding",
    "marin-social:index:PublisherToken": "PublisherToken"
   }
  }

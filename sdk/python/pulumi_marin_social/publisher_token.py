@@ -31,7 +31,7 @@ class PublisherTokenArgs:
 
         :param pulumi.Input[_builtins.str] account_id: The Marin Social account id, e.g. `fb-1001`. Changing it replaces the resource; pattern `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
         :param pulumi.Input[_builtins.bool] valid: Desired validity. `false` invalidates the token and unlinks every agency; `true` on a revoked token fails, changing nothing.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] expect_agencies: A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] expect_agencies: A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
         :param pulumi.Input['Publisher'] publisher: When set, must match the live account's publisher, or the resource fails and nothing changes.
         :param pulumi.Input[_builtins.str] reason: Recorded on invalidation; at most 1000 characters.
         """
@@ -72,7 +72,7 @@ class PublisherTokenArgs:
     @pulumi.getter(name="expectAgencies")
     def expect_agencies(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+        A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
         """
         return pulumi.get(self, "expect_agencies")
 
@@ -123,7 +123,7 @@ class PublisherToken(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] account_id: The Marin Social account id, e.g. `fb-1001`. Changing it replaces the resource; pattern `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] expect_agencies: A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] expect_agencies: A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
         :param pulumi.Input['Publisher'] publisher: When set, must match the live account's publisher, or the resource fails and nothing changes.
         :param pulumi.Input[_builtins.str] reason: Recorded on invalidation; at most 1000 characters.
         :param pulumi.Input[_builtins.bool] valid: Desired validity. `false` invalidates the token and unlinks every agency; `true` on a revoked token fails, changing nothing.
@@ -260,7 +260,7 @@ class PublisherToken(pulumi.CustomResource):
     @pulumi.getter(name="expectAgencies")
     def expect_agencies(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        A guard, agency ids; when set and the live links differ, the resource fails and nothing changes; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+        A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
         """
         return pulumi.get(self, "expect_agencies")
 

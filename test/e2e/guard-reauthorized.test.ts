@@ -1,0 +1,112 @@
+/**
+ * A guard never keeps a re-authorized token alive (issue 18, section 4), through the real `pulumi`
+ * CLI on both paths, as a user meets it with the README's own `expectAgencies` example: up, then
+ * the token is re-authorized at the publisher (its links stay cut), refresh, preview, up. The
+ * preview must not refuse ("expected but not linked"); it says the token will be invalidated, and
+ * the next up invalidates it again. The native refresh names who re-authorized it and when.
+ */
+import { rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { DEMO_PEOPLE } from "../../provider/sandbox";
+import { copyExample } from "../support/example-copy";
+import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack } from "../support/pulumi";
+import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { copyProject, type NativeStack, nativeStack } from "./native-support";
+
+const T = 400_000;
+let sb: TestSandbox;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  sb = await testSandbox();
+});
+beforeEach(async () => {
+  await sb.admin.sandbox.reset();
+});
+afterAll(async () => {
+  for (const c of cleanups) await c();
+  await sb?.close();
+});
+
+/** The README's quickstart program. */
+const README_PROGRAM = `import { PublisherToken } from "pulumi-marin-social";
+
+const acme = new PublisherToken("acme-coffee", {
+  accountId: "fb-1001",
+  valid: false,
+  publisher: "facebook",
+  reason: "Jane Doe left the company (HR-1234)",
+  expectAgencies: ["ag-east", "ag-north", "ag-south"], // fail, changing nothing, if linked to any other
+});
+export const cutOff = acme.unlinkedAgencies;
+`;
+
+type Cli = (args: string[]) => Promise<{ code: number; out: string }>;
+
+/** The story after the first up: re-authorized out of band, refresh, preview, up. */
+async function reauthorizedThenCutAgain(cli: Cli, refreshNamesWho: boolean): Promise<void> {
+  const first = await cli(["up", "--yes"]);
+  expect(first.code, first.out).toBe(0);
+  const cut = await sb.admin.getAccount("fb-1001");
+  expect(cut.token.valid).toBe(false);
+  expect(cut.agencies).toEqual([]);
+
+  // Jane grants the token again at the publisher; its agencies stay cut.
+  const at = (await sb.admin.sandbox.reauthorizeAtPublisher("fb-1001", { authorizedBy: DEMO_PEOPLE.jane })).token.authorizedAt!;
+
+  const refresh = await cli(["refresh", "--yes"]);
+  expect(refresh.code, refresh.out).toBe(0);
+  if (refreshNamesWho) expect(refresh.out).toContain(`re-authorized by Jane Doe <jane@agency.example> (u-7001) at ${at}, after it was invalidated`);
+  const preview = await cli(["preview", "--diff"]);
+  expect(preview.code, preview.out).toBe(0);
+  expect(preview.out).not.toMatch(/expected but not linked/);
+  expect(preview.out).toContain("expectAgencies names ag-east, ag-north, ag-south, no longer linked");
+  expect(preview.out).toMatch(/invalidating facebook account "Acme Coffee" \(fb-1001\)/);
+
+  const up = await cli(["up", "--yes"]);
+  expect(up.code, up.out).toBe(0);
+  const again = await sb.admin.getAccount("fb-1001");
+  expect(again.token.valid).toBe(false);
+  expect(again.token.invalidatedBy).toMatch(/^pulumi:/);
+  const last = (await sb.admin.audit({ accountId: "fb-1001" })).at(-1)!;
+  expect(last).toMatchObject({ action: "token.invalidate" });
+}
+
+describeWithPulumi("a guard never keeps a re-authorized token alive (real pulumi CLI)", () => {
+  it(
+    "dynamic path: the README's TypeScript program",
+    async () => {
+      const workDir = copyExample("typescript-stack");
+      writeFileSync(path.join(workDir, "index.ts"), README_PROGRAM);
+      const s: PulumiTestStack = await pulumiStack({
+        workDir,
+        config: { "marin-social:apiUrl": sb.url },
+        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+      });
+      cleanups.push(async () => {
+        await s.cleanup();
+        rmSync(path.dirname(workDir), { recursive: true, force: true });
+      });
+      await reauthorizedThenCutAgain(async (args) => {
+        const r = await pulumiCli(s, [...args, "--color", "never"]);
+        return { code: r.code, out: r.stdout + r.stderr };
+      }, false);
+    },
+    T,
+  );
+
+  it(
+    "native path: the Pulumi YAML example",
+    async () => {
+      const s: NativeStack = await nativeStack(
+        copyProject("examples/pulumi-yaml"),
+        { "marin-social:apiUrl": sb.url },
+        { "marin-social:apiKey": sb.sandbox.keys.admin },
+      );
+      cleanups.push(() => s.cleanup());
+      await reauthorizedThenCutAgain((args) => s.cli(args), true);
+    },
+    T,
+  );
+});
