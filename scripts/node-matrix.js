@@ -29,12 +29,15 @@
 "use strict";
 const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
 const TOOLS = path.join(ROOT, ".tools");
 const MATRIX = path.join(ROOT, ".matrix");
 const LEG_MARKER = "MARIN_MATRIX_LEG";
+/** vitest workers per leg (set in main from the cores and the legs at once). */
+let legWorkers = 1;
 
 /**
  * What each extra Node version runs: the tests whose outcome can depend on the Node.js version or
@@ -293,7 +296,7 @@ async function runLeg(node, pulumiVersion) {
     const report = path.join(dir, "vitest-report.json");
     fs.rmSync(report, { force: true });
     const vitest = path.join(dir, "node_modules", "vitest", "vitest.mjs");
-    const t = await runAsync(node.node, [vitest, "run", ...vitestFilters(), "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
+    const t = await runAsync(node.node, [vitest, "run", ...vitestFilters(), `--maxWorkers=${legWorkers}`, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
       cwd: dir,
       env,
       prefix,
@@ -344,6 +347,10 @@ async function main() {
   say(`each version runs ${filters.length ? filters.join(" ") : "the whole suite"}`);
   const serial = process.env.MARIN_MATRIX_SERIAL === "1";
   say(serial ? "versions one after another (MARIN_MATRIX_SERIAL=1)" : "versions at the same time, lines prefixed [node <major>]");
+  // The machine's cores are shared between the legs that run at once (vitest's config takes one
+  // file per core): two legs on 2 cores run one file each.
+  legWorkers = Math.max(1, Math.floor(os.availableParallelism() / (serial ? 1 : nodes.length)));
+  say(`vitest workers per version: ${legWorkers}`);
   const legs = [];
   if (serial) for (const n of nodes) legs.push(await runLeg(n, pulumiVersion));
   else legs.push(...(await Promise.all(nodes.map((n) => runLeg(n, pulumiVersion)))));
