@@ -296,11 +296,15 @@ async function runLeg(node, pulumiVersion) {
     const report = path.join(dir, "vitest-report.json");
     fs.rmSync(report, { force: true });
     const vitest = path.join(dir, "node_modules", "vitest", "vitest.mjs");
-    const t = await runAsync(node.node, [vitest, "run", ...vitestFilters(), `--maxWorkers=${legWorkers}`, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
-      cwd: dir,
-      env,
-      prefix,
-    });
+    const t = await runAsync(
+      node.node,
+      [vitest, "run", ...vitestFilters(), `--maxWorkers=${legWorkers}`, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+      {
+        cwd: dir,
+        env,
+        prefix,
+      },
+    );
     leg.times.tests = t.ms;
     if (fs.existsSync(report)) {
       const r = JSON.parse(fs.readFileSync(report, "utf8"));
