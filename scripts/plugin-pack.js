@@ -62,7 +62,16 @@ async function bundle(dir) {
   const esbuild = require("esbuild");
   const worker = path.join(ROOT, "dist", "plugin", "worker.js");
   if (!fs.existsSync(worker)) throw new Error("dist/plugin/worker.js is missing: run `npm run build` first");
-  const common = { bundle: true, platform: "node", target: "node24", format: "cjs", logLevel: "warning", legalComments: "none" };
+  const common = {
+    bundle: true,
+    platform: "node",
+    target: "node24",
+    format: "cjs",
+    logLevel: "warning",
+    legalComments: "none",
+    minifyWhitespace: true,
+    minifySyntax: true,
+  };
   const launcher = fs.readFileSync(path.join(ROOT, "bin", NAME), "utf8").replace(/^#!.*\n/, "");
   await esbuild.build({
     ...common,
