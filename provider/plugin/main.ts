@@ -9,6 +9,7 @@
  */
 import { fstatSync } from "node:fs";
 import * as path from "node:path";
+import * as sea from "node:sea";
 import { Worker } from "node:worker_threads";
 
 /** The worker's heap limits, in MB. */
@@ -17,7 +18,10 @@ export const HEAP_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb
 /** Runs the plugin with the engine's arguments; resolves once the port is printed. */
 export function main(args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, "worker.js"), { workerData: { args: [...args] }, resourceLimits: HEAP_LIMITS });
+    // The single-file plugin (scripts/plugin-pack.js) has no worker.js on disk: it carries the
+    // worker's bundle as an asset, and runs it as source.
+    const [script, evaluated] = sea.isSea() ? [sea.getAsset("worker.js", "utf8"), true] : [path.join(__dirname, "worker.js"), false];
+    const worker = new Worker(script, { eval: evaluated, workerData: { args: [...args] }, resourceLimits: HEAP_LIMITS });
     let serving = false;
     worker.once("message", (port: number) => {
       serving = true;
