@@ -48,25 +48,25 @@ let legWorkers = 1;
  * fuzzing, the generated contract, the renderers, the client against scripted servers, and the
  * real-engine files whose outcome is decided by our JavaScript and the engine (Go), not by Node or
  * the SDK: refusals (both paths), read-ahead request counts, the once-counter, publisher events,
- * import and config messages, long stack names, faults, the demo (`npm start`) and the bench
- * harness. The paths those files drive (program runner, dynamic provider host, native plugin,
+ * import and config messages, long stack names, faults, the bench harness, every README flow of
+ * the repository's stack and of Pulumi YAML (the paths they drive run here through `npm start`,
+ * the examples and the native SDK), and the sandbox's HTTP behaviour (the same JavaScript over
+ * either store). The paths those files drive (program runner, dynamic provider host, native plugin,
  * sandbox, CLI) run on every version through the files below.
  */
 const MATRIX_TESTS = [
-  // The dynamic provider on the leg's SDK: the program runner, closure serialization of the
-  // provider (V8's inspector, per Node version) and its host, through every README flow.
-  "test/e2e/repo-stack.test.ts",
-  // The examples' TypeScript through the ts-node the leg's SDK vendors, and the native TypeScript
-  // SDK on the leg's @pulumi/pulumi.
+  // `npm start` on that Node: the sandbox and the CLI as its child processes, and the dynamic
+  // provider on the leg's SDK (the program runner, the provider's closure serialization, V8's per
+  // Node version, and its host) through preview, up, refresh and destroy.
+  "test/e2e/pulumi-cli.test.ts",
+  // The examples' TypeScript through the ts-node the leg's SDK vendors.
   "test/e2e/examples.test.ts",
+  // The generated Node.js SDK (it needs @pulumi/pulumi >= 3.269, so it runs only on these legs)
+  // and the native plugin launched by the engine on that Node.
   "test/e2e/native-sdk.test.ts",
-  // The native plugin launched by the engine on that Node, through Pulumi YAML (Check, Diff,
-  // Create, Read, import).
-  "test/e2e/native-yaml.test.ts",
   // How Node reports an uncaught user error (slow on Node 20, nodejs/node#64011): exit code 32.
   "test/e2e/config-once.test.ts",
   // The packed package installed by `npm install` on that Node as a user does (TypeScript 5 and 6).
-  "test/e2e/consumer.test.ts",
   "test/e2e/consumer-tsconfig.test.ts",
   // Server text through the sandbox's store: node:sqlite and better-sqlite3 differ on NUL.
   "test/e2e/hostile-text.test.ts",
@@ -76,10 +76,14 @@ const MATRIX_TESTS = [
   "test/reliability/crash.test.ts",
   // The native plugin's gRPC server on the leg's @grpc/grpc-js and the SDK's protobuf messages.
   "test/plugin/",
-  // The sandbox's SQLite store, on node:sqlite (Node 22.13+) instead of better-sqlite3; the
-  // sandbox and the CLI as child processes of that Node (signals, exit codes, streams); the
-  // token lifecycle through the dynamic adapter.
-  "test/integration/",
+  // The sandbox's SQLite store on node:sqlite (Node 22.13+) instead of better-sqlite3 (schema,
+  // migration, persistence, the people's lower-cased emails), and the sandbox and `npm start` as
+  // child processes of that Node (signals, exit codes, streams).
+  "test/integration/sandbox-db.test.ts",
+  "test/integration/sandbox-persistence.test.ts",
+  "test/integration/sandbox-people.test.ts",
+  "test/integration/sandbox-cli.test.ts",
+  "test/integration/start.test.ts",
   // The audit CLI as a child process against the sandbox.
   "test/report/cli.test.ts",
 ];
