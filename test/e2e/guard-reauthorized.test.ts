@@ -7,27 +7,15 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { DEMO_PEOPLE } from "../../provider/sandbox";
+import { e2eSession } from "../support/e2e-session";
 import { copyExample } from "../support/example-copy";
 import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack } from "../support/pulumi";
-import { type TestSandbox, testSandbox } from "../support/sandbox";
 import { copyProject, type NativeStack, nativeStack } from "./native-support";
 
 const T = 400_000;
-let sb: TestSandbox;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  sb = await testSandbox();
-});
-beforeEach(async () => {
-  await sb.admin.sandbox.reset();
-});
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await sb?.close();
-});
+const e2e = e2eSession("marin-guard-");
 
 /** The README's quickstart program. */
 const README_PROGRAM = `import { PublisherToken } from "pulumi-marin-social";
@@ -48,12 +36,12 @@ type Cli = (args: string[]) => Promise<{ code: number; out: string }>;
 async function reauthorizedThenCutAgain(cli: Cli, refreshNamesWho: boolean): Promise<void> {
   const first = await cli(["up", "--yes"]);
   expect(first.code, first.out).toBe(0);
-  const cut = await sb.admin.getAccount("fb-1001");
+  const cut = await e2e.sb.admin.getAccount("fb-1001");
   expect(cut.token.valid).toBe(false);
   expect(cut.agencies).toEqual([]);
 
   // Jane grants the token again at the publisher; its agencies stay cut.
-  const at = (await sb.admin.sandbox.reauthorizeAtPublisher("fb-1001", { authorizedBy: DEMO_PEOPLE.jane })).token.authorizedAt!;
+  const at = (await e2e.sb.admin.sandbox.reauthorizeAtPublisher("fb-1001", { authorizedBy: DEMO_PEOPLE.jane })).token.authorizedAt!;
 
   const refresh = await cli(["refresh", "--yes"]);
   expect(refresh.code, refresh.out).toBe(0);
@@ -66,10 +54,10 @@ async function reauthorizedThenCutAgain(cli: Cli, refreshNamesWho: boolean): Pro
 
   const up = await cli(["up", "--yes"]);
   expect(up.code, up.out).toBe(0);
-  const again = await sb.admin.getAccount("fb-1001");
+  const again = await e2e.sb.admin.getAccount("fb-1001");
   expect(again.token.valid).toBe(false);
   expect(again.token.invalidatedBy).toMatch(/^pulumi:/);
-  const last = (await sb.admin.audit({ accountId: "fb-1001" })).at(-1)!;
+  const last = (await e2e.sb.admin.audit({ accountId: "fb-1001" })).at(-1)!;
   expect(last).toMatchObject({ action: "token.invalidate" });
 }
 
@@ -81,10 +69,10 @@ describeWithPulumi("a guard never keeps a re-authorized token alive (real pulumi
       writeFileSync(path.join(workDir, "index.ts"), README_PROGRAM);
       const s: PulumiTestStack = await pulumiStack({
         workDir,
-        config: { "marin-social:apiUrl": sb.url },
-        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+        config: { "marin-social:apiUrl": e2e.sb.url },
+        secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
       });
-      cleanups.push(async () => {
+      e2e.onCleanup(async () => {
         await s.cleanup();
         rmSync(path.dirname(workDir), { recursive: true, force: true });
       });
@@ -101,10 +89,10 @@ describeWithPulumi("a guard never keeps a re-authorized token alive (real pulumi
     async () => {
       const s: NativeStack = await nativeStack(
         copyProject("examples/pulumi-yaml"),
-        { "marin-social:apiUrl": sb.url },
-        { "marin-social:apiKey": sb.sandbox.keys.admin },
+        { "marin-social:apiUrl": e2e.sb.url },
+        { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
       );
-      cleanups.push(() => s.cleanup());
+      e2e.onCleanup(() => s.cleanup());
       await reauthorizedThenCutAgain((args) => s.cli(args), true);
     },
     T,

@@ -6,28 +6,16 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Account } from "../../provider/core";
 import { DEMO_PEOPLE } from "../../provider/sandbox";
+import { e2eSession } from "../support/e2e-session";
 import { copyExample } from "../support/example-copy";
 import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack } from "../support/pulumi";
-import { type TestSandbox, testSandbox } from "../support/sandbox";
 
 const T = 600_000;
 const JANES = ["fb-1001", "fb-1004", "fb-1007", "tw-2001", "tw-2004"];
-let sb: TestSandbox;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  sb = await testSandbox();
-});
-beforeEach(async () => {
-  await sb.admin.sandbox.reset();
-});
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await sb?.close();
-});
+const e2e = e2eSession("marin-offboarding-dynamic-");
 
 /** A stack of examples/typescript-stack whose index.ts offboards Jane with `args` (TypeScript source), and cuts fb-1002 alone. */
 async function janeStack(args: string): Promise<(cmd: string[]) => Promise<{ code: number; out: string }>> {
@@ -44,10 +32,10 @@ export const kept = jane.kept;
   );
   const s: PulumiTestStack = await pulumiStack({
     workDir,
-    config: { "marin-social:apiUrl": sb.url },
-    secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
+    config: { "marin-social:apiUrl": e2e.sb.url },
+    secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
   });
-  cleanups.push(async () => {
+  e2e.onCleanup(async () => {
     await s.cleanup();
     rmSync(path.dirname(workDir), { recursive: true, force: true });
   });
@@ -58,7 +46,7 @@ export const kept = jane.kept;
 }
 
 const live = async (ids: string[]): Promise<Map<string, Account>> =>
-  new Map(await Promise.all(ids.map(async (id) => [id, await sb.admin.getAccount(id)] as const)));
+  new Map(await Promise.all(ids.map(async (id) => [id, await e2e.sb.admin.getAccount(id)] as const)));
 
 describeWithPulumi("Offboarding on the dynamic path (a TypeScript program), through the real pulumi CLI", () => {
   it(
@@ -81,8 +69,8 @@ describeWithPulumi("Offboarding on the dynamic path (a TypeScript program), thro
       for (const id of ["fb-1001", "fb-1007", "tw-2001", "tw-2004"]) expect([after.get(id)!.token.valid, after.get(id)!.agencies], id).toEqual([false, []]);
       expect(after.get("fb-1004")).toEqual(before.get("fb-1004"));
 
-      await sb.admin.sandbox.reauthorizeAtPublisher("fb-1001", { authorizedBy: DEMO_PEOPLE.jane, agencies: ["ag-west"] });
-      await sb.admin.sandbox.addAccounts({
+      await e2e.sb.admin.sandbox.reauthorizeAtPublisher("fb-1001", { authorizedBy: DEMO_PEOPLE.jane, agencies: ["ag-west"] });
+      await e2e.sb.admin.sandbox.addAccounts({
         accounts: [{ id: "fb-1100", publisher: "facebook", name: "Harbor Bakery", agencies: ["ag-north"], authorizedBy: DEMO_PEOPLE.jane }],
       });
       const again = await cli(["preview"]);
@@ -92,10 +80,10 @@ describeWithPulumi("Offboarding on the dynamic path (a TypeScript program), thro
       const up2 = await cli(["up", "--yes"]);
       expect(up2.code, up2.out).toBe(0);
       for (const id of ["fb-1001", "fb-1100"]) {
-        const a = await sb.admin.getAccount(id);
+        const a = await e2e.sb.admin.getAccount(id);
         expect([a.token.valid, a.agencies], id).toEqual([false, []]);
       }
-      expect(await sb.admin.getAccount("fb-1004")).toEqual(before.get("fb-1004"));
+      expect(await e2e.sb.admin.getAccount("fb-1004")).toEqual(before.get("fb-1004"));
     },
     T,
   );
@@ -112,7 +100,7 @@ describeWithPulumi("Offboarding on the dynamic path (a TypeScript program), thro
       expect(up.code, up.out).not.toBe(0);
       expect(up.out).toContain('found but not expected: twitter account "Juniper Pet Supply" (tw-2004)');
       for (const [id, a] of await live(JANES)) expect(a, id).toEqual(before.get(id));
-      expect((await sb.admin.getAccount("fb-1002")).token.valid, up.out).toBe(false);
+      expect((await e2e.sb.admin.getAccount("fb-1002")).token.valid, up.out).toBe(false);
     },
     T,
   );

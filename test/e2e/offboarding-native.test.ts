@@ -7,28 +7,16 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import type { Account } from "../../provider/core";
 import { DEMO_PEOPLE } from "../../provider/sandbox";
-import { type TestSandbox, testSandbox } from "../support/sandbox";
+import { e2eSession } from "../support/e2e-session";
 import { copyProject, describeWithPulumi, type NativeStack, nativeStack } from "./native-support";
 
 const T = 600_000;
 const JANES = ["fb-1001", "fb-1004", "fb-1007", "tw-2001", "tw-2004"];
-let sb: TestSandbox;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  sb = await testSandbox();
-});
-beforeEach(async () => {
-  await sb.admin.sandbox.reset();
-});
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await sb?.close();
-});
+const e2e = e2eSession("marin-offboarding-native-");
 
 /** Pulumi.yaml's resources: one Offboarding `jane` with these properties. */
 function declare(dir: string, properties: Record<string, unknown>): void {
@@ -48,13 +36,13 @@ function declare(dir: string, properties: Record<string, unknown>): void {
 async function janeStack(properties: Record<string, unknown>): Promise<NativeStack> {
   const dir = copyProject("examples/pulumi-yaml");
   declare(dir, properties);
-  const s = await nativeStack(dir, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": sb.sandbox.keys.admin });
-  cleanups.push(() => s.cleanup());
+  const s = await nativeStack(dir, { "marin-social:apiUrl": e2e.sb.url }, { "marin-social:apiKey": e2e.sb.sandbox.keys.admin });
+  e2e.onCleanup(() => s.cleanup());
   return s;
 }
 
 const live = async (ids: string[]): Promise<Map<string, Account>> =>
-  new Map(await Promise.all(ids.map(async (id) => [id, await sb.admin.getAccount(id)] as const)));
+  new Map(await Promise.all(ids.map(async (id) => [id, await e2e.sb.admin.getAccount(id)] as const)));
 
 describeWithPulumi("Offboarding from Pulumi YAML (the plugin's Construct), through the real pulumi CLI", () => {
   it(
@@ -86,13 +74,13 @@ describeWithPulumi("Offboarding from Pulumi YAML (the plugin's Construct), throu
       expect((await s.stack.outputs()).cut?.value).toEqual(["fb-1001", "fb-1007", "tw-2001", "tw-2004"]);
 
       // Jane grants fb-1001 again and connects a new account; the next preview shows both, the next up cuts both.
-      await sb.admin.sandbox.reauthorizeAtPublisher("fb-1001", { authorizedBy: DEMO_PEOPLE.jane, agencies: ["ag-west"] });
-      await sb.admin.sandbox.addAccounts({
+      await e2e.sb.admin.sandbox.reauthorizeAtPublisher("fb-1001", { authorizedBy: DEMO_PEOPLE.jane, agencies: ["ag-west"] });
+      await e2e.sb.admin.sandbox.addAccounts({
         accounts: [{ id: "fb-1100", publisher: "facebook", name: "Harbor Bakery", agencies: ["ag-north"], authorizedBy: DEMO_PEOPLE.jane }],
       });
       // Refresh flags it as an error, naming who and when: she is offboarded in this stack.
       const refresh = await s.cli(["refresh", "--yes"]);
-      const at = (await sb.admin.getAccount("fb-1001")).token.authorizedAt;
+      const at = (await e2e.sb.admin.getAccount("fb-1001")).token.authorizedAt;
       expect(refresh.out).toContain(
         `error: facebook account "Acme Coffee" (fb-1001): re-authorized by Jane Doe <jane@agency.example> (u-7001) at ${at}, after it was invalidated; the next \`pulumi up\` invalidates it again; its authorizer is offboarded in this stack (Offboarding "jane")`,
       );
@@ -103,10 +91,10 @@ describeWithPulumi("Offboarding from Pulumi YAML (the plugin's Construct), throu
       const up2 = await s.cli(["up", "--yes"]);
       expect(up2.code, up2.out).toBe(0);
       for (const id of ["fb-1001", "fb-1100"]) {
-        const a = await sb.admin.getAccount(id);
+        const a = await e2e.sb.admin.getAccount(id);
         expect([a.token.valid, a.agencies], id).toEqual([false, []]);
       }
-      expect(await sb.admin.getAccount("fb-1004")).toEqual(before.get("fb-1004"));
+      expect(await e2e.sb.admin.getAccount("fb-1004")).toEqual(before.get("fb-1004"));
     },
     T,
   );
@@ -122,7 +110,7 @@ describeWithPulumi("Offboarding from Pulumi YAML (the plugin's Construct), throu
       expect(up.out).toContain('found but not expected: twitter account "Juniper Pet Supply" (tw-2004)');
       expect(up.out).toContain("Nothing of theirs was changed");
       for (const [id, a] of await live(JANES)) expect(a, id).toEqual(before.get(id));
-      expect((await sb.admin.getAccount("fb-1002")).token.valid, up.out).toBe(false);
+      expect((await e2e.sb.admin.getAccount("fb-1002")).token.valid, up.out).toBe(false);
     },
     T,
   );
