@@ -41,16 +41,24 @@ function readmeBlocks(lang: string): string[] {
  * tsconfig (or one without compiler options): @pulumi/pulumi/cmd/run/run.js.
  */
 function vendoredDiagnostics(dir: string, files: string[], options: Record<string, unknown> = {}): string[] {
-  const ts = require(path.join(dir, "node_modules", "@pulumi", "pulumi", "vendor", "typescript@3.8.3", "typescript.js")) as typeof import("typescript");
-  const converted = ts.convertCompilerOptionsFromJson({ target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: true, ...options }, dir);
+  const { ts, converted } = vendoredOptions(dir, options);
+  // Options the vendored compiler rejects stop the runner before it reads a file.
+  if (converted.errors.length > 0) return converted.errors.map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
   const program = ts.createProgram(
     files.map((f) => path.join(dir, f)),
     { ...converted.options, noEmit: true },
   );
   const sources = files.map((f) => program.getSourceFile(path.join(dir, f)));
-  return [...converted.errors, ...sources.flatMap((s) => [...program.getSyntacticDiagnostics(s), ...program.getSemanticDiagnostics(s)])].map(
+  return [...sources.flatMap((s) => [...program.getSyntacticDiagnostics(s), ...program.getSemanticDiagnostics(s)])].map(
     (d) => `${d.file ? `${path.basename(d.file.fileName)}: ` : ""}TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
   );
+}
+
+/** The SDK's vendored TypeScript and the runner's default options merged with `options`. */
+function vendoredOptions(dir: string, options: Record<string, unknown>) {
+  const ts = require(path.join(dir, "node_modules", "@pulumi", "pulumi", "vendor", "typescript@3.8.3", "typescript.js")) as typeof import("typescript");
+  const converted = ts.convertCompilerOptionsFromJson({ target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: true, ...options }, dir);
+  return { ts, converted };
 }
 
 /** npm, as `npm test` runs it, with nothing of this checkout's npm environment. */
@@ -168,7 +176,9 @@ describeWithPulumi(`a user's install of the package (npm pack, then npm install 
     }
   }, 300_000);
 
-  it.each([6, 5] as const)(
+  // Which TypeScript major compiles the example does not depend on Node: the other Node versions
+  // (scripts/node-matrix.js sets MARIN_MATRIX_LEG) run the newest only.
+  it.each(process.env.MARIN_MATRIX_LEG ? ([6] as const) : ([6, 5] as const))(
     "examples/typescript-stack with TypeScript %i: tsc --noEmit passes and pulumi preview runs it (the SDK's runner with its vendored ts-node)",
     async (major) => {
       // The repository's TypeScript of that major, as the app's `typescript`; no ts-node.
