@@ -6,7 +6,8 @@
  *
  * Cached in .tools/python/<key>/venv, the key a hash of the requirements, every file of sdk/python
  * and the interpreter (its path and version): a second run with nothing changed does nothing but
- * hash. A venv is usable only once `ready` is written beside it, so an interrupted setup is redone.
+ * hash. A venv is usable only once `ready` is written beside it, so an interrupted setup is redone;
+ * each use touches `ready`, and venvs of other keys unused for a week are removed.
  * Prints the venv's folder on its last line.
  *
  * Options: --force (rebuild), --quiet. Environment: MARIN_PULUMI_TOOLS (cache folder instead of
@@ -66,7 +67,9 @@ function main() {
     h.update("\0");
   }
   const key = h.digest("hex").slice(0, 16);
-  const dir = path.join(TOOLS, "python", key);
+  // The real path: .tools may be a link shared by several checkouts, and the venv records where it was made.
+  fs.mkdirSync(path.join(TOOLS, "python"), { recursive: true });
+  const dir = path.join(fs.realpathSync(TOOLS), "python", key);
   const venv = path.join(dir, "venv");
   const ready = path.join(dir, "ready");
 
@@ -87,7 +90,16 @@ function main() {
     fs.writeFileSync(ready, `${new Date().toISOString()}\n`);
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   } else {
+    const now = new Date();
+    fs.utimesSync(ready, now, now); // last used, for the pruning below
     say(`up to date (${key}); nothing installed`);
+  }
+  // Venvs of other keys (an older SDK, or another checkout sharing .tools) unused for a week.
+  for (const e of fs.readdirSync(path.dirname(dir))) {
+    const other = path.join(path.dirname(dir), e);
+    if (other === dir) continue;
+    const used = fs.statSync(path.join(other, "ready"), { throwIfNoEntry: false })?.mtimeMs ?? fs.statSync(other).mtimeMs;
+    if (Date.now() - used > 7 * 24 * 3600 * 1000) fs.rmSync(other, { recursive: true, force: true });
   }
   process.stdout.write(`${venv}\n`);
 }
