@@ -7,7 +7,7 @@
  * refuses the revoked token that is declared valid (the run fails, naming it; nothing changed).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditCounts, type TestSandbox, testSandbox } from "../support/sandbox";
@@ -18,6 +18,32 @@ const ACTOR = "pulumi:marin-social-python/dev";
 
 let sb: TestSandbox | undefined;
 let s: NativeStack;
+let venv: string;
+
+/**
+ * Checks Python samples against the installed SDK, in its venv: each compiles, and each call of
+ * `marin_social.<name>(...)` names a member of pulumi_marin_social and only keywords it takes
+ * (a resource's are those of its `<name>Args`).
+ * Prints one line per problem.
+ */
+const CHECK_SAMPLES = `
+import ast, inspect, json, sys
+import pulumi_marin_social as sdk
+for i, text in enumerate(json.load(sys.stdin)):
+    tree = ast.parse(text, f"sample {i}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and getattr(node.func.value, "id", None) == "marin_social":
+            member = getattr(sdk, node.func.attr, None)
+            if member is None:
+                print(f"sample {i}: pulumi_marin_social has no {node.func.attr}")
+                continue
+            # A resource's keywords are those of its Args class (its __init__ is an overload dispatcher).
+            target = getattr(sdk, node.func.attr + "Args") if inspect.isclass(member) else member
+            params = {*inspect.signature(target).parameters, "opts"}
+            for kw in node.keywords:
+                if kw.arg not in params:
+                    print(f"sample {i}: {node.func.attr} takes no {kw.arg}")
+`;
 
 afterAll(async () => {
   await s?.cleanup();
@@ -34,7 +60,7 @@ describeWithPulumi("examples/python through the real pulumi CLI and the Python l
   beforeAll(async () => {
     expect(existsSync(path.join(PULUMI_BIN!, "pulumi-language-python")), "no Python language host: run npm run pulumi:install").toBe(true);
     // Idempotent and quick when cached; npm test runs it before vitest.
-    const venv = execFileSync(process.execPath, [path.join(ROOT, "scripts", "python-env.js"), "--quiet"], { encoding: "utf8" }).trim();
+    venv = execFileSync(process.execPath, [path.join(ROOT, "scripts", "python-env.js"), "--quiet"], { encoding: "utf8" }).trim();
     sb = await testSandbox({ extraKeys: [{ key: KEY, scope: "admin" }] });
     const dir = copyProject("examples/python", (doc) => doc.setIn(["runtime", "options", "virtualenv"], venv));
     s = await nativeStack(dir, { "marin-social:apiUrl": sb.url }, { "marin-social:apiKey": KEY });
@@ -73,6 +99,15 @@ describeWithPulumi("examples/python through the real pulumi CLI and the Python l
     expect((await sb!.admin.getAccount("fb-1007")).agencies).toEqual([]); // adopted, unlinked
     expect((await sb!.admin.getAccount("fb-1002")).token.valid).toBe(true);
   }, 300_000);
+
+  it("the Python samples of the README and docs/ call what the generated SDK has", () => {
+    const docs = ["README.md", ...readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)].filter((f) => f.endsWith(".md"));
+    const samples = docs.flatMap((f) => [...readFileSync(path.join(ROOT, f), "utf8").matchAll(/^```python\n([\s\S]*?)^```$/gm)].map((m) => m[1]!));
+    samples.push(readFileSync(path.join(ROOT, "examples", "python", "__main__.py"), "utf8"));
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    const out = execFileSync(path.join(venv, "bin", "python"), ["-c", CHECK_SAMPLES], { input: JSON.stringify(samples), encoding: "utf8" });
+    expect(out).toBe("");
+  });
 
   it("refresh shows a revoke made outside Pulumi as drift; up then refuses the token, names it and changes nothing", async () => {
     await sb!.admin.invalidateToken("fb-1002", { actor: "mallory@agency.example", reason: "by hand" });
