@@ -4,7 +4,7 @@
  * venv with the requirements of examples/python (`pulumi` from PyPI and the generated SDK from
  * sdk/python), made with `python3 -m venv` and pip, as `pulumi install` would make it.
  *
- * Cached in .tools/python/<key>/venv, the key a hash of the requirements, every file of sdk/python
+ * Cached in .tools/python/<key>/venv, the key a hash of the requirements (not their comments), every file of sdk/python
  * and the interpreter (its path and version): a second run with nothing changed does nothing but
  * hash. A venv is usable only once `ready` is written beside it, so an interrupted setup is redone;
  * each use touches `ready`, and venvs of other keys unused for a week are removed.
@@ -60,7 +60,14 @@ function main() {
   }
   const h = crypto.createHash("sha256");
   h.update(probe.stdout);
-  for (const f of [path.join(EXAMPLE, "requirements.txt"), ...filesUnder(SDK)]) {
+  // The requirements without their comments, so rewording one keeps the venv.
+  const requirements = fs
+    .readFileSync(path.join(EXAMPLE, "requirements.txt"), "utf8")
+    .split("\n")
+    .map((line) => line.replace(/(^|\s)#.*$/, "").trim())
+    .filter(Boolean);
+  h.update(`${requirements.join("\n")}\0`);
+  for (const f of filesUnder(SDK)) {
     h.update(path.relative(ROOT, f));
     h.update("\0");
     h.update(fs.readFileSync(f));
