@@ -6,7 +6,7 @@
  *   dynamic-provider plugin it needs are looked for next to it and on PATH, and the missing ones
  *   are built into the cache.
  * - Otherwise the CLI is built from its Go module (tools/pulumi/go.mod pins it) into
- *   .tools/pulumi-<version>/bin, with the Node.js language host (tools/pulumi/cmd), the YAML
+ *   .tools/pulumi-<version>/bin, with the Node.js and Python language hosts (tools/pulumi/cmd), the YAML
  *   language host (tools/pulumi-yaml/go.mod pins it) and the `pulumi-resource-pulumi-nodejs`
  *   plugin beside it, and `marin-social-sdkgen` (tools/sdkgen: the SDK generator `npm run sdk:gen`
  *   and its drift check run; it compiles the same pulumi pkg module, so it shares the build cache).
@@ -162,6 +162,7 @@ async function main() {
   const modFiles = [path.join(GO_MODULE, "go.mod"), path.join(GO_MODULE, "go.sum")];
   const yamlModFiles = [path.join(YAML_MODULE, "go.mod"), path.join(YAML_MODULE, "go.sum")];
   const hostDir = path.join(GO_MODULE, "cmd", "pulumi-language-nodejs");
+  const pythonHostDir = path.join(GO_MODULE, "cmd", "pulumi-language-python");
   const targets = [
     {
       name: "pulumi",
@@ -176,6 +177,13 @@ async function main() {
       pkg: "./cmd/pulumi-language-nodejs",
       ldflags: `-s -w -X main.version=${VERSION.replace(/^v/, "")}`,
       key: hashOf([...modFiles, ...filesUnder(hostDir)]),
+    },
+    {
+      name: "pulumi-language-python",
+      module: GO_MODULE,
+      pkg: "./cmd/pulumi-language-python",
+      ldflags: `-s -w -X main.version=${VERSION.replace(/^v/, "")}`,
+      key: hashOf([...modFiles, ...filesUnder(pythonHostDir)]),
     },
     {
       name: "pulumi-language-yaml",

@@ -1,0 +1,419 @@
+// Command pulumi-language-python is this repository's Python language host for the Pulumi CLI.
+//
+// The Go module proxy this project can reach refuses every version of Pulumi's own Python host
+// (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3), as it does the Node.js
+// one. This host is built on what the served github.com/pulumi/pulumi/sdk/v3 module holds: the
+// language RPC server (rpcutil, pulumirpc) and the Python toolchain package (virtual
+// environments, pip/poetry/uv), and does what `pulumi install/preview/up/refresh/destroy/about`
+// of a Python project need:
+//
+//   - Run: `python -u -c <exec.py> --monitor ... <program>` in the project's environment
+//     (`runtime.options.toolchain` and `virtualenv` of Pulumi.yaml, or `python3` on PATH /
+//     PULUMI_PYTHON_CMD), with PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS. Exit code 32 (the
+//     runner has reported the error) is a bail; any other non-zero exit is reported with its code.
+//   - GetRequiredPackages / GetRequiredPlugins: the `pulumi-plugin.json` files of the packages
+//     installed in that environment (what Pulumi's generated Python SDKs ship).
+//   - InstallDependencies (creates the virtual environment, installs requirements), About,
+//     GetProgramDependencies, Handshake, GetPluginInfo, Cancel.
+//   - When the engine goes away without stopping it, the host kills the program it runs and exits.
+//
+// Everything else (codegen, `pulumi new` prompts, plugins and policy packs written in Python)
+// answers Unimplemented. The runner, exec.py, is ours as well (embedded here).
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// version is set with -ldflags "-X main.version=..." by scripts/pulumi-install.js.
+var version = "0.0.0-dev"
+
+//go:embed exec.py
+var execShim string
+
+// exitCodeBail is what exec.py exits with after it has reported the error itself.
+const exitCodeBail = 32
+
+func main() {
+	flags := flag.NewFlagSet("pulumi-language-python", flag.ContinueOnError)
+	// Flags the engine may pass to every plugin; accepted and ignored but for tracing.
+	tracing := flags.String("tracing", "", "tracing endpoint, passed to the program")
+	flags.Bool("logtostderr", false, "log to stderr (ignored)")
+	flags.Bool("logflow", false, "flow logs to children (ignored)")
+	flags.Int("v", 0, "log verbosity (ignored)")
+	flags.String("root", "", "project root (legacy, ignored)")
+	showVersion := flags.Bool("version", false, "print the version and exit")
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if *showVersion {
+		fmt.Println(version)
+		return
+	}
+	host := &pythonHost{engineAddress: flags.Arg(0), tracing: *tracing, running: map[*exec.Cmd]struct{}{}}
+	watchEngine(host.engineGone)
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: could not start the gRPC server: %v\n", err)
+		os.Exit(1)
+	}
+	// The engine reads the port from the first line of stdout.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: gRPC server stopped: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+type pythonHost struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+
+	engineAddress string
+	tracing       string
+
+	mu      sync.Mutex
+	running map[*exec.Cmd]struct{}
+}
+
+func (h *pythonHost) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
+	if req.GetEngineAddress() != "" {
+		h.engineAddress = req.GetEngineAddress()
+	}
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (h *pythonHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+// pythonToolchain is the Python environment `runtime.options` of Pulumi.yaml name: `toolchain`
+// (pip, the default, poetry or uv) and `virtualenv` (relative to the project root).
+func pythonToolchain(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
+	opts := toolchain.PythonOptions{Root: info.GetRootDirectory(), ProgramDir: info.GetProgramDirectory()}
+	if info.GetOptions() != nil {
+		m := info.GetOptions().AsMap()
+		if v, ok := m["virtualenv"].(string); ok {
+			opts.Virtualenv = v
+		}
+		switch tc := m["toolchain"]; tc {
+		case nil, "pip":
+			opts.Toolchain = toolchain.Pip
+		case "poetry":
+			opts.Toolchain = toolchain.Poetry
+		case "uv":
+			opts.Toolchain = toolchain.Uv
+		default:
+			return nil, fmt.Errorf("runtime option toolchain: %v is not one of pip, poetry, uv (Pulumi.yaml)", tc)
+		}
+	}
+	if opts.Root == "" {
+		opts.Root = opts.ProgramDir
+	}
+	return toolchain.ResolveToolchain(opts)
+}
+
+func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	info := req.GetInfo()
+	tc, err := pythonToolchain(info)
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	program := info.GetEntryPoint()
+	if program == "" {
+		program = "."
+	}
+	// A folder runs its __main__.py, as upstream's host does.
+	program = filepath.Join(info.GetProgramDirectory(), program)
+
+	args := []string{"-u", "-c", execShim}
+	add := func(k, v string) {
+		if v != "" {
+			args = append(args, "--"+k, v)
+		}
+	}
+	add("monitor", req.GetMonitorAddress())
+	add("engine", h.engineAddress)
+	add("organization", req.GetOrganization())
+	add("project", req.GetProject())
+	add("root_directory", info.GetRootDirectory())
+	add("stack", req.GetStack())
+	add("pwd", req.GetPwd())
+	if req.GetDryRun() {
+		add("dry_run", "true")
+	}
+	add("parallel", fmt.Sprint(req.GetParallel()))
+	add("tracing", h.tracing)
+	args = append(args, program)
+	args = append(args, req.GetArgs()...)
+
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	secretKeys := append([]string{}, req.GetConfigSecretKeys()...)
+	sort.Strings(secretKeys)
+	secretJSON, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, err
+	}
+
+	// Not CommandContext: a cancelled run gets SIGINT and time to finish, not SIGKILL.
+	cmd, err := tc.Command(context.Background(), args...)
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Problem executing program (could not find python): %v", err)}, nil
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretJSON), "PYTHONUNBUFFERED=1")
+	cmd.Dir = info.GetProgramDirectory()
+	if req.GetPwd() != "" {
+		cmd.Dir = req.GetPwd()
+	}
+	cmd.Stdout = os.Stdout
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Problem executing program (could not run python): %v", err)}, nil
+	}
+	h.track(cmd, true)
+	defer h.track(cmd, false)
+
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var waitErr error
+	select {
+	case waitErr = <-done:
+	case <-ctx.Done():
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		waitErr = <-done
+	}
+	if waitErr == nil {
+		return &pulumirpc.RunResponse{}, nil
+	}
+	var exitErr *exec.ExitError
+	if !errors.As(waitErr, &exitErr) {
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Problem executing program: %v", waitErr)}, nil
+	}
+	if status, ok := exitErr.Sys().(syscall.WaitStatus); ok && status.Signaled() {
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited unexpectedly: %v", status.Signal())}, nil
+	}
+	if exitErr.ExitCode() == exitCodeBail {
+		return &pulumirpc.RunResponse{Bail: true}, nil
+	}
+	return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode())}, nil
+}
+
+func (h *pythonHost) track(cmd *exec.Cmd, add bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if add {
+		h.running[cmd] = struct{}{}
+	} else {
+		delete(h.running, cmd)
+	}
+}
+
+// Cancel interrupts running programs; the engine calls it when the user cancels.
+func (h *pythonHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for cmd := range h.running {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// findPlugins prints, as JSON, the pulumi-plugin.json of every package in the environment's
+// site-packages that declares a resource plugin. A glob, not `pip list`: one interpreter start.
+const findPlugins = `
+import glob, json, os, site, sys
+found = []
+for d in site.getsitepackages() + [site.getusersitepackages()]:
+    for f in sorted(glob.glob(os.path.join(d, "*", "pulumi-plugin.json"))):
+        try:
+            with open(f) as fh:
+                p = json.load(fh)
+        except (OSError, ValueError):
+            continue
+        if isinstance(p, dict) and p.get("resource"):
+            found.append(p)
+json.dump(found, sys.stdout)
+`
+
+type pluginJSON struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Server  string `json:"server"`
+}
+
+func requiredPackages(ctx context.Context, info *pulumirpc.ProgramInfo) ([]*pulumirpc.PackageDependency, error) {
+	tc, err := pythonToolchain(info)
+	if err != nil {
+		return nil, err
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return nil, err
+	}
+	cmd, err := tc.Command(ctx, "-c", findPlugins)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Dir = info.GetProgramDirectory()
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("listing the Pulumi plugins of the Python environment: %w", err)
+	}
+	var found []pluginJSON
+	if err := json.Unmarshal(out, &found); err != nil {
+		return nil, fmt.Errorf("listing the Pulumi plugins of the Python environment: %w", err)
+	}
+	var pkgs []*pulumirpc.PackageDependency
+	for _, p := range found {
+		v := p.Version
+		if v != "" && v[0] != 'v' {
+			v = "v" + v
+		}
+		pkgs = append(pkgs, &pulumirpc.PackageDependency{Name: p.Name, Kind: "resource", Version: v, Server: p.Server})
+	}
+	return pkgs, nil
+}
+
+func (h *pythonHost) GetRequiredPackages(ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	pkgs, err := requiredPackages(ctx, req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.GetRequiredPackagesResponse{Packages: pkgs}, nil
+}
+
+func (h *pythonHost) GetRequiredPlugins(ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	pkgs, err := requiredPackages(ctx, req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	var plugins []*pulumirpc.PluginDependency
+	for _, p := range pkgs {
+		plugins = append(plugins, &pulumirpc.PluginDependency{Name: p.Name, Kind: p.Kind, Version: p.Version, Server: p.Server})
+	}
+	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
+}
+
+// streamWriter sends what is written to it as stdout (or stderr) of an InstallDependencies stream.
+type streamWriter struct {
+	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]
+	stderr bool
+}
+
+func (w streamWriter) Write(p []byte) (int, error) {
+	msg := &pulumirpc.InstallDependenciesResponse{}
+	if w.stderr {
+		msg.Stderr = append([]byte{}, p...)
+	} else {
+		msg.Stdout = append([]byte{}, p...)
+	}
+	if err := w.stream.Send(msg); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// InstallDependencies creates the project's virtual environment when missing and installs its
+// requirements into it (`pulumi install`).
+func (h *pythonHost) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]) error {
+	tc, err := pythonToolchain(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	var stdout, stderr io.Writer = streamWriter{stream: stream}, streamWriter{stream: stream, stderr: true}
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetDirectory() //nolint:staticcheck // older engines
+	}
+	return tc.InstallDependencies(stream.Context(), dir, req.GetUseLanguageVersionTools(), true, stdout, stderr)
+}
+
+func (h *pythonHost) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
+	tc, err := pythonToolchain(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	about, err := tc.About(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.AboutResponse{Executable: about.PythonExecutable, Version: about.PythonVersion.String()}, nil
+}
+
+func (h *pythonHost) GetProgramDependencies(ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	tc, err := pythonToolchain(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	deps, err := tc.ListPackages(ctx, req.GetTransitiveDependencies())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*pulumirpc.DependencyInfo, 0, len(deps))
+	for _, d := range deps {
+		out = append(out, &pulumirpc.DependencyInfo{Name: d.Name, Version: d.Version})
+	}
+	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: out}, nil
+}
+
+// watchEngine calls gone once the engine that started this process has gone away: end of file on
+// the stdin pipe the engine gives every plugin, or (started by hand) a new parent process.
+func watchEngine(gone func()) {
+	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			gone()
+		}()
+	}
+	parent := os.Getppid()
+	go func() {
+		for range time.Tick(time.Second) {
+			if os.Getppid() != parent {
+				gone()
+				return
+			}
+		}
+	}()
+}
+
+// engineGone kills the programs this host runs and exits: their engine is gone, so they have
+// nothing left to finish or record.
+func (h *pythonHost) engineGone() {
+	h.mu.Lock()
+	for cmd := range h.running {
+		_ = cmd.Process.Kill()
+	}
+	h.mu.Unlock()
+	os.Exit(1)
+}
