@@ -4,26 +4,32 @@
  * venv with the requirements of examples/python (`pulumi` from PyPI and the generated SDK from
  * sdk/python), made with `python3 -m venv` and pip, as `pulumi install` would make it.
  *
- * Cached in .tools/python/<key>/venv, the key a hash of the requirements (not their comments), every file of sdk/python
- * and the interpreter (its path and version): a second run with nothing changed does nothing but
- * hash. A venv is usable only once `ready` is written beside it, so an interrupted setup is redone;
+ * Cached in ~/.cache/marin-social/python/<key>/venv ($XDG_CACHE_HOME if set; <MARIN_PULUMI_TOOLS>/python
+ * if that is set), the key a hash of the requirements (not their comments), every file of
+ * sdk/python and the interpreter (its path and version): a second run with nothing changed does
+ * nothing but hash. The cache lives outside the checkout, like Go's build cache that keeps the
+ * CLI build quick, because PyPI's answers here are not cacheable by pip: a venv in the checkout
+ * cost every fresh clone 160-200 s of downloads. A venv is usable only once `ready` is written beside it, so an interrupted setup is redone;
  * each use touches `ready`, and venvs of other keys unused for a week are removed.
  * Prints the venv's folder on its last line.
  *
  * Options: --force (rebuild), --quiet. Environment: MARIN_PULUMI_TOOLS (cache folder instead of
- * <repo>/.tools), PULUMI_PYTHON_CMD (the interpreter, as for Pulumi; default python3).
+ * the user's cache), PULUMI_PYTHON_CMD (the interpreter, as for Pulumi; default python3).
  */
 "use strict";
 
 const { spawnSync } = require("node:child_process");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
 const EXAMPLE = path.join(ROOT, "examples", "python");
 const SDK = path.join(ROOT, "sdk", "python");
-const TOOLS = path.resolve(process.env.MARIN_PULUMI_TOOLS || path.join(ROOT, ".tools"));
+const CACHE = process.env.MARIN_PULUMI_TOOLS
+  ? path.join(path.resolve(process.env.MARIN_PULUMI_TOOLS), "python")
+  : path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "marin-social", "python");
 const args = new Set(process.argv.slice(2));
 const QUIET = args.has("--quiet");
 
@@ -74,9 +80,9 @@ function main() {
     h.update("\0");
   }
   const key = h.digest("hex").slice(0, 16);
-  // The real path: .tools may be a link shared by several checkouts, and the venv records where it was made.
-  fs.mkdirSync(path.join(TOOLS, "python"), { recursive: true });
-  const dir = path.join(fs.realpathSync(TOOLS), "python", key);
+  // The real path: the venv records where it was made.
+  fs.mkdirSync(CACHE, { recursive: true });
+  const dir = path.join(fs.realpathSync(CACHE), key);
   const venv = path.join(dir, "venv");
   const ready = path.join(dir, "ready");
 
