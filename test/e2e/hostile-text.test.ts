@@ -3,21 +3,22 @@
  * names and a hostile revocation reason (ESC sequences, NUL, C1 controls, U+202E and the isolates,
  * newlines that would forge a log line, line and paragraph separators) go through every output,
  * on both paths, through the real `pulumi` CLI: preview (the audit lines), up (the refusal as an
- * error against the token and as the failed step's error), and `marin-social audit` as text, HTML
+ * error against the token and as the failed step's error; on the native path both come from one
+ * `pulumi up --yes`, which previews first), and `marin-social audit` as text, HTML
  * and Mermaid. JSON output keeps the names exact.
  *
  * The names are set the way a publisher would: a seed file for the agency and the revoked
  * account, and `PATCH /_sandbox/accounts/{id}` for a rename.
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import { audit } from "../report/scenarios";
 import { e2eSession } from "../support/e2e-session";
-import { describeWithPulumi } from "../support/pulumi";
+import { describeWithPulumi, pulumiCli, pulumiStack } from "../support/pulumi";
 import { runOp } from "../support/stack-run";
-import { copyProject, type NativeStack, nativeStack } from "./native-support";
+import { copyProject } from "./native-support";
 
 const T = 300_000;
 /** A line a hostile name would forge in a CI log if a newline got through. */
@@ -112,7 +113,7 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
   );
 
   it(
-    "native path (Pulumi YAML): preview and up show every name and reason escaped",
+    "native path (Pulumi YAML): up's preview and its update show every name and reason escaped",
     async () => {
       const dir = copyProject("examples/pulumi-yaml", (doc) => {
         doc.delete("variables");
@@ -122,18 +123,27 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
           revoked: { type: "marin-social:index:PublisherToken", properties: { accountId: "fb-1003", valid: true } },
         });
       });
-      const s: NativeStack = await nativeStack(dir, { "marin-social:apiUrl": e2e.sb.url }, { "marin-social:apiKey": e2e.sb.sandbox.keys.admin });
-      e2e.onCleanup(() => s.cleanup());
-      const preview = await s.cli(["preview"]);
-      expectSafe(preview.out, "native preview");
-      expect(preview.out).toContain(`Evil\\u001b[2J\\u001b]0;pwned\\u0007${SHOWN_NUL}Co\\u202eeffoc\\u2066x\\u2069\\u000aFORGED-LINE ok`);
-      expect(preview.out).toContain("Agency\\u001b[31m\\u000d\\u000aFORGED-LINE agency\\u202e (ag-evil)");
-      expect(preview.out).toContain(`left${SHOWN_NUL}\\u001b[1A\\u001b[2K\\u000aFORGED-LINE reason\\u2029\\u2067`);
-
-      const up = await s.cli(["up", "--yes", "--continue-on-error"]);
-      expect(up.code).not.toBe(0);
-      expectSafe(up.out, "native up");
-      expect(up.out).toContain("\\u202eeffoc");
+      const s = await pulumiStack({
+        workDir: dir,
+        config: { "marin-social:apiUrl": e2e.sb.url },
+        secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
+      });
+      e2e.onCleanup(async () => {
+        await s.cleanup();
+        rmSync(path.dirname(dir), { recursive: true, force: true });
+      });
+      // `pulumi up --yes` previews first: one command shows both the preview and the update.
+      const up = await pulumiCli(s, ["up", "--yes", "--continue-on-error", "--color", "never"]);
+      const out = up.stdout + up.stderr;
+      expect(up.code, "fb-1003 is refused: valid: true on a revoked token").not.toBe(0);
+      expectSafe(out, "native up");
+      const at = out.search(/^Updating \(/m);
+      expect(at, `no "Updating (" line in:\n${out}`).toBeGreaterThan(0);
+      const preview = out.slice(0, at);
+      expect(preview).toContain(`Evil\\u001b[2J\\u001b]0;pwned\\u0007${SHOWN_NUL}Co\\u202eeffoc\\u2066x\\u2069\\u000aFORGED-LINE ok`);
+      expect(preview).toContain("Agency\\u001b[31m\\u000d\\u000aFORGED-LINE agency\\u202e (ag-evil)");
+      expect(preview).toContain(`left${SHOWN_NUL}\\u001b[1A\\u001b[2K\\u000aFORGED-LINE reason\\u2029\\u2067`);
+      expect(out.slice(at), "the update's refusal names the account, escaped").toContain("\\u202eeffoc");
     },
     T,
   );

@@ -1,7 +1,7 @@
 /**
  * Through the real Pulumi engine: a project and stack whose names make `pulumi:<project>/<stack>`
  * longer than the API's Actor limit (200). The CLI allows 100 characters for each, so the actor is
- * at most 208: preview and up both pass, up records the shortened actor, and the next preview
+ * at most 208: up passes and records the shortened actor, and the next preview passes and
  * recognises it as this stack's (nothing to do).
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -42,13 +42,13 @@ describeWithPulumi("the longest project and stack names the CLI allows", () => {
   }, T);
 
   it(
-    "previews and ups, recording an actor the API accepts, and the next preview has nothing to do",
+    "ups, recording an actor the API accepts, and the next preview passes with nothing to do",
     async () => {
-      const p = await runOp(s.stack, "preview");
-      expect(p.exitCode, p.message).toBe(0);
-
+      // The up plans every token under these names for real (the Automation API's up skips the
+      // preview, so it proves the plan itself); the preview after it is the one users type next.
       const u = await runOp(s.stack, "up");
       expect(u.exitCode, u.message).toBe(0);
+      expect(tokenSteps(u).filter((op) => op === "create").length, "tokens created by the up").toBeGreaterThan(0);
       const actor = pulumiActor(PROJECT, STACK);
       expect(`pulumi:${PROJECT}/${STACK}`).toHaveLength(208);
       expect(actor).toHaveLength(200);

@@ -1,20 +1,25 @@
 /**
  * Publisher-side events, played with the sandbox's `/_sandbox` routes, through the real `pulumi`
- * CLI on both paths (issue 16, class 7): an account deleted at the publisher (refresh drops it:
- * the API's definite not-found), an account renamed (refresh records the new name), an agency
- * linked anew (refresh shows the drift; the next up unlinks it). The token is never
+ * CLI's `refresh` on both paths (issue 16, class 7): an account deleted at the publisher (refresh
+ * drops it: the API's definite not-found), an account renamed (refresh records the new name), an
+ * agency linked anew (refresh shows the drift; the next up unlinks it). The three events hit three
+ * accounts of one stack, so one lifecycle per path carries all of them. The token is never
  * re-authorized and the database never touched by hand.
+ *
+ * The ups around the refresh go through the Automation API's `up` (no preview): the refresh is
+ * what users type here, the ups only set the state up and apply the result.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
+import { parseDocument } from "yaml";
 import { e2eSession } from "../support/e2e-session";
-import { describeWithPulumi, pulumiCli } from "../support/pulumi";
-import { exportedResources } from "../support/stack-run";
-import { copyProject, type NativeStack, nativeStack } from "./native-support";
+import { checkpointText, describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack } from "../support/pulumi";
+import { runOp } from "../support/stack-run";
+import { copyProject } from "./native-support";
 
 const T = 400_000;
-const e2e = e2eSession("marin-publisher-");
+const e2e = e2eSession("marin-publisher-", { timeout: T });
 
 /** A `/_sandbox` call with the admin key; fails the test unless it answers 2xx. */
 async function publisher(method: string, route: string, body?: unknown): Promise<void> {
@@ -29,7 +34,7 @@ async function publisher(method: string, route: string, body?: unknown): Promise
 /** fb-1001 is cut off by the first up; fb-1002 and fb-1003 stay valid. */
 const TOKENS = { cut: { accountId: "fb-1001", valid: false }, kept: { accountId: "fb-1002", valid: true }, doomed: { accountId: "fb-1003", valid: true } };
 
-/** The three events, after the first up. */
+/** The three events, after the first up: fb-1003 deleted, fb-1002 renamed, fb-1001 linked to ag-west. */
 async function publisherEvents(): Promise<void> {
   await publisher("DELETE", "/_sandbox/accounts/fb-1003");
   await publisher("PATCH", "/_sandbox/accounts/fb-1002", { name: "Blue Harbor Renamed" });
@@ -37,14 +42,27 @@ async function publisherEvents(): Promise<void> {
 }
 
 type Token = { urn: string; type: string; id?: string; outputs?: Record<string, unknown> };
-const byName = (resources: Token[], type: RegExp) => new Map(resources.filter((r) => type.test(r.type)).map((r) => [r.urn.split("::").pop()!, r]));
+
+/** The PublisherToken resources of the stack's checkpoint, as the file backend stored it. */
+function storedTokens(s: PulumiTestStack): Token[] {
+  const cp = JSON.parse(checkpointText(s)) as { checkpoint: { latest?: { resources?: Token[] } } };
+  return (cp.checkpoint.latest?.resources ?? []).filter((r) => /PublisherToken$/.test(r.type));
+}
 
 /** What refresh must have recorded: fb-1003 gone, fb-1002's new name, fb-1001's new link. */
-function expectRefreshed(tokens: Map<string, Token>): void {
-  expect([...tokens.values()].map((t) => t.id).sort()).toEqual(["fb-1001", "fb-1002"]);
-  expect([...tokens.values()].find((t) => t.id === "fb-1002")!.outputs!.accountName).toBe("Blue Harbor Renamed");
-  const cut = [...tokens.values()].find((t) => t.id === "fb-1001")!.outputs!;
-  expect((cut.linkedAgencies as Array<{ id: string }>).map((a) => a.id)).toEqual(["ag-west"]);
+function expectRefreshed(tokens: Token[], where: string): void {
+  expect(tokens.map((t) => t.id).sort(), `${where}: fb-1003 (deleted at the publisher) dropped`).toEqual(["fb-1001", "fb-1002"]);
+  expect(tokens.find((t) => t.id === "fb-1002")!.outputs!.accountName, `${where}: fb-1002's new name`).toBe("Blue Harbor Renamed");
+  const cut = tokens.find((t) => t.id === "fb-1001")!.outputs!;
+  expect(
+    (cut.linkedAgencies as Array<{ id: string }>).map((a) => a.id),
+    `${where}: fb-1001's new link`,
+  ).toEqual(["ag-west"]);
+}
+
+/** fb-1001, cut off before the events, is cut off from ag-west again by the up after the refresh. */
+async function expectUnlinkedAgain(): Promise<void> {
+  expect((await e2e.sb.admin.getAccount("fb-1001")).agencies, "fb-1001's agencies after the last up").toEqual([]);
 }
 
 describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
@@ -56,21 +74,22 @@ describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
           .map((t) => `  - accountId: ${t.accountId}\n    valid: ${t.valid}\n`)
           .join("")}`,
       );
-      expect((await pulumiCli(s, ["up", "--yes"])).code).toBe(0);
+      const first = await runOp(s.stack, "up");
+      expect(first.exitCode, first.message).toBe(0);
       await publisherEvents();
       const refresh = await pulumiCli(s, ["refresh", "--yes", "--diff", "--color", "never"]);
       expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
       expect(refresh.stdout).toContain("Blue Harbor Renamed");
       expect(refresh.stdout).toMatch(/deleted/);
-      expectRefreshed(byName((await exportedResources(s.stack)) as Token[], /PublisherToken$/));
-      // The declaration still lists fb-1003, which no longer exists: refused, the rest goes on.
+      expectRefreshed(storedTokens(s), "dynamic refresh");
+      // fb-1003 no longer exists, so it leaves the declaration; the up unlinks fb-1001 again.
       writeFileSync(
         path.join(s.stack.workspace.workDir, "tokens.yaml"),
         `tokens:\n  - accountId: fb-1001\n    valid: false\n  - accountId: fb-1002\n    valid: true\n`,
       );
-      const up = await pulumiCli(s, ["up", "--yes"]);
-      expect(up.code, up.stdout + up.stderr).toBe(0);
-      expect((await e2e.sb.admin.getAccount("fb-1001")).agencies).toEqual([]);
+      const up = await runOp(s.stack, "up");
+      expect(up.exitCode, up.message).toBe(0);
+      await expectUnlinkedAgain();
     },
     T,
   );
@@ -85,24 +104,31 @@ describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
           doc.set("resources", Object.fromEntries(Object.entries(tokens).map(([n, p]) => [n, { type: "marin-social:index:PublisherToken", properties: p }])));
         };
       const dir = copyProject("examples/pulumi-yaml", declare(TOKENS));
-      const s: NativeStack = await nativeStack(dir, { "marin-social:apiUrl": e2e.sb.url }, { "marin-social:apiKey": e2e.sb.sandbox.keys.admin });
-      e2e.onCleanup(() => s.cleanup());
-      expect((await s.cli(["up", "--yes"])).code).toBe(0);
+      const s = await pulumiStack({
+        workDir: dir,
+        config: { "marin-social:apiUrl": e2e.sb.url },
+        secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
+      });
+      e2e.onCleanup(async () => {
+        await s.cleanup();
+        rmSync(path.dirname(dir), { recursive: true, force: true });
+      });
+      const first = await runOp(s.stack, "up");
+      expect(first.exitCode, first.message).toBe(0);
       await publisherEvents();
-      const refresh = await s.cli(["refresh", "--yes", "--diff"]);
-      expect(refresh.code, refresh.out).toBe(0);
+      const refresh = await pulumiCli(s, ["refresh", "--yes", "--diff", "--color", "never"]);
+      const out = refresh.stdout + refresh.stderr;
+      expect(refresh.code, out).toBe(0);
       // The new name is recorded (below); the native refresh display shows only the new link.
-      expect(refresh.out).toMatch(/\+ linkedAgencies|ag-west/);
-      expectRefreshed(byName((await exportedResources(s.stack)) as Token[], /PublisherToken$/));
+      expect(out).toMatch(/\+ linkedAgencies|ag-west/);
+      expectRefreshed(storedTokens(s), "native refresh");
       const { doomed: _gone, ...rest } = TOKENS;
-      const { readFileSync } = await import("node:fs");
-      const { parseDocument } = await import("yaml");
       const doc = parseDocument(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
       declare(rest)(doc);
       writeFileSync(path.join(dir, "Pulumi.yaml"), doc.toString());
-      const up = await s.cli(["up", "--yes"]);
-      expect(up.code, up.out).toBe(0);
-      expect((await e2e.sb.admin.getAccount("fb-1001")).agencies).toEqual([]);
+      const up = await runOp(s.stack, "up");
+      expect(up.exitCode, up.message).toBe(0);
+      await expectUnlinkedAgain();
     },
     T,
   );
