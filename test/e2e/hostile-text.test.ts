@@ -92,8 +92,14 @@ const shown = (ds: Array<{ severity: string; message: string }>) =>
 
 const DECLARED = `tokens:\n  - accountId: fb-1001\n    valid: false\n  - accountId: fb-1003\n    valid: true\n`;
 
+// What the engine prints is escaped by our JavaScript (core/display.ts), whatever the Node; what
+// differs by Node is what the sandbox's store serves, which the audit test below reads on every
+// version. So the other Node versions (scripts/node-matrix.js sets MARIN_MATRIX_LEG) skip the two
+// engine runs, and Node 20, whose store serves NUL too, runs them.
+const engineIt = process.env.MARIN_MATRIX_LEG ? it.skip : it;
+
 describeWithPulumi("hostile server text through the real pulumi CLI", () => {
-  it(
+  engineIt(
     "dynamic path (the repository's program over tokens.yaml): preview and up show every name and reason escaped",
     async () => {
       const s = await e2e.repoStack(DECLARED);
@@ -112,7 +118,7 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
     T,
   );
 
-  it(
+  engineIt(
     "native path (Pulumi YAML): up's preview and its update show every name and reason escaped",
     async () => {
       const dir = copyProject("examples/pulumi-yaml", (doc) => {
