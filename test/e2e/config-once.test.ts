@@ -7,7 +7,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { copyExample } from "../support/example-copy";
+import { copyExample, TRANSPILE_ONLY } from "../support/example-copy";
 import { describeWithPulumi, type PulumiTestStack, pulumiStack, repoProgramCopy } from "../support/pulumi";
 import { runOp, TOKEN_TYPE } from "../support/stack-run";
 
@@ -41,10 +41,8 @@ describeWithPulumi("a bad configuration fails the program once, through the real
     writeFileSync(path.join(dir, "index.ts"), PROGRAM);
     // MARIN_SOCIAL_API_KEY empty: the key can only come from config.
     const env = { MARIN_SOCIAL_API_KEY: "" };
-    // ts-node without its type check (Pulumi's own switch): what fails here is the configuration,
-    // and each preview would type-check the program again. examples.test.ts runs this example
-    // through the CLI's TypeScript support with the type check.
-    ts = await pulumiStack({ workDir: dir, secretConfig: { "marin-social:apiKey": "sandbox-admin" }, env: { ...env, PULUMI_NODEJS_TRANSPILE_ONLY: "true" } });
+    // What fails here is the configuration, not the types.
+    ts = await pulumiStack({ workDir: dir, secretConfig: { "marin-social:apiKey": "sandbox-admin" }, env: { ...env, ...TRANSPILE_ONLY } });
     // The declared stack's one case, http to a remote host, set with the stack.
     repo = await pulumiStack({
       workDir: repoProgramCopy(),

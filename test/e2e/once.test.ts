@@ -19,7 +19,7 @@
 import { rmSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { copyExample } from "../support/example-copy";
+import { copyExample, TRANSPILE_ONLY } from "../support/example-copy";
 import { describeWithPulumi, pulumiStack } from "../support/pulumi";
 import { expectAtMostOnce, oncePerAccount, takeTally, tallyDir } from "../support/rule-tally";
 import { type TestSandbox, testSandbox } from "../support/sandbox";
@@ -50,7 +50,7 @@ describeWithPulumi("each rule runs once per token per operation", () => {
         workDir,
         config: { "marin-social:apiUrl": sb.url },
         secretConfig: { "marin-social:apiKey": KEY },
-        env: { MARIN_SOCIAL_TALLY_DIR: dir },
+        env: { MARIN_SOCIAL_TALLY_DIR: dir, ...TRANSPILE_ONLY },
       });
       try {
         const accounts = ["fb-1001", "tw-2001", "fb-1002"];

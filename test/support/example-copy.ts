@@ -22,3 +22,10 @@ export function copyExample(name: string): string {
   }
   return dir;
 }
+
+/**
+ * Environment for a stack of a TypeScript example whose test is not about types: ts-node without
+ * its type check (Pulumi's own switch). Each engine run would otherwise type-check the program
+ * again, about 4-5 s of CPU. examples.test.ts and consumer-tsconfig.test.ts keep the type check.
+ */
+export const TRANSPILE_ONLY = { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } as const;
