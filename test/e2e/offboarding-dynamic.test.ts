@@ -15,7 +15,7 @@ import { expect, it } from "vitest";
 import type { Account } from "../../provider/core";
 import { DEMO_PEOPLE } from "../../provider/sandbox";
 import { e2eSession } from "../support/e2e-session";
-import { copyExample } from "../support/example-copy";
+import { copyExample, TRANSPILE_ONLY } from "../support/example-copy";
 import { describeWithPulumi, pulumiCli, pulumiStack } from "../support/pulumi";
 
 const T = 600_000;
@@ -54,6 +54,7 @@ describeWithPulumi("Offboarding on the dynamic path (a TypeScript program), thro
         workDir,
         config: { "marin-social:apiUrl": e2e.sb.url },
         secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
+        env: TRANSPILE_ONLY,
       });
       e2e.onCleanup(async () => {
         await s.cleanup();
