@@ -7,8 +7,9 @@
  * - the native refusal's `--continue-on-error` hint only where it is news; the not-found hint
  *   sends nobody to a declaration file they do not have.
  *
- * One stack per path carries the warning and its fix; on the native path that stack then serves
- * the refusal hint and, in sequence, the imports.
+ * One stack per path, its tests in sequence: refused for the credentials in its URL, then with the
+ * URL fixed, the warning and its fix; on the native path the same stack then serves the refusal
+ * hint and the imports.
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -16,7 +17,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONTINUE_HINT } from "../../provider/plugin/token";
 import { e2eSession } from "../support/e2e-session";
-import { describeWithPulumi, pulumiCli } from "../support/pulumi";
+import { describeWithPulumi, type PulumiTestStack, pulumiCli } from "../support/pulumi";
 import { copyProject, type NativeStack, nativeStack, PULUMI_BIN } from "./native-support";
 
 const T = 300_000;
@@ -57,66 +58,52 @@ function cliApart(s: NativeStack, args: string[]): Promise<{ code: number; stdou
 const credentialUrl = () => e2e.sb.url.replace("http://", "http://user:s3cr3t@");
 
 describeWithPulumi("secrets, import and messages through the real pulumi CLI", () => {
-  it(
-    "credentials in apiUrl: refused on both paths, naming the key, and the password is printed nowhere, also at -v=9",
-    async () => {
-      const d = await e2e.repoStack(
-        "tokens:\n  - accountId: fb-1002\n    valid: true\n",
-        { "marin-social:apiUrl": credentialUrl() },
-        { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
-      );
-      const dyn = await pulumiCli(d, ["preview", "--color", "never"]);
-      expect(dyn.code).not.toBe(0);
-      expect(dyn.stdout + dyn.stderr).toContain("embeds credentials");
-      expect(dyn.stdout + dyn.stderr).not.toContain("s3cr3t");
+  describe("dynamic path, one stack in sequence", () => {
+    let d: PulumiTestStack;
+    const key = () => e2e.sb.sandbox.keys.admin;
 
-      const n = await yamlStack(
-        { t: { accountId: "fb-1002", valid: true } },
-        { "marin-social:apiUrl": { value: credentialUrl() }, "marin-social:apiKey": { value: e2e.sb.sandbox.keys.admin, secret: true } },
-      );
-      // `pulumi up` stops in its preview, at CheckConfig (as a bare preview would); the verbose log
-      // goes to stderr, and what the user reads is stdout.
-      const r = await cliApart(n, ["up", "--yes", "-v=9", "--logtostderr"]);
-      expect(r.code, r.stdout).not.toBe(0);
-      expect(r.stdout, "the refusal in what the user reads").toContain("embeds credentials");
-      expect(r.stdout, "the refusal names the key").toContain("marin-social:apiUrl");
-      expect(r.stderr.length, "the verbose log is there").toBeGreaterThan(10_000);
-      expect(r.stdout, "stdout").not.toContain("s3cr3t");
-      expect(r.stderr, "the verbose log").not.toContain("s3cr3t");
-    },
-    T,
-  );
+    it(
+      "credentials in apiUrl: refused, naming the key, and the password is printed nowhere",
+      async () => {
+        d = await e2e.repoStack(
+          "tokens:\n  - accountId: fb-1002\n    valid: true\n",
+          { "marin-social:apiUrl": credentialUrl(), "marin-social:apiKey": key() },
+          {},
+        );
+        const dyn = await pulumiCli(d, ["preview", "--color", "never"]);
+        expect(dyn.code).not.toBe(0);
+        expect(dyn.stdout + dyn.stderr).toContain("embeds credentials");
+        expect(dyn.stdout + dyn.stderr).not.toContain("s3cr3t");
+      },
+      T,
+    );
 
-  it(
-    "dynamic path: an apiKey set without --secret gets a warning naming the fix; after that very command, none; the not-found hint names no declaration file",
-    async () => {
-      const key = e2e.sb.sandbox.keys.admin;
-      const s = await e2e.repoStack(
-        "tokens:\n  - accountId: fb-1002\n    valid: true\n",
-        { "marin-social:apiUrl": e2e.sb.url, "marin-social:apiKey": key },
-        {},
-      );
-      const plain = await pulumiCli(s, ["preview", "--color", "never"]);
-      expect(plain.code, plain.stdout + plain.stderr).toBe(0);
-      expect(plain.stdout).toContain(FIX);
+    it(
+      "an apiKey set without --secret gets a warning naming the fix; after that very command, none; the not-found hint names no declaration file",
+      async () => {
+        expect((await pulumiCli(d, ["config", "set", "marin-social:apiUrl", e2e.sb.url])).code).toBe(0);
+        const plain = await pulumiCli(d, ["preview", "--color", "never"]);
+        expect(plain.code, plain.stdout + plain.stderr).toBe(0);
+        expect(plain.stdout).toContain(FIX);
 
-      const fix = await pulumiCli(s, [...FIX.split(" ").slice(1), key]);
-      expect(fix.code, fix.stderr).toBe(0);
-      writeFileSync(path.join(s.stack.workspace.workDir, "tokens.yaml"), "tokens:\n  - accountId: fb-9999\n    valid: false\n");
-      const secret = await pulumiCli(s, ["preview", "--color", "never"]);
-      const out = secret.stdout + secret.stderr;
-      expect(out, "no warning once the key is a secret").not.toContain(FIX);
-      expect(out).toContain("account fb-9999 does not exist");
-      expect(out, "the not-found hint").not.toContain("audit FILE");
-    },
-    T,
-  );
+        const fix = await pulumiCli(d, [...FIX.split(" ").slice(1), key()]);
+        expect(fix.code, fix.stderr).toBe(0);
+        writeFileSync(path.join(d.stack.workspace.workDir, "tokens.yaml"), "tokens:\n  - accountId: fb-9999\n    valid: false\n");
+        const secret = await pulumiCli(d, ["preview", "--color", "never"]);
+        const out = secret.stdout + secret.stderr;
+        expect(out, "no warning once the key is a secret").not.toContain(FIX);
+        expect(out).toContain("account fb-9999 does not exist");
+        expect(out, "the not-found hint").not.toContain("audit FILE");
+      },
+      T,
+    );
+  });
 
   describe("native path, one stack in sequence", () => {
     let s: NativeStack;
 
     it(
-      "an apiKey set without --secret warns naming the fix; the refusal's --continue-on-error hint only when the run was started without it; not-found hints name no declaration file",
+      "credentials in apiUrl: refused, naming the key, and the password is printed nowhere, also at -v=9",
       async () => {
         s = await yamlStack(
           {
@@ -125,8 +112,25 @@ describeWithPulumi("secrets, import and messages through the real pulumi CLI", (
             cut: { accountId: "tw-2001", valid: false },
             missing: { accountId: "fb-9999", valid: false },
           },
-          { "marin-social:apiUrl": { value: e2e.sb.url }, "marin-social:apiKey": { value: e2e.sb.sandbox.keys.admin } },
+          { "marin-social:apiUrl": { value: credentialUrl() }, "marin-social:apiKey": { value: e2e.sb.sandbox.keys.admin } },
         );
+        // `pulumi up` stops in its preview, at CheckConfig (as a bare preview would); the verbose log
+        // goes to stderr, and what the user reads is stdout.
+        const r = await cliApart(s, ["up", "--yes", "-v=9", "--logtostderr"]);
+        expect(r.code, r.stdout).not.toBe(0);
+        expect(r.stdout, "the refusal in what the user reads").toContain("embeds credentials");
+        expect(r.stdout, "the refusal names the key").toContain("marin-social:apiUrl");
+        expect(r.stderr.length, "the verbose log is there").toBeGreaterThan(10_000);
+        expect(r.stdout, "stdout").not.toContain("s3cr3t");
+        expect(r.stderr, "the verbose log").not.toContain("s3cr3t");
+      },
+      T,
+    );
+
+    it(
+      "an apiKey set without --secret warns naming the fix; the refusal's --continue-on-error hint only when the run was started without it; not-found hints name no declaration file",
+      async () => {
+        expect((await s.cli(["config", "set", "marin-social:apiUrl", e2e.sb.url])).code).toBe(0);
         const plain = await s.cli(["up", "--yes"]);
         expect(plain.code).not.toBe(0);
         expect(plain.out).toContain(FIX);
