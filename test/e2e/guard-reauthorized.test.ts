@@ -1,9 +1,15 @@
 /**
  * A guard never keeps a re-authorized token alive (issue 18, section 4), through the real `pulumi`
  * CLI on both paths, as a user meets it with the README's own `expectAgencies` example: up, then
- * the token is re-authorized at the publisher (its links stay cut), refresh, preview, up. The
- * preview must not refuse ("expected but not linked"); it says the token will be invalidated, and
- * the next up invalidates it again. The native refresh names who re-authorized it and when.
+ * the token is re-authorized at the publisher (its links stay cut), refresh, up. The preview that
+ * `pulumi up` runs first must not refuse ("expected but not linked"); it says the token will be
+ * invalidated, and the update invalidates it again. The native refresh names who re-authorized it
+ * and when.
+ *
+ * The first up only sets the story up, so it is the Automation API's (no preview); the user's
+ * commands after the re-authorization go through the CLI. On the native path `pulumi up --yes
+ * --diff` shows its preview, diagnostics included, before the update, so one command is asserted
+ * on both; on the dynamic path the preview is its own command.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -12,6 +18,7 @@ import { DEMO_PEOPLE } from "../../provider/sandbox";
 import { e2eSession } from "../support/e2e-session";
 import { copyExample } from "../support/example-copy";
 import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack } from "../support/pulumi";
+import { runOp } from "../support/stack-run";
 import { copyProject, type NativeStack, nativeStack } from "./native-support";
 
 const T = 400_000;
@@ -32,12 +39,15 @@ export const cutOff = acme.unlinkedAgencies;
 
 type Cli = (args: string[]) => Promise<{ code: number; out: string }>;
 
-/** The story after the first up: re-authorized out of band, refresh, preview, up. */
-async function reauthorizedThenCutAgain(cli: Cli, refreshNamesWho: boolean): Promise<void> {
-  const first = await cli(["up", "--yes"]);
-  expect(first.code, first.out).toBe(0);
+/**
+ * The story after the first up (`firstUp`, the Automation API's): re-authorized out of band,
+ * refresh, up. `previewOwnCommand`: `pulumi up` does not print the diagnostics its preview got from
+ * the dynamic path's program, so there the preview is a command of its own, `pulumi preview --diff`.
+ */
+async function reauthorizedThenCutAgain(firstUp: () => Promise<void>, cli: Cli, o: { refreshNamesWho: boolean; previewOwnCommand: boolean }): Promise<void> {
+  await firstUp();
   const cut = await e2e.sb.admin.getAccount("fb-1001");
-  expect(cut.token.valid).toBe(false);
+  expect(cut.token.valid, "fb-1001 invalidated by the first up").toBe(false);
   expect(cut.agencies).toEqual([]);
 
   // Jane grants the token again at the publisher; its agencies stay cut.
@@ -45,17 +55,23 @@ async function reauthorizedThenCutAgain(cli: Cli, refreshNamesWho: boolean): Pro
 
   const refresh = await cli(["refresh", "--yes"]);
   expect(refresh.code, refresh.out).toBe(0);
-  if (refreshNamesWho) expect(refresh.out).toContain(`re-authorized by Jane Doe <jane@agency.example> (u-7001) at ${at}, after it was invalidated`);
-  const preview = await cli(["preview", "--diff"]);
-  expect(preview.code, preview.out).toBe(0);
-  expect(preview.out).not.toMatch(/expected but not linked/);
-  expect(preview.out).toContain("expectAgencies names ag-east, ag-north, ag-south, no longer linked");
-  expect(preview.out).toMatch(/invalidating facebook account "Acme Coffee" \(fb-1001\)/);
+  if (o.refreshNamesWho) expect(refresh.out).toContain(`re-authorized by Jane Doe <jane@agency.example> (u-7001) at ${at}, after it was invalidated`);
 
-  const up = await cli(["up", "--yes"]);
+  const own = o.previewOwnCommand ? await cli(["preview", "--diff"]) : undefined;
+  if (own) expect(own.code, own.out).toBe(0);
+  const up = await cli(["up", "--yes", "--diff"]);
   expect(up.code, up.out).toBe(0);
+  expect(up.out).not.toMatch(/expected but not linked/);
+  // Else the preview `pulumi up` runs first, up to the update's own header.
+  const updating = up.out.indexOf("Updating (");
+  expect(updating, `an update after the preview in:\n${up.out}`).toBeGreaterThan(0);
+  const preview = own ? own.out : up.out.slice(0, updating);
+  expect(preview).not.toMatch(/expected but not linked/);
+  expect(preview).toContain("expectAgencies names ag-east, ag-north, ag-south, no longer linked");
+  expect(preview).toMatch(/invalidating facebook account "Acme Coffee" \(fb-1001\)/);
+
   const again = await e2e.sb.admin.getAccount("fb-1001");
-  expect(again.token.valid).toBe(false);
+  expect(again.token.valid, "fb-1001 invalidated again").toBe(false);
   expect(again.token.invalidatedBy).toMatch(/^pulumi:/);
   const last = (await e2e.sb.admin.audit({ accountId: "fb-1001" })).at(-1)!;
   expect(last).toMatchObject({ action: "token.invalidate" });
@@ -76,10 +92,17 @@ describeWithPulumi("a guard never keeps a re-authorized token alive (real pulumi
         await s.cleanup();
         rmSync(path.dirname(workDir), { recursive: true, force: true });
       });
-      await reauthorizedThenCutAgain(async (args) => {
-        const r = await pulumiCli(s, [...args, "--color", "never"]);
-        return { code: r.code, out: r.stdout + r.stderr };
-      }, false);
+      await reauthorizedThenCutAgain(
+        async () => {
+          const u = await runOp(s.stack, "up");
+          expect(u.exitCode, u.message).toBe(0);
+        },
+        async (args) => {
+          const r = await pulumiCli(s, [...args, "--color", "never"]);
+          return { code: r.code, out: r.stdout + r.stderr };
+        },
+        { refreshNamesWho: false, previewOwnCommand: true },
+      );
     },
     T,
   );
@@ -93,7 +116,13 @@ describeWithPulumi("a guard never keeps a re-authorized token alive (real pulumi
         { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
       );
       e2e.onCleanup(() => s.cleanup());
-      await reauthorizedThenCutAgain((args) => s.cli(args), true);
+      await reauthorizedThenCutAgain(
+        async () => {
+          await s.stack.up({ color: "never" });
+        },
+        (args) => s.cli(args),
+        { refreshNamesWho: true, previewOwnCommand: false },
+      );
     },
     T,
   );
