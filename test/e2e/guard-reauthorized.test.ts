@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { expect, it } from "vitest";
 import { DEMO_PEOPLE } from "../../provider/sandbox";
 import { e2eSession } from "../support/e2e-session";
-import { copyExample } from "../support/example-copy";
+import { copyExample, TRANSPILE_ONLY } from "../support/example-copy";
 import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack } from "../support/pulumi";
 import { runOp } from "../support/stack-run";
 import { copyProject, type NativeStack, nativeStack } from "./native-support";
@@ -87,6 +87,8 @@ describeWithPulumi("a guard never keeps a re-authorized token alive (real pulumi
         workDir,
         config: { "marin-social:apiUrl": e2e.sb.url },
         secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
+        // The README's samples are type-checked by consumer-tsconfig.test.ts.
+        env: TRANSPILE_ONLY,
       });
       e2e.onCleanup(async () => {
         await s.cleanup();
