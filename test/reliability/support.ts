@@ -36,7 +36,7 @@ export interface Declared {
  * Writes a declaration file (`tokens: [...]`) at `file` and returns `file`. Values are
  * JSON-quoted, which is valid YAML, so any account id or reason round-trips.
  */
-function writeDeclarations(file: string, tokens: readonly Declared[]): string {
+export function writeDeclarations(file: string, tokens: readonly Declared[]): string {
   const lines = ["tokens:"];
   for (const t of tokens) {
     const reason = t.reason === undefined ? "" : `, reason: ${JSON.stringify(t.reason)}`;
@@ -118,16 +118,28 @@ export interface ForwardingProxy {
   until(cond: (relayed: readonly Relayed[]) => boolean): Promise<void>;
   /**
    * Resolves once no client connection is open and the target has answered every request
-   * forwarded: after the clients were killed, everything they managed to send has landed.
+   * forwarded (held ones included: release them first): after the clients were killed,
+   * everything they managed to send has landed.
    */
   settled(): Promise<void>;
+  /**
+   * From now on, a request for which `when(method, path)` is true on its arrival (whole) waits at
+   * the proxy, unforwarded, until {@link release}: a run frozen in the middle, with those calls in
+   * flight, for as long as the test needs (to kill something at a point that is certain).
+   */
+  hold(when: (method: string, path: string) => boolean): void;
+  /** Forwards every held request, and holds no more. */
+  release(): void;
+  /** The requests held now (a held request also re-checks the conditions of {@link until}). */
+  held(): Array<{ method: string; path: string }>;
   close(): Promise<void>;
 }
 
 /**
  * An HTTP proxy on 127.0.0.1 in front of `target` (e.g. a sandbox). It forwards each request as
- * it came, and sees each one through to the target's answer even when the client that sent it
- * was killed meanwhile, so a test can wait for that (an event) instead of sleeping.
+ * it came (once it has arrived whole), and sees each one through to the target's answer even when
+ * the client that sent it was killed meanwhile, so a test can wait for that (an event) instead of
+ * sleeping. It can also hold requests (see {@link ForwardingProxy.hold}).
  */
 export async function forwardingProxy(target: string): Promise<ForwardingProxy> {
   const to = new URL(target);
@@ -148,6 +160,8 @@ export async function forwardingProxy(target: string): Promise<ForwardingProxy> 
       };
       if (!w()) waiters.push(w);
     });
+  let holding: ((method: string, path: string) => boolean) | undefined;
+  let parked: Array<{ method: string; path: string; forward: () => void }> = [];
   const server = createHttpServer((req, res) => {
     forwarding++;
     let finished = false;
@@ -157,27 +171,38 @@ export async function forwardingProxy(target: string): Promise<ForwardingProxy> 
       forwarding--;
       check();
     };
-    const upstream = request(
-      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (answer: IncomingMessage) => {
-        relayed.push({ method: req.method ?? "", path: req.url ?? "", status: answer.statusCode ?? 0 });
-        if (res.destroyed) answer.resume();
-        else {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        }
-        answer.on("close", finish);
-      },
-    );
-    upstream.on("error", (err) => {
-      if (!res.headersSent && !res.destroyed) res.writeHead(502).end(String(err));
-      finish();
-    });
+    const body: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => body.push(chunk));
     // A request cut off before its end never reached the target whole: drop it, as the target would.
     req.on("close", () => {
-      if (!req.complete) upstream.destroy();
+      if (!req.complete) finish();
     });
-    req.pipe(upstream);
+    req.on("end", () => {
+      const forward = (): void => {
+        const upstream = request(
+          { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent },
+          (answer: IncomingMessage) => {
+            relayed.push({ method: req.method ?? "", path: req.url ?? "", status: answer.statusCode ?? 0 });
+            if (res.destroyed) answer.resume();
+            else {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+            }
+            answer.on("close", finish);
+          },
+        );
+        upstream.on("error", (err) => {
+          if (!res.headersSent && !res.destroyed) res.writeHead(502).end(String(err));
+          finish();
+        });
+        upstream.end(Buffer.concat(body));
+      };
+      const [method, path] = [req.method ?? "", req.url ?? ""];
+      if (holding?.(method, path)) {
+        parked.push({ method, path, forward });
+        check();
+      } else forward();
+    });
   });
   server.on("connection", (s: Socket) => {
     clients.add(s);
@@ -193,8 +218,19 @@ export async function forwardingProxy(target: string): Promise<ForwardingProxy> 
     relayed,
     until: (cond) => wait(() => cond(relayed)),
     settled: () => wait(() => clients.size === 0 && forwarding === 0),
+    hold: (when) => {
+      holding = when;
+    },
+    release: () => {
+      holding = undefined;
+      const go = parked;
+      parked = [];
+      for (const p of go) p.forward();
+    },
+    held: () => parked.map(({ method, path }) => ({ method, path })),
     close: () =>
       new Promise<void>((resolve) => {
+        parked = [];
         for (const s of clients) s.destroy();
         agent.destroy();
         server.close(() => resolve());
