@@ -4,7 +4,9 @@
  * against a real sandbox.
  *
  * Every run mixes tokens that can be cut off with every kind of refusal, and puts the refused
- * ones first, in the middle and last: the outcome must be the same.
+ * ones first, in the middle and last: the outcome must be the same. Each engine run costs seconds
+ * of CPU, so one run carries several scenarios where they touch different accounts: each path
+ * takes each position once, the command users type (`pulumi up --yes`) one of them.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +14,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { copyExample } from "../support/example-copy";
 import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack, repoProgramCopy } from "../support/pulumi";
-import { arrange, CUT, type Line, POSITIONS, REFUSED } from "../support/refusal-lines";
+import { arrange, CUT, type Line, REFUSED } from "../support/refusal-lines";
 import { type TestSandbox, testSandbox } from "../support/sandbox";
 import { type Op, type OpRun, runOp, stepsOf, tokenUrn } from "../support/stack-run";
 
@@ -111,109 +113,249 @@ describeWithPulumi("refused tokens through the real engine", () => {
   // The YAML stack names each resource by its accountId.
   const named = (lines: Line[]) => lines.map((l) => ({ ...l, name: l.accountId }));
 
-  for (const at of POSITIONS) {
-    it(
-      `YAML stack, refused lines ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`,
-      async () => {
-        const since = (await sb.admin.audit()).length;
-        const [u] = await runStack({ declarations: declarations(`tokens-${at}.yaml`, arrange(CUT, REFUSED, at)) });
-        await expectCutOff(CUT, "pulumi:marin-social/dev");
-        await expectRefused(u!, named(REFUSED), repoUrn, await changedAccounts(since));
-      },
-      T,
-    );
-  }
-
-  const tsLine = (l: Line) => {
+  const tsArgs = (l: Line) => {
     const args: Record<string, unknown> = { accountId: l.accountId, valid: l.valid };
     for (const k of ["publisher", "reason", "expectAgencies"] as const) if (l[k] !== undefined) args[k] = l[k];
-    return `new PublisherToken(${JSON.stringify(l.name)}, ${JSON.stringify(args)});`;
+    return JSON.stringify(args);
   };
-  const tsProgram = (lines: Line[]) => ['import { PublisherToken } from "pulumi-marin-social";', ...lines.map(tsLine), ""].join("\n");
+  /**
+   * A program declaring `lines` in order, each as `t[name]`; `args` replaces a token's arguments
+   * with source text (Outputs, promises, options), `tail` adds statements after them.
+   */
+  const tsProgram = (lines: Line[], o: { args?: Record<string, string>; tail?: string[] } = {}) =>
+    [
+      'import * as pulumi from "@pulumi/pulumi";',
+      'import { PublisherToken } from "pulumi-marin-social";',
+      "const t: Record<string, PublisherToken> = {};",
+      ...lines.map((l) => `t[${JSON.stringify(l.name)}] = new PublisherToken(${JSON.stringify(l.name)}, ${o.args?.[l.name] ?? tsArgs(l)});`),
+      ...(o.tail ?? []),
+      "void pulumi;",
+      "",
+    ].join("\n");
   // Beyond the YAML refusals: an account the lookup fails for (an id the API cannot take), and
-  // two resources for one account (class 4), one declaring it valid and one invalid.
+  // two resources for one account (class 4), twice: one declaring it valid and one invalid, and
+  // both invalid with different reasons.
   const refusedTs: Line[] = [
     ...REFUSED,
     { name: "unreadable", accountId: "fb:1004", valid: false, refusedFor: /could not read account fb:1004 from Marin Social/ },
     { name: "juniper-keep", accountId: "tw-2004", valid: true, refusedFor: /tw-2004 is declared by 2 PublisherToken resources: "juniper-cut", "juniper-keep"/ },
     { name: "juniper-cut", accountId: "tw-2004", valid: false, refusedFor: /tw-2004 is declared by 2 PublisherToken resources: "juniper-cut", "juniper-keep"/ },
+    {
+      name: "lumen-a",
+      accountId: "tw-2006",
+      valid: false,
+      reason: "first reason",
+      refusedFor: /tw-2006 is declared by 2 PublisherToken resources: "lumen-a", "lumen-b"/,
+    },
+    {
+      name: "lumen-b",
+      accountId: "tw-2006",
+      valid: false,
+      reason: "second reason",
+      refusedFor: /tw-2006 is declared by 2 PublisherToken resources: "lumen-a", "lumen-b"/,
+    },
   ];
-
-  for (const at of POSITIONS) {
-    it(
-      `TypeScript program, refused tokens ${at}: up cuts off every valid: false token, fails, and names each refused token with its reason`,
-      async () => {
-        const since = (await sb.admin.audit()).length;
-        const [u] = await runStack({ program: tsProgram(arrange(CUT, refusedTs, at)) });
-        await expectCutOff(CUT, "pulumi:marin-social-typescript-stack/dev");
-        await expectRefused(u!, refusedTs, (n) => tsUrn(n), await changedAccounts(since));
-      },
-      T,
-    );
-  }
 
   // The Automation API's up passes --skip-preview. Users type `pulumi up --yes` (or answer the
   // prompt), which previews first and stops there if the preview fails: a refusal must not fail
-  // the preview, or one stale line would stop every other token from being cut off.
-  const asTyped: Array<{ title: string; source: () => StackSource; actor: string; refused: Line[] }> = [
-    {
-      title: "YAML stack, refused lines first",
-      source: () => ({ declarations: declarations("tokens-cli.yaml", arrange(CUT, REFUSED, "first")) }),
-      actor: "pulumi:marin-social/dev",
-      refused: REFUSED,
-    },
-    {
-      title: "TypeScript program with a failed lookup and a duplicate, refused tokens in the middle",
-      source: () => ({ program: tsProgram(arrange(CUT, refusedTs, "middle")) }),
-      actor: "pulumi:marin-social-typescript-stack/dev",
-      refused: refusedTs,
-    },
-  ];
-  for (const v of asTyped) {
-    it(
-      `\`pulumi up --yes\` as users type it (preview first), ${v.title}: every valid: false token is cut off, the run fails naming each refused token`,
-      async () => {
-        const since = (await sb.admin.audit()).length;
-        const s = await newStack(v.source());
-        const preview = await pulumiCli(s, ["preview"]);
-        const previewText = preview.stdout + preview.stderr;
-        for (const line of v.refused) expect(previewText, `preview names ${line.accountId}`).toMatch(line.refusedFor!);
-        expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
-        const up = await pulumiCli(s, ["up", "--yes"]);
-        const upText = up.stdout + up.stderr;
-        expect(up.code, upText).not.toBe(0);
-        await expectCutOff(CUT, v.actor);
-        const changed = await changedAccounts(since);
-        for (const line of v.refused) {
-          expect(upText, `up names ${line.accountId}`).toMatch(line.refusedFor!);
-          expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
-        }
-      },
-      T,
-    );
-  }
-
+  // the preview, or one stale line would stop every other token from being cut off. Each path
+  // runs the typed command once, with the refused first (YAML) or in the middle (TypeScript); the
+  // Automation API's up takes the other positions.
   it(
-    "preview shows the refusal of two resources for one account as an error naming both, changes nothing, plans the rest, and succeeds (so up can go on)",
+    "YAML stack, refused lines first, `pulumi up --yes` as users type it (preview first): the preview names each refused token and changes nothing, up cuts off every valid: false token, fails, and names each refused token with its reason",
     async () => {
       const since = (await sb.admin.audit()).length;
-      const [p] = await runStack(
-        {
-          program: tsProgram([
-            { name: "a", accountId: "tw-2004", valid: false, reason: "first reason" },
-            { name: "jane-tweets", accountId: "tw-2001", valid: false },
-            { name: "b", accountId: "tw-2004", valid: false, reason: "second reason" },
-          ]),
-        },
-        ["preview"],
-      );
-      expect(p!.exitCode).toBe(0);
-      for (const name of ["a", "b"]) {
-        const errors = p!.diagnostics.filter((l) => l.severity === "error" && l.urn === tsUrn(name)).map((l) => l.message);
-        expect(errors.join("\n")).toMatch(/account tw-2004 is declared by 2 PublisherToken resources: "a", "b"/);
+      const s = await newStack({ declarations: declarations("tokens-first.yaml", arrange(CUT, REFUSED, "first")) });
+      const preview = await pulumiCli(s, ["preview"]);
+      const previewText = preview.stdout + preview.stderr;
+      expect(preview.code, previewText).toBe(0);
+      for (const line of REFUSED) expect(previewText, `preview names ${line.accountId}`).toMatch(line.refusedFor!);
+      expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
+      const up = await pulumiCli(s, ["up", "--yes"]);
+      const upText = up.stdout + up.stderr;
+      expect(up.code, upText).not.toBe(0);
+      await expectCutOff(CUT, "pulumi:marin-social/dev");
+      const changed = await changedAccounts(since);
+      for (const line of REFUSED) {
+        expect(upText, `up names ${line.accountId}`).toMatch(line.refusedFor!);
+        expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
       }
-      expect(stepsOf(p!, tsUrn("jane-tweets"))).toEqual(["create"]);
-      expect((await sb.admin.audit()).length).toBe(since);
+    },
+    T,
+  );
+
+  it(
+    "YAML stack, refused lines in the middle: up cuts off every valid: false token, fails, and names each refused token with its reason; the next up invalidates a re-authorized token again (an update) although a hand-revoked valid: true one comes first",
+    async () => {
+      // Two more accounts ride along for the second up: fb-1005, revoked by hand and declared
+      // valid: false (its revocation accepted, so it is in state), and tw-2005, cut off by the first up.
+      await sb.admin.invalidateToken("fb-1005", { actor: "mallory@agency.example", reason: "by hand" });
+      const evergreen = (valid: boolean): Line => ({ name: "fb-1005", accountId: "fb-1005", valid });
+      const kestrel: Line = { name: "tw-2005", accountId: "tw-2005", valid: false };
+      const file = path.join(tmp, "tokens-middle.yaml");
+      const write = (lines: Line[]) => writeFileSync(file, ["tokens:", ...lines.map(yamlLine), ""].join("\n"));
+      write([...arrange(CUT, REFUSED, "middle"), evergreen(false), kestrel]);
+      const since = (await sb.admin.audit()).length;
+      const s = await newStack({ declarations: file });
+      const first = await runOp(s.stack, "up");
+      await expectCutOff([...CUT, kestrel], "pulumi:marin-social/dev");
+      await expectRefused(first, named(REFUSED), repoUrn, await changedAccounts(since));
+      expect(
+        first.diagnostics.filter((d) => d.severity === "error" && d.urn === repoUrn("fb-1005")),
+        "fb-1005's revocation by hand accepted",
+      ).toEqual([]);
+
+      // fb-1005 is now declared valid (and comes first) while revoked; tw-2005 is re-authorized in the web UI.
+      write([evergreen(true), ...arrange(CUT, REFUSED, "middle"), kestrel]);
+      await sb.admin.reauthorize("tw-2005", { actor: "ops@agency.example", agencies: ["ag-west"] });
+      const u = await runOp(s.stack, "up");
+      expect(stepsOf(u, repoUrn("tw-2005")), "tw-2005 updated").toEqual(["update"]);
+      const tw = await sb.admin.getAccount("tw-2005");
+      expect(tw.token, "tw-2005 invalidated again").toMatchObject({ valid: false, invalidatedBy: "pulumi:marin-social/dev" });
+      expect(tw.agencies, "tw-2005 unlinked again").toEqual([]);
+      expect(u.exitCode).not.toBe(0);
+      expect(
+        u.diagnostics
+          .filter((l) => l.severity === "error" && l.urn === repoUrn("fb-1005"))
+          .map((l) => l.message)
+          .join("\n"),
+        "fb-1005 refused",
+      ).toMatch(/revoked by mallory/);
+    },
+    T,
+  );
+
+  it(
+    "YAML stack, 150 tokens in two lookup batches, every kind of refusal spread through them by a seeded shuffle and the demo's refused lines last: every other token is cut off",
+    async () => {
+      const seed = 20261130;
+      console.log(`refusals shuffle seed: ${seed}`);
+      const { ids } = await sb.admin.sandbox.addAccounts({ count: 133, idPrefix: "rf-", agenciesPerAccount: { min: 0, max: 2 } });
+      const accounts = await sb.admin.getAccounts(ids);
+      // One more of each kind the demo's REFUSED holds, three times, among the generated accounts.
+      const revoked = ["rf-revoked-1", "rf-revoked-2", "rf-revoked-3"];
+      const guarded = ["rf-guarded-1", "rf-guarded-2", "rf-guarded-3"];
+      await sb.admin.sandbox.addAccounts({
+        accounts: [
+          ...revoked.map((id) => ({ id, publisher: "facebook", name: id, agencies: ["ag-north"] })),
+          ...guarded.map((id) => ({ id, publisher: "twitter", name: id, agencies: ["ag-south", "ag-west"] })),
+        ],
+      });
+      for (const id of revoked) await sb.admin.invalidateToken(id, { actor: "mallory@agency.example", reason: "by hand" });
+      const cut: Line[] = ids.map((id) => ({ name: id, accountId: id, valid: false }));
+      const spread: Line[] = [
+        ...ids.slice(0, 3).map((id) => ({
+          name: `${id}`,
+          accountId: id,
+          valid: false,
+          publisher: accounts.get(id)!.publisher === "facebook" ? "twitter" : "facebook",
+          refusedFor: /publisher is declared as/,
+        })),
+        ...["rf-gone-1", "rf-gone-2", "rf-gone-3"].map((id) => ({ name: id, accountId: id, valid: false, refusedFor: /does not exist in Marin Social/ })),
+        ...revoked.map((id) => ({ name: id, accountId: id, valid: true, refusedFor: /revoked by mallory@agency\.example.*outside Pulumi/ })),
+        ...guarded.map((id) => ({
+          name: id,
+          accountId: id,
+          valid: false,
+          expectAgencies: ["ag-north"],
+          refusedFor: /linked but not expected: South Agency \(ag-south\), West Agency \(ag-west\)/,
+        })),
+      ];
+      const refused = [...spread, ...REFUSED];
+      const refusedIds = new Set(refused.map((l) => l.accountId));
+      const lines = [...shuffle([...cut.filter((l) => !refusedIds.has(l.accountId)), ...named(CUT), ...spread], seed), ...REFUSED];
+      expect(lines).toHaveLength(150);
+      const since = (await sb.admin.audit()).length;
+      const [u] = await runStack({ declarations: declarations("many.yaml", lines) });
+      const stillValid = [...(await sb.admin.getAccounts(ids)).values()].filter((a) => !refusedIds.has(a.id) && (a.token.valid || a.agencies.length > 0));
+      expect(stillValid.map((a) => a.id)).toEqual([]);
+      await expectCutOff(CUT, "pulumi:marin-social/dev");
+      await expectRefused(u!, named(refused), repoUrn, await changedAccounts(since));
+    },
+    T,
+  );
+
+  it(
+    "TypeScript program, refused tokens first: up cuts off every valid: false token, fails, and names each refused token with its reason",
+    async () => {
+      const since = (await sb.admin.audit()).length;
+      const [u] = await runStack({ program: tsProgram(arrange(CUT, refusedTs, "first")) });
+      await expectCutOff(CUT, "pulumi:marin-social-typescript-stack/dev");
+      await expectRefused(u!, refusedTs, (n) => tsUrn(n), await changedAccounts(since));
+    },
+    T,
+  );
+
+  it(
+    "TypeScript program, refused tokens in the middle: preview shows each refusal (two resources for one account as an error naming both), plans the rest, changes nothing and succeeds; `pulumi up --yes` as users type it cuts off every valid: false token and fails naming each refused token",
+    async () => {
+      const since = (await sb.admin.audit()).length;
+      const s = await newStack({ program: tsProgram(arrange(CUT, refusedTs, "middle")) });
+      const p = await runOp(s.stack, "preview");
+      expect(p.exitCode, p.message).toBe(0);
+      for (const line of refusedTs) {
+        const errors = p.diagnostics.filter((l) => l.severity === "error" && l.urn === tsUrn(line.name)).map((l) => l.message);
+        expect(errors.join("\n"), `preview error for ${line.name} (${line.accountId})`).toMatch(line.refusedFor!);
+      }
+      for (const line of CUT) expect(stepsOf(p, tsUrn(line.name)), `${line.name} planned`).toEqual(["create"]);
+      expect((await sb.admin.audit()).length, "preview changed nothing").toBe(since);
+
+      const up = await pulumiCli(s, ["up", "--yes"]);
+      const upText = up.stdout + up.stderr;
+      expect(up.code, upText).not.toBe(0);
+      await expectCutOff(CUT, "pulumi:marin-social-typescript-stack/dev");
+      const changed = await changedAccounts(since);
+      for (const line of refusedTs) {
+        expect(upText, `up names ${line.name} (${line.accountId})`).toMatch(line.refusedFor!);
+        expect(changed.has(line.accountId), `${line.accountId} untouched`).toBe(false);
+      }
+    },
+    T,
+  );
+
+  it(
+    "TypeScript program, refused tokens last, some tokens' inputs Outputs or promises and two tokens dependsOn a refused one: every valid: false token is cut off and audited, each refused one named; the dependents wait (not cut off) without holding the others or hanging the program",
+    async () => {
+      // Plain inputs are decided through plain promises; any Output or promise among them takes the
+      // Output path (unknowns, secrets, dependencies carry through). The outcome and the audits must
+      // not depend on which path a token took. after-brand waits for a refused token on the Output
+      // path, after-ghost for one on the plain path.
+      const since = (await sb.admin.audit()).length;
+      const [u] = await runStack({
+        program: tsProgram(arrange(CUT, refusedTs, "last"), {
+          args: {
+            acme: '{ accountId: pulumi.output("fb-1001"), valid: false, reason: Promise.resolve("Jane left") }',
+            indigo: '{ accountId: "tw-2003", valid: false, publisher: "twitter", expectAgencies: [pulumi.output("ag-east"), "ag-west"] }',
+            brand: '{ accountId: "fb-1002", valid: pulumi.output(true) }',
+          },
+          tail: [
+            'new PublisherToken("after-brand", { accountId: "tw-2005", valid: false }, { dependsOn: [t["brand"]!] });',
+            'new PublisherToken("after-ghost", { accountId: "tw-2007", valid: false }, { dependsOn: [t["ghost"]!] });',
+            'pulumi.all(["acme", "brand", "indigo", "jane-tweets"].map((n) => t[n]!.audit)).apply((a) => pulumi.log.info("AUDITS " + JSON.stringify(a.map((x) => [x.accountId, x.status, x.action]))));',
+          ],
+        }),
+      });
+      // The program exited by itself with 32, having reported its errors: the language host bails
+      // instead of reporting a crashed program.
+      expect(u!.message).not.toContain("exited with non-zero exit code");
+      await expectCutOff(CUT, "pulumi:marin-social-typescript-stack/dev");
+      expect((await sb.admin.getAccount("fb-1001")).token.reason, "fb-1001's reason from a promise").toBe("Jane left");
+      for (const id of ["tw-2005", "tw-2007"]) expect((await sb.admin.getAccount(id)).token.valid, `${id} waits for the refused token`).toBe(true);
+      await expectRefused(u!, refusedTs, (n) => tsUrn(n), await changedAccounts(since));
+      // Each token's audit line is logged against it, whichever path it took.
+      for (const name of ["acme", "indigo", "jane-tweets"]) {
+        expect(
+          u!.diagnostics.some((d) => d.urn === tsUrn(name) && d.severity !== "error"),
+          `audit of ${name}`,
+        ).toBe(true);
+      }
+      const audits = u!.diagnostics.find((d) => d.message.includes("AUDITS "))?.message ?? "";
+      expect(JSON.parse(audits.slice(audits.indexOf("AUDITS ") + 7))).toEqual([
+        ["fb-1001", "found", expect.stringContaining("invalidate")],
+        ["fb-1002", "found", expect.any(String)],
+        ["tw-2003", "found", expect.stringContaining("invalidate")],
+        ["tw-2001", "found", expect.stringContaining("invalidate")],
+      ]);
     },
     T,
   );
@@ -265,158 +407,6 @@ export = async () => {
       await expectRefused(u!, [{ name: "fb-1001", accountId: "fb-1001", valid: false, refusedFor: duplicate }], direct, changed);
       await expectRefused(u!, [{ name: "jane-acme", accountId: "fb-1001", valid: true, refusedFor: duplicate }], inComponent, changed);
       await expectRefused(u!, [{ name: "fb-1002", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }], direct, changed);
-    },
-    T,
-  );
-
-  it(
-    "tokens whose inputs are Outputs or promises are audited, cut off and refused like plain ones, and their audits resolve",
-    async () => {
-      // Plain inputs (a declaration file's) are decided through plain promises; any Output or
-      // promise among them takes the Output path (unknowns, secrets, dependencies carry through).
-      // One program mixes both: the outcome and the audits must not depend on which path a token took.
-      const since = (await sb.admin.audit()).length;
-      const [u] = await runStack({
-        program: `import * as pulumi from "@pulumi/pulumi";
-import { PublisherToken } from "pulumi-marin-social";
-const acme = new PublisherToken("acme", { accountId: pulumi.output("fb-1001"), valid: false, reason: Promise.resolve("Jane left") });
-const brand = new PublisherToken("brand", { accountId: "fb-1002", valid: pulumi.output(true) });
-const indigo = new PublisherToken("indigo", { accountId: "tw-2003", valid: false, expectAgencies: [pulumi.output("ag-east"), "ag-west"] });
-const tweets = new PublisherToken("jane-tweets", { accountId: "tw-2001", valid: false });
-pulumi.all([acme.audit, brand.audit, indigo.audit, tweets.audit]).apply((a) => pulumi.log.info("AUDITS " + JSON.stringify(a.map((x) => [x.accountId, x.status, x.action]))));
-`,
-      });
-      await expectCutOff(
-        [
-          { name: "acme", accountId: "fb-1001", valid: false },
-          { name: "indigo", accountId: "tw-2003", valid: false },
-          { name: "jane-tweets", accountId: "tw-2001", valid: false },
-        ],
-        "pulumi:marin-social-typescript-stack/dev",
-      );
-      expect((await sb.admin.getAccount("fb-1001")).token.reason).toBe("Jane left");
-      await expectRefused(
-        u!,
-        [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }],
-        (n) => tsUrn(n),
-        await changedAccounts(since),
-      );
-      // Each token's audit line is logged against it, whichever path it took.
-      for (const name of ["acme", "indigo", "jane-tweets"]) {
-        expect(
-          u!.diagnostics.some((d) => d.urn === tsUrn(name) && d.severity !== "error"),
-          `audit of ${name}`,
-        ).toBe(true);
-      }
-      const audits = u!.diagnostics.find((d) => d.message.includes("AUDITS "))?.message ?? "";
-      expect(JSON.parse(audits.slice(audits.indexOf("AUDITS ") + 7))).toEqual([
-        ["fb-1001", "found", expect.stringContaining("invalidate")],
-        ["fb-1002", "found", expect.any(String)],
-        ["tw-2003", "found", expect.stringContaining("invalidate")],
-        ["tw-2001", "found", expect.stringContaining("invalidate")],
-      ]);
-    },
-    T,
-  );
-
-  it(
-    "a token that dependsOn a refused one waits for it (and is not cut off), without holding the others or hanging the program",
-    async () => {
-      const since = (await sb.admin.audit()).length;
-      const [u] = await runStack({
-        program: `import { PublisherToken } from "pulumi-marin-social";
-const brand = new PublisherToken("brand", { accountId: "fb-1002", valid: true });
-new PublisherToken("after-brand", { accountId: "tw-2005", valid: false }, { dependsOn: [brand] });
-new PublisherToken("acme", { accountId: "fb-1001", valid: false });
-`,
-      });
-      // The program exited by itself with 32, having reported its errors: the language host bails
-      // instead of reporting a crashed program.
-      expect(u!.message).not.toContain("exited with non-zero exit code");
-      await expectCutOff([{ name: "acme", accountId: "fb-1001", valid: false }], "pulumi:marin-social-typescript-stack/dev");
-      expect((await sb.admin.getAccount("tw-2005")).token.valid).toBe(true);
-      await expectRefused(
-        u!,
-        [{ name: "brand", accountId: "fb-1002", valid: true, refusedFor: /revoked by mallory/ }],
-        (n) => tsUrn(n),
-        await changedAccounts(since),
-      );
-    },
-    T,
-  );
-
-  it(
-    "existing tokens: a re-authorized one is invalidated again (an update) although a hand-revoked valid: true one comes first",
-    async () => {
-      // A first run that succeeds (the brand page's revocation accepted), then the brand page is
-      // declared valid again while revoked, and tw-2001 is re-authorized in the web UI.
-      const file = path.join(tmp, "existing.yaml");
-      const lines = (brandValid: boolean) =>
-        [
-          "tokens:",
-          `  - { accountId: fb-1002, valid: ${brandValid} }`,
-          "  - { accountId: tw-2001, valid: false }",
-          "  - { accountId: fb-1001, valid: false }",
-          "",
-        ].join("\n");
-      writeFileSync(file, lines(false));
-      const workDir = repoProgramCopy();
-      const s = await pulumiStack({
-        workDir,
-        config: { "marin-social:apiUrl": sb.url, "marin-social:declarations": file },
-        secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin },
-      });
-      cleanups.push(async () => {
-        await s.cleanup();
-        rmSync(path.dirname(workDir), { recursive: true, force: true });
-      });
-      const first = await runOp(s.stack, "up");
-      expect(first.exitCode, first.message).toBe(0);
-      writeFileSync(file, lines(true));
-      await sb.admin.reauthorize("tw-2001", { actor: "ops@agency.example", agencies: ["ag-west"] });
-
-      const u = await runOp(s.stack, "up");
-      expect(stepsOf(u, repoUrn("tw-2001"))).toEqual(["update"]);
-      const tw = await sb.admin.getAccount("tw-2001");
-      expect(tw.token).toMatchObject({ valid: false, invalidatedBy: "pulumi:marin-social/dev" });
-      expect(tw.agencies).toEqual([]);
-      expect(u.exitCode).not.toBe(0);
-      expect(
-        u.diagnostics
-          .filter((l) => l.severity === "error" && l.urn === repoUrn("fb-1002"))
-          .map((l) => l.message)
-          .join("\n"),
-      ).toMatch(/revoked by mallory/);
-    },
-    T,
-  );
-
-  it(
-    "150 tokens in two lookup batches, refusals spread through them by a seeded shuffle: every other token is cut off",
-    async () => {
-      const seed = 20261130;
-      console.log(`refusals shuffle seed: ${seed}`);
-      const { ids } = await sb.admin.sandbox.addAccounts({ count: 143, idPrefix: "rf-", agenciesPerAccount: { min: 0, max: 2 } });
-      const accounts = await sb.admin.getAccounts(ids);
-      const cut: Line[] = ids.map((id) => ({ name: id, accountId: id, valid: false }));
-      const refused: Line[] = [
-        ...REFUSED,
-        ...ids.slice(0, 3).map((id) => ({
-          name: `${id}`,
-          accountId: id,
-          valid: false,
-          publisher: accounts.get(id)!.publisher === "facebook" ? "twitter" : "facebook",
-          refusedFor: /publisher is declared as/,
-        })),
-        ...["rf-gone-1", "rf-gone-2", "rf-gone-3"].map((id) => ({ name: id, accountId: id, valid: false, refusedFor: /does not exist in Marin Social/ })),
-      ];
-      const refusedIds = new Set(refused.map((l) => l.accountId));
-      const lines = shuffle([...cut.filter((l) => !refusedIds.has(l.accountId)), ...refused], seed);
-      const since = (await sb.admin.audit()).length;
-      const [u] = await runStack({ declarations: declarations("many.yaml", lines) });
-      const stillValid = [...(await sb.admin.getAccounts(ids)).values()].filter((a) => !refusedIds.has(a.id) && (a.token.valid || a.agencies.length > 0));
-      expect(stillValid.map((a) => a.id)).toEqual([]);
-      await expectRefused(u!, named(refused), repoUrn, await changedAccounts(since));
     },
     T,
   );
