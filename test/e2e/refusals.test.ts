@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
-import { copyExample } from "../support/example-copy";
+import { copyExample, TRANSPILE_ONLY } from "../support/example-copy";
 import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack, repoProgramCopy } from "../support/pulumi";
 import { arrange, CUT, type Line, REFUSED } from "../support/refusal-lines";
 import { type TestSandbox, testSandbox } from "../support/sandbox";
@@ -23,7 +23,8 @@ let sb: TestSandbox;
 let tmp: string;
 const cleanups: Array<() => Promise<void>> = [];
 
-type StackSource = { declarations: string } | { program: string; tokensYaml?: string };
+/** `typecheck`: ts-node's type check on (a program whose inputs' types are part of what it proves); else off (TRANSPILE_ONLY). */
+type StackSource = { declarations: string } | { program: string; tokensYaml?: string; typecheck?: boolean };
 
 /**
  * A fresh stack `dev` (own backend) of the repository's program reading `declarations`, or of a
@@ -40,7 +41,8 @@ async function newStack(what: StackSource): Promise<PulumiTestStack> {
     writeFileSync(path.join(workDir, "index.ts"), what.program);
     if (what.tokensYaml) writeFileSync(path.join(workDir, "tokens.yaml"), what.tokensYaml);
   }
-  const s: PulumiTestStack = await pulumiStack({ workDir, config, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin } });
+  const env = "program" in what && !what.typecheck ? TRANSPILE_ONLY : undefined;
+  const s: PulumiTestStack = await pulumiStack({ workDir, config, secretConfig: { "marin-social:apiKey": sb.sandbox.keys.admin }, env });
   cleanups.push(async () => {
     await s.cleanup();
     rmSync(path.dirname(workDir), { recursive: true, force: true });
@@ -322,6 +324,8 @@ describeWithPulumi("refused tokens through the real engine", () => {
       // path, after-ghost for one on the plain path.
       const since = (await sb.admin.audit()).length;
       const [u] = await runStack({
+        // Outputs and promises must type-check as inputs too.
+        typecheck: true,
         program: tsProgram(arrange(CUT, refusedTs, "last"), {
           args: {
             acme: '{ accountId: pulumi.output("fb-1001"), valid: false, reason: Promise.resolve("Jane left") }',
