@@ -18,8 +18,8 @@ const T = 600_000;
 const JANES = ["fb-1001", "fb-1004", "fb-1007", "tw-2001", "tw-2004"];
 const e2e = e2eSession("marin-offboarding-native-");
 
-/** Pulumi.yaml's resources: one Offboarding `jane` with these properties. */
-function declare(dir: string, properties: Record<string, unknown>): void {
+/** Pulumi.yaml's resources: one Offboarding `jane` with these properties, and `more` beside it. */
+function declare(dir: string, properties: Record<string, unknown>, more: Record<string, unknown>): void {
   const file = path.join(dir, "Pulumi.yaml");
   const doc = parseDocument(readFileSync(file, "utf8"));
   doc.delete("variables");
@@ -27,15 +27,16 @@ function declare(dir: string, properties: Record<string, unknown>): void {
   doc.set("resources", {
     jane: { type: "marin-social:index:Offboarding", properties },
     other: { type: "marin-social:index:PublisherToken", properties: { accountId: "fb-1002", valid: false } },
+    ...more,
   });
   // Pulumi YAML interpolations, not template strings.
   doc.set("outputs", { cut: ["$", "{jane.accounts}"].join(""), kept: ["$", "{jane.kept}"].join("") });
   writeFileSync(file, doc.toString());
 }
 
-async function janeStack(properties: Record<string, unknown>): Promise<NativeStack> {
+async function janeStack(properties: Record<string, unknown>, more: Record<string, unknown> = {}): Promise<NativeStack> {
   const dir = copyProject("examples/pulumi-yaml");
-  declare(dir, properties);
+  declare(dir, properties, more);
   const s = await nativeStack(dir, { "marin-social:apiUrl": e2e.sb.url }, { "marin-social:apiKey": e2e.sb.sandbox.keys.admin });
   e2e.onCleanup(() => s.cleanup());
   return s;
@@ -100,17 +101,34 @@ describeWithPulumi("Offboarding from Pulumi YAML (the plugin's Construct), throu
   );
 
   it(
-    "an expectAccounts mismatch refuses that person's entry, naming the difference, and cuts nothing of theirs",
+    "an expectAccounts mismatch refuses that person's entry, naming the difference, and cuts nothing of theirs; every other token and person is cut, and each up fails",
     async () => {
-      const s = await janeStack({ person: "u-7001", expectAccounts: ["fb-1001", "fb-1004", "fb-1007", "tw-2001"] });
+      // Li Wei (u-7003) is offboarded in the same program: fb-1005, fb-1006, tw-2003, tw-2006.
+      const LIS = ["fb-1005", "fb-1006", "tw-2003", "tw-2006"];
+      const s = await janeStack(
+        { person: "u-7001", expectAccounts: ["fb-1001", "fb-1004", "fb-1007", "tw-2001"] },
+        { li: { type: "marin-social:index:Offboarding", properties: { person: "u-7003", reason: "Li Wei moved to another team" } } },
+      );
       const before = await live(JANES);
+      const refused =
+        /error: after hook "marin-social-offboarding-refused-jane" failed: Offboarding "jane" of u-7001 was refused by expectAccounts \(found but not expected: tw-2004\): nothing of theirs was cut/;
       const up = await s.cli(["up", "--yes"]);
-      // The refusal is an error diagnostic against the component; the engine exits 0 for a diagnostic alone.
+      expect(up.code, up.out).not.toBe(0);
+      // Named twice: the error against the component (as in preview), and why the run fails.
       expect(up.out).toMatch(/marin-social:index:Offboarding \(jane\):\n\s+error: Offboarding "jane" of u-7001/);
       expect(up.out).toContain('found but not expected: twitter account "Juniper Pet Supply" (tw-2004)');
       expect(up.out).toContain("Nothing of theirs was changed");
+      expect(up.out).toMatch(refused);
       for (const [id, a] of await live(JANES)) expect(a, id).toEqual(before.get(id));
-      expect((await e2e.sb.admin.getAccount("fb-1002")).token.valid, up.out).toBe(false);
+      for (const id of ["fb-1002", ...LIS]) {
+        const a = await e2e.sb.admin.getAccount(id);
+        expect([a.token.valid, a.agencies], id).toEqual([false, []]);
+      }
+      // The same refusal on the next up fails that run too (the component is updated again, not left "same").
+      const again = await s.cli(["up", "--yes"]);
+      expect(again.code, again.out).not.toBe(0);
+      expect(again.out).toMatch(refused);
+      for (const [id, a] of await live(JANES)) expect(a, id).toEqual(before.get(id));
     },
     T,
   );
