@@ -27,6 +27,7 @@ import {
 import { type LoadMeasurement, measureLoad } from "./load";
 import { type EngineOp, type Measurement, measure } from "./measure";
 import { nativeAvailable, nativeRows } from "./native";
+import { type PersonOutcome, personOutcome } from "./person";
 import { type ExportedState, exportedState, type StateSize, stateSize } from "./state-size";
 import { measureTrivial, type TrivialMeasurement } from "./trivial";
 import { NAIVE_ENV, remoteOutcome, startWorkload, type Workload, workloadStack } from "./workload";
@@ -57,6 +58,13 @@ export interface BenchOptions {
    * at the end, instead of the whole checkpoint after every step (O(N²) bytes). Default false.
    */
   skipCheckpoints?: boolean;
+  /**
+   * Also run the person rows (bench/person.ts): offboarding one person who holds one in five of
+   * the N accounts, through a `people:` entry. Default true.
+   */
+  person: boolean;
+  /** Run the person rows alone: no token rows, baseline, trivial programs, native rows or load. Default false. */
+  personOnly?: boolean;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -70,6 +78,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   loadRuns: 5,
   native: true,
   trivial: true,
+  person: true,
 };
 
 /** One figure against its limit. */
@@ -92,7 +101,7 @@ export type NaiveFigures =
 
 /** One row of the table. */
 export interface Row {
-  operation: EngineOp | "load" | "memory" | "state" | "program memory" | "state file";
+  operation: EngineOp | "load" | "memory" | "state" | "program memory" | "state file" | "person preview" | "person up";
   /** `native` for the native provider's rows (bench/native.ts); absent for the dynamic path's. */
   path?: "native";
   /** Stack size (entries, for load). */
@@ -424,6 +433,78 @@ export function programMemoryRow(n: number, ours: Partial<Record<EngineOp, Measu
 }
 
 /**
+ * The person rows: `person preview` and `person up`, for `held` of `total` accounts, their
+ * requests against the token rows' floors for `held` tokens, up's 429s and time as the up row's,
+ * and afterwards none of theirs valid or linked and none of the others touched.
+ */
+export function personRows(
+  total: number,
+  held: number,
+  links: number,
+  m: Partial<Record<"preview" | "up", Measurement>>,
+  outcome: PersonOutcome | undefined,
+): Row[] {
+  const rows: Row[] = [];
+  const detail = (x: Measurement) => ({
+    total,
+    held,
+    links,
+    byRoute: x.byRoute,
+    steps: x.steps,
+    apiSpanMs: x.apiSpanMs,
+    errors: x.errors,
+    errorCount: x.errorCount,
+  });
+  const errors = (x: Measurement) => check("errors", x.errorCount, 0, "count");
+  if (m.preview) {
+    const p = m.preview;
+    rows.push(
+      row({
+        operation: "person preview",
+        n: held,
+        wallMs: p.wallMs,
+        requests: p.requests,
+        rateLimited: p.rateLimited,
+        checks: [check("requests", p.requests, previewRequestFloor(held), "requests"), errors(p)],
+        detail: detail(p),
+      }),
+    );
+  }
+  if (m.up) {
+    const u = m.up;
+    const checks = [
+      check("requests", u.requests, upRequestFloor(held, links), "requests"),
+      check("429s", u.rateLimited, up429Floor(u.requests), "count"),
+      check("time", u.wallMs, upTimeFloorMs(u.requests - u.rateLimited), "ms"),
+      errors(u),
+    ];
+    if (outcome) {
+      checks.push(check("theirs still valid", outcome.stillValid, 0, "count"));
+      checks.push(check("their links left", outcome.linksLeft, 0, "count"));
+      checks.push(check("others touched", outcome.othersTouched, 0, "count"));
+    }
+    rows.push(
+      row({ operation: "person up", n: held, wallMs: u.wallMs, requests: u.requests, rateLimited: u.rateLimited, checks, detail: { ...detail(u), outcome } }),
+    );
+  }
+  return rows;
+}
+
+/** The person rows of one N: a fresh sandbox (bench/person.ts), the repository's stack, preview then up. */
+async function personRun(n: number, timeoutMs: number, log: (line: string) => void, parallel: number | undefined, env: Record<string, string>): Promise<Row[]> {
+  const w = await startWorkload({ n, timeoutMs, person: true, ...(parallel !== undefined ? { parallel } : {}) });
+  try {
+    log(`person N=${n}: ${w.ids.length} of theirs, ${w.links} agency links`);
+    const { m } = await runStack(w, await workloadStack(w, env), ["preview", "up"], log, "person");
+    await w.admin.sandbox.setFaults({ latencyMs: 0, errorRate: 0, rateLimitPerSecond: null });
+    const outcome = personOutcome(await w.admin.listAccounts());
+    return personRows(n, w.ids.length, w.links, m, outcome);
+  } finally {
+    await w.close();
+  }
+}
+
+/**
  * Runs the benchmark and returns its results (nothing is printed or written;
  * see cli.ts). Each N gets fresh sandboxes, one for our run and one for the
  * naive run. Throws only when a workload cannot be set up; a failing
@@ -446,6 +527,10 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   const engineEnv: Record<string, string> = o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
   const notes: string[] = [];
   for (const n of o.sizes) {
+    if (!o.personOnly) await tokenRows(n);
+    if (o.person || o.personOnly) rows.push(...(await personRun(n, timeoutFor(n), log, o.parallel, engineEnv)));
+  }
+  async function tokenRows(n: number): Promise<void> {
     const w = await startWorkload({ n, timeoutMs: timeoutFor(n), ...(o.parallel !== undefined ? { parallel: o.parallel } : {}) });
     let ours: Awaited<ReturnType<typeof runStack>>;
     try {
@@ -484,6 +569,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   }
   const dir = mkdtempSync(path.join(tmpdir(), "marin-bench-load-"));
   try {
+    if (o.personOnly) return results();
     log(`load: ${o.loadEntries} entries, best of ${o.loadRuns}...`);
     const l: LoadMeasurement = await measureLoad(dir, o.loadEntries, o.loadRuns);
     rows.push(
@@ -498,22 +584,25 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return {
-    version: 1,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    machine: machine(loadStart),
-    workload: {
-      sizes: o.sizes,
-      latencyMs: LATENCY_MS,
-      rateLimitPerSecond: RATE_LIMIT_PER_SECOND,
-      agenciesPerAccount: { min: 1, max: 3 },
-      naiveEnv: { ...NAIVE_ENV },
-      baselineUpMaxN: o.baselineUpMaxN,
-    },
-    engine,
-    rows,
-    notes: [...new Set(notes)],
-    pass: rows.every((r) => r.pass),
-  };
+  return results();
+  function results(): BenchResults {
+    return {
+      version: 1,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      machine: machine(loadStart),
+      workload: {
+        sizes: o.sizes,
+        latencyMs: LATENCY_MS,
+        rateLimitPerSecond: RATE_LIMIT_PER_SECOND,
+        agenciesPerAccount: { min: 1, max: 3 },
+        naiveEnv: { ...NAIVE_ENV },
+        baselineUpMaxN: o.baselineUpMaxN,
+      },
+      engine,
+      rows,
+      notes: [...new Set(notes)],
+      pass: rows.every((r) => r.pass),
+    };
+  }
 }

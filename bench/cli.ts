@@ -22,6 +22,8 @@ options:
   --no-baseline       skip the naive baseline
   --no-native         skip the native provider's rows (they need the pulumi CLI with its YAML host)
   --no-trivial        skip the trivial dynamic program (the program-memory row's baseline; no such row then)
+  --no-person         skip the person rows (offboarding one person who holds 1 in 5 of the N accounts)
+  --person-only       run the person rows alone (--n 5000: 1,000 of 5,000 accounts)
   --baseline-up-max N run the naive up and refresh only up to this N (default 1000)
   --parallel N        the CLI's --parallel (default: none given, so the CLI's own, 4 per CPU)
   --skip-checkpoints  PULUMI_SKIP_CHECKPOINTS=true: the file backend writes the state once, at
@@ -55,6 +57,8 @@ export function parseCli(argv: string[]): CliOptions | undefined {
       "no-baseline": { type: "boolean" },
       "no-native": { type: "boolean" },
       "no-trivial": { type: "boolean" },
+      "no-person": { type: "boolean" },
+      "person-only": { type: "boolean" },
       "baseline-up-max": { type: "string" },
       out: { type: "string" },
       parallel: { type: "string" },
@@ -75,6 +79,8 @@ export function parseCli(argv: string[]): CliOptions | undefined {
   if (values["no-baseline"]) bench.baseline = false;
   if (values["no-native"]) bench.native = false;
   if (values["no-trivial"]) bench.trivial = false;
+  if (values["no-person"]) bench.person = false;
+  if (values["person-only"]) bench.personOnly = true;
   if (values.parallel !== undefined) bench.parallel = positiveInt("--parallel", values.parallel);
   if (values["skip-checkpoints"]) bench.skipCheckpoints = true;
   if (values["baseline-up-max"] !== undefined) bench.baselineUpMaxN = positiveInt("--baseline-up-max", values["baseline-up-max"]);

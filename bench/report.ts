@@ -77,7 +77,8 @@ function cells(r: Row): string[] {
       : "not run";
   }
   const vs = r.ratio ? `req ${ratio(r.ratio.requests)}, time ${ratio(r.ratio.time)}` : "";
-  return [r.path ? `${r.path} ${r.operation}` : r.operation, int(r.n), figure, requests, limited, naive, vs, r.pass ? "pass" : "FAIL"];
+  const n = typeof r.detail.total === "number" && r.operation.startsWith("person") ? `${int(r.n)} of ${int(r.detail.total)}` : int(r.n);
+  return [r.path ? `${r.path} ${r.operation}` : r.operation, n, figure, requests, limited, naive, vs, r.pass ? "pass" : "FAIL"];
 }
 
 /** Renders rows as an aligned text table (numbers right-aligned). */

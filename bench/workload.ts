@@ -12,6 +12,7 @@ import { type Sandbox, startSandbox } from "../provider/sandbox";
 import { type PulumiTestStack, pulumiStack, repoProgramCopy } from "../test/support/pulumi-env";
 import { declarationText } from "./declarations";
 import { LATENCY_MS, RATE_LIMIT_PER_SECOND } from "./floors";
+import { personDeclarationText, seedPerson } from "./person";
 
 /** The repository root: the Pulumi project the benchmark runs (Pulumi.yaml, dist/program.js). */
 export const ROOT = path.resolve(__dirname, "..");
@@ -32,6 +33,11 @@ export interface WorkloadOptions {
   timeoutMs: number;
   /** The CLI's `--parallel`; undefined runs the CLI's default (4 per CPU), as users do. */
   parallel?: number;
+  /**
+   * The person row's workload (bench/person.ts): N accounts, one in five authorized by one person,
+   * and a declaration file with that person's `people:` entry alone. `ids` and `links` are then theirs.
+   */
+  person?: boolean;
 }
 
 /** A seeded sandbox and its declaration file. `close()` stops the sandbox, removes the stacks and the files. */
@@ -71,10 +77,17 @@ export async function startWorkload(opts: WorkloadOptions): Promise<Workload> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const { ids } = await admin.sandbox.addAccounts({ count: opts.n, idPrefix: "bench-", agenciesPerAccount: { min: 1, max: 3 }, agencies: AGENCIES });
-    const links = (await admin.listAccounts()).reduce((sum, a) => sum + a.agencies.length, 0);
     const declarations = path.join(dir, "tokens.yaml");
-    writeFileSync(declarations, declarationText(ids));
+    let ids: string[];
+    let links: number;
+    if (opts.person) {
+      ({ ids, links } = await seedPerson(admin, opts.n, AGENCIES));
+      writeFileSync(declarations, personDeclarationText());
+    } else {
+      ({ ids } = await admin.sandbox.addAccounts({ count: opts.n, idPrefix: "bench-", agenciesPerAccount: { min: 1, max: 3 }, agencies: AGENCIES }));
+      links = (await admin.listAccounts()).reduce((sum, a) => sum + a.agencies.length, 0);
+      writeFileSync(declarations, declarationText(ids));
+    }
     await admin.sandbox.setFaults({ latencyMs: LATENCY_MS, errorRate: 0, rateLimitPerSecond: RATE_LIMIT_PER_SECOND });
     const w: Workload = { n: opts.n, links, ids, sandbox, admin, dir, declarations, timeoutMs: opts.timeoutMs, stacks, close };
     if (opts.parallel !== undefined) w.parallel = opts.parallel;

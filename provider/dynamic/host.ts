@@ -6,11 +6,22 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
+import { accountLabel } from "../core/describe";
 import { displayText } from "../core/display";
+import { EngineLog, engineAddress } from "../token/engine-log";
 import { TokenLifecycle } from "../token/lifecycle";
 import { exitWhenEngineGone, inDynamicProviderHost } from "./engine-gone";
 
-if (inDynamicProviderHost()) exitWhenEngineGone();
+/**
+ * The engine's log, for what only a refresh sees: the SDK's host passes the engine's address as
+ * its first argument, and gives the provider no logger (nor the resource's URN, so the line
+ * names the account instead).
+ */
+const engineLog = new EngineLog();
+if (inDynamicProviderHost()) {
+  exitWhenEngineGone();
+  engineLog.connect(engineAddress(process.argv.slice(2)));
+}
 
 let configGet: ((key: string) => string | undefined) | undefined;
 let client: MarinSocialClient | undefined;
@@ -41,7 +52,15 @@ export const provider: dynamic.ResourceProvider = {
     }),
   diff: (id, olds, news) => shown(() => lifecycle.diff(id, olds, news)),
   create: (inputs) => shown(() => lifecycle.create(inputs)),
-  read: (id, props) => shown(() => lifecycle.read(id, props)),
+  read: (id, props) =>
+    shown(async () => {
+      const res = await lifecycle.read(id, props);
+      // As the native plugin's read: a token re-authorized after Pulumi invalidated it, naming who and when.
+      if (res.drift?.kind === "reauthorized" && res.props) {
+        await engineLog.log("", "warn", `${accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName })}: ${res.drift.message}`);
+      }
+      return res;
+    }),
   update: (id, olds, news) => shown(() => lifecycle.update(id, olds, news)),
 };
 

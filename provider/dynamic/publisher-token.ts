@@ -27,8 +27,13 @@ export const PUBLISHER_TOKEN_TYPE = `pulumi-nodejs:dynamic/${MODULE}:${TYPE_NAME
 /** The exit code of a program that reported its errors itself (the Node SDK's `32`): refused tokens set it. */
 export const REPORTED_ERROR_EXIT_CODE = 32;
 
-/** The token's outputs as properties (generated from the token definition; `actor` and `version` are kept in state only): merged into the class below. */
-export interface PublisherToken extends Omit<PublisherTokenProperties, "actor" | "version"> {}
+/**
+ * The token's outputs as properties (generated from the token definition): merged into the class
+ * below. `actor`, `version`, `authorizedBy` and `authorizedAt` are kept in state only (a refresh
+ * shows who re-authorized a token, and when, as their change): every property of the class costs
+ * the SDK an Output per token in the program (docs/performance.md).
+ */
+export interface PublisherToken extends Omit<PublisherTokenProperties, "actor" | "version" | "authorizedBy" | "authorizedAt"> {}
 
 /**
  * A publisher access token. `pulumi up` reaches `valid: false` by invalidating

@@ -2,7 +2,7 @@
 // Change the definition and run `npm run build`; `node scripts/generate-contract.js --check` fails while this is stale.
 /* eslint-disable */
 import type * as pulumi from "@pulumi/pulumi";
-import type { AccountId, Agency, AgencyId, Publisher, Reason } from "./contract";
+import type { AccountId, Agency, AgencyId, Person, Publisher, Reason } from "./contract";
 
 /** What a user declares for one token: an entry of a declaration file, or a PublisherToken's inputs. */
 export interface DesiredToken {
@@ -62,6 +62,10 @@ export interface PublisherTokenOutputs {
   revokedOutsidePulumi: boolean;
   /** Identifies the token instance (changes on re-authorization). */
   tokenFingerprint: string;
+  /** Who granted the token at the publisher (a re-authorization sets it anew), or null when not known. */
+  authorizedBy: Person | null;
+  /** When they last granted it (RFC 3339), or null when not known. */
+  authorizedAt: string | null;
   /** The account's version (the API's change counter) these outputs were read at. */
   version: number;
 }
@@ -96,6 +100,10 @@ export interface PublisherTokenProperties {
   readonly revokedOutsidePulumi: pulumi.Output<boolean>;
   /** Identifies the token instance (changes on re-authorization). */
   readonly tokenFingerprint: pulumi.Output<string>;
+  /** Who granted the token at the publisher (a re-authorization sets it anew), or null when not known. */
+  readonly authorizedBy: pulumi.Output<Person | null>;
+  /** When they last granted it (RFC 3339), or null when not known. */
+  readonly authorizedAt: pulumi.Output<string | null>;
   /** The account's version (the API's change counter) these outputs were read at. */
   readonly version: pulumi.Output<number>;
 }
@@ -104,7 +112,7 @@ export interface PublisherTokenProperties {
 export const TOKEN_INPUTS = ["accountId", "valid", "publisher", "reason", "expectAgencies"] as const;
 
 /** The outputs that are not inputs, in definition order. */
-export const TOKEN_OUTPUTS = ["actor", "accountName", "externalId", "linkedAgencies", "unlinkedAgencies", "invalidatedAt", "invalidatedBy", "revokedOutsidePulumi", "tokenFingerprint", "version"] as const;
+export const TOKEN_OUTPUTS = ["actor", "accountName", "externalId", "linkedAgencies", "unlinkedAgencies", "invalidatedAt", "invalidatedBy", "revokedOutsidePulumi", "tokenFingerprint", "authorizedBy", "authorizedAt", "version"] as const;
 
 /** The outputs always stored as secrets. */
 export const TOKEN_SECRET_OUTPUTS = ["tokenFingerprint"] as const;
@@ -208,6 +216,14 @@ export const PUBLISHER_TOKEN_SCHEMA = {
       "type": "string",
       "description": "Identifies the token instance (changes on re-authorization).",
       "secret": true
+    },
+    "authorizedBy": {
+      "$ref": "#/types/marin-social:index:Person",
+      "description": "Who granted the token at the publisher (a re-authorization sets it anew), or null when not known."
+    },
+    "authorizedAt": {
+      "type": "string",
+      "description": "When they last granted it (RFC 3339), or null when not known."
     },
     "version": {
       "type": "integer",

@@ -27,6 +27,7 @@ interface RuntimeSettings {
 }
 interface RuntimeState {
   withLocalStorage<T>(fn: () => Promise<T>): Promise<T>;
+  getStore(): { callbacks?: { shutdown(): void } };
 }
 interface RuntimeConfig {
   setAllConfig(c: Record<string, string>, secretKeys?: string[]): void;
@@ -74,12 +75,18 @@ export function construct(req: pb.ConstructRequest, engine: string | undefined, 
       dependsOn: req.getDependenciesList().map((urn) => new pulumi.DependencyResource(urn)),
       protect: req.getProtect(),
     };
-    const { resource, outputs } = await build({ type: req.getType(), name: req.getName(), opts });
-    const urn = await new Promise<string>((resolve) => resource.urn.apply(resolve));
-    const res = new pb.ConstructResponse().setUrn(urn);
-    const [serialized] = await rpc.serializeResourceProperties(`construct(${req.getType()}, ${req.getName()})`, outputs);
-    res.setState(structproto.Struct.fromJavaScript(serialized as Record<string, structproto.JavaScriptValue>));
-    await settings.waitForRPCs();
-    return res;
+    try {
+      const { resource, outputs } = await build({ type: req.getType(), name: req.getName(), opts });
+      const urn = await new Promise<string>((resolve) => resource.urn.apply(resolve));
+      const res = new pb.ConstructResponse().setUrn(urn);
+      const [serialized] = await rpc.serializeResourceProperties(`construct(${req.getType()}, ${req.getName()})`, outputs);
+      res.setState(structproto.Struct.fromJavaScript(serialized as Record<string, structproto.JavaScriptValue>));
+      await settings.waitForRPCs();
+      return res;
+    } finally {
+      // The server a resource hook's callbacks come to (started by the first hook, see offboarding.ts);
+      // the engine runs those hooks before the registrations waited for above complete.
+      state.getStore().callbacks?.shutdown();
+    }
   });
 }

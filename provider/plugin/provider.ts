@@ -3,10 +3,10 @@
  * decided (claims.ts), and the engine log. The RPC layer (rpc.ts) calls into it with decoded values.
  */
 import type { MarinSocialClient } from "../client";
+import { EngineLog } from "../token/engine-log";
 import { TokenLifecycle } from "../token/lifecycle";
 import { Claims } from "./claims";
 import { clientOf, connectionOf } from "./config";
-import { EngineLog } from "./engine-log";
 import type { TokenContext } from "./token";
 
 /** One provider per plugin process. */

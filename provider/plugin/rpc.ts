@@ -197,8 +197,9 @@ export function resourceProviderService(provider: NativeProvider): IResourceProv
       return construct(req, provider.log.address, async ({ name, opts }) => {
         const plan = await offboardingPlan(provider.api(), desired);
         // A refused plan builds a component with no child, logging the refusal as an error against
-        // it. Failing the Construct instead would fail the preview (and so the up) or, in up, stop
-        // the program's other resources: measured in test/e2e/offboarding-native.test.ts.
+        // it and failing `pulumi up` through a resource hook (offboarding.ts). Failing the Construct
+        // instead would fail the preview (and so the up) or, in up, stop the program's other
+        // resources: measured in test/e2e/offboarding-native.test.ts.
         const resource = new Offboarding(name, desired, plan, opts);
         return { resource, outputs: { person: desired.person, accounts: resource.accounts, kept: resource.kept } };
       });

@@ -15,14 +15,7 @@ export interface PluginServer {
   close(): Promise<void>;
 }
 
-/**
- * The engine's address among the plugin's arguments: the last one. The engine puts its logging
- * and tracing flags first (`--logtostderr -v=9 --tracing <endpoint> <engine address>`).
- */
-export function engineAddress(args: readonly string[]): string | undefined {
-  const last = args[args.length - 1];
-  return last !== undefined && !last.startsWith("-") && args[args.length - 2] !== "--tracing" ? last : undefined;
-}
+export { engineAddress } from "../token/engine-log";
 
 /** Starts the server on a free port of 127.0.0.1; `engine`: the engine's address, for its Log service. */
 export async function startPluginServer(engine?: string): Promise<PluginServer> {

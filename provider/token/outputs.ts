@@ -36,6 +36,8 @@ export function buildOutputs(inputs: TokenInputs, live: Account, unlinked: reado
     invalidatedBy: live.token.invalidatedBy,
     revokedOutsidePulumi: !live.token.valid && !isPulumiActor(live.token.invalidatedBy),
     tokenFingerprint: live.token.fingerprint,
+    authorizedBy: live.token.authorizedBy ?? null,
+    authorizedAt: live.token.authorizedAt ?? null,
     version: live.version,
   };
 }

@@ -35,6 +35,18 @@ namespace MarinSocial.Tokens
         public Output<string> Actor { get; private set; } = null!;
 
         /// <summary>
+        /// When they last granted it (RFC 3339), or null when not known.
+        /// </summary>
+        [Output("authorizedAt")]
+        public Output<string?> AuthorizedAt { get; private set; } = null!;
+
+        /// <summary>
+        /// Who granted the token at the publisher (a re-authorization sets it anew), or null when not known.
+        /// </summary>
+        [Output("authorizedBy")]
+        public Output<Outputs.Person?> AuthorizedBy { get; private set; } = null!;
+
+        /// <summary>
         /// A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
         /// </summary>
         [Output("expectAgencies")]

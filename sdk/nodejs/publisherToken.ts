@@ -60,6 +60,14 @@ export class PublisherToken extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly actor: pulumi.Output<string>;
     /**
+     * When they last granted it (RFC 3339), or null when not known.
+     */
+    declare public /*out*/ readonly authorizedAt: pulumi.Output<string | undefined>;
+    /**
+     * Who granted the token at the publisher (a re-authorization sets it anew), or null when not known.
+     */
+    declare public /*out*/ readonly authorizedBy: pulumi.Output<outputs.Person | undefined>;
+    /**
      * A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
      */
     declare public readonly expectAgencies: pulumi.Output<string[] | undefined>;
@@ -132,6 +140,8 @@ export class PublisherToken extends pulumi.CustomResource {
             resourceInputs["valid"] = args?.valid;
             resourceInputs["accountName"] = undefined /*out*/;
             resourceInputs["actor"] = undefined /*out*/;
+            resourceInputs["authorizedAt"] = undefined /*out*/;
+            resourceInputs["authorizedBy"] = undefined /*out*/;
             resourceInputs["externalId"] = undefined /*out*/;
             resourceInputs["invalidatedAt"] = undefined /*out*/;
             resourceInputs["invalidatedBy"] = undefined /*out*/;
@@ -144,6 +154,8 @@ export class PublisherToken extends pulumi.CustomResource {
             resourceInputs["accountId"] = undefined /*out*/;
             resourceInputs["accountName"] = undefined /*out*/;
             resourceInputs["actor"] = undefined /*out*/;
+            resourceInputs["authorizedAt"] = undefined /*out*/;
+            resourceInputs["authorizedBy"] = undefined /*out*/;
             resourceInputs["expectAgencies"] = undefined /*out*/;
             resourceInputs["externalId"] = undefined /*out*/;
             resourceInputs["invalidatedAt"] = undefined /*out*/;

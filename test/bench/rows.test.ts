@@ -3,10 +3,11 @@
  * what each row checks, holds and prints. No time is asserted.
  */
 import { describe, expect, it } from "vitest";
-import { type BenchResults, programMemoryRow } from "../../bench/bench";
+import { type BenchResults, personRows, programMemoryRow } from "../../bench/bench";
 import { parseCli } from "../../bench/cli";
-import { PROGRAM_MEMORY_RATIO_LIMIT, STATE_FILE_LIMIT_BYTES } from "../../bench/floors";
+import { PROGRAM_MEMORY_RATIO_LIMIT, previewRequestFloor, STATE_FILE_LIMIT_BYTES, upRequestFloor } from "../../bench/floors";
 import type { Measurement } from "../../bench/measure";
+import { BENCH_PERSON, personDeclarationText, personHeld, personOutcome } from "../../bench/person";
 import { formatReport } from "../../bench/report";
 import { exportedStateOf, TOKEN_TYPE } from "../../bench/state-size";
 import type { TrivialMeasurement } from "../../bench/trivial";
@@ -120,5 +121,66 @@ describe("the report and the flags", () => {
   it("--no-trivial leaves the trivial programs (and so the program-memory row) out", () => {
     expect(parseCli([])?.bench.trivial).toBe(true);
     expect(parseCli(["--no-trivial"])?.bench.trivial).toBe(false);
+  });
+});
+
+describe("the person rows (one person who holds 1 in 5 of the N accounts)", () => {
+  const op = (requests: number, rateLimited = 0, wallMs = 1_000) =>
+    ({
+      wallMs,
+      requests,
+      rateLimited,
+      byRoute: {},
+      apiSpanMs: 0,
+      hostPeakRssBytes: 0,
+      programPeakRssBytes: 0,
+      steps: {},
+      errors: [],
+      errorCount: 0,
+    }) as Measurement;
+
+  it("holds preview and up to the token rows' floors for the person's accounts, and checks that only theirs were cut", () => {
+    expect(personHeld(5_000)).toBe(1_000);
+    const links = 2_000;
+    const within = personRows(
+      5_000,
+      1_000,
+      links,
+      { preview: op(previewRequestFloor(1_000)), up: op(upRequestFloor(1_000, links)) },
+      {
+        stillValid: 0,
+        linksLeft: 0,
+        othersTouched: 0,
+      },
+    );
+    expect(within.map((r) => [r.operation, r.n, r.pass])).toEqual([
+      ["person preview", 1_000, true],
+      ["person up", 1_000, true],
+    ]);
+    expect(within[0]!.detail).toMatchObject({ total: 5_000, held: 1_000, links });
+
+    // One read per account is above the preview floor; a slow up, one of theirs left, or others cut fail the up.
+    const naive = personRows(5_000, 1_000, links, { preview: op(1_000), up: op(3_000, 0, 60_000) }, { stillValid: 1, linksLeft: 0, othersTouched: 2 });
+    expect(naive[0]!.checks.find((c) => c.name === "requests")).toMatchObject({ value: 1_000, limit: 25, pass: false });
+    expect(naive[1]!.checks.filter((c) => !c.pass).map((c) => c.name)).toEqual(["time", "theirs still valid", "others touched"]);
+  });
+
+  it("reads the outcome by who authorized each account, and declares the person by email", () => {
+    const acct = (by: string, valid: boolean, agencies: number) => ({
+      token: { valid, authorizedBy: { id: by, name: by } },
+      agencies: new Array(agencies).fill("ag"),
+    });
+    expect(personOutcome([acct(BENCH_PERSON.id, false, 0), acct(BENCH_PERSON.id, true, 2), acct("u-other", true, 1), acct("u-other", false, 1)])).toEqual({
+      stillValid: 1,
+      linksLeft: 2,
+      othersTouched: 1,
+    });
+    expect(personDeclarationText()).toContain(`people:\n  - person: ${BENCH_PERSON.email}\n`);
+  });
+
+  it("--no-person and --person-only", () => {
+    expect(parseCli([])?.bench).toMatchObject({ person: true });
+    expect(parseCli(["--no-person"])?.bench.person).toBe(false);
+    expect(parseCli(["--person-only", "--n", "5000"])?.bench).toMatchObject({ personOnly: true, sizes: [5000] });
   });
 });

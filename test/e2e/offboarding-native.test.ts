@@ -86,6 +86,16 @@ describeWithPulumi("Offboarding from Pulumi YAML (the plugin's Construct), throu
       expect(up.out).toMatch(/marin-social:index:Offboarding \(li\):\n\s+error: Offboarding "li" of u-7003/);
       expect(up.out).toContain(mismatch);
       expect(up.out).toContain("Nothing of theirs was changed");
+      // And the run fails, saying why (a failing after-hook of her component: the steps of the
+      // others still ran).
+      const refused =
+        /error: after hook "marin-social-offboarding-refused-li" failed: Offboarding "li" of u-7003 was refused by expectAccounts \(found but not expected: tw-2006\): nothing of theirs was cut/;
+      expect(up.code, up.out).not.toBe(0);
+      expect(up.out).toMatch(refused);
+      // The same refusal on the next up fails that run too (the component is updated again, not left "same").
+      const again = await s.cli(["up", "--yes", "--skip-preview"]);
+      expect(again.code, again.out).not.toBe(0);
+      expect(again.out).toMatch(refused);
       const after = await live(all);
       for (const id of LIS) expect(after.get(id), `Li's ${id} (refused entry)`).toEqual(before.get(id));
       expect(after.get("fb-1002")!.token.valid, `fb-1002, the other token\n${up.out}`).toBe(false);

@@ -22,6 +22,10 @@ type PublisherToken struct {
 	AccountName pulumi.StringOutput `pulumi:"accountName"`
 	// Recorded as invalidatedBy when this stack invalidates: `pulumi:<project>/<stack>`.
 	Actor pulumi.StringOutput `pulumi:"actor"`
+	// When they last granted it (RFC 3339), or null when not known.
+	AuthorizedAt pulumi.StringPtrOutput `pulumi:"authorizedAt"`
+	// Who granted the token at the publisher (a re-authorization sets it anew), or null when not known.
+	AuthorizedBy PersonPtrOutput `pulumi:"authorizedBy"`
 	// A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
 	ExpectAgencies pulumi.StringArrayOutput `pulumi:"expectAgencies"`
 	// The publisher's own id of the account.
@@ -230,6 +234,16 @@ func (o PublisherTokenOutput) AccountName() pulumi.StringOutput {
 // Recorded as invalidatedBy when this stack invalidates: `pulumi:<project>/<stack>`.
 func (o PublisherTokenOutput) Actor() pulumi.StringOutput {
 	return o.ApplyT(func(v *PublisherToken) pulumi.StringOutput { return v.Actor }).(pulumi.StringOutput)
+}
+
+// When they last granted it (RFC 3339), or null when not known.
+func (o PublisherTokenOutput) AuthorizedAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PublisherToken) pulumi.StringPtrOutput { return v.AuthorizedAt }).(pulumi.StringPtrOutput)
+}
+
+// Who granted the token at the publisher (a re-authorization sets it anew), or null when not known.
+func (o PublisherTokenOutput) AuthorizedBy() PersonPtrOutput {
+	return o.ApplyT(func(v *PublisherToken) PersonPtrOutput { return v.AuthorizedBy }).(PersonPtrOutput)
 }
 
 // A guard, agency ids; when set and the account is linked to an agency not listed, the resource fails and nothing changes. Listed agencies no longer linked never stop an invalidation; each matches `^[A-Za-z0-9][A-Za-z0-9._-]*$`.

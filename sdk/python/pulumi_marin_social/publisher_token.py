@@ -177,6 +177,8 @@ class PublisherToken(pulumi.CustomResource):
             __props__.__dict__["valid"] = valid
             __props__.__dict__["account_name"] = None
             __props__.__dict__["actor"] = None
+            __props__.__dict__["authorized_at"] = None
+            __props__.__dict__["authorized_by"] = None
             __props__.__dict__["external_id"] = None
             __props__.__dict__["invalidated_at"] = None
             __props__.__dict__["invalidated_by"] = None
@@ -212,6 +214,8 @@ class PublisherToken(pulumi.CustomResource):
         __props__.__dict__["account_id"] = None
         __props__.__dict__["account_name"] = None
         __props__.__dict__["actor"] = None
+        __props__.__dict__["authorized_at"] = None
+        __props__.__dict__["authorized_by"] = None
         __props__.__dict__["expect_agencies"] = None
         __props__.__dict__["external_id"] = None
         __props__.__dict__["invalidated_at"] = None
@@ -255,6 +259,22 @@ class PublisherToken(pulumi.CustomResource):
         Recorded as invalidatedBy when this stack invalidates: `pulumi:<project>/<stack>`.
         """
         return pulumi.get(self, "actor")
+
+    @_builtins.property
+    @pulumi.getter(name="authorizedAt")
+    def authorized_at(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        When they last granted it (RFC 3339), or null when not known.
+        """
+        return pulumi.get(self, "authorized_at")
+
+    @_builtins.property
+    @pulumi.getter(name="authorizedBy")
+    def authorized_by(self) -> pulumi.Output[Optional['outputs.Person']]:
+        """
+        Who granted the token at the publisher (a re-authorization sets it anew), or null when not known.
+        """
+        return pulumi.get(self, "authorized_by")
 
     @_builtins.property
     @pulumi.getter(name="expectAgencies")

@@ -1,12 +1,23 @@
 /**
  * Diagnostics through the engine's host `Log` service, against a resource's URN: how the audit
- * lines of a YAML stack reach `pulumi preview`. The engine passes its address as the plugin's
- * first argument (and again in Handshake and Attach).
+ * lines of a YAML stack reach `pulumi preview` (the native plugin), and how a refresh on the
+ * dynamic path names who re-authorized a token (the SDK's dynamic-provider host has no logger of
+ * its own). The engine passes its address as a plugin's first argument (and, to the native
+ * plugin, again in Handshake and Attach).
  */
 import * as grpc from "@grpc/grpc-js";
 import { EngineClient } from "@pulumi/pulumi/proto/engine_grpc_pb";
 import { LogRequest, LogSeverity } from "@pulumi/pulumi/proto/engine_pb";
 import { displayText } from "../core/display";
+
+/**
+ * The engine's address among a plugin's arguments: the last one. The engine puts its logging
+ * and tracing flags first (`--logtostderr -v=9 --tracing <endpoint> <engine address>`).
+ */
+export function engineAddress(args: readonly string[]): string | undefined {
+  const last = args[args.length - 1];
+  return last !== undefined && !last.startsWith("-") && args[args.length - 2] !== "--tracing" ? last : undefined;
+}
 
 /** Severities as the core's audit lines name them. */
 export type Severity = "info" | "warn" | "error";
