@@ -5,12 +5,13 @@
  * sdk/python), made with `python3 -m venv` and pip, as `pulumi install` would make it.
  *
  * Cached in ~/.cache/marin-social/python/<key>/venv ($XDG_CACHE_HOME if set; <MARIN_PULUMI_TOOLS>/python
- * if that is set), the key a hash of the requirements (not their comments), every file of
- * sdk/python and the interpreter (its path and version): a second run with nothing changed does
- * nothing but hash. The cache lives outside the checkout, like Go's build cache that keeps the
- * CLI build quick, because PyPI's answers here are not cacheable by pip: a venv in the checkout
- * cost every fresh clone 160-200 s of downloads. A venv is usable only once `ready` is written beside it, so an interrupted setup is redone;
- * each use touches `ready`, and venvs of other keys unused for a week are removed.
+ * if that is set), outside the checkout like Go's build cache that keeps the CLI build quick:
+ * PyPI's answers here are not cacheable by pip, so a venv in the checkout cost every fresh clone
+ * 160-200 s of downloads. The key is a hash of what comes from PyPI (the interpreter, the
+ * requirements without their comments, the SDK's dependencies); when only the generated SDK's
+ * files change it is reinstalled with --no-deps, without downloads. A venv is usable only once
+ * `ready` is written beside it, so an interrupted setup is redone; each use touches `ready`, and
+ * venvs of other keys unused for a week are removed.
  * Prints the venv's folder on its last line.
  *
  * Options: --force (rebuild), --quiet. Environment: MARIN_PULUMI_TOOLS (cache folder instead of
@@ -64,27 +65,37 @@ function main() {
   if (probe.error || probe.status !== 0) {
     fail(`${python} is not usable (${probe.error?.message ?? probe.stderr.trim()}). Install Python 3.9 or later, or set PULUMI_PYTHON_CMD.`);
   }
-  const h = crypto.createHash("sha256");
-  h.update(probe.stdout);
-  // The requirements without their comments, so rewording one keeps the venv.
+  // The venv is keyed on what comes from PyPI: the interpreter, the requirements (without their
+  // comments) and the SDK's own dependencies. The generated SDK's code changes often, so it is
+  // layered on with --no-deps when its files change, without going back to PyPI.
   const requirements = fs
     .readFileSync(path.join(EXAMPLE, "requirements.txt"), "utf8")
     .split("\n")
     .map((line) => line.replace(/(^|\s)#.*$/, "").trim())
     .filter(Boolean);
-  h.update(`${requirements.join("\n")}\0`);
-  for (const f of filesUnder(SDK)) {
-    h.update(path.relative(ROOT, f));
-    h.update("\0");
-    h.update(fs.readFileSync(f));
-    h.update("\0");
-  }
-  const key = h.digest("hex").slice(0, 16);
+  // What reinstalling the SDK without build isolation needs in the venv (a setuptools that builds
+  // wheels by itself); installed with the requirements.
+  requirements.push("setuptools>=70.1");
+  const sdkDeps = /^\s*dependencies\s*=.*$/m.exec(fs.readFileSync(path.join(SDK, "pyproject.toml"), "utf8"))?.[0] ?? "";
+  const key = crypto.createHash("sha256").update(`${probe.stdout}\0${requirements.join("\n")}\0${sdkDeps}`).digest("hex").slice(0, 16);
+  const sdkHash = crypto.createHash("sha256");
+  for (const f of filesUnder(SDK)) sdkHash.update(`${path.relative(ROOT, f)}\0`).update(fs.readFileSync(f)).update("\0");
+  const sdkKey = sdkHash.digest("hex").slice(0, 16);
   // The real path: the venv records where it was made.
   fs.mkdirSync(CACHE, { recursive: true });
   const dir = path.join(fs.realpathSync(CACHE), key);
   const venv = path.join(dir, "venv");
   const ready = path.join(dir, "ready");
+  const sdkStamp = path.join(dir, "sdk");
+  const pip = (pipArgs) =>
+    run(path.join(venv, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", ...pipArgs], {
+      cwd: EXAMPLE,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  const cleanSdkBuild = () => {
+    fs.rmSync(path.join(SDK, "build"), { recursive: true, force: true }); // setuptools' leftovers in the source tree
+    for (const e of fs.readdirSync(SDK)) if (e.endsWith(".egg-info")) fs.rmSync(path.join(SDK, e), { recursive: true, force: true });
+  };
 
   if (args.has("--force") || !fs.existsSync(ready)) {
     const started = Date.now();
@@ -93,19 +104,20 @@ function main() {
     say(`creating ${venv} with ${probe.stdout.split("\n")[0]} (pip installs examples/python/requirements.txt)`);
     run(python, ["-m", "venv", venv]);
     // The requirements name the SDK by its path relative to examples/python, as `pulumi install` there reads them.
-    run(path.join(venv, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", "-r", "requirements.txt"], {
-      cwd: EXAMPLE,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const sdkBuild = path.join(SDK, "build");
-    fs.rmSync(sdkBuild, { recursive: true, force: true }); // setuptools' leftovers in the source tree
-    for (const e of fs.readdirSync(SDK)) if (e.endsWith(".egg-info")) fs.rmSync(path.join(SDK, e), { recursive: true, force: true });
+    pip(["-r", "requirements.txt", ...requirements.filter((r) => r.startsWith("setuptools"))]);
+    cleanSdkBuild();
+    fs.writeFileSync(sdkStamp, sdkKey);
     fs.writeFileSync(ready, `${new Date().toISOString()}\n`);
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   } else {
+    if ((fs.existsSync(sdkStamp) ? fs.readFileSync(sdkStamp, "utf8") : "") !== sdkKey) {
+      say(`sdk/python changed: reinstalling it into ${venv} (no downloads)`);
+      pip(["--no-deps", "--no-build-isolation", "--force-reinstall", path.relative(EXAMPLE, SDK)]);
+      cleanSdkBuild();
+      fs.writeFileSync(sdkStamp, sdkKey);
+    } else say(`up to date (${key}); nothing installed`);
     const now = new Date();
     fs.utimesSync(ready, now, now); // last used, for the pruning below
-    say(`up to date (${key}); nothing installed`);
   }
   // Venvs of other keys (an older SDK, or another checkout sharing .tools) unused for a week.
   for (const e of fs.readdirSync(path.dirname(dir))) {
