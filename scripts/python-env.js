@@ -77,9 +77,17 @@ function main() {
   // wheels by itself); installed with the requirements.
   requirements.push("setuptools>=70.1");
   const sdkDeps = /^\s*dependencies\s*=.*$/m.exec(fs.readFileSync(path.join(SDK, "pyproject.toml"), "utf8"))?.[0] ?? "";
-  const key = crypto.createHash("sha256").update(`${probe.stdout}\0${requirements.join("\n")}\0${sdkDeps}`).digest("hex").slice(0, 16);
+  const key = crypto
+    .createHash("sha256")
+    .update(`${probe.stdout}\0${requirements.join("\n")}\0${sdkDeps}`)
+    .digest("hex")
+    .slice(0, 16);
   const sdkHash = crypto.createHash("sha256");
-  for (const f of filesUnder(SDK)) sdkHash.update(`${path.relative(ROOT, f)}\0`).update(fs.readFileSync(f)).update("\0");
+  for (const f of filesUnder(SDK))
+    sdkHash
+      .update(`${path.relative(ROOT, f)}\0`)
+      .update(fs.readFileSync(f))
+      .update("\0");
   const sdkKey = sdkHash.digest("hex").slice(0, 16);
   // The real path: the venv records where it was made.
   fs.mkdirSync(CACHE, { recursive: true });
