@@ -8,7 +8,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { accountLabel } from "../core/describe";
 import { displayText } from "../core/display";
-import { EngineLog, engineAddress } from "../token/engine-log";
+import { EngineLog, engineAddress } from "../engine/engine-log";
 import { TokenLifecycle } from "../token/lifecycle";
 import { exitWhenEngineGone, inDynamicProviderHost } from "./engine-gone";
 

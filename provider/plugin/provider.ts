@@ -3,7 +3,7 @@
  * decided (claims.ts), and the engine log. The RPC layer (rpc.ts) calls into it with decoded values.
  */
 import type { MarinSocialClient } from "../client";
-import { EngineLog } from "../token/engine-log";
+import { EngineLog } from "../engine/engine-log";
 import { TokenLifecycle } from "../token/lifecycle";
 import { Claims } from "./claims";
 import { clientOf, connectionOf } from "./config";

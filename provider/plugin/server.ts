@@ -15,7 +15,7 @@ export interface PluginServer {
   close(): Promise<void>;
 }
 
-export { engineAddress } from "../token/engine-log";
+export { engineAddress } from "../engine/engine-log";
 
 /** Starts the server on a free port of 127.0.0.1; `engine`: the engine's address, for its Log service. */
 export async function startPluginServer(engine?: string): Promise<PluginServer> {

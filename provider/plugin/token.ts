@@ -12,10 +12,10 @@
 import { type Agency, accountLabel, alreadyInvalidLine, applyPlan, MarinSocialError, type Plan, pulumiActor, sameValue } from "../core";
 import { satisfies } from "../core/rules";
 import { SUPPORTED_STACK_TOKENS, stackSizeWarning } from "../core/scale";
+import type { EngineLog } from "../engine/engine-log";
 import { ACCOUNT_ID, ACTOR } from "../generated/contract";
 import { auditOf } from "../token/audit";
 import { duplicateRefusal } from "../token/claims";
-import type { EngineLog } from "../token/engine-log";
 import { checkInputs, hasUnknown, type InputFailure, malformed, malformedMessage, type TokenInputs, USER_INPUTS } from "../token/inputs";
 import type { Planned, TokenLifecycle } from "../token/lifecycle";
 import { tokenChanges } from "../token/lifecycle";

@@ -4,6 +4,9 @@
  * dynamic path names who re-authorized a token (the SDK's dynamic-provider host has no logger of
  * its own). The engine passes its address as a plugin's first argument (and, to the native
  * plugin, again in Handshake and Attach).
+ *
+ * In engine/, not token/: the token domain knows no Pulumi SDK, and one adapter imports no other,
+ * so what the dynamic and the native path both say to the engine lives beside them.
  */
 import * as grpc from "@grpc/grpc-js";
 import { EngineClient } from "@pulumi/pulumi/proto/engine_grpc_pb";
