@@ -163,6 +163,8 @@ async function main() {
   const yamlModFiles = [path.join(YAML_MODULE, "go.mod"), path.join(YAML_MODULE, "go.sum")];
   const hostDir = path.join(GO_MODULE, "cmd", "pulumi-language-nodejs");
   const pythonHostDir = path.join(GO_MODULE, "cmd", "pulumi-language-python");
+  // What both hosts share (serving, running the program, the engine watch).
+  const sharedHostDir = path.join(GO_MODULE, "internal");
   const targets = [
     {
       name: "pulumi",
@@ -176,14 +178,14 @@ async function main() {
       module: GO_MODULE,
       pkg: "./cmd/pulumi-language-nodejs",
       ldflags: `-s -w -X main.version=${VERSION.replace(/^v/, "")}`,
-      key: hashOf([...modFiles, ...filesUnder(hostDir)]),
+      key: hashOf([...modFiles, ...filesUnder(hostDir), ...filesUnder(sharedHostDir)]),
     },
     {
       name: "pulumi-language-python",
       module: GO_MODULE,
       pkg: "./cmd/pulumi-language-python",
       ldflags: `-s -w -X main.version=${VERSION.replace(/^v/, "")}`,
-      key: hashOf([...modFiles, ...filesUnder(pythonHostDir)]),
+      key: hashOf([...modFiles, ...filesUnder(pythonHostDir), ...filesUnder(sharedHostDir)]),
     },
     {
       name: "pulumi-language-yaml",

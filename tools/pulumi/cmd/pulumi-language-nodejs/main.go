@@ -16,7 +16,7 @@
 //     node_modules whose package.json has `"pulumi": {"resource": true}`.
 //   - Handshake, GetPluginInfo, Cancel, and a no-op InstallDependencies (npm ci installs them).
 //   - When the engine goes away without stopping it (killed outright), the host kills the
-//     program it runs and exits (engine.go).
+//     program it runs and exits (internal/langhost).
 //   - RunPlugin for policy packs (kind analyzer, `pulumi preview/up --policy-pack`; policy.go).
 //
 // Everything else (codegen, `pulumi new` prompts, plugins written in Node.js)
@@ -26,19 +26,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
-	"syscall"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/marin-social/pulumi-marin-social/tools/pulumi/internal/langhost"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -46,9 +42,6 @@ import (
 
 // version is set with -ldflags "-X main.version=..." by scripts/pulumi-install.js.
 var version = "0.0.0-dev"
-
-// exitCodeBail is what the SDK's runner exits with after it has reported the error itself.
-const exitCodeBail = 32
 
 func main() {
 	flags := flag.NewFlagSet("pulumi-language-nodejs", flag.ContinueOnError)
@@ -76,24 +69,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "pulumi-language-nodejs: could not find node on the $PATH")
 		os.Exit(1)
 	}
-	host := &nodeHost{nodeBin: nodeBin, engineAddress: engineAddress, tracing: *tracing, running: map[*exec.Cmd]struct{}{}}
-	watchEngine(host.engineGone)
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
-	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: could not start the gRPC server: %v\n", err)
-		os.Exit(1)
-	}
-	// The engine reads the port from the first line of stdout.
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: gRPC server stopped: %v\n", err)
-		os.Exit(1)
-	}
+	host := &nodeHost{nodeBin: nodeBin, engineAddress: engineAddress, tracing: *tracing}
+	langhost.Serve("pulumi-language-nodejs", host, &host.programs)
 }
 
 type nodeHost struct {
@@ -103,8 +80,7 @@ type nodeHost struct {
 	engineAddress string
 	tracing       string
 
-	mu      sync.Mutex
-	running map[*exec.Cmd]struct{}
+	programs langhost.Programs
 }
 
 func (h *nodeHost) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
@@ -224,13 +200,11 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	secretKeys := append([]string{}, req.GetConfigSecretKeys()...)
-	sort.Strings(secretKeys)
-	secretJSON, err := json.Marshal(secretKeys)
+	configEnv, err := langhost.ConfigEnv(config, req.GetConfigSecretKeys())
 	if err != nil {
 		return nil, err
 	}
-	env := append(os.Environ(), "PULUMI_CONFIG="+config, "PULUMI_CONFIG_SECRET_KEYS="+string(secretJSON))
+	env := append(os.Environ(), configEnv...)
 	if opts.typescript {
 		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
 	}
@@ -244,57 +218,12 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 		cmd.Dir = req.GetPwd()
 	}
 	cmd.Env = env
-	cmd.Stdout = os.Stdout
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Problem executing program (could not run node): %v", err)}, nil
-	}
-	h.track(cmd, true)
-	defer h.track(cmd, false)
-
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var waitErr error
-	select {
-	case waitErr = <-done:
-	case <-ctx.Done():
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		waitErr = <-done
-	}
-	if waitErr == nil {
-		return &pulumirpc.RunResponse{}, nil
-	}
-	var exitErr *exec.ExitError
-	if !errors.As(waitErr, &exitErr) {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Problem executing program: %v", waitErr)}, nil
-	}
-	if status, ok := exitErr.Sys().(syscall.WaitStatus); ok && status.Signaled() {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited unexpectedly: %v", status.Signal())}, nil
-	}
-	if exitErr.ExitCode() == exitCodeBail {
-		return &pulumirpc.RunResponse{Bail: true}, nil
-	}
-	return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode())}, nil
-}
-
-func (h *nodeHost) track(cmd *exec.Cmd, add bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if add {
-		h.running[cmd] = struct{}{}
-	} else {
-		delete(h.running, cmd)
-	}
+	return h.programs.Run(ctx, cmd, "node"), nil
 }
 
 // Cancel interrupts running programs; the engine calls it when the user cancels.
-func (h *nodeHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for cmd := range h.running {
-		_ = cmd.Process.Signal(syscall.SIGINT)
-	}
-	return &emptypb.Empty{}, nil
+func (h *nodeHost) Cancel(ctx context.Context, e *emptypb.Empty) (*emptypb.Empty, error) {
+	return h.programs.Cancel(ctx, e)
 }
 
 type packageJSON struct {

@@ -89,8 +89,7 @@ func (h *nodeHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.L
 		proxy.Abort(err)
 		return fmt.Errorf("could not run the policy pack (node): %w", err)
 	}
-	h.track(cmd, true)
-	defer h.track(cmd, false)
+	defer h.programs.Track(cmd)()
 	if err := proxy.Attach(ctx, cmd); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {

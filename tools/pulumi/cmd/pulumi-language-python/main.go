@@ -25,19 +25,13 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
-	"sync"
-	"syscall"
-	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/marin-social/pulumi-marin-social/tools/pulumi/internal/langhost"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc"
@@ -49,9 +43,6 @@ var version = "0.0.0-dev"
 
 //go:embed exec.py
 var execShim string
-
-// exitCodeBail is what exec.py exits with after it has reported the error itself.
-const exitCodeBail = 32
 
 func main() {
 	flags := flag.NewFlagSet("pulumi-language-python", flag.ContinueOnError)
@@ -69,24 +60,8 @@ func main() {
 		fmt.Println(version)
 		return
 	}
-	host := &pythonHost{engineAddress: flags.Arg(0), tracing: *tracing, running: map[*exec.Cmd]struct{}{}}
-	watchEngine(host.engineGone)
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
-	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-python: could not start the gRPC server: %v\n", err)
-		os.Exit(1)
-	}
-	// The engine reads the port from the first line of stdout.
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-python: gRPC server stopped: %v\n", err)
-		os.Exit(1)
-	}
+	host := &pythonHost{engineAddress: flags.Arg(0), tracing: *tracing}
+	langhost.Serve("pulumi-language-python", host, &host.programs)
 }
 
 type pythonHost struct {
@@ -95,8 +70,7 @@ type pythonHost struct {
 	engineAddress string
 	tracing       string
 
-	mu      sync.Mutex
-	running map[*exec.Cmd]struct{}
+	programs langhost.Programs
 }
 
 func (h *pythonHost) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
@@ -177,9 +151,7 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	secretKeys := append([]string{}, req.GetConfigSecretKeys()...)
-	sort.Strings(secretKeys)
-	secretJSON, err := json.Marshal(secretKeys)
+	configEnv, err := langhost.ConfigEnv(string(config), req.GetConfigSecretKeys())
 	if err != nil {
 		return nil, err
 	}
@@ -192,62 +164,17 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
 	}
-	cmd.Env = append(cmd.Env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretJSON), "PYTHONUNBUFFERED=1")
+	cmd.Env = append(append(cmd.Env, configEnv...), "PYTHONUNBUFFERED=1")
 	cmd.Dir = info.GetProgramDirectory()
 	if req.GetPwd() != "" {
 		cmd.Dir = req.GetPwd()
 	}
-	cmd.Stdout = os.Stdout
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Problem executing program (could not run python): %v", err)}, nil
-	}
-	h.track(cmd, true)
-	defer h.track(cmd, false)
-
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var waitErr error
-	select {
-	case waitErr = <-done:
-	case <-ctx.Done():
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		waitErr = <-done
-	}
-	if waitErr == nil {
-		return &pulumirpc.RunResponse{}, nil
-	}
-	var exitErr *exec.ExitError
-	if !errors.As(waitErr, &exitErr) {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Problem executing program: %v", waitErr)}, nil
-	}
-	if status, ok := exitErr.Sys().(syscall.WaitStatus); ok && status.Signaled() {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited unexpectedly: %v", status.Signal())}, nil
-	}
-	if exitErr.ExitCode() == exitCodeBail {
-		return &pulumirpc.RunResponse{Bail: true}, nil
-	}
-	return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode())}, nil
-}
-
-func (h *pythonHost) track(cmd *exec.Cmd, add bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if add {
-		h.running[cmd] = struct{}{}
-	} else {
-		delete(h.running, cmd)
-	}
+	return h.programs.Run(ctx, cmd, "python"), nil
 }
 
 // Cancel interrupts running programs; the engine calls it when the user cancels.
-func (h *pythonHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for cmd := range h.running {
-		_ = cmd.Process.Signal(syscall.SIGINT)
-	}
-	return &emptypb.Empty{}, nil
+func (h *pythonHost) Cancel(ctx context.Context, e *emptypb.Empty) (*emptypb.Empty, error) {
+	return h.programs.Cancel(ctx, e)
 }
 
 // findPlugins prints, as JSON, the pulumi-plugin.json of every package in the environment's
@@ -385,35 +312,4 @@ func (h *pythonHost) GetProgramDependencies(ctx context.Context, req *pulumirpc.
 		out = append(out, &pulumirpc.DependencyInfo{Name: d.Name, Version: d.Version})
 	}
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: out}, nil
-}
-
-// watchEngine calls gone once the engine that started this process has gone away: end of file on
-// the stdin pipe the engine gives every plugin, or (started by hand) a new parent process.
-func watchEngine(gone func()) {
-	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
-		go func() {
-			_, _ = io.Copy(io.Discard, os.Stdin)
-			gone()
-		}()
-	}
-	parent := os.Getppid()
-	go func() {
-		for range time.Tick(time.Second) {
-			if os.Getppid() != parent {
-				gone()
-				return
-			}
-		}
-	}()
-}
-
-// engineGone kills the programs this host runs and exits: their engine is gone, so they have
-// nothing left to finish or record.
-func (h *pythonHost) engineGone() {
-	h.mu.Lock()
-	for cmd := range h.running {
-		_ = cmd.Process.Kill()
-	}
-	h.mu.Unlock()
-	os.Exit(1)
 }
