@@ -11,13 +11,13 @@
  * --diff` shows its preview, diagnostics included, before the update, so one command is asserted
  * on both; on the dynamic path the preview is its own command.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import { DEMO_PEOPLE } from "../../provider/sandbox";
 import { e2eSession } from "../support/e2e-session";
 import { copyExample, TRANSPILE_ONLY } from "../support/example-copy";
-import { describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack } from "../support/pulumi";
+import { describeWithPulumi, type PulumiTestStack, pulumiCli } from "../support/pulumi";
 import { runOp } from "../support/stack-run";
 import { copyProject, type NativeStack, nativeStack } from "./native-support";
 
@@ -85,17 +85,8 @@ describeWithPulumi("a guard never keeps a re-authorized token alive (real pulumi
     async () => {
       const workDir = copyExample("typescript-stack");
       writeFileSync(path.join(workDir, "index.ts"), README_PROGRAM);
-      const s: PulumiTestStack = await pulumiStack({
-        workDir,
-        config: { "marin-social:apiUrl": e2e.sb.url },
-        secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
-        // The README's samples are type-checked by consumer-tsconfig.test.ts.
-        env: TRANSPILE_ONLY,
-      });
-      e2e.onCleanup(async () => {
-        await s.cleanup();
-        rmSync(path.dirname(workDir), { recursive: true, force: true });
-      });
+      // The README's samples are type-checked by consumer-tsconfig.test.ts.
+      const s: PulumiTestStack = await e2e.stack(workDir, TRANSPILE_ONLY);
       await reauthorizedThenCutAgain(
         async () => {
           const u = await runOp(s.stack, "up");

@@ -10,13 +10,13 @@
  * The names are set the way a publisher would: a seed file for the agency and the revoked
  * account, and `PATCH /_sandbox/accounts/{id}` for a rename.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import { audit } from "../report/scenarios";
 import { e2eSession } from "../support/e2e-session";
-import { describeWithPulumi, pulumiCli, pulumiStack } from "../support/pulumi";
+import { describeWithPulumi, pulumiCli } from "../support/pulumi";
 import { runOp } from "../support/stack-run";
 import { copyProject } from "./native-support";
 
@@ -129,15 +129,7 @@ describeWithPulumi("hostile server text through the real pulumi CLI", () => {
           revoked: { type: "marin-social:index:PublisherToken", properties: { accountId: "fb-1003", valid: true } },
         });
       });
-      const s = await pulumiStack({
-        workDir: dir,
-        config: { "marin-social:apiUrl": e2e.sb.url },
-        secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
-      });
-      e2e.onCleanup(async () => {
-        await s.cleanup();
-        rmSync(path.dirname(dir), { recursive: true, force: true });
-      });
+      const s = await e2e.stack(dir);
       // `pulumi up --yes` previews first: one command shows both the preview and the update.
       const up = await pulumiCli(s, ["up", "--yes", "--continue-on-error", "--color", "never"]);
       const out = up.stdout + up.stderr;

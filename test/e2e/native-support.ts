@@ -20,6 +20,20 @@ import { offlineEnv, PULUMI_BIN, ROOT } from "./native-cli";
 export { PULUMI_BIN, ROOT };
 
 /** `describe` when the CLI is there; otherwise a skipped suite whose title says why. */
+/**
+ * What `pulumi preview` of the native examples (examples/pulumi-yaml, examples/python: the same four
+ * tokens) logs under each token on the demo seed.
+ */
+export const EXAMPLE_PREVIEW: ReadonlyArray<readonly [resource: string, line: string]> = [
+  [
+    "acme-coffee",
+    'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
+  ],
+  ["acme-coffee-twitter", 'warning: invalidating twitter account "Acme Coffee" (tw-2001) unlinks 2 agencies: East Agency (ag-east), North Agency (ag-north)'],
+  ["granite-fitness", 'warning: facebook account "Granite Fitness" (fb-1007) token already invalid: revoked by jane@agency.example (outside Pulumi)'],
+  ["blue-harbor", 'facebook account "Blue Harbor Bakery" (fb-1002) token valid, linked to 1 agency: North Agency (ag-north)'],
+];
+
 export function describeWithPulumi(title: string, fn: () => void): void {
   if (PULUMI_BIN) describe(title, fn);
   else describe.skip(`${title} (skipped: no pulumi CLI with the YAML language host in .tools/ or on PATH; run npm run pulumi:install)`, fn);

@@ -17,7 +17,7 @@ import { VERSION } from "../../provider/client";
 import { expectAtMostOnce, takeTally, tallyDir } from "../support/rule-tally";
 import { auditCounts, type TestSandbox, testSandbox } from "../support/sandbox";
 import { runOp } from "../support/stack-run";
-import { copyProject, describeWithPulumi, type NativeStack, nativeStack, PULUMI_BIN, ROOT } from "./native-support";
+import { copyProject, describeWithPulumi, EXAMPLE_PREVIEW, type NativeStack, nativeStack, PULUMI_BIN, ROOT } from "./native-support";
 
 const EXAMPLE = "examples/pulumi-yaml";
 const KEY = "ms-e2e-native-5b2d-distinctive";
@@ -56,18 +56,7 @@ describeWithPulumi("the native provider with the real pulumi CLI", () => {
       const preview = await st.stack.preview();
       expect(preview.changeSummary).toEqual({ create: 5 });
       // Under "Diagnostics:", each line under its resource, as for the dynamic path.
-      for (const [resource, line] of [
-        [
-          "acme-coffee",
-          'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
-        ],
-        [
-          "acme-coffee-twitter",
-          'warning: invalidating twitter account "Acme Coffee" (tw-2001) unlinks 2 agencies: East Agency (ag-east), North Agency (ag-north)',
-        ],
-        ["granite-fitness", 'warning: facebook account "Granite Fitness" (fb-1007) token already invalid: revoked by jane@agency.example (outside Pulumi)'],
-        ["blue-harbor", 'facebook account "Blue Harbor Bakery" (fb-1002) token valid, linked to 1 agency: North Agency (ag-north)'],
-      ]) {
+      for (const [resource, line] of EXAMPLE_PREVIEW) {
         expect(preview.stdout).toContain(`marin-social:index:PublisherToken (${resource}):\n    ${line}`);
       }
       expect(await auditCounts(sb.admin, "fb-1001")).toEqual({}); // preview changed nothing

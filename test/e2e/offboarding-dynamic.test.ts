@@ -9,14 +9,14 @@
  * guard misses tw-2006. Then the guard is fixed, Jane re-authorizes an account and connects a
  * new one, and the next `pulumi up --yes` cuts all of it. The accounts are asked again on every run.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import type { Account } from "../../provider/core";
 import { DEMO_PEOPLE } from "../../provider/sandbox";
 import { e2eSession } from "../support/e2e-session";
 import { copyExample, TRANSPILE_ONLY } from "../support/example-copy";
-import { describeWithPulumi, pulumiCli, pulumiStack } from "../support/pulumi";
+import { describeWithPulumi, pulumiCli } from "../support/pulumi";
 
 const T = 600_000;
 const JANES = ["fb-1001", "fb-1004", "fb-1007", "tw-2001", "tw-2004"];
@@ -50,16 +50,7 @@ describeWithPulumi("Offboarding on the dynamic path (a TypeScript program), thro
       const workDir = copyExample("typescript-stack");
       const index = path.join(workDir, "index.ts");
       writeFileSync(index, program(`{ person: "u-7003", expectAccounts: ["fb-1005", "fb-1006", "tw-2003"] }`));
-      const s = await pulumiStack({
-        workDir,
-        config: { "marin-social:apiUrl": e2e.sb.url },
-        secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
-        env: TRANSPILE_ONLY,
-      });
-      e2e.onCleanup(async () => {
-        await s.cleanup();
-        rmSync(path.dirname(workDir), { recursive: true, force: true });
-      });
+      const s = await e2e.stack(workDir, TRANSPILE_ONLY);
       const cli = async (cmd: string[]) => {
         const r = await pulumiCli(s, [...cmd, "--color", "never"]);
         return { code: r.code, out: r.stdout + r.stderr };

@@ -9,12 +9,12 @@
  * The ups around the refresh go through the Automation API's `up` (no preview): the refresh is
  * what users type here, the ups only set the state up and apply the result.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { e2eSession } from "../support/e2e-session";
-import { checkpointText, describeWithPulumi, type PulumiTestStack, pulumiCli, pulumiStack } from "../support/pulumi";
+import { checkpointText, describeWithPulumi, type PulumiTestStack, pulumiCli } from "../support/pulumi";
 import { runOp } from "../support/stack-run";
 import { copyProject } from "./native-support";
 
@@ -104,15 +104,7 @@ describeWithPulumi("publisher-side events through the real pulumi CLI", () => {
           doc.set("resources", Object.fromEntries(Object.entries(tokens).map(([n, p]) => [n, { type: "marin-social:index:PublisherToken", properties: p }])));
         };
       const dir = copyProject("examples/pulumi-yaml", declare(TOKENS));
-      const s = await pulumiStack({
-        workDir: dir,
-        config: { "marin-social:apiUrl": e2e.sb.url },
-        secretConfig: { "marin-social:apiKey": e2e.sb.sandbox.keys.admin },
-      });
-      e2e.onCleanup(async () => {
-        await s.cleanup();
-        rmSync(path.dirname(dir), { recursive: true, force: true });
-      });
+      const s = await e2e.stack(dir);
       const first = await runOp(s.stack, "up");
       expect(first.exitCode, first.message).toBe(0);
       await publisherEvents();

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditCounts, type TestSandbox, testSandbox } from "../support/sandbox";
-import { copyProject, describeWithPulumi, type NativeStack, nativeStack, PULUMI_BIN, ROOT } from "./native-support";
+import { copyProject, describeWithPulumi, EXAMPLE_PREVIEW, type NativeStack, nativeStack, PULUMI_BIN, ROOT } from "./native-support";
 
 const KEY = "ms-e2e-python-7c1e-distinctive";
 const ACTOR = "pulumi:marin-social-python/dev";
@@ -71,18 +71,7 @@ describeWithPulumi("examples/python through the real pulumi CLI and the Python l
     const preview = await s.cli(["preview"]);
     expect(preview.code, preview.out).toBe(0);
     expect(preview.out).toMatch(/\+ 5 to create/); // the stack and four tokens
-    for (const [resource, line] of [
-      [
-        "acme-coffee",
-        'warning: invalidating facebook account "Acme Coffee" (fb-1001) unlinks 3 agencies: East Agency (ag-east), North Agency (ag-north), South Agency (ag-south)',
-      ],
-      [
-        "acme-coffee-twitter",
-        'warning: invalidating twitter account "Acme Coffee" (tw-2001) unlinks 2 agencies: East Agency (ag-east), North Agency (ag-north)',
-      ],
-      ["granite-fitness", 'warning: facebook account "Granite Fitness" (fb-1007) token already invalid: revoked by jane@agency.example (outside Pulumi)'],
-      ["blue-harbor", 'facebook account "Blue Harbor Bakery" (fb-1002) token valid, linked to 1 agency: North Agency (ag-north)'],
-    ]) {
+    for (const [resource, line] of EXAMPLE_PREVIEW) {
       expect(preview.out).toContain(`marin-social:index:PublisherToken (${resource}):\n    ${line}`);
     }
     expect(await auditCounts(sb!.admin)).toEqual(seeded); // preview changed nothing

@@ -29,6 +29,11 @@ export interface E2eSession {
    * sandbox's URL and its admin key as a secret.
    */
   repoStack(declared: string, config?: Record<string, string>, secretConfig?: Record<string, string>): Promise<PulumiTestStack>;
+  /**
+   * A stack of the project in `workDir` (a temporary copy, removed with its parent folder after the
+   * file), configured with the sandbox's URL and its admin key as a secret; `env` for the CLI.
+   */
+  stack(workDir: string, env?: Record<string, string>): Promise<PulumiTestStack>;
 }
 
 export interface E2eSessionOptions {
@@ -60,18 +65,23 @@ export function e2eSession(prefix: string, opts: E2eSessionOptions = {}): E2eSes
     async repoStack(declared, config, secretConfig) {
       const file = path.join(mkdtempSync(path.join(session.tmp, "d-")), "tokens.yaml");
       writeFileSync(file, declared);
-      const workDir = repoProgramCopy({ declarations: file });
-      const s = await pulumiStack({
-        workDir,
-        config: config ?? { "marin-social:apiUrl": session.sb.url },
-        secretConfig: secretConfig ?? { "marin-social:apiKey": session.sb.sandbox.keys.admin },
-      });
-      cleanups.push(async () => {
-        await s.cleanup();
-        rmSync(path.dirname(workDir), { recursive: true, force: true });
-      });
-      return s;
+      return ownStack(repoProgramCopy({ declarations: file }), config, secretConfig);
     },
+    stack: (workDir, env) => ownStack(workDir, undefined, undefined, env),
+  };
+  /** A stack of `workDir`, removed with the copy's parent folder after the file. */
+  const ownStack = async (workDir: string, config?: Record<string, string>, secretConfig?: Record<string, string>, env?: Record<string, string>) => {
+    const s = await pulumiStack({
+      workDir,
+      config: config ?? { "marin-social:apiUrl": session.sb.url },
+      secretConfig: secretConfig ?? { "marin-social:apiKey": session.sb.sandbox.keys.admin },
+      ...(env ? { env } : {}),
+    });
+    cleanups.push(async () => {
+      await s.cleanup();
+      rmSync(path.dirname(workDir), { recursive: true, force: true });
+    });
+    return s;
   };
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(tmpdir(), prefix));
