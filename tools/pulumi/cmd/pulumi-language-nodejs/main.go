@@ -37,61 +37,26 @@ import (
 	"github.com/marin-social/pulumi-marin-social/tools/pulumi/internal/langhost"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 // version is set with -ldflags "-X main.version=..." by scripts/pulumi-install.js.
 var version = "0.0.0-dev"
 
 func main() {
-	flags := flag.NewFlagSet("pulumi-language-nodejs", flag.ContinueOnError)
-	// Flags the engine may pass to every plugin (log flow, tracing); accepted and ignored.
-	tracing := flags.String("tracing", "", "tracing endpoint (ignored)")
-	flags.Bool("logtostderr", false, "log to stderr (ignored)")
-	flags.Bool("logflow", false, "flow logs to children (ignored)")
-	flags.Int("v", 0, "log verbosity (ignored)")
-	flags.String("root", "", "project root (legacy, ignored)")
-	flags.Bool("typescript", true, "legacy, ignored: the project's runtime options decide")
-	showVersion := flags.Bool("version", false, "print the version and exit")
-	if err := flags.Parse(os.Args[1:]); err != nil {
-		os.Exit(2)
-	}
-	if *showVersion {
-		fmt.Println(version)
-		return
-	}
-	engineAddress := ""
-	if flags.NArg() > 0 {
-		engineAddress = flags.Arg(0)
-	}
+	base := langhost.Start("pulumi-language-nodejs", version, func(flags *flag.FlagSet) {
+		flags.Bool("typescript", true, "legacy, ignored: the project's runtime options decide")
+	})
 	nodeBin, err := exec.LookPath("node")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pulumi-language-nodejs: could not find node on the $PATH")
 		os.Exit(1)
 	}
-	host := &nodeHost{nodeBin: nodeBin, engineAddress: engineAddress, tracing: *tracing}
-	langhost.Serve("pulumi-language-nodejs", host, &host.programs)
+	langhost.Serve("pulumi-language-nodejs", &nodeHost{Base: base, nodeBin: nodeBin}, base)
 }
 
 type nodeHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-
-	nodeBin       string
-	engineAddress string
-	tracing       string
-
-	programs langhost.Programs
-}
-
-func (h *nodeHost) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *nodeHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
+	*langhost.Base
+	nodeBin string
 }
 
 // runtimeOptions are the `runtime.options` of Pulumi.yaml that matter here.
@@ -176,23 +141,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 
 	args := append([]string{}, opts.nodeargs...)
 	args = append(args, runPath)
-	add := func(k, v string) {
-		if v != "" {
-			args = append(args, "--"+k, v)
-		}
-	}
-	add("monitor", req.GetMonitorAddress())
-	add("engine", h.engineAddress)
-	add("organization", req.GetOrganization())
-	add("project", req.GetProject())
-	add("root-directory", info.GetRootDirectory())
-	add("stack", req.GetStack())
-	add("pwd", req.GetPwd())
-	if req.GetDryRun() {
-		args = append(args, "--dry-run")
-	}
-	add("parallel", fmt.Sprint(req.GetParallel()))
-	add("tracing", h.tracing)
+	args = append(args, h.RunnerArgs(req)...)
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
@@ -218,12 +167,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 		cmd.Dir = req.GetPwd()
 	}
 	cmd.Env = env
-	return h.programs.Run(ctx, cmd, "node"), nil
-}
-
-// Cancel interrupts running programs; the engine calls it when the user cancels.
-func (h *nodeHost) Cancel(ctx context.Context, e *emptypb.Empty) (*emptypb.Empty, error) {
-	return h.programs.Cancel(ctx, e)
+	return h.Programs.Run(ctx, cmd, "node"), nil
 }
 
 type packageJSON struct {

@@ -89,7 +89,7 @@ func (h *nodeHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.L
 		proxy.Abort(err)
 		return fmt.Errorf("could not run the policy pack (node): %w", err)
 	}
-	defer h.programs.Track(cmd)()
+	defer h.Programs.Track(cmd)()
 	if err := proxy.Attach(ctx, cmd); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {

@@ -25,8 +25,10 @@ except ImportError:
 BAIL = 32
 
 ap = argparse.ArgumentParser(prog="pulumi-language-python-exec")
-for flag in ("monitor", "engine", "project", "stack", "organization", "root_directory", "pwd", "parallel", "dry_run", "tracing"):
+# The flags @pulumi/pulumi's runner takes, as the host passes them to both (langhost.RunnerArgs).
+for flag in ("monitor", "engine", "project", "stack", "organization", "root-directory", "pwd", "parallel", "tracing"):
     ap.add_argument("--" + flag)
+ap.add_argument("--dry-run", action="store_true")
 ap.add_argument("program")
 ap.add_argument("args", nargs="*")
 args = ap.parse_args()
@@ -40,7 +42,7 @@ pulumi.runtime.configure(
         project=args.project,
         stack=args.stack,
         parallel=parallel,
-        dry_run=args.dry_run == "true",
+        dry_run=args.dry_run,
         organization=args.organization,
         root_directory=args.root_directory,
     )

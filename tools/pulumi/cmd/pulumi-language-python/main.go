@@ -25,7 +25,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,7 +34,6 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 // version is set with -ldflags "-X main.version=..." by scripts/pulumi-install.js.
@@ -45,43 +43,12 @@ var version = "0.0.0-dev"
 var execShim string
 
 func main() {
-	flags := flag.NewFlagSet("pulumi-language-python", flag.ContinueOnError)
-	// Flags the engine may pass to every plugin; accepted and ignored but for tracing.
-	tracing := flags.String("tracing", "", "tracing endpoint, passed to the program")
-	flags.Bool("logtostderr", false, "log to stderr (ignored)")
-	flags.Bool("logflow", false, "flow logs to children (ignored)")
-	flags.Int("v", 0, "log verbosity (ignored)")
-	flags.String("root", "", "project root (legacy, ignored)")
-	showVersion := flags.Bool("version", false, "print the version and exit")
-	if err := flags.Parse(os.Args[1:]); err != nil {
-		os.Exit(2)
-	}
-	if *showVersion {
-		fmt.Println(version)
-		return
-	}
-	host := &pythonHost{engineAddress: flags.Arg(0), tracing: *tracing}
-	langhost.Serve("pulumi-language-python", host, &host.programs)
+	base := langhost.Start("pulumi-language-python", version, nil)
+	langhost.Serve("pulumi-language-python", &pythonHost{Base: base}, base)
 }
 
 type pythonHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-
-	engineAddress string
-	tracing       string
-
-	programs langhost.Programs
-}
-
-func (h *pythonHost) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *pythonHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
+	*langhost.Base
 }
 
 // pythonToolchain is the Python environment `runtime.options` of Pulumi.yaml name: `toolchain`
@@ -126,24 +93,7 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	// A folder runs its __main__.py, as upstream's host does.
 	program = filepath.Join(info.GetProgramDirectory(), program)
 
-	args := []string{"-u", "-c", execShim}
-	add := func(k, v string) {
-		if v != "" {
-			args = append(args, "--"+k, v)
-		}
-	}
-	add("monitor", req.GetMonitorAddress())
-	add("engine", h.engineAddress)
-	add("organization", req.GetOrganization())
-	add("project", req.GetProject())
-	add("root_directory", info.GetRootDirectory())
-	add("stack", req.GetStack())
-	add("pwd", req.GetPwd())
-	if req.GetDryRun() {
-		add("dry_run", "true")
-	}
-	add("parallel", fmt.Sprint(req.GetParallel()))
-	add("tracing", h.tracing)
+	args := append([]string{"-u", "-c", execShim}, h.RunnerArgs(req)...)
 	args = append(args, program)
 	args = append(args, req.GetArgs()...)
 
@@ -169,12 +119,7 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	if req.GetPwd() != "" {
 		cmd.Dir = req.GetPwd()
 	}
-	return h.programs.Run(ctx, cmd, "python"), nil
-}
-
-// Cancel interrupts running programs; the engine calls it when the user cancels.
-func (h *pythonHost) Cancel(ctx context.Context, e *emptypb.Empty) (*emptypb.Empty, error) {
-	return h.programs.Cancel(ctx, e)
+	return h.Programs.Run(ctx, cmd, "python"), nil
 }
 
 // findPlugins prints, as JSON, the pulumi-plugin.json of every package in the environment's

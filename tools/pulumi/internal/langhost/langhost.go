@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +22,86 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
+
+// Base answers what every host answers the same way; a host embeds it, and the engine's other
+// calls it does not implement answer Unimplemented.
+type Base struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	// EngineAddress is the engine's address: the first argument, or what Handshake says.
+	EngineAddress string
+	// Tracing is the --tracing endpoint the engine passed, if any.
+	Tracing string
+	// Version is the host's version (GetPluginInfo).
+	Version string
+	// Programs are the programs the host runs.
+	Programs Programs
+}
+
+// Start parses the flags the engine may pass to every plugin (accepted, and ignored but for
+// --tracing), and `extra`'s own; prints the version and exits for --version.
+func Start(name, version string, extra func(*flag.FlagSet)) *Base {
+	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+	tracing := flags.String("tracing", "", "tracing endpoint")
+	flags.Bool("logtostderr", false, "log to stderr (ignored)")
+	flags.Bool("logflow", false, "flow logs to children (ignored)")
+	flags.Int("v", 0, "log verbosity (ignored)")
+	flags.String("root", "", "project root (legacy, ignored)")
+	showVersion := flags.Bool("version", false, "print the version and exit")
+	if extra != nil {
+		extra(flags)
+	}
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if *showVersion {
+		fmt.Println(version)
+		os.Exit(0)
+	}
+	return &Base{EngineAddress: flags.Arg(0), Tracing: *tracing, Version: version}
+}
+
+// Handshake takes the engine's address.
+func (b *Base) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
+	if req.GetEngineAddress() != "" {
+		b.EngineAddress = req.GetEngineAddress()
+	}
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+// GetPluginInfo answers the host's version.
+func (b *Base) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: b.Version}, nil
+}
+
+// Cancel interrupts the running programs; the engine calls it when the user cancels.
+func (b *Base) Cancel(ctx context.Context, e *emptypb.Empty) (*emptypb.Empty, error) {
+	return b.Programs.Cancel(ctx, e)
+}
+
+// RunnerArgs are the flags an SDK's runner takes from the engine and the run (@pulumi/pulumi's
+// cmd/run, and the Python host's exec.py, which takes the same); the program and its arguments
+// go after them.
+func (b *Base) RunnerArgs(req *pulumirpc.RunRequest) []string {
+	var args []string
+	add := func(k, v string) {
+		if v != "" {
+			args = append(args, "--"+k, v)
+		}
+	}
+	add("monitor", req.GetMonitorAddress())
+	add("engine", b.EngineAddress)
+	add("organization", req.GetOrganization())
+	add("project", req.GetProject())
+	add("root-directory", req.GetInfo().GetRootDirectory())
+	add("stack", req.GetStack())
+	add("pwd", req.GetPwd())
+	if req.GetDryRun() {
+		args = append(args, "--dry-run")
+	}
+	add("parallel", fmt.Sprint(req.GetParallel()))
+	add("tracing", b.Tracing)
+	return args
+}
 
 // ExitCodeBail is what the SDKs' runners exit with after they have reported the error themselves.
 const ExitCodeBail = 32
@@ -113,7 +194,8 @@ func ConfigEnv(config string, secretKeys []string) ([]string, error) {
 // Serve answers the engine as `name` with host until the server stops: it prints the port on the
 // first line of stdout (where the engine reads it), and exits once the engine is gone, killing
 // the programs it runs.
-func Serve(name string, host pulumirpc.LanguageRuntimeServer, programs *Programs) {
+func Serve(name string, host pulumirpc.LanguageRuntimeServer, base *Base) {
+	programs := &base.Programs
 	watchEngine(func() {
 		// SIGKILL, not an interrupt: the program's only way out (the engine's resource monitor) is
 		// gone, so it has nothing left to finish or record.
