@@ -44,6 +44,20 @@ export function detectDrift(
   return undefined;
 }
 
+/**
+ * What a refresh says of a drift against the token's resource. A token re-authorized after
+ * Pulumi invalidated it is an error when the Offboarding that declared it (`offboarding`, its
+ * name) offboards the person who granted it: the component asks for exactly their accounts, so
+ * that person is offboarded in this stack and granted it again anyway. Otherwise it is drift, a
+ * warning. `label` names the account.
+ */
+export function driftNotice(label: string, drift: Drift, offboarding: string | undefined): { severity: "warn" | "error"; message: string } {
+  if (drift.kind === "reauthorized" && offboarding !== undefined) {
+    return { severity: "error", message: `${label}: ${drift.message}; its authorizer is offboarded in this stack (Offboarding "${offboarding}")` };
+  }
+  return { severity: "warn", message: `${label}: ${drift.message}` };
+}
+
 /** True when the live token was revoked by someone other than Pulumi. */
 export function revokedOutsidePulumi(live: LiveToken): boolean {
   return !live.token.valid && !isPulumiActor(live.token.invalidatedBy);

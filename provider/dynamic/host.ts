@@ -8,6 +8,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { MarinSocialClient, resolveConnection, USER_AGENT } from "../client";
 import { accountLabel } from "../core/describe";
 import { displayText } from "../core/display";
+import { driftNotice } from "../core/drift";
 import { EngineLog, engineAddress } from "../engine/engine-log";
 import { TokenLifecycle } from "../token/lifecycle";
 import { exitWhenEngineGone, inDynamicProviderHost } from "./engine-gone";
@@ -55,9 +56,12 @@ export const provider: dynamic.ResourceProvider = {
   read: (id, props) =>
     shown(async () => {
       const res = await lifecycle.read(id, props);
-      // As the native plugin's read: a token re-authorized after Pulumi invalidated it, naming who and when.
+      // As the native plugin's read: a token re-authorized after Pulumi invalidated it, naming who
+      // and when; an error when the Offboarding that declared it offboards that person.
       if (res.drift?.kind === "reauthorized" && res.props) {
-        await engineLog.log("", "warn", `${accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName })}: ${res.drift.message}`);
+        const label = accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName });
+        const notice = driftNotice(label, res.drift, res.inputs?.offboarding);
+        await engineLog.log("", notice.severity, notice.message);
       }
       return res;
     }),

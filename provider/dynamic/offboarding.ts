@@ -19,7 +19,7 @@ import { displayText } from "../core";
 import { checkOffboardingInputs, type OffboardingPlan, offboardingPlan } from "../token/offboarding";
 import { assertProgramConnection, programLookup } from "./lookup";
 import { programTokens } from "./program-tokens";
-import { PublisherToken, REPORTED_ERROR_EXIT_CODE } from "./publisher-token";
+import { markOffboarding, PublisherToken, REPORTED_ERROR_EXIT_CODE } from "./publisher-token";
 
 /** The component's type token, the same on both paths. */
 export const OFFBOARDING_TYPE = "marin-social:index:Offboarding";
@@ -50,6 +50,7 @@ export class Offboarding extends pulumi.ComponentResource {
     if (!desired) throw new pulumi.RunError(`Offboarding "${name}": ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
     assertProgramConnection();
     super(OFFBOARDING_TYPE, name, {}, opts);
+    markOffboarding(this, name);
     // Tokens the program declared already are decided only once these are declared too: one
     // account, one resource, whichever comes first.
     const release = programTokens().hold();

@@ -68,6 +68,7 @@ export class PublisherToken extends pulumi.dynamic.Resource {
     const about = { urn: urnOf(name, opts?.parent) } as unknown as pulumi.Resource;
     const actor = pulumiActor(pulumi.getProject(), pulumi.getStack());
     const declared = programTokens().declare(name, opts);
+    const offboarding = opts?.parent ? offboardings.get(opts.parent) : undefined;
     const derived = deriveSeen(args, (unwrapped) => decideToken({ declared, actor, about }, unwrapped));
     super(
       publisherTokenProvider,
@@ -79,6 +80,7 @@ export class PublisherToken extends pulumi.dynamic.Resource {
         reason: args.reason,
         expectAgencies: args.expectAgencies,
         actor,
+        ...(offboarding !== undefined ? { offboarding } : {}),
         observed: derived.observed,
         accountName: undefined,
         externalId: undefined,
@@ -103,6 +105,14 @@ export class PublisherToken extends pulumi.dynamic.Resource {
     if (pulumi.Output.isInstance(seen)) seen.apply(acted);
     else void seen.then(acted);
   }
+}
+
+/** The Offboarding components, by resource, with their names: a token they declare records it (see TokenInputs.offboarding). */
+const offboardings = new WeakMap<pulumi.Resource, string>();
+
+/** Marks `component` as the Offboarding named `name`, for the tokens declared with it as parent. Internal: offboarding.ts. */
+export function markOffboarding(component: pulumi.Resource, name: string): void {
+  offboardings.set(component, name);
 }
 
 /** What was decided about each token: a plain promise when its inputs were plain values (see the constructor). */

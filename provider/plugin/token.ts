@@ -9,7 +9,7 @@
  * (`pulumi:<project>/<stack>`), and what Check looked up and decided stays in memory for the
  * operation (see claims.ts).
  */
-import { type Agency, accountLabel, alreadyInvalidLine, applyPlan, MarinSocialError, type Plan, pulumiActor, sameValue } from "../core";
+import { type Agency, accountLabel, alreadyInvalidLine, applyPlan, driftNotice, MarinSocialError, type Plan, pulumiActor, sameValue } from "../core";
 import { satisfies } from "../core/rules";
 import { SUPPORTED_STACK_TOKENS, stackSizeWarning } from "../core/scale";
 import type { EngineLog } from "../engine/engine-log";
@@ -345,17 +345,9 @@ export async function read(ctx: TokenContext, urn: string, id: string, state: Pr
   };
   const res = await ctx.lifecycle.read(id, props);
   if (res.drift?.kind === "reauthorized" && res.props) {
-    // A child of an Offboarding: the person it offboards granted the token again (the component
-    // asks for exactly their accounts), which is an error, not mere drift.
-    const offboarding = offboardingOf(urn, id);
-    const label = accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName });
-    await ctx.log.log(
-      urn,
-      offboarding ? "error" : "warn",
-      offboarding
-        ? `${label}: ${res.drift.message}; its authorizer is offboarded in this stack (Offboarding "${offboarding}")`
-        : `${label}: ${res.drift.message}`,
-    );
+    // The URN tells whether an Offboarding declared it (an error, then: see driftNotice).
+    const notice = driftNotice(accountLabel({ id, publisher: res.props.publisher, name: res.props.accountName }), res.drift, offboardingOf(urn, id));
+    await ctx.log.log(urn, notice.severity, notice.message);
   }
   const secrets = new Set([...inputs.secrets, ...state.secrets].filter((k) => !(SECRET_OUTPUTS as readonly string[]).includes(k)));
   if (!res.id) return { id: "", inputs: { values: {}, secrets: new Set() }, outputs: { values: {}, secrets: new Set() } };

@@ -14,6 +14,13 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export interface TokenInputs extends DesiredToken, Pick<PublisherTokenOutputs, "actor"> {
   /** The program-side lookup. Absent when the program could not look (unknown accountId). */
   observed?: DecidedObservation;
+  /**
+   * On the dynamic path, the name of the Offboarding that declared the token (set by the class
+   * for its children; not a user input). Kept in state because the SDK gives a dynamic provider's
+   * read no URN: a refresh tells from it that the person who re-authorized the token is offboarded
+   * in this stack. The native plugin reads the same from the resource's URN.
+   */
+  offboarding?: string;
 }
 
 /** A failure of one input property: which, and what is wrong and how to fix it. */
@@ -67,6 +74,9 @@ export function checkInputs(news: Record<string, unknown>): { inputs: TokenInput
         fail("expectAgencies", `expectAgencies lists an agency twice: ${expectAgencies.join(", ")}`);
     }
   }
+  if (news.offboarding !== undefined && typeof news.offboarding !== "string") {
+    fail("offboarding", `offboarding is set by the Offboarding component for its children and must be its name; got ${show(news.offboarding)}`);
+  }
   if (!satisfies(ACTOR, actor)) {
     fail(
       "actor",
@@ -87,6 +97,7 @@ export function inputsOf(news: Record<string, unknown>): TokenInputs {
   if (publisher !== undefined) inputs.publisher = publisher as Publisher;
   if (reason !== undefined) inputs.reason = reason as string;
   if (expectAgencies !== undefined) inputs.expectAgencies = expectAgencies as string[];
+  if (typeof news.offboarding === "string") inputs.offboarding = news.offboarding;
   const observed = asObservation(news.observed);
   if (observed) inputs.observed = observed;
   return inputs;

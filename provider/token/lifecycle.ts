@@ -33,8 +33,8 @@ import {
 import { buildOutputs, storedAgencies, type TokenOutputs } from "./outputs";
 import { decide, planFor } from "./refusal";
 
-/** Properties whose change is an update; `accountId` replaces. */
-export const DIFF_KEYS = ["valid", "reason", "expectAgencies"] as const;
+/** Properties whose change is an update; `accountId` replaces. (`offboarding`: a token declared before it was recorded gets it.) */
+export const DIFF_KEYS = ["valid", "reason", "expectAgencies", "offboarding"] as const;
 
 /** The answer of check: the inputs to record and the failures, each on its property. */
 export interface CheckAnswer {
@@ -174,6 +174,7 @@ export class TokenLifecycle {
     if (typeof props.publisher === "string") inputs.publisher = live.publisher;
     if (typeof props.reason === "string") inputs.reason = props.reason;
     if (Array.isArray(props.expectAgencies)) inputs.expectAgencies = props.expectAgencies as string[];
+    if (typeof props.offboarding === "string") inputs.offboarding = props.offboarding;
     inputs.observed = observe(live);
     const outs = buildOutputs(inputs, live, storedAgencies(props, "unlinkedAgencies"));
     const drift = typeof props.valid === "boolean" ? detectDrift({ valid: props.valid }, live) : undefined;

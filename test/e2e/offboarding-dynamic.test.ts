@@ -12,7 +12,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
-import type { Account } from "../../provider/core";
+import { type Account, personLabel } from "../../provider/core";
 import { DEMO_PEOPLE } from "../../provider/sandbox";
 import { e2eSession } from "../support/e2e-session";
 import { copyExample, TRANSPILE_ONLY } from "../support/example-copy";
@@ -91,12 +91,24 @@ describeWithPulumi("Offboarding on the dynamic path (a TypeScript program), thro
       await e2e.sb.admin.sandbox.addAccounts({
         accounts: [{ id: "fb-1100", publisher: "facebook", name: "Harbor Bakery", agencies: ["ag-north"], authorizedBy: DEMO_PEOPLE.jane }],
       });
+      // Raj grants fb-1002, the plain token, again too.
+      await e2e.sb.admin.sandbox.reauthorizeAtPublisher("fb-1002", { authorizedBy: DEMO_PEOPLE.raj });
+      // Refresh flags Jane's as an error, naming who and when: she is offboarded in this stack.
+      // Raj's is drift, a warning: no Offboarding in the stack declared it.
+      const refresh = await cli(["refresh", "--yes", "--skip-preview"]);
+      const [jane1001, raj1002] = [await e2e.sb.admin.getAccount("fb-1001"), await e2e.sb.admin.getAccount("fb-1002")];
+      expect(refresh.out).toContain(
+        `error: facebook account "Acme Coffee" (fb-1001): re-authorized by Jane Doe <jane@agency.example> (u-7001) at ${jane1001.token.authorizedAt}, after it was invalidated; the next \`pulumi up\` invalidates it again; its authorizer is offboarded in this stack (Offboarding "jane")`,
+      );
+      expect(refresh.out).toContain(
+        `warning: ${raj1002.publisher} account "${raj1002.name}" (fb-1002): re-authorized by ${personLabel(DEMO_PEOPLE.raj)} at ${raj1002.token.authorizedAt}, after it was invalidated; the next \`pulumi up\` invalidates it again\n`,
+      );
       const up2 = await cli(["up", "--yes"]);
       expect(up2.code, up2.out).toBe(0);
       const shown = previewPart(up2.out);
       expect(shown).toContain('invalidating facebook account "Acme Coffee" (fb-1001) unlinks 1 agency: West Agency (ag-west)');
       expect(shown).toContain('invalidating facebook account "Harbor Bakery" (fb-1100) unlinks 1 agency: North Agency (ag-north)');
-      for (const id of ["fb-1001", "fb-1100", ...LIS]) {
+      for (const id of ["fb-1001", "fb-1100", "fb-1002", ...LIS]) {
         const a = await e2e.sb.admin.getAccount(id);
         expect([a.token.valid, a.agencies], id).toEqual([false, []]);
       }
