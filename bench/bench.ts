@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
 import { type PulumiTestStack, requirePulumi } from "../test/support/pulumi-env";
+import { floorRows, type OpFigures } from "./engine-floor";
 import {
   LATENCY_MS,
   LOAD_ENTRIES,
@@ -26,7 +27,7 @@ import {
 } from "./floors";
 import { type LoadMeasurement, measureLoad } from "./load";
 import { type EngineOp, type Measurement, measure } from "./measure";
-import { nativeAvailable, nativeRows } from "./native";
+import { nativeAvailable, nativeFloor, nativeRows } from "./native";
 import { type PersonOutcome, personOutcome } from "./person";
 import { type ExportedState, exportedState, type StateSize, stateSize } from "./state-size";
 import { measureTrivial, type TrivialMeasurement } from "./trivial";
@@ -49,10 +50,17 @@ export interface BenchOptions {
   /** Also run the native provider through the real CLI (when it is there). Default true. */
   native: boolean;
   /**
-   * Also run the trivial dynamic program (bench/trivial.ts: preview and up of N trivial dynamic
-   * resources), and the same shaped like a PublisherToken, for the program-memory row. Default true.
+   * Also run the trivial programs: the trivial dynamic program (bench/trivial.ts: preview, up and
+   * refresh of N trivial dynamic resources), and the same shaped like a PublisherToken, for the
+   * program-memory row and the dynamic path's engine-floor rows; with `native`, the native path's
+   * floor (bench/native.ts nativeFloor) for its engine-floor rows. Default true.
    */
   trivial: boolean;
+  /**
+   * With `trivial`, also run the trivial program shaped like a PublisherToken (the program-memory
+   * row's split of ours above trivial). Default true; without it that row has no split.
+   */
+  shaped: boolean;
   /**
    * Run the CLI with `PULUMI_SKIP_CHECKPOINTS=true`: the file backend then writes the state once,
    * at the end, instead of the whole checkpoint after every step (O(N²) bytes). Default false.
@@ -78,6 +86,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   loadRuns: 5,
   native: true,
   trivial: true,
+  shaped: true,
   person: true,
 };
 
@@ -101,7 +110,7 @@ export type NaiveFigures =
 
 /** One row of the table. */
 export interface Row {
-  operation: EngineOp | "load" | "memory" | "state" | "program memory" | "state file" | "person preview" | "person up";
+  operation: EngineOp | `${EngineOp} ÷ floor` | "load" | "memory" | "state" | "program memory" | "state file" | "person preview" | "person up";
   /** `native` for the native provider's rows (bench/native.ts); absent for the dynamic path's. */
   path?: "native";
   /** Stack size (entries, for load). */
@@ -277,7 +286,8 @@ function rowsForN(
   ours: Awaited<ReturnType<typeof runStack>>,
   naive: Awaited<ReturnType<typeof runStack>> | undefined,
   naiveSkipped: Partial<Record<EngineOp, string>>,
-  trivial: { plain: TrivialMeasurement; shaped: TrivialMeasurement } | undefined,
+  trivial: { plain: TrivialMeasurement; shaped?: TrivialMeasurement } | undefined,
+  skipCheckpoints = false,
 ): Row[] {
   const rows: Row[] = [];
   const naiveOf = (op: EngineOp): NaiveFigures | undefined => {
@@ -347,6 +357,7 @@ function rowsForN(
       ),
     );
   }
+  if (trivial) rows.push(...floorRows(n, "dynamic", ours.m, trivial.plain, skipCheckpoints));
   const peaks = (["preview", "up", "refresh"] as const).map((op) => [op, ours.m[op]?.hostPeakRssBytes ?? 0] as const);
   const peak = Math.max(...peaks.map(([, v]) => v));
   rows.push(
@@ -555,16 +566,28 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
         await nw.close();
       }
     }
-    let trivial: { plain: TrivialMeasurement; shaped: TrivialMeasurement } | undefined;
+    let trivial: { plain: TrivialMeasurement; shaped?: TrivialMeasurement } | undefined;
     if (o.trivial) {
       const t = { env: engineEnv, timeoutMs: timeoutFor(n), log, ...(o.parallel !== undefined ? { parallel: o.parallel } : {}) };
-      trivial = { plain: await measureTrivial(n, t), shaped: await measureTrivial(n, { ...t, shaped: true }) };
+      const plain = await measureTrivial(n, { ...t, refresh: true });
+      trivial = o.shaped ? { plain, shaped: await measureTrivial(n, { ...t, shaped: true }) } : { plain };
     }
-    rows.push(...rowsForN(n, w.links, ours, naive, skipped, trivial));
+    rows.push(...rowsForN(n, w.links, ours, naive, skipped, trivial, engine.skipCheckpoints));
     if (o.native) {
       const available = nativeAvailable();
-      if (available.ok) rows.push(...(await nativeRows(n, timeoutFor(n), log, o.parallel, engineEnv)));
-      else notes.push(available.reason);
+      if (available.ok) {
+        const native = await nativeRows(n, timeoutFor(n), log, o.parallel, engineEnv);
+        if (o.trivial) {
+          const floor = await nativeFloor(n, timeoutFor(n), log, o.parallel, engineEnv);
+          const oursByOp = Object.fromEntries(
+            native.filter((r) => r.wallMs !== undefined && r.requests !== undefined).map((r) => [r.operation, r as OpFigures]),
+          );
+          // Beside ours: after the native refresh row, as the dynamic path's follow its refresh.
+          const at = native.findIndex((r) => r.operation === "refresh") + 1 || native.length;
+          native.splice(at, 0, ...floorRows(n, "native", oursByOp, floor, engine.skipCheckpoints));
+        }
+        rows.push(...native);
+      } else notes.push(available.reason);
     }
   }
   const dir = mkdtempSync(path.join(tmpdir(), "marin-bench-load-"));

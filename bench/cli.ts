@@ -21,7 +21,10 @@ options:
   --quick             N=100 only, 3 load runs (a minute or so)
   --no-baseline       skip the naive baseline
   --no-native         skip the native provider's rows (they need the pulumi CLI with its YAML host)
-  --no-trivial        skip the trivial dynamic program (the program-memory row's baseline; no such row then)
+  --no-trivial        skip the trivial programs: the trivial dynamic program (the program-memory
+                      row's baseline) and both paths' engine floors (no such rows then)
+  --no-shaped         skip the trivial program shaped like a PublisherToken (the program-memory
+                      row's split): saves its preview and up, O(N^2) with checkpoints on
   --no-person         skip the person rows (offboarding one person who holds 1 in 5 of the N accounts)
   --person-only       run the person rows alone (--n 5000: 1,000 of 5,000 accounts)
   --baseline-up-max N run the naive up and refresh only up to this N (default 1000)
@@ -57,6 +60,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
       "no-baseline": { type: "boolean" },
       "no-native": { type: "boolean" },
       "no-trivial": { type: "boolean" },
+      "no-shaped": { type: "boolean" },
       "no-person": { type: "boolean" },
       "person-only": { type: "boolean" },
       "baseline-up-max": { type: "string" },
@@ -79,6 +83,7 @@ export function parseCli(argv: string[]): CliOptions | undefined {
   if (values["no-baseline"]) bench.baseline = false;
   if (values["no-native"]) bench.native = false;
   if (values["no-trivial"]) bench.trivial = false;
+  if (values["no-shaped"]) bench.shaped = false;
   if (values["no-person"]) bench.person = false;
   if (values["person-only"]) bench.personOnly = true;
   if (values.parallel !== undefined) bench.parallel = positiveInt("--parallel", values.parallel);

@@ -55,10 +55,32 @@ export function up429Floor(requests: number): number {
   return Math.floor(requests * MAX_429_SHARE);
 }
 
+/** The time the API's rate limit alone takes to admit these requests, ms. */
+export function apiTimeMs(admittedRequests: number, ratePerSecond = RATE_LIMIT_PER_SECOND): number {
+  return (admittedRequests * 1000) / ratePerSecond;
+}
+
 /**
  * `up`: the wall time allowed, ms: 1.3 × (requests the server admitted ÷ the
  * rate limit). 429 responses are left out of the count, so they cannot buy time.
  */
 export function upTimeFloorMs(admittedRequests: number, ratePerSecond = RATE_LIMIT_PER_SECOND): number {
-  return (TIME_FACTOR * admittedRequests * 1000) / ratePerSecond;
+  return TIME_FACTOR * apiTimeMs(admittedRequests, ratePerSecond);
+}
+
+/**
+ * The native path's preview, up and refresh may take at most this many times their engine floor
+ * (issue 17 §3b): see {@link engineFloorMs}.
+ */
+export const NATIVE_FLOOR_RATIO_LIMIT = 1.2;
+
+/**
+ * The least time an operation of ours can take, ms: the slower of the engine's own (the same
+ * operation on N trivial resources through the same CLI, language host and backend, which do
+ * nothing) and the API's rate limit alone for the requests ours had admitted. The engine and the
+ * API overlap (the engine runs `--parallel` steps at once), so neither adds to the other here.
+ */
+export function engineFloorMs(trivialMs: number, admittedRequests: number): { ms: number; bound: "engine" | "API" } {
+  const api = apiTimeMs(admittedRequests);
+  return api > trivialMs ? { ms: api, bound: "API" } : { ms: trivialMs, bound: "engine" };
 }

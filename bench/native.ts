@@ -4,25 +4,32 @@
  * (`runtime: yaml`, one `marin-social:index:PublisherToken` per account, `valid: false`) and run
  * through the real `pulumi` CLI with the plugin: `preview`, `up --skip-preview`,
  * `refresh --skip-preview`, at the CLI's own `--parallel` (4 per core) unless `--parallel` is given,
- * with PULUMI_SKIP_CHECKPOINTS (see below).
+ * with the dynamic rows' engine settings (`--skip-checkpoints`, see below); and their engine floor
+ * (`nativeFloor`): the same three operations on a stack of N resources of a plugin that does nothing.
  * Needs the CLI with the YAML language host (see test/e2e/native-cli.ts); without it the rows are
  * left out, with a note.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
 import { offlineEnv, PULUMI_BIN } from "../test/e2e/native-cli";
 import { type Check, check, type Row, row } from "./bench";
+import type { FloorRun } from "./engine-floor";
 import { LATENCY_MS, previewRequestFloor, RATE_LIMIT_PER_SECOND, refreshRequestFloor, up429Floor, upRequestFloor, upTimeFloorMs } from "./floors";
 import { descendantsMatching, PeakRssMonitor } from "./host-memory";
+import type { EngineOp } from "./measure";
 import { ROOT, remoteOutcome, startWorkload, type Workload } from "./workload";
 
 /** Peak RSS allowed for the plugin (issue 10, at N = 5,000; applied at every N). */
 export const NATIVE_MEMORY_LIMIT_BYTES = 150 * 1024 * 1024;
 /** Inputs plus outputs allowed per PublisherToken in state (issue 10). */
 export const NATIVE_STATE_LIMIT_BYTES = 1536;
+
+/** The folder of the native floor's plugin, `pulumi-resource-trivial`. */
+export const TRIVIAL_PLUGIN_DIR = path.join(__dirname, "trivial-plugin");
 
 /** Whether the native rows can run, and why not. */
 export function nativeAvailable(): { ok: true } | { ok: false; reason: string } {
@@ -38,8 +45,8 @@ interface CliRun {
   peakRss: number;
 }
 
-/** Runs `pulumi <args>` in `dir`, watching the plugin's peak RSS. */
-function pulumi(dir: string, env: Record<string, string>, args: string[], timeoutMs: number): Promise<CliRun> {
+/** Runs `pulumi <args>` in `dir`, watching the peak RSS of the plugin named `watch` (0 when none). */
+function pulumi(dir: string, env: Record<string, string>, args: string[], timeoutMs: number, watch?: string): Promise<CliRun> {
   return new Promise((resolve) => {
     const started = performance.now();
     // Its own process group, so a timeout stops the CLI with its language host and plugin.
@@ -48,14 +55,14 @@ function pulumi(dir: string, env: Record<string, string>, args: string[], timeou
       env: { ...process.env, ...env },
       detached: true,
     });
-    const monitor = new PeakRssMonitor(50, () => descendantsMatching(child.pid!, "pulumi-resource-marin-social")).start();
+    const monitor = watch ? new PeakRssMonitor(50, () => descendantsMatching(child.pid!, watch)).start() : undefined;
     let out = "";
     child.stdout.on("data", (d) => (out += String(d)));
     child.stderr.on("data", (d) => (out += String(d)));
     const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), timeoutMs);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, out, wallMs: performance.now() - started, peakRss: monitor.stop() });
+      resolve({ code: code ?? -1, out, wallMs: performance.now() - started, peakRss: monitor?.stop() ?? 0 });
     });
   });
 }
@@ -69,6 +76,78 @@ function program(w: Workload): string {
     plugins: { providers: [{ name: "marin-social", path: path.join(ROOT, "bin") }] },
     resources,
   });
+}
+
+/** The native floor's YAML program: N resources `r<i>` of the trivial plugin, input `name` each. */
+function floorProgram(n: number): string {
+  const resources = Object.fromEntries(Array.from({ length: n }, (_, i) => [`r${i}`, { type: "trivial:index:Thing", properties: { name: `r${i}` } }]));
+  return stringify({
+    name: "trivial-native",
+    runtime: "yaml",
+    plugins: { providers: [{ name: "trivial", path: TRIVIAL_PLUGIN_DIR }] },
+    resources,
+  });
+}
+
+/**
+ * Writes `yaml` as the Pulumi.yaml of a project in `dir` with its own PULUMI_HOME and file
+ * backend, inits stack `bench` and sets `config`; returns the CLI's environment.
+ */
+async function yamlStack(dir: string, yaml: string, extraEnv: Record<string, string>, config: Record<string, string>): Promise<Record<string, string>> {
+  mkdirSync(path.join(dir, "home"), { recursive: true });
+  mkdirSync(path.join(dir, "backend"));
+  writeFileSync(path.join(dir, "Pulumi.yaml"), yaml);
+  const env = { ...offlineEnv(PULUMI_BIN!, path.join(dir, "home"), path.join(dir, "backend")), ...extraEnv };
+  for (const args of [["stack", "init", "bench"], ...Object.entries(config).map(([k, v]) => ["config", "set", k, v])]) {
+    const r = await pulumi(dir, env, args, 60_000);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")}: ${r.out}`);
+  }
+  return env;
+}
+
+/** The three operations as the native rows and their floor run them: preview, then up and refresh with `--yes --skip-preview`. */
+function operations(parallel: number | undefined): Array<[EngineOp, string[]]> {
+  const par = parallel ? ["--parallel", String(parallel)] : [];
+  return [
+    ["preview", ["preview", ...par]],
+    ["up", ["up", "--yes", "--skip-preview", ...par]],
+    ["refresh", ["refresh", "--yes", "--skip-preview", ...par]],
+  ];
+}
+
+/**
+ * The native path's engine floor (bench/engine-floor.ts): the native rows' preview, up and
+ * refresh, with the same CLI, YAML language host, `--parallel` and engine settings (`engineEnv`),
+ * on a YAML stack of N resources of a plugin that does nothing (bench/trivial-plugin). An up
+ * that does not create the N resources (and the stack) is an error.
+ */
+export async function nativeFloor(
+  n: number,
+  timeoutMs: number,
+  log: (line: string) => void,
+  parallel?: number,
+  engineEnv: Record<string, string> = {},
+): Promise<FloorRun> {
+  const dir = mkdtempSync(path.join(tmpdir(), "marin-bench-floor-"));
+  const result: FloorRun = { wallMsByOp: {}, errors: [] };
+  try {
+    const env = await yamlStack(dir, floorProgram(n), engineEnv, {});
+    for (const [op, args] of operations(parallel)) {
+      log(`native floor N=${n}: ${op}...`);
+      const r = await pulumi(dir, env, args, timeoutMs);
+      result.wallMsByOp[op] = r.wallMs;
+      result.errors.push(...errorsOf(r).map((e) => `${op}: ${e}`));
+      if (op === "up" && r.code === 0) {
+        // The CLI's summary ("+ 51 created"): the N things and the stack.
+        const created = Number(/^\s*\+ (\d+) created$/m.exec(r.out)?.[1] ?? 0);
+        if (created !== n + 1) result.errors.push(`up: created ${created} resources, not ${n} and the stack`);
+      }
+      log(`native floor N=${n}: ${op} ${(r.wallMs / 1000).toFixed(1)} s${r.code ? `, exit ${r.code}` : ""}`);
+    }
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The largest inputs-plus-outputs of a PublisherToken in the stack's state, bytes. */
@@ -97,36 +176,17 @@ export async function nativeRows(
   const w = await startWorkload({ n, timeoutMs });
   try {
     const dir = path.join(w.dir, "native");
-    mkdirSync(path.join(dir, "home"), { recursive: true });
-    mkdirSync(path.join(dir, "backend"));
-    writeFileSync(path.join(dir, "Pulumi.yaml"), program(w));
-    const env = {
-      ...offlineEnv(PULUMI_BIN!, path.join(dir, "home"), path.join(dir, "backend")),
-      MARIN_SOCIAL_API_KEY: w.sandbox.keys.admin,
-      // The same engine settings as the dynamic rows (`--skip-checkpoints`): without it the file
-      // backend re-serializes the whole snapshot after every step, O(N²) in the engine alone.
-      ...engineEnv,
-    };
-    for (const args of [
-      ["stack", "init", "bench"],
-      ["config", "set", "marin-social:apiUrl", w.sandbox.url],
-    ]) {
-      const r = await pulumi(dir, env, args, 60_000);
-      if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")}: ${r.out}`);
-    }
+    // The same engine settings as the dynamic rows (`--skip-checkpoints`): without it the file
+    // backend re-serializes the whole snapshot after every step, O(N²) in the engine alone.
+    const env = await yamlStack(dir, program(w), { MARIN_SOCIAL_API_KEY: w.sandbox.keys.admin, ...engineEnv }, { "marin-social:apiUrl": w.sandbox.url });
     const rows: Row[] = [];
     const peaks: number[] = [];
-    const par = parallel ? ["--parallel", String(parallel)] : [];
-    const ops: Array<[Row["operation"], string[]]> = [
-      ["preview", ["preview", ...par]],
-      ["up", ["up", "--yes", "--skip-preview", ...par]],
-      ["refresh", ["refresh", "--yes", "--skip-preview", ...par]],
-    ];
+    const ops = operations(parallel);
     for (const [op, args] of ops) {
       await w.admin.sandbox.setFaults({ latencyMs: LATENCY_MS, errorRate: 0, rateLimitPerSecond: RATE_LIMIT_PER_SECOND });
       await w.admin.sandbox.resetStats();
       log(`native N=${n}: ${op}...`);
-      const r = await pulumi(dir, env, args, timeoutMs);
+      const r = await pulumi(dir, env, args, timeoutMs, "pulumi-resource-marin-social");
       const stats = (await w.admin.sandbox.stats()) as { total: number; byRoute: Record<string, Record<string, number>>; byStatus: Record<string, number> };
       const limited = stats.byStatus["429"] ?? 0;
       const errors = errorsOf(r);

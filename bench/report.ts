@@ -8,6 +8,7 @@ import {
   LOAD_LIMIT_MS,
   MEMORY_LIMIT_BYTES,
   MEMORY_LIMIT_N,
+  NATIVE_FLOOR_RATIO_LIMIT,
   PROGRAM_MEMORY_RATIO_LIMIT,
   STATE_FILE_LIMIT_BYTES,
   STATE_LIMIT_BYTES,
@@ -49,8 +50,26 @@ function find(r: Row, name: string): Check | undefined {
   return r.checks.find((c) => c.name === name);
 }
 
+/** `native up`, or `up` on the dynamic path. */
+function label(r: Row): string {
+  return r.path ? `${r.path} ${r.operation}` : r.operation;
+}
+
 function ratio(x: number): string {
   return x >= 0.1 ? `${x.toFixed(2)}×` : `${x.toFixed(3)}×`;
+}
+
+/**
+ * An engine-floor row's figure: `ours 86.7 s ÷ floor 75.0 s (API; engine 15.2 s) = 1.16× ≤ 1.20×,
+ * checkpoints off`, the ratio for information on the dynamic path.
+ */
+function floorFigure(r: Row): string {
+  const d = r.detail as { oursMs: number; trivialMs: number; apiMs: number; floorMs: number; bound: "engine" | "API"; ratio: number; checkpoints: string };
+  if (d.trivialMs <= 0) return `ours ${formatMs(d.oursMs)}; floor not measured, checkpoints ${d.checkpoints}`;
+  const other = d.bound === "API" ? `engine ${formatMs(d.trivialMs)}` : `API ${formatMs(d.apiMs)}`;
+  const bounded = find(r, "ours ÷ floor");
+  const ratioText = bounded ? beside(bounded) : `${Number.isFinite(d.ratio) ? ratio(d.ratio) : "∞"} (for information)`;
+  return `ours ${formatMs(d.oursMs)} ÷ floor ${formatMs(d.floorMs)} (${d.bound}; ${other}) = ${ratioText}, checkpoints ${d.checkpoints}`;
 }
 
 /** The cells of one row. */
@@ -61,7 +80,8 @@ function cells(r: Row): string[] {
   else if (r.operation === "program memory") {
     const d = r.detail as { programPeakRssBytes: number; trivialPeakRssBytes: number };
     figure = `${formatBytes(d.programPeakRssBytes)} vs trivial ${formatBytes(d.trivialPeakRssBytes)}: ${beside(r.checks[0]!)}`;
-  } else if (time) {
+  } else if (r.operation.endsWith("÷ floor")) figure = floorFigure(r);
+  else if (time) {
     figure = beside(time);
     const api = r.detail.apiSpanMs;
     if (typeof api === "number" && api > 0) figure += ` (API ${formatMs(api)})`;
@@ -78,7 +98,7 @@ function cells(r: Row): string[] {
   }
   const vs = r.ratio ? `req ${ratio(r.ratio.requests)}, time ${ratio(r.ratio.time)}` : "";
   const n = typeof r.detail.total === "number" && r.operation.startsWith("person") ? `${int(r.n)} of ${int(r.detail.total)}` : int(r.n);
-  return [r.path ? `${r.path} ${r.operation}` : r.operation, n, figure, requests, limited, naive, vs, r.pass ? "pass" : "FAIL"];
+  return [label(r), n, figure, requests, limited, naive, vs, r.pass ? "pass" : "FAIL"];
 }
 
 /** Renders rows as an aligned text table (numbers right-aligned). */
@@ -106,11 +126,11 @@ export function formatReport(res: BenchResults): string {
     "",
   ];
   const failed = res.rows.flatMap((r) =>
-    r.checks.filter((c) => !c.pass).map((c) => `  ${r.operation} N=${int(r.n)}: ${c.name} ${beside(c).replace(/ !$/, "")} does not hold`),
+    r.checks.filter((c) => !c.pass).map((c) => `  ${label(r)} N=${int(r.n)}: ${c.name} ${beside(c).replace(/ !$/, "")} does not hold`),
   );
   const errors = res.rows.flatMap((r) => {
     const list = (r.detail.errors as string[] | undefined) ?? [];
-    return list.map((e) => `  ${r.operation} N=${int(r.n)}: ${e}`);
+    return list.map((e) => `  ${label(r)} N=${int(r.n)}: ${e}`);
   });
   if (failed.length) out.push("Failed:", ...failed, "");
   if (errors.length) out.push("Errors:", ...errors, "");
@@ -180,7 +200,9 @@ export function formatReport(res: BenchResults): string {
       `state ≤ ${formatBytes(STATE_LIMIT_BYTES)} per resource (largest); state file (\`pulumi stack export\` bytes ÷ N) ≤ ${formatBytes(STATE_FILE_LIMIT_BYTES)}; ` +
       `program memory (our program's peak RSS ÷ a trivial dynamic program's, same N, same runner) ≤ ${PROGRAM_MEMORY_RATIO_LIMIT.toFixed(2)}×; load (${int(LOAD_ENTRIES)} entries, best run) < ${formatMs(LOAD_LIMIT_MS)}. ` +
       "Native rows (the plugin through the real pulumi CLI, a Pulumi YAML program; up and refresh with --skip-preview): the same request and time floors; " +
-      "memory (plugin peak RSS) ≤ 150 MB; state (inputs + outputs per PublisherToken) ≤ 1.5 KB.",
+      "memory (plugin peak RSS) ≤ 150 MB; state (inputs + outputs per PublisherToken) ≤ 1.5 KB. " +
+      "÷ floor rows (engine floor): our preview, up and refresh ÷ the slower of the same operation on N trivial resources (same CLI, language host, backend, " +
+      `--parallel and checkpoints; dynamic path: a trivial dynamic program, native path: a Pulumi YAML stack of a plugin that does nothing) and the API's rate limit alone for our requests; native ≤ ${NATIVE_FLOOR_RATIO_LIMIT.toFixed(2)}×, dynamic for information.`,
     `Naive baseline: the same engine path with ${Object.entries(res.workload.naiveEnv)
       .map(([k, v]) => `${k}=${v}`)
       .join(" ")} (one GET per resource, no coalescing, fixed concurrency, no pacing). ours ÷ naive below 1 is better.`,

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pulumiStack } from "../test/support/pulumi-env";
 import { descendantsMatching, PeakRssMonitor } from "./host-memory";
-import { PROGRAM_COMMAND } from "./measure";
+import { type EngineOp, PROGRAM_COMMAND } from "./measure";
 import { ROOT } from "./workload";
 
 /** The project name of the trivial program (its config namespace too). */
@@ -72,12 +72,12 @@ for (let i = 1; i <= n; i++) {
 Error.stackTraceLimit = limit;
 `;
 
-/** What the trivial program's two runs cost. */
+/** What the trivial program's runs cost. */
 export interface TrivialMeasurement {
   /** Peak RSS of the program process per operation, bytes (0 when it could not be read). */
   programPeakRssBytesByOp: { preview: number; up: number };
-  /** Wall time per operation, ms. */
-  wallMsByOp: { preview: number; up: number };
+  /** Wall time per operation, ms; refresh when it ran (the dynamic path's engine floor, bench/engine-floor.ts). */
+  wallMsByOp: { preview: number; up: number; refresh?: number };
   /** Error messages of the operations (empty on success), the first few. */
   errors: string[];
 }
@@ -95,22 +95,26 @@ export function trivialProject(program: string = TRIVIAL_PROGRAM): string {
 
 /**
  * Runs the trivial program's preview and up (`--skip-preview`, as the Automation API does) with N
- * resources on a fresh file-backend stack, polling its program process's peak RSS. `env` reaches
- * the CLI and everything it starts (PULUMI_SKIP_CHECKPOINTS, as for our stack).
+ * resources on a fresh file-backend stack, polling its program process's peak RSS; with `refresh`,
+ * then its refresh (`--skip-preview`), as our rows run the three. `env` reaches the CLI and
+ * everything it starts (PULUMI_SKIP_CHECKPOINTS, as for our stack). An up that does not create
+ * the N resources (and the stack) is an error.
  */
 export async function measureTrivial(
   n: number,
-  opts: { env?: Record<string, string>; parallel?: number; timeoutMs: number; log?: (line: string) => void; shaped?: boolean },
+  opts: { env?: Record<string, string>; parallel?: number; timeoutMs: number; log?: (line: string) => void; shaped?: boolean; refresh?: boolean },
 ): Promise<TrivialMeasurement> {
   const workDir = trivialProject(opts.shaped ? SHAPED_PROGRAM : TRIVIAL_PROGRAM);
   const label = opts.shaped ? "shaped" : "trivial";
   const result: TrivialMeasurement = { programPeakRssBytesByOp: { preview: 0, up: 0 }, wallMsByOp: { preview: 0, up: 0 }, errors: [] };
+  const ops: EngineOp[] = opts.refresh ? ["preview", "up", "refresh"] : ["preview", "up"];
   try {
     const s = await pulumiStack({ workDir, stackName: "bench", config: { [`${TRIVIAL_PROJECT}:n`]: String(n) }, env: opts.env ?? {} });
     try {
-      for (const op of ["preview", "up"] as const) {
+      for (const op of ops) {
         opts.log?.(`${label} N=${n}: ${op}...`);
-        const monitor = new PeakRssMonitor(50, () => descendantsMatching(process.pid, PROGRAM_COMMAND)).start();
+        // Refresh does not run the program: nothing to watch.
+        const monitor = op === "refresh" ? undefined : new PeakRssMonitor(50, () => descendantsMatching(process.pid, PROGRAM_COMMAND)).start();
         const o = {
           color: "never" as const,
           signal: AbortSignal.timeout(opts.timeoutMs),
@@ -119,16 +123,20 @@ export async function measureTrivial(
         const started = performance.now();
         try {
           if (op === "preview") await s.stack.preview(o);
-          else await s.stack.up(o);
+          else if (op === "refresh") await s.stack.refresh(o);
+          else {
+            const created = (await s.stack.up(o)).summary.resourceChanges?.create ?? 0;
+            if (created !== n + 1) result.errors.push(`up: created ${created} resources, not ${n} and the stack`);
+          }
         } catch (err) {
           result.errors.push(`${op}: ${(err as Error).message.trim().slice(0, 500)}`);
         } finally {
-          result.programPeakRssBytesByOp[op] = monitor.stop();
+          const peak = monitor?.stop();
+          if (op !== "refresh") result.programPeakRssBytesByOp[op] = peak ?? 0;
         }
         result.wallMsByOp[op] = performance.now() - started;
-        opts.log?.(
-          `${label} N=${n}: ${op} ${(result.wallMsByOp[op] / 1000).toFixed(1)} s, program peak ${(result.programPeakRssBytesByOp[op] / 2 ** 20).toFixed(0)} MB`,
-        );
+        const memory = op === "refresh" ? "" : `, program peak ${(result.programPeakRssBytesByOp[op] / 2 ** 20).toFixed(0)} MB`;
+        opts.log?.(`${label} N=${n}: ${op} ${(result.wallMsByOp[op]! / 1000).toFixed(1)} s${memory}`);
       }
     } finally {
       await s.cleanup();

@@ -1,11 +1,19 @@
 /**
- * The program-memory and state-file rows of the benchmark, from figures given here (no engine):
+ * The program-memory, state-file, person and engine-floor rows of the benchmark, from figures given here (no engine):
  * what each row checks, holds and prints. No time is asserted.
  */
 import { describe, expect, it } from "vitest";
 import { type BenchResults, personRows, programMemoryRow } from "../../bench/bench";
 import { parseCli } from "../../bench/cli";
-import { PROGRAM_MEMORY_RATIO_LIMIT, previewRequestFloor, STATE_FILE_LIMIT_BYTES, upRequestFloor } from "../../bench/floors";
+import { floorRows, type OpFigures } from "../../bench/engine-floor";
+import {
+  NATIVE_FLOOR_RATIO_LIMIT,
+  PROGRAM_MEMORY_RATIO_LIMIT,
+  previewRequestFloor,
+  RATE_LIMIT_PER_SECOND,
+  STATE_FILE_LIMIT_BYTES,
+  upRequestFloor,
+} from "../../bench/floors";
 import type { Measurement } from "../../bench/measure";
 import { BENCH_PERSON, personDeclarationText, personHeld, personOutcome } from "../../bench/person";
 import { formatReport } from "../../bench/report";
@@ -121,6 +129,108 @@ describe("the report and the flags", () => {
   it("--no-trivial leaves the trivial programs (and so the program-memory row) out", () => {
     expect(parseCli([])?.bench.trivial).toBe(true);
     expect(parseCli(["--no-trivial"])?.bench.trivial).toBe(false);
+  });
+});
+
+describe("the engine-floor rows (ours ÷ the same operation on N trivial resources)", () => {
+  const op = (wallMs: number, requests = 10, rateLimited = 0): OpFigures => ({ wallMs, requests, rateLimited });
+  // 15,200 admitted requests take 76 s at 200 requests/s: slower than the trivial up's 20 s, so the API bounds our up.
+  const ours = { preview: op(24_000), up: op(90_000, 15_300, 100), refresh: op(12_000, 55) };
+  const floor = { wallMsByOp: { preview: 20_000, up: 20_000, refresh: 11_000 }, errors: [] };
+  const results = (rows: ReturnType<typeof floorRows>, skipCheckpoints: boolean) =>
+    ({
+      version: 1,
+      startedAt: "2026-01-01T00:00:00.000Z",
+      durationMs: 1000,
+      machine: { nproc: 2, cpu: "cpu", memoryGiB: 1, node: "v20", platform: "linux x64", loadAverage: { start: 1, end: 1 } },
+      workload: {
+        sizes: [5000],
+        latencyMs: 10,
+        rateLimitPerSecond: RATE_LIMIT_PER_SECOND,
+        agenciesPerAccount: { min: 1, max: 3 },
+        naiveEnv: {},
+        baselineUpMaxN: 0,
+      },
+      engine: { cli: "pulumi", version: "v3", parallel: 8, parallelSource: "default", skipCheckpoints },
+      rows,
+      notes: [],
+      pass: rows.every((r) => r.pass),
+    }) as BenchResults;
+
+  it("holds the native path within 1.2× of its floor: the trivial run's time, or the API's rate limit alone when slower", () => {
+    const rows = floorRows(5000, "native", ours, floor, true);
+    expect(rows.map((r) => [r.path, r.operation, r.pass])).toEqual([
+      ["native", "preview ÷ floor", true],
+      ["native", "up ÷ floor", true],
+      ["native", "refresh ÷ floor", true],
+    ]);
+    const [preview, up, refresh] = rows;
+    expect(preview!.checks).toEqual([
+      { name: "ours ÷ floor", value: 1.2, limit: NATIVE_FLOOR_RATIO_LIMIT, unit: "ratio", pass: true },
+      { name: "floor errors", value: 0, limit: 0, unit: "count", pass: true },
+    ]);
+    expect(preview!.detail).toMatchObject({ oursMs: 24_000, trivialMs: 20_000, floorMs: 20_000, bound: "engine", apiMs: 50, checkpoints: "off" });
+    expect(preview!.wallMs).toBe(20_000);
+    expect(up!.detail).toMatchObject({ trivialMs: 20_000, apiMs: 76_000, floorMs: 76_000, bound: "API" });
+    expect(up!.checks[0]!.value).toBeCloseTo(90 / 76, 10);
+    expect(refresh!.checks[0]!.value).toBeCloseTo(12 / 11, 10);
+
+    // Slower than 1.2× its floor fails: against the engine (preview) and against the API (up).
+    const slow = floorRows(5000, "native", { preview: op(24_100), up: op(91_300, 15_300, 100) }, floor, false);
+    expect(slow.map((r) => [r.operation, r.pass])).toEqual([
+      ["preview ÷ floor", false],
+      ["up ÷ floor", false],
+    ]);
+    expect(slow[0]!.detail).toMatchObject({ checkpoints: "on" });
+  });
+
+  it("fails a row whose floor run failed or was not measured, on either path", () => {
+    const failed = floorRows(
+      50,
+      "native",
+      ours,
+      { wallMsByOp: { preview: 20_000, up: 1_000 }, errors: ["up: created 3 resources, not 50 and the stack"] },
+      true,
+    );
+    expect(failed.map((r) => [r.operation, r.pass])).toEqual([
+      ["preview ÷ floor", true],
+      ["up ÷ floor", false],
+      ["refresh ÷ floor", false],
+    ]);
+    expect(failed[1]!.detail.errors).toEqual(["up: created 3 resources, not 50 and the stack"]);
+    expect(failed[2]!.checks.filter((c) => !c.pass).map((c) => c.name)).toEqual(["floor not measured"]);
+    const dynamic = floorRows(50, "dynamic", ours, { wallMsByOp: { preview: 1, up: 1 }, errors: ["preview: boom"] }, true);
+    expect(dynamic.map((r) => r.pass)).toEqual([false, true, false]);
+  });
+
+  it("prints the dynamic path's ratio for information, without holding it to a bound", () => {
+    const rows = floorRows(5000, "dynamic", { ...ours, preview: op(60_000) }, floor, false);
+    expect(rows.map((r) => [r.path, r.operation, r.pass])).toEqual([
+      [undefined, "preview ÷ floor", true],
+      [undefined, "up ÷ floor", true],
+      [undefined, "refresh ÷ floor", true],
+    ]);
+    expect(rows[0]!.checks.map((c) => c.name)).toEqual(["floor errors"]);
+    expect(rows[0]!.detail.ratio).toBe(3);
+  });
+
+  it("prints ours, the floor, what bounds it, the ratio and whether checkpoints were on, in each row", () => {
+    const off = formatReport(
+      results([...floorRows(5000, "dynamic", ours, floor, true), ...floorRows(5000, "native", { ...ours, preview: op(30_000) }, floor, true)], true),
+    );
+    expect(off).toMatch(/^preview ÷ floor +5,000 +ours 24\.0 s ÷ floor 20\.0 s \(engine; API 50 ms\) = 1\.20× \(for information\), checkpoints off +pass$/m);
+    expect(off).toMatch(/^native up ÷ floor +5,000 +ours 90\.0 s ÷ floor 76\.0 s \(API; engine 20\.0 s\) = 1\.18× ≤ 1\.20×, checkpoints off +pass$/m);
+    expect(off).toMatch(/^native preview ÷ floor +5,000 +ours 30\.0 s ÷ floor 20\.0 s \(engine; API 50 ms\) = 1\.50× ≤ 1\.20× !, checkpoints off +FAIL$/m);
+    expect(off).toContain("native preview ÷ floor N=5,000: ours ÷ floor 1.50× ≤ 1.20× does not hold");
+    expect(off).toContain("native ≤ 1.20×, dynamic for information");
+    const on = formatReport(results(floorRows(1000, "native", ours, floor, false), false));
+    expect(on).toMatch(/^native refresh ÷ floor +1,000 +ours 12\.0 s ÷ floor 11\.0 s \(engine; API 275 ms\) = 1\.09× ≤ 1\.20×, checkpoints on +pass$/m);
+  });
+
+  it("runs with the trivial programs (--no-trivial skips them); --no-shaped skips only the shaped one", () => {
+    expect(parseCli([])?.bench).toMatchObject({ trivial: true, shaped: true, native: true });
+    expect(parseCli(["--no-trivial"])?.bench).toMatchObject({ trivial: false, shaped: true });
+    expect(parseCli(["--no-shaped"])?.bench).toMatchObject({ trivial: true, shaped: false });
   });
 });
 

@@ -1,13 +1,16 @@
 /**
  * A small run of the benchmark (N = 50), so that it cannot rot: the real pulumi CLI against a
  * real sandbox, every row produced, request counts within their floors, and output shaped like
- * bench/results.json. No time is asserted: these are figures, not tests of speed.
+ * bench/results.json; and the native path's engine floor (a YAML stack of a plugin that does
+ * nothing) through the same CLI. No time is asserted: these are figures, not tests of speed.
  */
 import { describe, expect, it } from "vitest";
 import { type BenchResults, cliDefaultParallel, type Row, runBench } from "../../bench/bench";
 import { parseCli } from "../../bench/cli";
 import { previewRequestFloor, refreshRequestFloor, upRequestFloor } from "../../bench/floors";
+import { nativeFloor } from "../../bench/native";
 import { formatReport } from "../../bench/report";
+import { PULUMI_BIN } from "../e2e/native-cli";
 import { describeWithPulumi } from "../support/pulumi";
 
 const N = 50;
@@ -27,6 +30,9 @@ describeWithPulumi("npm run bench, at N = 50", () => {
       `preview ${N}`,
       `up ${N}`,
       `refresh ${N}`,
+      `preview ÷ floor ${N}`,
+      `up ÷ floor ${N}`,
+      `refresh ÷ floor ${N}`,
       `memory ${N}`,
       `state ${N}`,
       `state file ${N}`,
@@ -84,6 +90,21 @@ describeWithPulumi("npm run bench, at N = 50", () => {
     expect(program.checks[0]).toMatchObject({ name: "ours ÷ trivial", unit: "ratio" });
     expect(program.checks[0]!.value).toBeCloseTo(Number(program.detail.programPeakRssBytes) / Number(program.detail.trivialPeakRssBytes), 10);
 
+    // The dynamic path's engine floor: the trivial program's preview, up (which created the N) and
+    // refresh through the same CLI and backend, checkpoints on (no --skip-checkpoints), ours ÷ it
+    // printed for information.
+    for (const [op, ours] of [
+      ["preview", preview],
+      ["up", up],
+      ["refresh", refresh],
+    ] as const) {
+      const f = rowOf(res, `${op} ÷ floor`);
+      expect(f.detail, op).toMatchObject({ errors: [], checkpoints: "on", oursMs: ours.wallMs });
+      expect(f.wallMs, op).toBeGreaterThan(0);
+      expect(f.detail.ratio, op).toBeCloseTo(ours.wallMs! / Number(f.detail.floorMs), 10);
+      expect(f.checks.map((c) => c.name)).toEqual(["floor errors"]);
+    }
+
     // results.json: plain JSON that survives a round trip, with the machine and workload described.
     expect(JSON.parse(JSON.stringify(res))).toEqual(res);
     expect(res).toMatchObject({ version: 1, workload: { sizes: [N], latencyMs: 10, rateLimitPerSecond: 200 } });
@@ -94,9 +115,24 @@ describeWithPulumi("npm run bench, at N = 50", () => {
 
     const text = formatReport(res);
     for (const op of ["preview", "up", "refresh", "memory", "state", "state file", "program memory", "load"]) expect(text).toMatch(new RegExp(`^${op} `, "m"));
+    expect(text).toMatch(/^up ÷ floor +50 +ours .* \(for information\), checkpoints on +pass$/m);
     expect(text).toContain("Machine:");
     expect(text).toContain(`--parallel ${cliDefaultParallel()} (the CLI's default: none given)`);
   }, 900_000);
+
+  it.skipIf(!PULUMI_BIN)(
+    "runs the native path's engine floor through the YAML language host, checkpoints off",
+    async () => {
+      const lines: string[] = [];
+      const floor = await nativeFloor(N, 300_000, (l) => lines.push(l), undefined, { PULUMI_SKIP_CHECKPOINTS: "true" });
+      // No error: every operation exited 0 and up's summary counted the N resources and the stack.
+      expect(floor.errors).toEqual([]);
+      expect(Object.keys(floor.wallMsByOp)).toEqual(["preview", "up", "refresh"]);
+      for (const ms of Object.values(floor.wallMsByOp)) expect(ms).toBeGreaterThan(0);
+      expect(lines).toContain(`native floor N=${N}: refresh...`);
+    },
+    600_000,
+  );
 });
 
 describe("bench flags", () => {
