@@ -15,9 +15,10 @@ against a sandbox (10 ms latency, 200 requests/s) with N generated accounts, and
 prints each figure beside its floor. Writes bench/results.json.
 
 options:
-  --n N[,N...]        stack sizes (repeatable); default 100,1000,5000. Above 5,000
-                      (the supported stack size) both paths warn; --n 10000,20000
-                      --no-baseline --skip-checkpoints runs them (hours on 2 cores)
+  --n N[,N...]        stack sizes (repeatable); default 100,1000,5000. Above the
+                      supported stack size (5,000 dynamic, 20,000 native) a path
+                      warns; --n 10000,20000 --no-baseline --skip-checkpoints
+                      --no-trivial --no-person ran in about an hour on 2 cores
   --quick             N=100 only, 3 load runs (a minute or so)
   --no-baseline       skip the naive baseline
   --no-native         skip the native provider's rows (they need the pulumi CLI with its YAML host)

@@ -119,7 +119,7 @@ export async function check(ctx: TokenContext, urn: string, _olds: Props, news: 
   const checked: Checked = { values: news.values, bad };
   ctx.claims.record(urn, checked);
   // An SDK program's size is known only as it registers: warn at the first token above the size.
-  if (ctx.claims.size === SUPPORTED_STACK_TOKENS + 1) await ctx.log.log(urn, "warn", stackSizeWarning(ctx.claims.size, "resources") ?? "");
+  if (ctx.claims.size === SUPPORTED_STACK_TOKENS.resources + 1) await ctx.log.log(urn, "warn", stackSizeWarning(ctx.claims.size, "resources") ?? "");
   const inputs = { values: news.values, secrets: news.secrets };
   const { accountId } = user;
   const id = typeof accountId === "string" && satisfies(ACCOUNT_ID, accountId) ? accountId : undefined;

@@ -8,6 +8,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { SUPPORTED_STACK_TOKENS } from "../../provider/core";
+
+/** The dynamic path's supported size, which declaration files are held to. */
+const SUPPORTED = SUPPORTED_STACK_TOKENS["declaration files"];
 import { formatProblem, loadDeclarationSet, setOk, setProblems } from "../../provider/declarations";
 
 const dir = mkdtempSync(path.join(tmpdir(), "decl-set-"));
@@ -73,8 +76,8 @@ describe("loadDeclarationSet", () => {
     ]);
   });
 
-  test(`above SUPPORTED_STACK_TOKENS (${SUPPORTED_STACK_TOKENS}) across files: a warning with the split, and every token still loaded`, async () => {
-    const half = Math.ceil((SUPPORTED_STACK_TOKENS + 1) / 2);
+  test(`above the supported size (${SUPPORTED}) across files: a warning with the split, and every token still loaded`, async () => {
+    const half = Math.ceil((SUPPORTED + 1) / 2);
     const file = (from: number) => `defaults: {valid: false}\ntokens:\n${Array.from({ length: half }, (_, i) => `- accountId: big-${from + i}\n`).join("")}`;
     write("big/p1.yaml", file(0));
     write("big/p2.yaml", file(half));
@@ -83,7 +86,7 @@ describe("loadDeclarationSet", () => {
     expect(set.tokens).toHaveLength(2 * half);
     expect(set.warnings).toHaveLength(1);
     expect(set.warnings[0]).toContain(
-      `this stack declares ${(2 * half).toLocaleString("en-US")} tokens; the supported size is ${SUPPORTED_STACK_TOKENS.toLocaleString("en-US")} per stack`,
+      `this stack declares ${(2 * half).toLocaleString("en-US")} tokens; the supported size is ${SUPPORTED.toLocaleString("en-US")} per stack`,
     );
     expect(set.warnings[0]).toContain("pulumi config set --path 'marin-social:declarations[0]'");
     // At the size itself: no warning.

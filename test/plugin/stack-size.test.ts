@@ -37,12 +37,19 @@ test("counts the PublisherTokens of a Pulumi YAML project, in both spellings of 
   expect(resourcesInProjectYaml(TOKEN_TYPE, project(": not yaml ["))).toBe(0);
 });
 
-test("above SUPPORTED_STACK_TOKENS the warning gives the split across stacks; at it, none", () => {
-  // The count itself is checked above on a small project: a 5,001-resource Pulumi.yaml costs seconds of parsing.
-  const above = SUPPORTED_STACK_TOKENS + 1;
+test("above the native path's supported size the warning gives the split across stacks; at it, none", () => {
+  // The count itself is checked above on a small project: a 20,001-resource Pulumi.yaml costs seconds of parsing.
+  const supported = SUPPORTED_STACK_TOKENS.resources;
+  const above = supported + 1;
   expect(stackSizeWarning(above, "resources")).toContain(
-    `this stack declares ${(SUPPORTED_STACK_TOKENS + 1).toLocaleString("en-US")} tokens; the supported size is ${SUPPORTED_STACK_TOKENS.toLocaleString("en-US")} per stack`,
+    `this stack declares ${above.toLocaleString("en-US")} tokens; the supported size is ${supported.toLocaleString("en-US")} per stack`,
   );
   expect(stackSizeWarning(above, "resources")).toContain("pulumi stack init offboarding-2");
-  expect(stackSizeWarning(SUPPORTED_STACK_TOKENS, "resources")).toBeUndefined();
+  expect(stackSizeWarning(supported, "resources")).toBeUndefined();
+  // Between the two paths' sizes only the dynamic path's declaration files are warned about, and
+  // that warning names the native path's size.
+  const between = SUPPORTED_STACK_TOKENS["declaration files"] + 1;
+  expect(between).toBeLessThan(supported);
+  expect(stackSizeWarning(between, "resources")).toBeUndefined();
+  expect(stackSizeWarning(between, "declaration files")).toContain(`supported up to ${supported.toLocaleString("en-US")} per stack`);
 });
