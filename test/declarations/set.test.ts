@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { SUPPORTED_STACK_TOKENS } from "../../provider/core";
+import { formatProblem, loadDeclarationSet, setOk, setProblems } from "../../provider/declarations";
 
 /** The dynamic path's supported size, which declaration files are held to. */
 const SUPPORTED = SUPPORTED_STACK_TOKENS["declaration files"];
-import { formatProblem, loadDeclarationSet, setOk, setProblems } from "../../provider/declarations";
 
 const dir = mkdtempSync(path.join(tmpdir(), "decl-set-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
