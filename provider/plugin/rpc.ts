@@ -17,13 +17,11 @@ import { displayText, plaintextApiKeyWarning, sameValue, stackSizeWarning } from
 import { checkOffboardingInputs, offboardingPlan } from "../token/offboarding";
 import { SECRET_OUTPUTS } from "../token/outputs";
 import { CONFIG_KEYS, checkConfig } from "./config";
-import { construct } from "./construct";
 import { toServiceError, unimplemented } from "./errors";
 import { refuseManagedImport } from "./import-guard";
 import { getAccount, getAccounts } from "./invoke";
-import { OFFBOARDING_TYPE, Offboarding } from "./offboarding";
 import type { NativeProvider } from "./provider";
-import { GET_ACCOUNT, GET_ACCOUNTS, PACKAGE, packageSchema, TOKEN_TYPE } from "./schema";
+import { GET_ACCOUNT, GET_ACCOUNTS, OFFBOARDING_TYPE, PACKAGE, packageSchema, TOKEN_TYPE } from "./schema";
 import { isPlainInStackConfig, resourcesInProjectYaml } from "./stack-config";
 import * as token from "./token";
 import { decode, encode, type Props } from "./wire";
@@ -194,6 +192,11 @@ export function resourceProviderService(provider: NativeProvider): IResourceProv
       if (req.getType() !== OFFBOARDING_TYPE) throw new Error(`the marin-social provider has no component "${req.getType()}"; it has ${OFFBOARDING_TYPE}`);
       const { desired, failures: bad } = checkOffboardingInputs(decode(req.getInputs()).values);
       if (!desired) throw new Error(`Offboarding "${req.getName()}": ${bad.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+      // Only Construct needs the Pulumi Node.js SDK (construct.ts, offboarding.ts), and loading it
+      // costs about 80 MB of RSS (35-40 MB of heap): loaded here, at the first Construct, a plugin
+      // that only serves tokens never pays it.
+      const { construct } = require("./construct") as typeof import("./construct");
+      const { Offboarding } = require("./offboarding") as typeof import("./offboarding");
       return construct(req, provider.log.address, async ({ name, opts }) => {
         const plan = await offboardingPlan(provider.api(), desired);
         // A refused plan builds a component with no child, logging the refusal as an error against
