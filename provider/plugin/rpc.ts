@@ -13,7 +13,7 @@ import type { IResourceProviderServer } from "@pulumi/pulumi/proto/provider_grpc
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { VERSION } from "../client";
-import { displayText, plaintextApiKeyWarning, sameValue, stackSizeWarning } from "../core";
+import { displayText, plaintextApiKeyWarning, SUPPORTED_STACK_TOKENS, sameValue, stackSizeWarning } from "../core";
 import { checkOffboardingInputs, offboardingPlan } from "../token/offboarding";
 import { SECRET_OUTPUTS } from "../token/outputs";
 import { CONFIG_KEYS, checkConfig } from "./config";
@@ -22,7 +22,7 @@ import { refuseManagedImport } from "./import-guard";
 import { getAccount, getAccounts } from "./invoke";
 import type { NativeProvider } from "./provider";
 import { GET_ACCOUNT, GET_ACCOUNTS, OFFBOARDING_TYPE, PACKAGE, packageSchema, TOKEN_TYPE } from "./schema";
-import { isPlainInStackConfig, resourcesInProjectYaml } from "./stack-config";
+import { isPlainInStackConfig, resourcesInProjectYamlAbove } from "./stack-config";
 import * as token from "./token";
 import { decode, encode, type Props } from "./wire";
 
@@ -91,7 +91,8 @@ export function resourceProviderService(provider: NativeProvider): IResourceProv
       const news = decode(req.getNews());
       const checked = checkConfig(news);
       for (const warning of checked.warnings) await provider.log.log(req.getUrn(), "warn", warning);
-      const size = stackSizeWarning(resourcesInProjectYaml(TOKEN_TYPE), "resources");
+      const declared = resourcesInProjectYamlAbove(TOKEN_TYPE, SUPPORTED_STACK_TOKENS.resources);
+      const size = declared === undefined ? undefined : stackSizeWarning(declared, "resources");
       if (size) await provider.log.log(req.getUrn(), "warn", size);
       if (typeof news.values.apiKey === "string" && isPlainInStackConfig(`${PACKAGE}:apiKey`, req.getUrn())) {
         await provider.log.log(req.getUrn(), "warn", plaintextApiKeyWarning(/^urn:pulumi:(.+?)::/.exec(req.getUrn())?.[1]));
